@@ -1,0 +1,132 @@
+//! Workloads shared by the benchmarks: synthetic companies of any size, generated
+//! deterministically so every run measures the same input.
+
+use hris_sync_core::jiff::Timestamp;
+use hris_sync_core::jiff::civil::date;
+use hris_sync_core::{
+    AttributeValue, DirectoryProperty, DirectoryUser, Employee, EmployeeId, EmployeeStatus, Policy,
+    PropertyValue,
+};
+
+const FIRST: &[&str] = &[
+    "Anna", "Jonas", "Zoë", "Łukasz", "Øyvind", "François", "José María", "Ольга", "王芳",
+    "Ελένη", "Mehmet", "Aoife", "Sven", "Chiara", "Noah", "Mia",
+];
+const LAST: &[&str] = &[
+    "Müller", "Schmidt", "Strauß", "O'Brien", "van der Berg", "Nowak", "Dubois", "García",
+    "Иванова", "Παπαδοπούλου", "Yılmaz", "Keller", "Lindqvist", "Rossi", "Weber", "Kim",
+];
+const DEPARTMENTS: &[&str] = &["Engineering", "Sales", "Finance", "People", "Support", "Legal"];
+
+/// The policy the benchmarks plan with: `first.last@demo.com`, Europe/Berlin, three mappings
+/// (department, job title, manager).
+///
+/// # Panics
+/// Never: the configuration is a constant known to be valid.
+#[must_use]
+pub fn policy() -> Policy {
+    #[allow(clippy::expect_used)]
+    Policy::from_toml(
+        r#"
+        [upn]
+        domain = "demo.com"
+        [lifecycle]
+        timezone = "Europe/Berlin"
+        [[mapping]]
+        personio = "department"
+        entra = "department"
+        [[mapping]]
+        personio = "position"
+        entra = "jobTitle"
+        [[mapping]]
+        personio = "supervisor"
+        entra = "manager"
+        "#,
+    )
+    .expect("benchmark policy is valid")
+}
+
+/// The instant the benchmarks plan at.
+#[must_use]
+pub fn now() -> Timestamp {
+    Timestamp::from_second(1_759_305_600).unwrap_or(Timestamp::UNIX_EPOCH) // 2025-10-01T08:00Z
+}
+
+/// `n` employees, ids 1..=n, each reporting to one of the first `n / 20` employees.
+#[must_use]
+pub fn employees(n: usize) -> Vec<Employee> {
+    (1..=n)
+        .map(|i| {
+            let id = EmployeeId::new(i.to_string()).unwrap_or_else(|_| unreachable_id());
+            let mut e = Employee::new(id, EmployeeStatus::Active);
+            let first = FIRST[i % FIRST.len()];
+            let last = LAST[(i / FIRST.len()) % LAST.len()];
+            e.first_name = Some(first.to_owned());
+            e.last_name = Some(last.to_owned());
+            e.email = Some(format!("person{i}@demo.com"));
+            e.hire_date = Some(date(2020, 1, 1));
+            e.created_at = Timestamp::from_second(1_577_836_800 + i64::try_from(i).unwrap_or(0)).ok();
+            e.attributes.insert(
+                "department".to_owned(),
+                AttributeValue::text(DEPARTMENTS[i % DEPARTMENTS.len()]),
+            );
+            e.attributes.insert(
+                "position".to_owned(),
+                AttributeValue::text(format!("Role {}", i % 40)),
+            );
+            let managers = (n / 20).max(1);
+            if i > managers {
+                e.supervisor_id = EmployeeId::new((1 + i % managers).to_string()).ok();
+            }
+            e
+        })
+        .collect()
+}
+
+fn unreachable_id() -> EmployeeId {
+    // Decimal numbers are always valid ids; this only satisfies the type checker.
+    EmployeeId::new("0").unwrap_or_else(|_| unreachable_id())
+}
+
+/// The directory after a perfect sync of `employees`: one linked account each, in step.
+/// Then `changed_percent` of the employees get a new department, so a plan has that much to do.
+#[must_use]
+pub fn steady_state(employees: &mut [Employee], changed_percent: usize) -> Vec<DirectoryUser> {
+    let users: Vec<DirectoryUser> = employees
+        .iter()
+        .map(|e| {
+            let id = e.id.as_str();
+            let mut u = DirectoryUser::new(format!("u-{id}"), format!("person{id}@demo.com"));
+            u.employee_id = Some(id.to_owned());
+            let text = |s: &str| PropertyValue::Text(s.to_owned());
+            if let Some(d) = e.display_name() {
+                u.properties.insert(DirectoryProperty::DisplayName, text(&d));
+            }
+            if let Some(f) = e.first_name() {
+                u.properties.insert(DirectoryProperty::GivenName, text(f));
+            }
+            if let Some(l) = e.last_name() {
+                u.properties.insert(DirectoryProperty::Surname, text(l));
+            }
+            for (key, p) in [
+                ("department", DirectoryProperty::Department),
+                ("position", DirectoryProperty::JobTitle),
+            ] {
+                if let Some(v) = e.attributes.get(key).and_then(AttributeValue::to_text) {
+                    u.properties.insert(p, text(&v));
+                }
+            }
+            u.manager_id = e
+                .supervisor_id
+                .as_ref()
+                .map(|s| hris_sync_core::DirectoryUserId::new(format!("u-{s}")));
+            u
+        })
+        .collect();
+    let step = 100 / changed_percent.clamp(1, 100);
+    for e in employees.iter_mut().step_by(step) {
+        e.attributes
+            .insert("department".to_owned(), AttributeValue::text("Reorganised"));
+    }
+    users
+}

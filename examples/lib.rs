@@ -1,0 +1,1 @@
+//! Example programs for hris-sync; see the `[[example]]` targets of this package.

@@ -1,0 +1,302 @@
+//! Applying a [`Plan`] to a [`Directory`].
+//!
+//! Phases run in the order of DESIGN §5: links, creates, updates, the manager pass, then
+//! disables and enables. Each phase is one [`Directory::apply`] call, so a connector can batch
+//! and parallelise inside it. A failed action never stops the others; every action gets an
+//! outcome. A create whose UPN turns out to be taken is retried once with the plan's fallback
+//! UPN (U5). Passwords are generated here, handed to the caller's hook once, and dropped.
+
+use std::collections::BTreeMap;
+
+use crate::directory::Directory;
+use crate::error::{Error, ErrorKind, Result};
+use crate::id::{DirectoryUserId, EmployeeId};
+use crate::operation::{Applied, Changes, NewUser, Operation};
+use crate::password::Password;
+use crate::property::{DirectoryProperty, PropertyValue};
+use crate::reconcile::{Action, ChangeSet, Plan, SyncHistory, UserRef};
+
+/// The outcome of one planned action.
+#[derive(Debug)]
+pub struct ActionOutcome {
+    /// The action, as planned (for a create that fell back, `upn` is the UPN actually used).
+    pub action: Action,
+    /// `Ok` when every write of the action succeeded.
+    pub result: Result<()>,
+}
+
+/// Receives each new account's one-time password, once. It is never logged or reported.
+pub trait PasswordSink: Send {
+    /// Called after an account was created.
+    fn deliver(&mut self, employee_id: &EmployeeId, upn: &str, password: &Password);
+}
+
+/// Drops passwords (accounts are then reset through the directory's own tools).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DiscardPasswords;
+
+impl PasswordSink for DiscardPasswords {
+    fn deliver(&mut self, _: &EmployeeId, _: &str, _: &Password) {}
+}
+
+/// Apply `plan` to `directory`, updating `history` (S6) with the accounts disabled or created
+/// disabled. Returns one outcome per action, in plan order.
+pub async fn apply_plan(
+    plan: &Plan,
+    directory: &dyn Directory,
+    history: &mut SyncHistory,
+    passwords: &mut dyn PasswordSink,
+) -> Vec<ActionOutcome> {
+    let mut results: Vec<Option<Result<()>>> = plan.actions.iter().map(|_| None).collect();
+    let mut actions = plan.actions.clone();
+    let mut created: BTreeMap<EmployeeId, DirectoryUserId> = BTreeMap::new();
+    for phase in 0..=5u8 {
+        let indices: Vec<usize> = (0..actions.len())
+            .filter(|i| actions[*i].phase() == phase)
+            .collect();
+        if indices.is_empty() {
+            continue;
+        }
+        if phase == 1 {
+            create_phase(&indices, &mut actions, &mut results, directory, &mut created, history, passwords)
+                .await;
+            continue;
+        }
+        let mut ops = Vec::new();
+        let mut owners = Vec::new();
+        let mut revokes = Vec::new();
+        for &i in &indices {
+            match to_operation(&actions[i], &created) {
+                Ok((op, revoke)) => {
+                    ops.push(op);
+                    owners.push(i);
+                    if let Some(r) = revoke {
+                        revokes.push((i, r));
+                    }
+                }
+                Err(e) => results[i] = Some(Err(e)),
+            }
+        }
+        for (i, outcome) in owners.iter().zip(directory.apply(&ops).await) {
+            results[*i] = Some(outcome.map(|_| ()));
+        }
+        // Sessions are revoked only after the disable went through.
+        let revokes: Vec<(usize, Operation)> = revokes
+            .into_iter()
+            .filter(|(i, _)| matches!(results[*i], Some(Ok(()))))
+            .collect();
+        let ops: Vec<Operation> = revokes.iter().map(|(_, op)| op.clone()).collect();
+        for ((i, _), outcome) in revokes.iter().zip(directory.apply(&ops).await) {
+            if let Err(e) = outcome {
+                results[*i] = Some(Err(e));
+            }
+        }
+        for &i in &indices {
+            if let Some(Ok(())) = results[i] {
+                match &actions[i] {
+                    Action::Disable { user_id, .. } => {
+                        history.disabled_by_sync.insert(user_id.clone());
+                    }
+                    Action::Enable { user_id, .. } => {
+                        history.disabled_by_sync.remove(user_id);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    actions
+        .into_iter()
+        .zip(results)
+        .map(|(action, result)| ActionOutcome {
+            action,
+            result: result.unwrap_or_else(|| Err(Error::new(ErrorKind::Other, "not applied"))),
+        })
+        .collect()
+}
+
+async fn create_phase(
+    indices: &[usize],
+    actions: &mut [Action],
+    results: &mut [Option<Result<()>>],
+    directory: &dyn Directory,
+    created: &mut BTreeMap<EmployeeId, DirectoryUserId>,
+    history: &mut SyncHistory,
+    passwords: &mut dyn PasswordSink,
+) {
+    let mut pending: Vec<(usize, String)> = indices
+        .iter()
+        .filter_map(|&i| match &actions[i] {
+            Action::Create { upn, .. } => Some((i, upn.clone())),
+            _ => None,
+        })
+        .collect();
+    // First attempt with the planned UPN; a UPN conflict falls back once (U5).
+    for attempt in 0..2 {
+        let mut ops = Vec::new();
+        let mut owners = Vec::new();
+        for (i, upn) in &pending {
+            match new_user(&actions[*i], upn) {
+                Ok((op, password)) => {
+                    ops.push(op);
+                    owners.push((*i, upn.clone(), password));
+                }
+                Err(e) => results[*i] = Some(Err(e)),
+            }
+        }
+        let mut retry = Vec::new();
+        for ((i, upn, password), outcome) in owners.into_iter().zip(directory.apply(&ops).await) {
+            let Action::Create {
+                employee_id,
+                fallback_upn,
+                account_enabled,
+                upn: planned,
+                ..
+            } = &mut actions[i]
+            else {
+                continue;
+            };
+            match outcome {
+                Ok(Applied::Created(user)) => {
+                    *planned = user.user_principal_name.clone();
+                    passwords.deliver(employee_id, &user.user_principal_name, &password);
+                    if !*account_enabled {
+                        history.disabled_by_sync.insert(user.id.clone());
+                    }
+                    created.insert(employee_id.clone(), user.id.clone());
+                    results[i] = Some(Ok(()));
+                }
+                Ok(Applied::Done) => {
+                    results[i] = Some(Err(Error::new(
+                        ErrorKind::InvalidData,
+                        format!("the directory did not return the account created for {upn}"),
+                    )));
+                }
+                Err(e) if attempt == 0 && e.is_upn_conflict() && fallback_upn.is_some() => {
+                    if let Some(next) = fallback_upn.take() {
+                        retry.push((i, next));
+                    }
+                }
+                Err(e) => results[i] = Some(Err(e)),
+            }
+        }
+        if retry.is_empty() {
+            break;
+        }
+        pending = retry;
+    }
+}
+
+fn new_user(action: &Action, upn: &str) -> Result<(Operation, Password)> {
+    let Action::Create {
+        employee_id,
+        display_name,
+        given_name,
+        surname,
+        account_enabled,
+        properties,
+        ..
+    } = action
+    else {
+        return Err(Error::new(ErrorKind::Other, "not a create"));
+    };
+    let password = Password::generate()?;
+    let mail_nickname = upn.split('@').next().unwrap_or(upn).to_owned();
+    let new = NewUser {
+        user_principal_name: upn.to_owned(),
+        mail_nickname,
+        display_name: display_name.clone(),
+        given_name: Some(given_name.clone()).filter(|s| !s.is_empty()),
+        surname: Some(surname.clone()).filter(|s| !s.is_empty()),
+        employee_id: employee_id.to_string(),
+        account_enabled: *account_enabled,
+        password: password.clone(),
+        properties: properties.clone(),
+    };
+    Ok((Operation::Create(Box::new(new)), password))
+}
+
+fn to_changes(changes: &ChangeSet) -> Changes {
+    changes
+        .iter()
+        .map(|(p, c)| (*p, c.to.clone()))
+        .collect()
+}
+
+fn resolve(r: &UserRef, created: &BTreeMap<EmployeeId, DirectoryUserId>) -> Result<DirectoryUserId> {
+    match r {
+        UserRef::Existing(id) => Ok(id.clone()),
+        UserRef::Pending(e) => created.get(e).cloned().ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!("the account of employee {e} was not created in this run"),
+            )
+        }),
+    }
+}
+
+/// The operation for a non-create action, and the session revocation that follows a disable.
+fn to_operation(
+    action: &Action,
+    created: &BTreeMap<EmployeeId, DirectoryUserId>,
+) -> Result<(Operation, Option<Operation>)> {
+    Ok(match action {
+        Action::Link { user_id, changes, .. } | Action::Update { user_id, changes, .. } => (
+            Operation::Update {
+                user: user_id.clone(),
+                changes: to_changes(changes),
+            },
+            None,
+        ),
+        Action::SetManager { user, to, .. } => (
+            Operation::SetManager {
+                user: resolve(user, created)?,
+                manager: to.as_ref().map(|m| resolve(m, created)).transpose()?,
+            },
+            None,
+        ),
+        Action::Disable {
+            user_id,
+            revoke_sessions,
+            leave_date_time,
+            ..
+        } => {
+            let mut changes = Changes::new();
+            changes.insert(DirectoryProperty::AccountEnabled, Some(PropertyValue::Bool(false)));
+            if let Some(t) = leave_date_time {
+                changes.insert(
+                    DirectoryProperty::EmployeeLeaveDateTime,
+                    Some(PropertyValue::Text(t.clone())),
+                );
+            }
+            (
+                Operation::Update {
+                    user: user_id.clone(),
+                    changes,
+                },
+                revoke_sessions.then(|| Operation::RevokeSessions {
+                    user: user_id.clone(),
+                }),
+            )
+        }
+        Action::Enable { user_id, .. } => {
+            let mut changes = Changes::new();
+            changes.insert(DirectoryProperty::AccountEnabled, Some(PropertyValue::Bool(true)));
+            (
+                Operation::Update {
+                    user: user_id.clone(),
+                    changes,
+                },
+                None,
+            )
+        }
+        Action::Create { .. } => return Err(Error::new(ErrorKind::Other, "create outside its phase")),
+    })
+}
+
+/// Outcomes: `(ok, failed)` counts.
+#[must_use]
+pub fn tally(outcomes: &[ActionOutcome]) -> (usize, usize) {
+    let ok = outcomes.iter().filter(|o| o.result.is_ok()).count();
+    (ok, outcomes.len() - ok)
+}

@@ -1,0 +1,136 @@
+//! The [`Directory`] trait: where accounts live.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::id::DirectoryUserId;
+use crate::operation::{Operation, Outcome};
+use crate::user::DirectoryUser;
+
+/// An opaque position in a directory's change feed (for Graph: a delta link). Store it and
+/// hand it back to [`Directory::list_user_changes`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DeltaCursor(String);
+
+impl DeltaCursor {
+    /// Wrap a cursor.
+    pub fn new(cursor: impl Into<String>) -> Self {
+        Self(cursor.into())
+    }
+
+    /// The cursor as text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for DeltaCursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Delta links carry a continuation token; keep them out of logs.
+        write!(f, "DeltaCursor({} chars)", self.0.len())
+    }
+}
+
+/// A full read of the directory.
+#[derive(Clone, Debug, Default)]
+pub struct UserSnapshot {
+    /// Every user object (including disabled, hybrid and agent users; the planner scopes them).
+    pub users: Vec<DirectoryUser>,
+    /// Where to continue with [`Directory::list_user_changes`]; `None` when the directory has
+    /// no change feed.
+    pub cursor: Option<DeltaCursor>,
+}
+
+/// The changes since a cursor.
+#[derive(Clone, Debug, Default)]
+pub struct UserChanges {
+    /// Users created or changed since the cursor, each as it now is.
+    pub changed: Vec<DirectoryUser>,
+    /// Users deleted since the cursor.
+    pub removed: Vec<DirectoryUserId>,
+    /// The cursor to use next time.
+    pub cursor: Option<DeltaCursor>,
+}
+
+/// An identity directory: where the sync links, creates, updates and disables accounts.
+///
+/// # Contract
+///
+/// - **Reads are complete or fail.** [`list_users`](Self::list_users) returns every user
+///   object, or an error. A page that could not be read fails the whole listing: a partial
+///   listing would make missing users look like free UPNs and unlinked employees.
+/// - **Changes are replayable.** [`list_user_changes`](Self::list_user_changes) may return a
+///   user more than once; callers merge by id. An expired cursor is
+///   [`crate::ErrorKind::CursorExpired`] (do a full read); a directory without a change feed
+///   answers [`crate::ErrorKind::Unsupported`].
+/// - **One outcome per operation.** [`apply`](Self::apply) returns exactly one [`Outcome`] per
+///   operation, in the order given, and never fails as a whole: a failed operation does not
+///   stop the others. Operations in one call are independent and may run in any order or
+///   concurrently; a caller that needs an order (create, then set the manager) makes two calls.
+/// - **Errors say what to do.** A UPN that is taken is [`crate::ErrorKind::AlreadyExists`]
+///   with [`crate::Error::conflict_target`] `userPrincipalName`; throttling and transient
+///   failures that outlived the implementation's own retries come back with
+///   [`crate::Error::is_retryable`] false. Values are checked as the real directory checks
+///   them (lengths, required create fields, `null` rather than `""` to clear).
+/// - **Nothing is deleted.** There is no delete operation.
+/// - **Secrets stay secret.** Passwords in [`crate::NewUser`] are never logged or echoed in
+///   errors.
+#[async_trait]
+pub trait Directory: Send + Sync + fmt::Debug {
+    /// Read every user.
+    async fn list_users(&self) -> Result<UserSnapshot>;
+
+    /// Read what changed since `cursor`.
+    async fn list_user_changes(&self, cursor: &DeltaCursor) -> Result<UserChanges>;
+
+    /// The domains the directory accepts in a UPN.
+    async fn verified_domains(&self) -> Result<Vec<String>>;
+
+    /// Apply operations; one outcome per operation, in order.
+    async fn apply(&self, operations: &[Operation]) -> Vec<Outcome>;
+}
+
+macro_rules! forward_directory {
+    ($($wrapper:ty),*) => {$(
+        #[async_trait]
+        impl<T: Directory + ?Sized> Directory for $wrapper {
+            async fn list_users(&self) -> Result<UserSnapshot> {
+                (**self).list_users().await
+            }
+            async fn list_user_changes(&self, cursor: &DeltaCursor) -> Result<UserChanges> {
+                (**self).list_user_changes(cursor).await
+            }
+            async fn verified_domains(&self) -> Result<Vec<String>> {
+                (**self).verified_domains().await
+            }
+            async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
+                (**self).apply(operations).await
+            }
+        }
+    )*};
+}
+
+forward_directory!(Box<T>, Arc<T>, &T);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_safe() {
+        fn takes(_: Option<Box<dyn Directory>>) {}
+        takes(None);
+    }
+
+    #[test]
+    fn cursor_debug_hides_token() {
+        let c = DeltaCursor::new("https://x/users/delta?$deltatoken=SECRETISH");
+        assert!(!format!("{c:?}").contains("SECRETISH"));
+    }
+}

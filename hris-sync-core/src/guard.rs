@@ -1,0 +1,187 @@
+//! S7: the safety guards, as pure functions.
+//!
+//! - **Mass disable.** A plan that would disable more than `safety.max_disables` users *and*
+//!   more than `safety.max_disable_percent` of the linked users is held: none of its disables
+//!   is applied, each is reported as `held`, and the run exits with status 3 until an operator
+//!   passes the override. Both limits must be exceeded, so a small company can still lose two
+//!   people in one day and a large one can still lose ten.
+//! - **Source drop.** If the HR source returns more than `safety.max_source_drop_percent` fewer
+//!   employees than the last successful run, the run stops before planning: a truncated export
+//!   must not look like a mass departure.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::policy::Safety;
+use crate::reconcile::{Action, Plan};
+
+/// The counts of the last successful run that the guards compare against.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastRunCounts {
+    /// Employees the source returned.
+    pub employees: usize,
+}
+
+/// The verdict of the mass-disable guard.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DisableVerdict {
+    /// The disables may be applied.
+    Allowed,
+    /// The disables are held.
+    Held {
+        /// Disables in the plan.
+        disables: usize,
+        /// Linked users the percentage is taken of.
+        linked: usize,
+        /// `disables / linked` in percent.
+        percent: f64,
+    },
+}
+
+/// Judge a plan's disables (S7). `override_guard` is the operator's `--allow-mass-disable`.
+#[must_use]
+pub fn check_disables(plan: &Plan, safety: &Safety, override_guard: bool) -> DisableVerdict {
+    let disables = plan.count("disable");
+    let linked = plan.linked_users;
+    let percent = if linked == 0 {
+        if disables == 0 { 0.0 } else { 100.0 }
+    } else {
+        // Counts are far below 2^52, so the conversion is exact.
+        #[allow(clippy::cast_precision_loss)]
+        let p = disables as f64 * 100.0 / linked as f64;
+        p
+    };
+    let over_count = u64::try_from(disables).unwrap_or(u64::MAX) > safety.max_disables;
+    let over_percent = percent > safety.max_disable_percent;
+    if over_count && over_percent && !override_guard {
+        DisableVerdict::Held {
+            disables,
+            linked,
+            percent,
+        }
+    } else {
+        DisableVerdict::Allowed
+    }
+}
+
+/// Split a plan by the guard: when the verdict is [`DisableVerdict::Held`], the disables are
+/// removed from `plan.actions` and returned, to be reported as held.
+pub fn hold_disables(plan: &mut Plan, safety: &Safety, override_guard: bool) -> Vec<Action> {
+    match check_disables(plan, safety, override_guard) {
+        DisableVerdict::Allowed => Vec::new(),
+        DisableVerdict::Held { .. } => {
+            let (held, keep) = std::mem::take(&mut plan.actions)
+                .into_iter()
+                .partition(|a| matches!(a, Action::Disable { .. }));
+            plan.actions = keep;
+            held
+        }
+    }
+}
+
+/// The source-drop guard (S7): fail when `current` employees is a drop of more than
+/// `max_source_drop_percent` against the last successful run.
+///
+/// # Errors
+/// [`ErrorKind::Aborted`] naming both counts.
+pub fn check_source_drop(current: usize, last: Option<LastRunCounts>, safety: &Safety) -> Result<()> {
+    let Some(last) = last.filter(|l| l.employees > 0) else {
+        return Ok(());
+    };
+    if current >= last.employees {
+        return Ok(());
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let drop = (last.employees - current) as f64 * 100.0 / last.employees as f64;
+    if drop > safety.max_source_drop_percent {
+        Err(Error::new(
+            ErrorKind::Aborted,
+            format!(
+                "S7: the HR source returned {current} employees, {drop:.1}% fewer than the {} of \
+                 the last successful run (limit safety.max_source_drop_percent = {}); nothing \
+                 was planned",
+                last.employees, safety.max_source_drop_percent
+            ),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::{DirectoryUserId, EmployeeId};
+    use crate::reconcile::Reason;
+
+    fn safety() -> Safety {
+        Safety {
+            max_disables: 10,
+            max_disable_percent: 5.0,
+            max_source_drop_percent: 20.0,
+        }
+    }
+
+    fn plan_with(disables: usize, linked: usize) -> Plan {
+        let actions = (0..disables)
+            .map(|i| Action::Disable {
+                employee_id: EmployeeId::new(i.to_string()).unwrap(),
+                user_id: DirectoryUserId::new(format!("u{i}")),
+                upn: format!("u{i}@demo.com"),
+                reason: Reason::Inactive,
+                revoke_sessions: true,
+                leave_date_time: None,
+            })
+            .collect();
+        Plan {
+            actions,
+            linked_users: linked,
+            ..Plan::default()
+        }
+    }
+
+    // S7: both limits must be exceeded. 1000 linked users: 5% is 50.
+    #[test]
+    fn s7_mass_disable_thresholds() {
+        let s = safety();
+        // At the count limit (10), well over the percentage: allowed.
+        assert_eq!(check_disables(&plan_with(10, 100), &s, false), DisableVerdict::Allowed);
+        // Just over the count (11) and over the percentage (11%): held.
+        assert!(matches!(
+            check_disables(&plan_with(11, 100), &s, false),
+            DisableVerdict::Held { disables: 11, .. }
+        ));
+        // Over the count, exactly at the percentage (50 of 1000 = 5%): allowed.
+        assert_eq!(check_disables(&plan_with(50, 1000), &s, false), DisableVerdict::Allowed);
+        // Over the count, just over the percentage (51 of 1000): held.
+        assert!(matches!(
+            check_disables(&plan_with(51, 1000), &s, false),
+            DisableVerdict::Held { .. }
+        ));
+        // The override lets it through.
+        assert_eq!(check_disables(&plan_with(51, 1000), &s, true), DisableVerdict::Allowed);
+    }
+
+    #[test]
+    fn s7_held_disables_are_removed_from_the_plan() {
+        let mut plan = plan_with(20, 100);
+        let held = hold_disables(&mut plan, &safety(), false);
+        assert_eq!(held.len(), 20);
+        assert!(plan.actions.is_empty());
+        let mut small = plan_with(3, 100);
+        assert!(hold_disables(&mut small, &safety(), false).is_empty());
+        assert_eq!(small.actions.len(), 3);
+    }
+
+    #[test]
+    fn s7_source_drop_thresholds() {
+        let s = safety();
+        let last = Some(LastRunCounts { employees: 100 });
+        assert!(check_source_drop(80, last, &s).is_ok()); // exactly 20%
+        let err = check_source_drop(79, last, &s).unwrap_err(); // 21%
+        assert_eq!(err.kind(), ErrorKind::Aborted);
+        assert!(err.message().contains("79"));
+        assert!(check_source_drop(0, None, &s).is_ok());
+        assert!(check_source_drop(150, last, &s).is_ok());
+    }
+}

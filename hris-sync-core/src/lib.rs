@@ -1,0 +1,88 @@
+//! # hris-sync-core
+//!
+//! The HR-independent, directory-independent heart of hris-sync: it keeps an identity
+//! directory in step with an HR system, one way, HR → directory.
+//!
+//! ```text
+//! HrSource ──employees──▶ ┐
+//!                         ├─▶ reconcile::plan(employees, users, policy, now) ─▶ Plan ─▶ guard ─▶ apply ─▶ Directory
+//! Directory ──users─────▶ ┘        (pure, deterministic, no I/O, no clock)
+//! ```
+//!
+//! The key design decision is that **planning is pure**: [`plan`] takes the employees, the
+//! directory's users, the [`Policy`] and the current instant, and returns a [`Plan`] — data
+//! that serializes to the same bytes for the same inputs (rule S9). Everything a sync decides
+//! (link, create with which UPN, what to update, disable, enable, skip and why) is decided
+//! there and can be previewed, diffed and tested without a network. I/O lives behind two small
+//! object-safe traits, [`HrSource`] and [`Directory`], implemented by the connector crates, by
+//! the in-memory [`memory`] types, and by any wrapper a host cares to write.
+//!
+//! The rules the planner implements (S1–S10, U1–U6) are in the project's DESIGN document; every
+//! [`Reason`] cites the rule it comes from.
+//!
+//! This crate has no HTTP dependency.
+//!
+//! ## Example
+//!
+//! ```
+//! use hris_sync_core::{
+//!     plan, Employee, EmployeeId, EmployeeStatus, DirectoryUser, Policy, Action,
+//! };
+//!
+//! let policy = Policy::from_toml(r#"
+//!     [upn]
+//!     domain = "demo.com"
+//!     [lifecycle]
+//!     timezone = "Europe/Berlin"
+//! "#)?;
+//!
+//! let mut zoe = Employee::new(EmployeeId::new("100234")?, EmployeeStatus::Active);
+//! zoe.first_name = Some("Zoë".into());
+//! zoe.last_name = Some("Müller".into());
+//! zoe.email = Some("zoe.mueller@demo.com".into());
+//!
+//! let admin = DirectoryUser::new("4c7be08b", "admin@demo.com");
+//! let now = "2025-10-01T08:00:00Z".parse()?;
+//!
+//! let plan = plan(&[zoe], &[admin], &policy, now);
+//! match &plan.actions[0] {
+//!     Action::Create { upn, .. } => assert_eq!(upn, "zoe.mueller@demo.com"),
+//!     other => panic!("expected a create, got {other:?}"),
+//! }
+//! println!("{}", plan.to_json());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod apply;
+mod directory;
+mod employee;
+mod error;
+pub mod guard;
+mod id;
+pub mod memory;
+mod operation;
+mod password;
+pub mod policy;
+mod property;
+pub mod reconcile;
+mod source;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+pub mod upn;
+mod user;
+
+pub use directory::{DeltaCursor, Directory, UserChanges, UserSnapshot};
+pub use employee::{AttributeValue, Employee, EmployeeStatus, STANDARD_KEYS};
+pub use error::{Error, ErrorKind, Result};
+pub use id::{DirectoryUserId, EmployeeId, MAX_EMPLOYEE_ID_LEN};
+pub use operation::{Applied, Changes, NewUser, Operation, Outcome};
+pub use password::Password;
+pub use policy::Policy;
+pub use property::{DirectoryProperty, PropertyKind, PropertyValue};
+pub use reconcile::{Action, Plan, Reason, SyncHistory, plan, plan_with_history};
+pub use source::{EmployeeListing, HrSource, RejectedRecord};
+pub use user::{DirectoryUser, ObjectKind};
+
+/// Re-exported so implementors and hosts use the same versions.
+pub use jiff;
+pub use secrecy;

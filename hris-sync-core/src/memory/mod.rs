@@ -1,0 +1,8 @@
+//! In-memory implementations of [`crate::HrSource`] and [`crate::Directory`], for tests, demos
+//! and hosts that want to dry-run against a snapshot.
+
+mod directory;
+mod source;
+
+pub use directory::{MemoryDirectory, WriteRecord};
+pub use source::MemorySource;

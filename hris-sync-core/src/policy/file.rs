@@ -1,0 +1,166 @@
+//! The configuration file (DESIGN §4) as written: TOML, deserialized with serde.
+//!
+//! Every table refuses unknown keys, so a typo is an error that names the key instead of a
+//! setting that silently does nothing. [`ConfigFile::validate`] turns the file into a
+//! [`Policy`](super::Policy).
+
+use serde::Deserialize;
+
+/// The whole configuration file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// `[personio]`: settings of the Personio connector.
+    #[serde(default)]
+    pub personio: PersonioSection,
+    /// `[entra]`: settings of the Entra connector.
+    #[serde(default)]
+    pub entra: EntraSection,
+    /// `[upn]`: the UPN schema (§3).
+    #[serde(default)]
+    pub upn: UpnSection,
+    /// `[lifecycle]`: joiner, leaver and pre-hire rules.
+    #[serde(default)]
+    pub lifecycle: LifecycleSection,
+    /// `[safety]`: the S7 guards.
+    #[serde(default)]
+    pub safety: SafetySection,
+    /// `[scope]`: users the sync never writes (S8).
+    #[serde(default)]
+    pub scope: ScopeSection,
+    /// `[[mapping]]`: HR attribute → directory property.
+    #[serde(default)]
+    pub mapping: Vec<MappingSection>,
+}
+
+/// `[personio]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonioSection {
+    /// Sent as `X-Personio-App-ID` (UPPER_SNAKE_CASE).
+    pub app_id: Option<String>,
+    /// Sent as `X-Personio-Partner-ID` (UPPER_SNAKE_CASE).
+    pub partner_id: Option<String>,
+}
+
+/// `[entra]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntraSection {
+    /// `usageLocation` of new accounts (two-letter country code).
+    pub usage_location: Option<String>,
+}
+
+/// `[upn]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UpnSection {
+    /// Attribute key of the beginning part.
+    pub beginning: String,
+    /// `entire` or `first_letter`.
+    pub beginning_part: String,
+    /// `"."`, `"-"`, `"_"` or `"none"`.
+    pub separator: String,
+    /// Attribute key of the end part, or `"none"`.
+    pub end: String,
+    /// `entire` or `first_letter`.
+    pub end_part: String,
+    /// The UPN domain; must be a verified domain of the directory.
+    pub domain: Option<String>,
+    /// Locale table run before transliteration: `de` (default) or `none`.
+    pub locale: String,
+    /// Rename an existing UPN when the name changes in HR (U6; default false).
+    pub rename: bool,
+}
+
+impl Default for UpnSection {
+    fn default() -> Self {
+        Self {
+            beginning: "first_name".to_owned(),
+            beginning_part: "entire".to_owned(),
+            separator: ".".to_owned(),
+            end: "last_name".to_owned(),
+            end_part: "entire".to_owned(),
+            domain: None,
+            locale: "de".to_owned(),
+            rename: false,
+        }
+    }
+}
+
+/// `[lifecycle]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LifecycleSection {
+    /// IANA time zone that decides what "today" is (default `UTC`).
+    pub timezone: String,
+    /// Create accounts at most this many days before the hire date; unset: as soon as eligible.
+    pub prehire_days: Option<i64>,
+    /// Enable a pre-hire's account at once (true) or create it disabled and enable it on the
+    /// hire date (false).
+    pub enable_before_hire: bool,
+    /// Create accounts for employees whose termination date lies in the future.
+    pub provision_future_leavers: bool,
+    /// Disable accounts while the employee's status is `leave`.
+    pub disable_on_leave: bool,
+    /// Revoke sign-in sessions when disabling.
+    pub revoke_sessions: bool,
+    /// Set `employeeLeaveDateTime` when disabling.
+    pub set_leave_date_time: bool,
+}
+
+impl Default for LifecycleSection {
+    fn default() -> Self {
+        Self {
+            timezone: "UTC".to_owned(),
+            prehire_days: None,
+            enable_before_hire: true,
+            provision_future_leavers: false,
+            disable_on_leave: false,
+            revoke_sessions: true,
+            set_leave_date_time: false,
+        }
+    }
+}
+
+/// `[safety]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SafetySection {
+    /// A plan may disable at most this many users …
+    pub max_disables: u64,
+    /// … or at most this percentage of linked users; a plan over both is held (S7).
+    pub max_disable_percent: f64,
+    /// Stop before planning when the source returns this percentage fewer employees than the
+    /// last successful run.
+    pub max_source_drop_percent: f64,
+}
+
+impl Default for SafetySection {
+    fn default() -> Self {
+        Self {
+            max_disables: 10,
+            max_disable_percent: 5.0,
+            max_source_drop_percent: 20.0,
+        }
+    }
+}
+
+/// `[scope]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScopeSection {
+    /// UPN globs (`*`, `?`; case-insensitive) of users the sync never writes.
+    pub protected_upns: Vec<String>,
+}
+
+/// One `[[mapping]]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MappingSection {
+    /// The HR attribute key (`department`, `dynamic_1290411`, …).
+    pub personio: String,
+    /// The directory property (`jobTitle`, `employeeOrgData.costCenter`, `extensionAttribute3`)
+    /// or `manager`.
+    pub entra: String,
+}

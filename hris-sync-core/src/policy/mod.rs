@@ -1,0 +1,388 @@
+//! The sync policy: the configuration file (DESIGN §4), validated and typed.
+//!
+//! Validation errors are [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) and
+//! start with the offending key (`upn.domain: …`, `mapping[2].entra: …`), so an operator can
+//! find the line to fix.
+
+mod file;
+mod glob;
+
+use std::collections::BTreeSet;
+
+use jiff::tz::TimeZone;
+
+pub use file::{
+    ConfigFile, EntraSection, LifecycleSection, MappingSection, PersonioSection, SafetySection,
+    ScopeSection, UpnSection,
+};
+pub use glob::Glob;
+
+use crate::error::{Error, Result};
+use crate::property::DirectoryProperty;
+use crate::upn::{Locale, PartMode, Separator, UpnSchema, is_valid_domain};
+
+/// Attribute keys every HR source must let the sync read (DESIGN S3–S5, U4).
+pub const REQUIRED_ATTRIBUTES: &[&str] = &[
+    "first_name",
+    "last_name",
+    "email",
+    "status",
+    "termination_date",
+    "created_at",
+];
+
+/// Where a mapped HR attribute goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MappingTarget {
+    /// A directory property.
+    Property(DirectoryProperty),
+    /// The manager reference: the HR value is the supervisor's employee id (S4 second pass).
+    Manager,
+}
+
+/// One validated `[[mapping]]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mapping {
+    /// The HR attribute key.
+    pub hr_key: String,
+    /// The directory side.
+    pub target: MappingTarget,
+}
+
+/// Lifecycle rules (S3, S5, S6).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lifecycle {
+    /// The zone that decides what "today" is.
+    pub timezone: TimeZone,
+    /// Create at most this many days before the hire date (`None`: as soon as eligible).
+    pub prehire_days: Option<i64>,
+    /// Enable a pre-hire's account at once.
+    pub enable_before_hire: bool,
+    /// Create accounts for employees whose termination date is still ahead.
+    pub provision_future_leavers: bool,
+    /// Disable while the status is `leave`.
+    pub disable_on_leave: bool,
+    /// Revoke sign-in sessions when disabling.
+    pub revoke_sessions: bool,
+    /// Set `employeeLeaveDateTime` when disabling.
+    pub set_leave_date_time: bool,
+}
+
+/// S7 thresholds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Safety {
+    /// Disables allowed per plan regardless of percentage.
+    pub max_disables: u64,
+    /// Percentage of linked users a plan may disable regardless of count.
+    pub max_disable_percent: f64,
+    /// Largest allowed drop in the number of employees read, in percent of the last run.
+    pub max_source_drop_percent: f64,
+}
+
+/// The validated policy the planner runs on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    /// The UPN schema.
+    pub upn: UpnSchema,
+    /// Rename UPNs on name changes (U6 option).
+    pub rename_upns: bool,
+    /// Lifecycle rules.
+    pub lifecycle: Lifecycle,
+    /// S7 thresholds.
+    pub safety: Safety,
+    /// Protected UPN globs (S8).
+    pub protected_upns: Vec<Glob>,
+    /// Attribute mappings, in file order.
+    pub mappings: Vec<Mapping>,
+    /// `usageLocation` for new accounts.
+    pub usage_location: Option<String>,
+}
+
+impl Policy {
+    /// A policy with the defaults of DESIGN §4, the schema `first.last@domain`, UTC and no
+    /// mappings. Handy for tests and embedding; a configuration file is the usual source.
+    ///
+    /// # Errors
+    /// When `domain` is not a valid domain name.
+    pub fn with_domain(domain: &str) -> Result<Self> {
+        let file = ConfigFile {
+            upn: UpnSection {
+                domain: Some(domain.to_owned()),
+                ..UpnSection::default()
+            },
+            ..ConfigFile::default()
+        };
+        file.validate()
+    }
+
+    /// Parse and validate a TOML configuration file.
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::InvalidConfig`] naming the offending key.
+    pub fn from_toml(text: &str) -> Result<Self> {
+        ConfigFile::from_toml(text)?.validate()
+    }
+
+    /// Every HR attribute key the sync needs to read under this policy: the required ones, the
+    /// UPN parts and every mapped attribute.
+    #[must_use]
+    pub fn required_attributes(&self) -> BTreeSet<String> {
+        let mut keys: BTreeSet<String> =
+            REQUIRED_ATTRIBUTES.iter().map(|k| (*k).to_owned()).collect();
+        keys.insert(self.upn.beginning.clone());
+        keys.extend(self.upn.end.iter().cloned());
+        keys.extend(self.mappings.iter().map(|m| m.hr_key.clone()));
+        keys.remove("id");
+        keys
+    }
+
+    /// Check that the HR credentials may read every attribute the policy needs.
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::InvalidConfig`] naming every missing attribute.
+    pub fn check_readable(&self, readable: &BTreeSet<String>) -> Result<()> {
+        let missing: Vec<String> = self
+            .required_attributes()
+            .into_iter()
+            .filter(|k| !readable.contains(k))
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::config(format!(
+                "the HR credentials may not read these attributes, allow them in the API \
+                 credentials' readable attributes: {}",
+                missing.join(", ")
+            )))
+        }
+    }
+
+    /// Check that the UPN domain is one of the directory's verified domains.
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::InvalidConfig`] naming `upn.domain` and the verified domains.
+    pub fn check_domain(&self, verified: &[String]) -> Result<()> {
+        if verified
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(&self.upn.domain))
+        {
+            Ok(())
+        } else {
+            Err(Error::config(format!(
+                "upn.domain: {:?} is not a verified domain of the directory (verified: {})",
+                self.upn.domain,
+                verified.join(", ")
+            )))
+        }
+    }
+
+    /// Whether a UPN matches one of the protected globs.
+    #[must_use]
+    pub fn is_protected(&self, upn: &str) -> bool {
+        self.protected_upns.iter().any(|g| g.matches(upn))
+    }
+
+    /// The target of the mapping that sets the manager, if any.
+    #[must_use]
+    pub fn maps_manager(&self) -> bool {
+        self.mappings
+            .iter()
+            .any(|m| m.target == MappingTarget::Manager)
+    }
+}
+
+impl ConfigFile {
+    /// Parse TOML.
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::InvalidConfig`] with the parser's message, which names the key and line.
+    pub fn from_toml(text: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|e| Error::config(format!("configuration file: {e}")))
+    }
+
+    /// Validate into a [`Policy`].
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::InvalidConfig`] naming the first offending key.
+    pub fn validate(&self) -> Result<Policy> {
+        Ok(Policy {
+            upn: self.validate_upn()?,
+            rename_upns: self.upn.rename,
+            lifecycle: self.validate_lifecycle()?,
+            safety: self.validate_safety()?,
+            protected_upns: self
+                .scope
+                .protected_upns
+                .iter()
+                .enumerate()
+                .map(|(i, g)| {
+                    Glob::new(g)
+                        .map_err(|e| Error::config(format!("scope.protected_upns[{i}]: {e}")))
+                })
+                .collect::<Result<_>>()?,
+            mappings: self.validate_mappings()?,
+            usage_location: self.validate_usage_location()?,
+        })
+    }
+
+    fn validate_upn(&self) -> Result<UpnSchema> {
+        let u = &self.upn;
+        let part = |key: &str, v: &str| match v {
+            "entire" => Ok(PartMode::Entire),
+            "first_letter" => Ok(PartMode::FirstLetter),
+            other => Err(Error::config(format!(
+                "upn.{key}: unknown part mode {other:?} (expected \"entire\" or \"first_letter\")"
+            ))),
+        };
+        let domain = u
+            .domain
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .ok_or_else(|| Error::config("upn.domain: missing; set the UPN domain"))?
+            .to_ascii_lowercase();
+        if !is_valid_domain(&domain) {
+            return Err(Error::config(format!(
+                "upn.domain: {domain:?} is not a valid domain name (at most 48 characters)"
+            )));
+        }
+        let attr = |key: &str, v: &str| {
+            if v.trim().is_empty() || v.chars().any(char::is_whitespace) {
+                Err(Error::config(format!(
+                    "upn.{key}: {v:?} is not an attribute key"
+                )))
+            } else {
+                Ok(v.to_owned())
+            }
+        };
+        Ok(UpnSchema {
+            beginning: attr("beginning", &u.beginning)?,
+            beginning_part: part("beginning_part", &u.beginning_part)?,
+            separator: Separator::parse(&u.separator).ok_or_else(|| {
+                Error::config(format!(
+                    "upn.separator: {:?} is not one of \".\", \"-\", \"_\", \"none\"",
+                    u.separator
+                ))
+            })?,
+            end: match u.end.as_str() {
+                "none" | "" => None,
+                other => Some(attr("end", other)?),
+            },
+            end_part: part("end_part", &u.end_part)?,
+            domain,
+            locale: match u.locale.as_str() {
+                "de" => Locale::De,
+                "none" => Locale::None,
+                other => {
+                    return Err(Error::config(format!(
+                        "upn.locale: unknown locale table {other:?} (expected \"de\" or \"none\")"
+                    )));
+                }
+            },
+        })
+    }
+
+    fn validate_lifecycle(&self) -> Result<Lifecycle> {
+        let l = &self.lifecycle;
+        let timezone = TimeZone::get(&l.timezone).map_err(|_| {
+            Error::config(format!(
+                "lifecycle.timezone: {:?} is not a known IANA time zone (e.g. \"Europe/Berlin\")",
+                l.timezone
+            ))
+        })?;
+        if let Some(d) = l.prehire_days {
+            if !(0..=3650).contains(&d) {
+                return Err(Error::config(format!(
+                    "lifecycle.prehire_days: {d} is out of range 0..=3650"
+                )));
+            }
+        }
+        Ok(Lifecycle {
+            timezone,
+            prehire_days: l.prehire_days,
+            enable_before_hire: l.enable_before_hire,
+            provision_future_leavers: l.provision_future_leavers,
+            disable_on_leave: l.disable_on_leave,
+            revoke_sessions: l.revoke_sessions,
+            set_leave_date_time: l.set_leave_date_time,
+        })
+    }
+
+    fn validate_safety(&self) -> Result<Safety> {
+        let s = &self.safety;
+        for (key, v) in [
+            ("max_disable_percent", s.max_disable_percent),
+            ("max_source_drop_percent", s.max_source_drop_percent),
+        ] {
+            if !(0.0..=100.0).contains(&v) {
+                return Err(Error::config(format!(
+                    "safety.{key}: {v} is not a percentage between 0 and 100"
+                )));
+            }
+        }
+        Ok(Safety {
+            max_disables: s.max_disables,
+            max_disable_percent: s.max_disable_percent,
+            max_source_drop_percent: s.max_source_drop_percent,
+        })
+    }
+
+    fn validate_mappings(&self) -> Result<Vec<Mapping>> {
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::with_capacity(self.mapping.len());
+        for (i, m) in self.mapping.iter().enumerate() {
+            let hr_key = m.personio.trim();
+            if hr_key.is_empty() || hr_key.chars().any(char::is_whitespace) {
+                return Err(Error::config(format!(
+                    "mapping[{i}].personio: {:?} is not an attribute key",
+                    m.personio
+                )));
+            }
+            let target = if m.entra == "manager" {
+                MappingTarget::Manager
+            } else {
+                let p: DirectoryProperty = m
+                    .entra
+                    .parse()
+                    .map_err(|e: Error| Error::config(format!("mapping[{i}].entra: {}", e.message())))?;
+                if p.is_sync_managed() {
+                    return Err(Error::config(format!(
+                        "mapping[{i}].entra: {p} is set by the sync itself and cannot be mapped"
+                    )));
+                }
+                MappingTarget::Property(p)
+            };
+            if !seen.insert(target) {
+                return Err(Error::config(format!(
+                    "mapping[{i}].entra: {:?} is mapped twice",
+                    m.entra
+                )));
+            }
+            if target == MappingTarget::Manager && hr_key != "supervisor" {
+                return Err(Error::config(format!(
+                    "mapping[{i}].personio: the manager comes from \"supervisor\", not {hr_key:?}"
+                )));
+            }
+            out.push(Mapping {
+                hr_key: hr_key.to_owned(),
+                target,
+            });
+        }
+        Ok(out)
+    }
+
+    fn validate_usage_location(&self) -> Result<Option<String>> {
+        match self.entra.usage_location.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(c) if c.len() == 2 && c.chars().all(|c| c.is_ascii_alphabetic()) => {
+                Ok(Some(c.to_ascii_uppercase()))
+            }
+            Some(c) => Err(Error::config(format!(
+                "entra.usage_location: {c:?} is not a two-letter country code"
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,150 @@
+use std::collections::BTreeSet;
+
+use super::*;
+use crate::ErrorKind;
+
+const DESIGN_EXAMPLE: &str = r#"
+[personio]
+app_id = "ACME_HRIS_SYNC"
+[entra]
+usage_location = "DE"
+[upn]
+beginning = "first_name"
+beginning_part = "entire"
+separator = "."
+end = "last_name"
+end_part = "entire"
+domain = "demo.com"
+[lifecycle]
+timezone = "Europe/Berlin"
+prehire_days = 14
+enable_before_hire = true
+provision_future_leavers = false
+disable_on_leave = false
+revoke_sessions = true
+[safety]
+max_disables = 10
+max_disable_percent = 5
+max_source_drop_percent = 20
+[scope]
+protected_upns = ["admin@*", "breakglass*@*"]
+[[mapping]]
+personio = "department"
+entra = "department"
+[[mapping]]
+personio = "position"
+entra = "jobTitle"
+[[mapping]]
+personio = "supervisor"
+entra = "manager"
+"#;
+
+fn config_error(text: &str) -> String {
+    let err = Policy::from_toml(text).expect_err("should be refused");
+    assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
+    err.message().to_owned()
+}
+
+#[test]
+fn design_example_parses() {
+    let p = Policy::from_toml(DESIGN_EXAMPLE).unwrap();
+    assert_eq!(p.upn.domain, "demo.com");
+    assert_eq!(p.upn.separator, Separator::Dot);
+    assert_eq!(p.lifecycle.prehire_days, Some(14));
+    assert_eq!(p.usage_location.as_deref(), Some("DE"));
+    assert_eq!(p.mappings.len(), 3);
+    assert!(p.maps_manager());
+    assert!(p.is_protected("admin@demo.com"));
+    assert!(!p.is_protected("anna@demo.com"));
+    assert_eq!(
+        p.mappings[1].target,
+        MappingTarget::Property(DirectoryProperty::JobTitle)
+    );
+}
+
+#[test]
+fn unknown_graph_property_names_the_key() {
+    let text = DESIGN_EXAMPLE.replace("entra = \"jobTitle\"", "entra = \"jobtitel\"");
+    let msg = config_error(&text);
+    assert!(msg.starts_with("mapping[1].entra:"), "{msg}");
+    assert!(msg.contains("jobtitel"), "{msg}");
+}
+
+#[test]
+fn unknown_part_mode_names_the_key() {
+    let text = DESIGN_EXAMPLE.replace("end_part = \"entire\"", "end_part = \"initials\"");
+    let msg = config_error(&text);
+    assert!(msg.starts_with("upn.end_part:"), "{msg}");
+}
+
+#[test]
+fn bad_time_zone_names_the_key() {
+    let text = DESIGN_EXAMPLE.replace("Europe/Berlin", "Europe/Berln");
+    let msg = config_error(&text);
+    assert!(msg.starts_with("lifecycle.timezone:"), "{msg}");
+}
+
+#[test]
+fn missing_domain_names_the_key() {
+    let text = DESIGN_EXAMPLE.replace("domain = \"demo.com\"\n", "");
+    let msg = config_error(&text);
+    assert!(msg.starts_with("upn.domain:"), "{msg}");
+}
+
+#[test]
+fn unknown_key_is_refused() {
+    let text = DESIGN_EXAMPLE.replace("revoke_sessions = true", "revoke_session = true");
+    let msg = config_error(&text);
+    assert!(msg.contains("revoke_session"), "{msg}");
+}
+
+#[test]
+fn other_validations() {
+    let bad_sep = DESIGN_EXAMPLE.replace("separator = \".\"", "separator = \"+\"");
+    assert!(config_error(&bad_sep).starts_with("upn.separator:"));
+    let managed = DESIGN_EXAMPLE.replace("entra = \"department\"", "entra = \"displayName\"");
+    assert!(config_error(&managed).contains("set by the sync itself"));
+    let twice = DESIGN_EXAMPLE.replace("entra = \"department\"", "entra = \"jobTitle\"");
+    assert!(config_error(&twice).contains("mapped twice"));
+    let pct = DESIGN_EXAMPLE.replace("max_disable_percent = 5", "max_disable_percent = 500");
+    assert!(config_error(&pct).starts_with("safety.max_disable_percent:"));
+    let loc = DESIGN_EXAMPLE.replace("usage_location = \"DE\"", "usage_location = \"DEU\"");
+    assert!(config_error(&loc).starts_with("entra.usage_location:"));
+    let dom = DESIGN_EXAMPLE.replace("demo.com", "demo");
+    assert!(config_error(&dom).starts_with("upn.domain:"));
+}
+
+#[test]
+fn defaults_when_tables_are_omitted() {
+    let p = Policy::from_toml("[upn]\ndomain = \"Demo.COM\"\n").unwrap();
+    assert_eq!(p.upn.domain, "demo.com");
+    assert_eq!(p.upn.beginning, "first_name");
+    assert_eq!(p.upn.end.as_deref(), Some("last_name"));
+    assert_eq!(p.lifecycle.timezone, TimeZone::UTC);
+    assert!(p.lifecycle.enable_before_hire);
+    assert_eq!(p.safety.max_disables, 10);
+    assert!(p.mappings.is_empty());
+}
+
+#[test]
+fn readable_attribute_check_names_each_missing_one() {
+    let p = Policy::from_toml(DESIGN_EXAMPLE).unwrap();
+    let readable: BTreeSet<String> = ["first_name", "last_name", "email", "status", "created_at"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    let err = p.check_readable(&readable).unwrap_err();
+    for k in ["termination_date", "department", "position", "supervisor"] {
+        assert!(err.message().contains(k), "{err}");
+    }
+    let all: BTreeSet<String> = p.required_attributes();
+    assert!(p.check_readable(&all).is_ok());
+}
+
+#[test]
+fn domain_check() {
+    let p = Policy::from_toml(DESIGN_EXAMPLE).unwrap();
+    assert!(p.check_domain(&["Demo.com".to_owned()]).is_ok());
+    let err = p.check_domain(&["other.com".to_owned()]).unwrap_err();
+    assert!(err.message().starts_with("upn.domain:"));
+}

@@ -1,0 +1,228 @@
+//! S4: the property values an employee's account should have, and how they differ from what
+//! it has.
+
+use std::collections::BTreeMap;
+
+use crate::employee::{AttributeValue, Employee};
+use crate::policy::{MappingTarget, Policy};
+use crate::property::{DirectoryProperty, PropertyKind, PropertyValue};
+use crate::user::DirectoryUser;
+
+use super::plan::{Change, ChangeSet};
+use super::reason::Reason;
+
+/// The desired values: `Some(None)` clears a property; a property not in the map is not
+/// managed for this employee (absent HR attribute, or a value that may not be cleared).
+#[derive(Debug, Default)]
+pub(crate) struct Desired {
+    pub(crate) values: BTreeMap<DirectoryProperty, Option<PropertyValue>>,
+    pub(crate) warnings: Vec<Reason>,
+}
+
+impl Desired {
+    /// What the employee's account should hold under the policy.
+    pub(crate) fn of(employee: &Employee, policy: &Policy) -> Self {
+        let mut d = Self::default();
+        let names = [
+            (
+                DirectoryProperty::DisplayName,
+                employee.display_name().map(AttributeValue::Text),
+            ),
+            (
+                DirectoryProperty::GivenName,
+                employee.attribute("first_name"),
+            ),
+            (DirectoryProperty::Surname, employee.attribute("last_name")),
+        ];
+        for (property, value) in names {
+            d.set(property, &value.unwrap_or(AttributeValue::Empty));
+        }
+        for m in &policy.mappings {
+            if let MappingTarget::Property(property) = m.target {
+                // Absent (not returned by the HR system): never clears anything.
+                if let Some(value) = employee.attribute(&m.hr_key) {
+                    d.set(property, &value);
+                }
+            }
+        }
+        d
+    }
+
+    fn set(&mut self, property: DirectoryProperty, value: &AttributeValue) {
+        match convert(property, value) {
+            Ok(Converted { value: None, .. }) if !property.is_clearable() => {}
+            Ok(Converted { value, truncated }) => {
+                if let Some(length) = truncated {
+                    self.warnings.push(Reason::Truncated { property, length });
+                }
+                self.values.insert(property, value);
+            }
+            Err(why) => self.warnings.push(Reason::InvalidValue { property, why }),
+        }
+    }
+
+    /// The changes that turn `user` into the desired state.
+    pub(crate) fn diff(&self, user: &DirectoryUser) -> ChangeSet {
+        self.values
+            .iter()
+            .filter_map(|(p, want)| {
+                let have = user.property(*p).cloned();
+                (have != *want).then(|| {
+                    (
+                        *p,
+                        Change {
+                            from: have,
+                            to: want.clone(),
+                        },
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// The non-null values, for a create.
+    pub(crate) fn for_create(&self) -> BTreeMap<DirectoryProperty, PropertyValue> {
+        self.values
+            .iter()
+            .filter_map(|(p, v)| v.clone().map(|v| (*p, v)))
+            .collect()
+    }
+}
+
+struct Converted {
+    value: Option<PropertyValue>,
+    truncated: Option<usize>,
+}
+
+/// Convert an HR value to a property value: text is trimmed and cut to the property's length,
+/// dates become midnight UTC instants of the same calendar date, lists are cut to the allowed
+/// number of values. Empty becomes `None` (null).
+fn convert(property: DirectoryProperty, value: &AttributeValue) -> Result<Converted, String> {
+    let plain = |value| Converted {
+        value,
+        truncated: None,
+    };
+    match property.kind() {
+        PropertyKind::Text { max_len } => {
+            let Some(text) = value.to_text() else {
+                return Ok(plain(None));
+            };
+            if property == DirectoryProperty::UsageLocation {
+                return if text.len() == 2 && text.chars().all(|c| c.is_ascii_alphabetic()) {
+                    Ok(plain(Some(PropertyValue::Text(text.to_ascii_uppercase()))))
+                } else {
+                    Err(format!("{text:?} is not a two-letter country code"))
+                };
+            }
+            let (text, truncated) = truncate(&text, max_len);
+            Ok(Converted {
+                value: Some(PropertyValue::Text(text)),
+                truncated,
+            })
+        }
+        PropertyKind::DateTime => match value {
+            AttributeValue::Empty => Ok(plain(None)),
+            AttributeValue::Date(d) => Ok(plain(Some(PropertyValue::Text(midnight_utc(*d))))),
+            other => {
+                let Some(text) = other.to_text() else {
+                    return Ok(plain(None));
+                };
+                if let Ok(ts) = text.parse::<jiff::Timestamp>() {
+                    Ok(plain(Some(PropertyValue::Text(ts.to_string()))))
+                } else if let Ok(d) = text.parse::<jiff::civil::Date>() {
+                    Ok(plain(Some(PropertyValue::Text(midnight_utc(d)))))
+                } else {
+                    Err(format!("{text:?} is not a date"))
+                }
+            }
+        },
+        PropertyKind::TextList { max_items, max_len } => {
+            let mut items = value.to_list();
+            if items.is_empty() {
+                return Ok(plain(None));
+            }
+            let mut truncated = None;
+            if items.len() > max_items {
+                items.truncate(max_items);
+                truncated = Some(value.to_list().len());
+            }
+            for item in &mut items {
+                let (t, cut) = truncate(item, max_len);
+                *item = t;
+                truncated = truncated.or(cut);
+            }
+            Ok(Converted {
+                value: Some(PropertyValue::List(items)),
+                truncated,
+            })
+        }
+        PropertyKind::Bool => match value {
+            AttributeValue::Empty => Ok(plain(None)),
+            AttributeValue::Bool(b) => Ok(plain(Some(PropertyValue::Bool(*b)))),
+            _ => Err("not a yes/no value".to_owned()),
+        },
+    }
+}
+
+/// `YYYY-MM-DDT00:00:00Z`: the calendar date kept as written, as Graph's date-time properties
+/// expect.
+pub(crate) fn midnight_utc(date: jiff::civil::Date) -> String {
+    format!("{date}T00:00:00Z")
+}
+
+fn truncate(text: &str, max_len: usize) -> (String, Option<usize>) {
+    let n = text.chars().count();
+    if n <= max_len {
+        (text.to_owned(), None)
+    } else {
+        let cut: String = text.chars().take(max_len).collect();
+        (cut.trim_end().to_owned(), Some(n))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(p: DirectoryProperty, s: &str) -> Option<PropertyValue> {
+        convert(p, &AttributeValue::text(s)).unwrap().value
+    }
+
+    #[test]
+    fn truncates_to_graph_limits() {
+        let long = "x".repeat(70);
+        let c = convert(DirectoryProperty::Department, &AttributeValue::text(long)).unwrap();
+        assert_eq!(c.value, Some(PropertyValue::Text("x".repeat(64))));
+        assert_eq!(c.truncated, Some(70));
+    }
+
+    #[test]
+    fn empty_clears() {
+        assert_eq!(text(DirectoryProperty::Department, "  "), None);
+    }
+
+    #[test]
+    fn dates_stay_on_their_calendar_day() {
+        let d = AttributeValue::Date(jiff::civil::date(2025, 6, 30));
+        let c = convert(DirectoryProperty::EmployeeHireDate, &d).unwrap();
+        assert_eq!(c.value, Some(PropertyValue::text("2025-06-30T00:00:00Z")));
+        assert!(convert(DirectoryProperty::EmployeeHireDate, &AttributeValue::text("soon")).is_err());
+    }
+
+    #[test]
+    fn usage_location_is_validated() {
+        assert_eq!(
+            text(DirectoryProperty::UsageLocation, "de"),
+            Some(PropertyValue::text("DE"))
+        );
+        assert!(convert(DirectoryProperty::UsageLocation, &AttributeValue::text("Germany")).is_err());
+    }
+
+    #[test]
+    fn phones_keep_one_value() {
+        let v = AttributeValue::List(vec!["+49 1".into(), "+49 2".into()]);
+        let c = convert(DirectoryProperty::BusinessPhones, &v).unwrap();
+        assert_eq!(c.value, Some(PropertyValue::List(vec!["+49 1".into()])));
+        assert_eq!(c.truncated, Some(2));
+    }
+}

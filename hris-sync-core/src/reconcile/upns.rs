@@ -1,0 +1,106 @@
+//! U3, U4: handing out UPNs to new accounts (and to renames under U6's option) in the order
+//! employees joined, so the earliest keeps the plain form run after run.
+
+use crate::property::{DirectoryProperty, PropertyValue};
+
+use super::plan::{Action, Change, UserRef};
+use super::reason::Reason;
+use super::{Account, Planner, UpnRequest};
+
+impl Planner<'_> {
+    pub(super) fn assign_upns(&mut self) {
+        let mut requests = std::mem::take(&mut self.upn_requests);
+        // U4: by created_at (records without one last), then id.
+        requests.sort_by(|a, b| {
+            let key = |r: &UpnRequest<'_>| (r.employee.created_at.is_none(), r.employee.created_at);
+            key(a).cmp(&key(b)).then_with(|| a.employee.id.cmp(&b.employee.id))
+        });
+        for request in requests {
+            let e = request.employee;
+            let candidates = match self.policy.upn.candidates(e) {
+                Ok(c) => c,
+                Err(problem) => {
+                    if request.rename_of.is_none() {
+                        self.skip(e, None, false, Reason::Upn(problem));
+                    }
+                    continue;
+                }
+            };
+            let free = |upn: &String| !self.index.taken.contains(upn);
+            if let Some(user) = request.rename_of {
+                let current = user.user_principal_name.to_lowercase();
+                if current == candidates.plain || Some(&current) == candidates.suffixed.as_ref() {
+                    continue;
+                }
+                let next = Some(candidates.plain.clone())
+                    .filter(free)
+                    .or_else(|| candidates.suffixed.clone().filter(free));
+                match next {
+                    Some(upn) => {
+                        self.index.taken.insert(upn.clone());
+                        if let Some((_, changes, _)) = self.updates.get_mut(&e.id) {
+                            changes.insert(
+                                DirectoryProperty::UserPrincipalName,
+                                Change {
+                                    from: Some(PropertyValue::Text(user.user_principal_name.clone())),
+                                    to: Some(PropertyValue::Text(upn)),
+                                },
+                            );
+                        }
+                    }
+                    None => self.notice(e, Reason::UpnTaken(candidates.plain)),
+                }
+                continue;
+            }
+            let (upn, fallback_upn) = if free(&candidates.plain) {
+                let fallback = candidates.suffixed.filter(free);
+                (candidates.plain, fallback)
+            } else if let Some(suffixed) = candidates.suffixed.filter(free) {
+                (suffixed, None)
+            } else {
+                self.skip(e, None, false, Reason::UpnTaken(candidates.plain));
+                continue;
+            };
+            self.index.taken.insert(upn.clone());
+            self.create(request, upn, fallback_upn);
+        }
+    }
+
+    fn create(&mut self, request: UpnRequest<'_>, upn: String, fallback_upn: Option<String>) {
+        let e = request.employee;
+        let mut properties = request.desired.for_create();
+        let mut name = |p: DirectoryProperty, raw: Option<String>| {
+            match properties.remove(&p) {
+                Some(PropertyValue::Text(t)) => t,
+                _ => raw.unwrap_or_default(),
+            }
+        };
+        let display_name = name(DirectoryProperty::DisplayName, e.display_name());
+        let given_name = name(DirectoryProperty::GivenName, e.first_name().map(str::to_owned));
+        let surname = name(DirectoryProperty::Surname, e.last_name().map(str::to_owned));
+        if let Some(loc) = &self.policy.usage_location {
+            properties
+                .entry(DirectoryProperty::UsageLocation)
+                .or_insert_with(|| PropertyValue::Text(loc.clone()));
+        }
+        self.accounts.insert(
+            e.id.clone(),
+            Account {
+                user: UserRef::Pending(e.id.clone()),
+                upn: upn.clone(),
+                manager: None,
+            },
+        );
+        self.plan.actions.push(Action::Create {
+            employee_id: e.id.clone(),
+            upn,
+            fallback_upn,
+            display_name,
+            given_name,
+            surname,
+            account_enabled: !request.starts_disabled,
+            properties,
+            warnings: request.desired.warnings,
+        });
+    }
+}

@@ -1,0 +1,92 @@
+//! The [`HrSource`] trait: where employees come from.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::employee::Employee;
+use crate::error::Result;
+
+/// An HR record that could not be understood: reported and skipped, never fatal for the others.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedRecord {
+    /// The record's id, when one could be read.
+    pub id: Option<String>,
+    /// Why it was rejected (names the offending field).
+    pub reason: String,
+}
+
+/// The result of reading employees.
+#[derive(Clone, Debug, Default)]
+pub struct EmployeeListing {
+    /// The records that were understood, at most one per id.
+    pub employees: Vec<Employee>,
+    /// The records that were not.
+    pub rejected: Vec<RejectedRecord>,
+}
+
+/// An HR system: the source of truth for who works here.
+///
+/// # Contract
+///
+/// - **Reads are complete or fail.** [`list_employees`](Self::list_employees) returns every
+///   employee the credentials can see, or an error. A page that could not be read fails the
+///   whole listing: a missing page must never look like departed employees.
+/// - **Bad records do not sink good ones.** A record that cannot be parsed is returned in
+///   [`EmployeeListing::rejected`] with a reason; the others are returned as usual.
+/// - **One record per id.** Duplicates (as paging can produce) are removed.
+/// - **Absent is not empty.** An attribute the HR system did not return is left out of
+///   [`Employee::attributes`]; an attribute returned empty is
+///   [`crate::AttributeValue::Empty`].
+/// - **Changed-since may over-report.** [`list_employees_changed_since`](Self::list_employees_changed_since)
+///   returns at least every employee changed after `since` (it may return more); callers apply
+///   their own overlap window. A source without such a filter answers
+///   [`crate::ErrorKind::Unsupported`].
+/// - [`readable_attributes`](Self::readable_attributes) lists the attribute keys the
+///   credentials may read, so a missing permission is a configuration error at start-up rather
+///   than silently empty values.
+#[async_trait]
+pub trait HrSource: Send + Sync + fmt::Debug {
+    /// Read every employee.
+    async fn list_employees(&self) -> Result<EmployeeListing>;
+
+    /// Read the employees changed after `since`.
+    async fn list_employees_changed_since(&self, since: Timestamp) -> Result<EmployeeListing>;
+
+    /// The attribute keys the credentials may read.
+    async fn readable_attributes(&self) -> Result<BTreeSet<String>>;
+}
+
+macro_rules! forward_source {
+    ($($wrapper:ty),*) => {$(
+        #[async_trait]
+        impl<T: HrSource + ?Sized> HrSource for $wrapper {
+            async fn list_employees(&self) -> Result<EmployeeListing> {
+                (**self).list_employees().await
+            }
+            async fn list_employees_changed_since(&self, since: Timestamp) -> Result<EmployeeListing> {
+                (**self).list_employees_changed_since(since).await
+            }
+            async fn readable_attributes(&self) -> Result<BTreeSet<String>> {
+                (**self).readable_attributes().await
+            }
+        }
+    )*};
+}
+
+forward_source!(Box<T>, Arc<T>, &T);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_safe() {
+        fn takes(_: Option<Box<dyn HrSource>>) {}
+        takes(None);
+    }
+}

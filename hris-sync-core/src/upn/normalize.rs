@@ -1,0 +1,98 @@
+//! U1: turning a name into the characters a UPN may hold.
+//!
+//! Order matters: the locale table first (so German `ü` becomes `ue`, not the general `u`),
+//! then a general transliteration for every other script, then lower case, then only `a–z`
+//! and `0–9` survive. Only letters and digits are transliterated at all: symbols and emoji are
+//! dropped, never spelled out, so a name made only of symbols normalizes to nothing (U5).
+
+use serde::{Deserialize, Serialize};
+
+/// Which locale table runs before the general transliteration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Locale {
+    /// German and Nordic: ä→ae, ö→oe, ü→ue, ß→ss, æ→ae, ø→oe, å→aa, œ→oe (and capitals).
+    #[default]
+    De,
+    /// No locale table: only the general transliteration (ä→a).
+    None,
+}
+
+const COMBINING_DIAERESIS: char = '\u{308}';
+const COMBINING_RING: char = '\u{30A}';
+
+fn locale_de(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ä' | 'Ä' => "ae",
+        'ö' | 'Ö' => "oe",
+        'ü' | 'Ü' => "ue",
+        'ß' | 'ẞ' => "ss",
+        'æ' | 'Æ' => "ae",
+        'ø' | 'Ø' => "oe",
+        'å' | 'Å' => "aa",
+        'œ' | 'Œ' => "oe",
+        _ => return None,
+    })
+}
+
+/// Normalize one name part: locale table, transliteration, lower case, `[a-z0-9]` only.
+/// Returns an empty string when nothing survives.
+#[must_use]
+pub fn normalize_part(input: &str, locale: Locale) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut chars = input.chars().peekable();
+    while let Some(c) = chars.next() {
+        if locale == Locale::De {
+            // Decomposed input: a base letter followed by a combining mark.
+            let composed = match (c, chars.peek()) {
+                ('a' | 'A', Some(&COMBINING_DIAERESIS)) => Some("ae"),
+                ('o' | 'O', Some(&COMBINING_DIAERESIS)) => Some("oe"),
+                ('u' | 'U', Some(&COMBINING_DIAERESIS)) => Some("ue"),
+                ('a' | 'A', Some(&COMBINING_RING)) => Some("aa"),
+                _ => None,
+            };
+            if let Some(s) = composed {
+                chars.next();
+                out.push_str(s);
+                continue;
+            }
+            if let Some(s) = locale_de(c) {
+                out.push_str(s);
+                continue;
+            }
+        }
+        if c.is_ascii() {
+            push_ascii(&mut out, c);
+        } else if c.is_alphanumeric() {
+            if let Some(t) = deunicode::deunicode_char(c) {
+                t.chars().for_each(|a| push_ascii(&mut out, a));
+            }
+        }
+    }
+    out
+}
+
+fn push_ascii(out: &mut String, c: char) {
+    let c = c.to_ascii_lowercase();
+    if c.is_ascii_lowercase() || c.is_ascii_digit() {
+        out.push(c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decomposed_umlaut_matches_composed() {
+        assert_eq!(normalize_part("Mu\u{308}ller", Locale::De), "mueller");
+        assert_eq!(normalize_part("Müller", Locale::De), "mueller");
+        assert_eq!(normalize_part("Müller", Locale::None), "muller");
+    }
+
+    #[test]
+    fn symbols_and_emoji_are_dropped_not_spelled() {
+        assert_eq!(normalize_part("🦄🎉", Locale::De), "");
+        assert_eq!(normalize_part("★ Ann ★", Locale::De), "ann");
+    }
+}
