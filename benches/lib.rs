@@ -9,14 +9,49 @@ use hris_sync_core::{
 };
 
 const FIRST: &[&str] = &[
-    "Anna", "Jonas", "Zoë", "Łukasz", "Øyvind", "François", "José María", "Ольга", "王芳",
-    "Ελένη", "Mehmet", "Aoife", "Sven", "Chiara", "Noah", "Mia",
+    "Anna",
+    "Jonas",
+    "Zoë",
+    "Łukasz",
+    "Øyvind",
+    "François",
+    "José María",
+    "Ольга",
+    "王芳",
+    "Ελένη",
+    "Mehmet",
+    "Aoife",
+    "Sven",
+    "Chiara",
+    "Noah",
+    "Mia",
 ];
 const LAST: &[&str] = &[
-    "Müller", "Schmidt", "Strauß", "O'Brien", "van der Berg", "Nowak", "Dubois", "García",
-    "Иванова", "Παπαδοπούλου", "Yılmaz", "Keller", "Lindqvist", "Rossi", "Weber", "Kim",
+    "Müller",
+    "Schmidt",
+    "Strauß",
+    "O'Brien",
+    "van der Berg",
+    "Nowak",
+    "Dubois",
+    "García",
+    "Иванова",
+    "Παπαδοπούλου",
+    "Yılmaz",
+    "Keller",
+    "Lindqvist",
+    "Rossi",
+    "Weber",
+    "Kim",
 ];
-const DEPARTMENTS: &[&str] = &["Engineering", "Sales", "Finance", "People", "Support", "Legal"];
+const DEPARTMENTS: &[&str] = &[
+    "Engineering",
+    "Sales",
+    "Finance",
+    "People",
+    "Support",
+    "Legal",
+];
 
 /// The policy the benchmarks plan with: `first.last@demo.com`, Europe/Berlin, three mappings
 /// (department, job title, manager).
@@ -65,7 +100,8 @@ pub fn employees(n: usize) -> Vec<Employee> {
             e.last_name = Some(last.to_owned());
             e.email = Some(format!("person{i}@demo.com"));
             e.hire_date = Some(date(2020, 1, 1));
-            e.created_at = Timestamp::from_second(1_577_836_800 + i64::try_from(i).unwrap_or(0)).ok();
+            e.created_at =
+                Timestamp::from_second(1_577_836_800 + i64::try_from(i).unwrap_or(0)).ok();
             e.attributes.insert(
                 "department".to_owned(),
                 AttributeValue::text(DEPARTMENTS[i % DEPARTMENTS.len()]),
@@ -100,7 +136,8 @@ pub fn steady_state(employees: &mut [Employee], changed_percent: usize) -> Vec<D
             u.employee_id = Some(id.to_owned());
             let text = |s: &str| PropertyValue::Text(s.to_owned());
             if let Some(d) = e.display_name() {
-                u.properties.insert(DirectoryProperty::DisplayName, text(&d));
+                u.properties
+                    .insert(DirectoryProperty::DisplayName, text(&d));
             }
             if let Some(f) = e.first_name() {
                 u.properties.insert(DirectoryProperty::GivenName, text(f));

@@ -1,0 +1,96 @@
+//! Builders shared by the tests.
+
+use hris_sync_core::jiff::Timestamp;
+use hris_sync_core::jiff::civil::Date;
+use hris_sync_core::reconcile::Skipped;
+use hris_sync_core::{Action, DirectoryUser, Employee, EmployeeId, EmployeeStatus, Plan, Policy};
+
+pub(crate) const BASE_POLICY: &str = r#"
+[upn]
+domain = "demo.com"
+[lifecycle]
+timezone = "Europe/Berlin"
+[[mapping]]
+personio = "department"
+entra = "department"
+[[mapping]]
+personio = "position"
+entra = "jobTitle"
+[[mapping]]
+personio = "supervisor"
+entra = "manager"
+"#;
+
+pub(crate) fn policy() -> Policy {
+    Policy::from_toml(BASE_POLICY).unwrap()
+}
+
+/// The base policy with extra lines appended to the `[upn]` table.
+pub(crate) fn policy_upn(extra: &str) -> Policy {
+    let text = BASE_POLICY.replacen("[upn]\n", &format!("[upn]\n{extra}\n"), 1);
+    Policy::from_toml(&text).unwrap()
+}
+
+/// The base policy with extra lines appended to the `[lifecycle]` table.
+pub(crate) fn policy_lifecycle(extra: &str) -> Policy {
+    let text = BASE_POLICY.replacen("[lifecycle]\n", &format!("[lifecycle]\n{extra}\n"), 1);
+    Policy::from_toml(&text).unwrap()
+}
+
+pub(crate) fn at(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+pub(crate) fn day(s: &str) -> Date {
+    s.parse().unwrap()
+}
+
+/// An active employee with names and an email `first.last@demo.com`-ish.
+pub(crate) fn emp(id: &str, first: &str, last: &str) -> Employee {
+    let mut e = Employee::new(EmployeeId::new(id).unwrap(), EmployeeStatus::Active);
+    e.first_name = Some(first.to_owned());
+    e.last_name = Some(last.to_owned());
+    e.email = Some(format!("e{id}@demo.com"));
+    e.created_at = Some(at("2024-01-01T00:00:00Z"));
+    e
+}
+
+pub(crate) fn user(id: &str, upn: &str) -> DirectoryUser {
+    DirectoryUser::new(id, upn)
+}
+
+pub(crate) fn linked_user(id: &str, upn: &str, employee_id: &str) -> DirectoryUser {
+    let mut u = DirectoryUser::new(id, upn);
+    u.employee_id = Some(employee_id.to_owned());
+    u
+}
+
+pub(crate) fn creates(plan: &Plan) -> Vec<(&str, &str)> {
+    plan.actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Create {
+                employee_id, upn, ..
+            } => Some((employee_id.as_str(), upn.as_str())),
+            _ => None,
+        })
+        .collect()
+}
+
+pub(crate) fn skipped_for<'p>(plan: &'p Plan, id: &str) -> Option<&'p Skipped> {
+    plan.skipped
+        .iter()
+        .find(|s| s.employee_id.as_ref().is_some_and(|e| e.as_str() == id))
+}
+
+pub(crate) fn kinds_for<'p>(plan: &'p Plan, id: &str) -> Vec<&'p str> {
+    plan.actions
+        .iter()
+        .filter(|a| a.employee_id().as_str() == id)
+        .map(Action::kind)
+        .collect()
+}
+
+pub(crate) fn now() -> Timestamp {
+    at("2025-10-01T08:00:00Z")
+}
