@@ -58,8 +58,16 @@ pub async fn apply_plan(
             continue;
         }
         if phase == 1 {
-            create_phase(&indices, &mut actions, &mut results, directory, &mut created, history, passwords)
-                .await;
+            create_phase(
+                &indices,
+                &mut actions,
+                &mut results,
+                directory,
+                &mut created,
+                history,
+                passwords,
+            )
+            .await;
             continue;
         }
         let mut ops = Vec::new();
@@ -217,13 +225,13 @@ fn new_user(action: &Action, upn: &str) -> Result<(Operation, Password)> {
 }
 
 fn to_changes(changes: &ChangeSet) -> Changes {
-    changes
-        .iter()
-        .map(|(p, c)| (*p, c.to.clone()))
-        .collect()
+    changes.iter().map(|(p, c)| (*p, c.to.clone())).collect()
 }
 
-fn resolve(r: &UserRef, created: &BTreeMap<EmployeeId, DirectoryUserId>) -> Result<DirectoryUserId> {
+fn resolve(
+    r: &UserRef,
+    created: &BTreeMap<EmployeeId, DirectoryUserId>,
+) -> Result<DirectoryUserId> {
     match r {
         UserRef::Existing(id) => Ok(id.clone()),
         UserRef::Pending(e) => created.get(e).cloned().ok_or_else(|| {
@@ -241,7 +249,12 @@ fn to_operation(
     created: &BTreeMap<EmployeeId, DirectoryUserId>,
 ) -> Result<(Operation, Option<Operation>)> {
     Ok(match action {
-        Action::Link { user_id, changes, .. } | Action::Update { user_id, changes, .. } => (
+        Action::Link {
+            user_id, changes, ..
+        }
+        | Action::Update {
+            user_id, changes, ..
+        } => (
             Operation::Update {
                 user: user_id.clone(),
                 changes: to_changes(changes),
@@ -262,7 +275,10 @@ fn to_operation(
             ..
         } => {
             let mut changes = Changes::new();
-            changes.insert(DirectoryProperty::AccountEnabled, Some(PropertyValue::Bool(false)));
+            changes.insert(
+                DirectoryProperty::AccountEnabled,
+                Some(PropertyValue::Bool(false)),
+            );
             if let Some(t) = leave_date_time {
                 changes.insert(
                     DirectoryProperty::EmployeeLeaveDateTime,
@@ -281,7 +297,10 @@ fn to_operation(
         }
         Action::Enable { user_id, .. } => {
             let mut changes = Changes::new();
-            changes.insert(DirectoryProperty::AccountEnabled, Some(PropertyValue::Bool(true)));
+            changes.insert(
+                DirectoryProperty::AccountEnabled,
+                Some(PropertyValue::Bool(true)),
+            );
             (
                 Operation::Update {
                     user: user_id.clone(),
@@ -290,7 +309,9 @@ fn to_operation(
                 None,
             )
         }
-        Action::Create { .. } => return Err(Error::new(ErrorKind::Other, "create outside its phase")),
+        Action::Create { .. } => {
+            return Err(Error::new(ErrorKind::Other, "create outside its phase"));
+        }
     })
 }
 

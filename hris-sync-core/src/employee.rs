@@ -219,7 +219,9 @@ impl Employee {
             v.map_or(AttributeValue::Empty, AttributeValue::Date)
         }
         fn instant(v: Option<Timestamp>) -> AttributeValue {
-            v.map_or(AttributeValue::Empty, |t| AttributeValue::Text(t.to_string()))
+            v.map_or(AttributeValue::Empty, |t| {
+                AttributeValue::Text(t.to_string())
+            })
         }
         Some(match key {
             "id" => AttributeValue::Text(self.id.to_string()),
@@ -236,7 +238,9 @@ impl Employee {
             "supervisor" => self
                 .supervisor_id
                 .as_ref()
-                .map_or(AttributeValue::Empty, |s| AttributeValue::Text(s.to_string())),
+                .map_or(AttributeValue::Empty, |s| {
+                    AttributeValue::Text(s.to_string())
+                }),
             other => return self.attributes.get(other).cloned(),
         })
     }
@@ -292,7 +296,8 @@ mod tests {
     fn absent_is_not_empty() {
         let mut e = emp();
         assert_eq!(e.attribute("department"), None);
-        e.attributes.insert("department".into(), AttributeValue::Empty);
+        e.attributes
+            .insert("department".into(), AttributeValue::Empty);
         assert_eq!(e.attribute("department"), Some(AttributeValue::Empty));
         assert_eq!(e.attribute("email"), Some(AttributeValue::Empty));
     }
@@ -320,7 +325,10 @@ mod tests {
 
     #[test]
     fn status_parse() {
-        assert_eq!(EmployeeStatus::parse("Active"), Some(EmployeeStatus::Active));
+        assert_eq!(
+            EmployeeStatus::parse("Active"),
+            Some(EmployeeStatus::Active)
+        );
         assert_eq!(EmployeeStatus::parse("retired"), None);
     }
 }

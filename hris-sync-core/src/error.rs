@@ -234,7 +234,8 @@ mod tests {
 
     #[test]
     fn display_names_retry_after() {
-        let e = Error::new(ErrorKind::Throttled, "slow down").with_retry_after(Duration::from_secs(2));
+        let e =
+            Error::new(ErrorKind::Throttled, "slow down").with_retry_after(Duration::from_secs(2));
         assert_eq!(e.retry_after(), Some(Duration::from_secs(2)));
         assert!(e.to_string().contains("2000 ms"));
     }

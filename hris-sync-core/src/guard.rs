@@ -84,7 +84,11 @@ pub fn hold_disables(plan: &mut Plan, safety: &Safety, override_guard: bool) -> 
 ///
 /// # Errors
 /// [`ErrorKind::Aborted`] naming both counts.
-pub fn check_source_drop(current: usize, last: Option<LastRunCounts>, safety: &Safety) -> Result<()> {
+pub fn check_source_drop(
+    current: usize,
+    last: Option<LastRunCounts>,
+    safety: &Safety,
+) -> Result<()> {
     let Some(last) = last.filter(|l| l.employees > 0) else {
         return Ok(());
     };
@@ -145,21 +149,30 @@ mod tests {
     fn s7_mass_disable_thresholds() {
         let s = safety();
         // At the count limit (10), well over the percentage: allowed.
-        assert_eq!(check_disables(&plan_with(10, 100), &s, false), DisableVerdict::Allowed);
+        assert_eq!(
+            check_disables(&plan_with(10, 100), &s, false),
+            DisableVerdict::Allowed
+        );
         // Just over the count (11) and over the percentage (11%): held.
         assert!(matches!(
             check_disables(&plan_with(11, 100), &s, false),
             DisableVerdict::Held { disables: 11, .. }
         ));
         // Over the count, exactly at the percentage (50 of 1000 = 5%): allowed.
-        assert_eq!(check_disables(&plan_with(50, 1000), &s, false), DisableVerdict::Allowed);
+        assert_eq!(
+            check_disables(&plan_with(50, 1000), &s, false),
+            DisableVerdict::Allowed
+        );
         // Over the count, just over the percentage (51 of 1000): held.
         assert!(matches!(
             check_disables(&plan_with(51, 1000), &s, false),
             DisableVerdict::Held { .. }
         ));
         // The override lets it through.
-        assert_eq!(check_disables(&plan_with(51, 1000), &s, true), DisableVerdict::Allowed);
+        assert_eq!(
+            check_disables(&plan_with(51, 1000), &s, true),
+            DisableVerdict::Allowed
+        );
     }
 
     #[test]

@@ -39,9 +39,8 @@ impl Password {
     /// [`ErrorKind::Other`] when the operating system's random source fails.
     pub fn generate() -> Result<Self> {
         let mut bytes = [0u8; GENERATED_LEN * 2];
-        getrandom::fill(&mut bytes).map_err(|e| {
-            Error::new(ErrorKind::Other, format!("random source failed: {e}"))
-        })?;
+        getrandom::fill(&mut bytes)
+            .map_err(|e| Error::new(ErrorKind::Other, format!("random source failed: {e}")))?;
         Ok(Self::new(from_random_bytes(&bytes)))
     }
 

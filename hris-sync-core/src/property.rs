@@ -109,7 +109,10 @@ const PLAIN: &[(DirectoryProperty, &str)] = &[
     (DirectoryProperty::OfficeLocation, "officeLocation"),
     (DirectoryProperty::EmployeeType, "employeeType"),
     (DirectoryProperty::EmployeeHireDate, "employeeHireDate"),
-    (DirectoryProperty::EmployeeLeaveDateTime, "employeeLeaveDateTime"),
+    (
+        DirectoryProperty::EmployeeLeaveDateTime,
+        "employeeLeaveDateTime",
+    ),
     (DirectoryProperty::Division, "employeeOrgData.division"),
     (DirectoryProperty::CostCenter, "employeeOrgData.costCenter"),
     (DirectoryProperty::MobilePhone, "mobilePhone"),
@@ -313,8 +316,13 @@ impl PropertyValue {
             (PropertyKind::TextList { max_items, max_len }, Self::List(v)) => {
                 if v.len() > max_items {
                     bad(format!("{} values, at most {max_items} allowed", v.len()))
-                } else if let Some(s) = v.iter().find(|s| s.is_empty() || s.chars().count() > max_len) {
-                    bad(format!("value {s:?} is empty or longer than {max_len} characters"))
+                } else if let Some(s) = v
+                    .iter()
+                    .find(|s| s.is_empty() || s.chars().count() > max_len)
+                {
+                    bad(format!(
+                        "value {s:?} is empty or longer than {max_len} characters"
+                    ))
                 } else {
                     Ok(())
                 }
@@ -347,7 +355,13 @@ mod tests {
             let p = DirectoryProperty::ExtensionAttribute(n);
             assert_eq!(p.name().parse::<DirectoryProperty>().unwrap(), p);
         }
-        for bad in ["extensionAttribute0", "extensionAttribute16", "extensionAttribute01", "jobtitle", ""] {
+        for bad in [
+            "extensionAttribute0",
+            "extensionAttribute16",
+            "extensionAttribute01",
+            "jobtitle",
+            "",
+        ] {
             assert!(bad.parse::<DirectoryProperty>().is_err(), "{bad}");
         }
     }
@@ -386,9 +400,17 @@ mod tests {
         assert!(PropertyValue::Bool(true).check(dept).is_err());
         let phones = DirectoryProperty::BusinessPhones;
         assert!(PropertyValue::List(vec!["1".into()]).check(phones).is_ok());
-        assert!(PropertyValue::List(vec!["1".into(), "2".into()]).check(phones).is_err());
+        assert!(
+            PropertyValue::List(vec!["1".into(), "2".into()])
+                .check(phones)
+                .is_err()
+        );
         let hire = DirectoryProperty::EmployeeHireDate;
-        assert!(PropertyValue::text("2025-01-01T00:00:00Z").check(hire).is_ok());
+        assert!(
+            PropertyValue::text("2025-01-01T00:00:00Z")
+                .check(hire)
+                .is_ok()
+        );
         assert!(PropertyValue::text("2025-01-01").check(hire).is_err());
     }
 }

@@ -8,7 +8,9 @@ use crate::id::DirectoryUserId;
 use crate::property::{DirectoryProperty, PropertyValue};
 
 /// What kind of directory object a listed entry is.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ObjectKind {
     /// An ordinary user account.

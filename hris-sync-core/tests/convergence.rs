@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use hris_sync_core::apply::{DiscardPasswords, PasswordSink, apply_plan};
+use hris_sync_core::jiff::{SignedDuration, Timestamp};
 use hris_sync_core::memory::{MemoryDirectory, WriteRecord};
 use hris_sync_core::secrecy::ExposeSecret;
 use hris_sync_core::{
@@ -25,7 +26,7 @@ async fn sync_once(
     employees: &[Employee],
     dir: &MemoryDirectory,
     policy: &Policy,
-    now: hris_sync_core::jiff::Timestamp,
+    now: Timestamp,
     history: &mut SyncHistory,
     sink: &mut dyn PasswordSink,
 ) -> usize {
@@ -49,7 +50,7 @@ async fn replan(
     employees: &[Employee],
     dir: &MemoryDirectory,
     policy: &Policy,
-    now: hris_sync_core::jiff::Timestamp,
+    now: Timestamp,
     history: &SyncHistory,
 ) -> hris_sync_core::Plan {
     let users = dir.list_users().await.unwrap().users;
@@ -304,8 +305,7 @@ fn world() -> impl Strategy<Value = Vec<Employee>> {
                     Some(day("2026-01-31")),
                 ][usize::from(term)];
                 e.created_at = Some(
-                    at("2024-01-01T00:00:00Z")
-                        + hris_sync_core::jiff::SignedDuration::from_hours(i64::from(created)),
+                    at("2024-01-01T00:00:00Z") + SignedDuration::from_hours(i64::from(created)),
                 );
                 e.supervisor_id = sup.map(|s| EmployeeId::new(s.to_string()).unwrap());
                 if let Some(d) = dept {

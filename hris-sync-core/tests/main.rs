@@ -1,10 +1,17 @@
 //! Integration tests of hris-sync-core, one binary. Each test names the DESIGN rule it checks.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cloned_ref_to_slice_refs
+)]
+
 mod support;
 
-mod convergence;
 #[cfg(feature = "testkit")]
 mod conformance;
+mod convergence;
 mod properties;
 mod upn_table;
 mod workflows;

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use hris_sync_core::jiff::SignedDuration;
 use hris_sync_core::upn::is_valid_upn;
 use hris_sync_core::{Action, DirectoryUser, Employee, EmployeeId, EmployeeStatus, Policy, plan};
 use proptest::prelude::*;
@@ -101,8 +102,7 @@ fn world() -> impl Strategy<Value = World> {
                     };
                     e.email = Some(format!("p{mail}@demo.com"));
                     e.created_at = Some(
-                        at("2024-01-01T00:00:00Z")
-                            + hris_sync_core::jiff::SignedDuration::from_hours(i64::from(created)),
+                        at("2024-01-01T00:00:00Z") + SignedDuration::from_hours(i64::from(created)),
                     );
                     e.supervisor_id = sup.map(|s| EmployeeId::new(s.to_string()).unwrap());
                     e

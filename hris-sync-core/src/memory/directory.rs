@@ -168,10 +168,7 @@ impl MemoryDirectory {
                     }
                 }
                 let id = target.id.clone();
-                let user = s
-                    .users
-                    .get_mut(&id)
-                    .ok_or_else(|| not_found(&id))?;
+                let user = s.users.get_mut(&id).ok_or_else(|| not_found(&id))?;
                 for (p, v) in changes {
                     set_property(user, *p, v.clone());
                 }
@@ -313,7 +310,9 @@ impl MemoryDirectory {
 fn not_found(id: &DirectoryUserId) -> Error {
     Error::new(
         ErrorKind::NotFound,
-        format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present."),
+        format!(
+            "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+        ),
     )
 }
 
@@ -385,7 +384,10 @@ impl Directory for MemoryDirectory {
             .ok_or_else(|| Error::new(ErrorKind::CursorExpired, "unknown delta cursor"))?;
         let s = self.lock();
         if since > s.seq {
-            return Err(Error::new(ErrorKind::CursorExpired, "delta cursor from the future"));
+            return Err(Error::new(
+                ErrorKind::CursorExpired,
+                "delta cursor from the future",
+            ));
         }
         let changed = s
             .changed_at

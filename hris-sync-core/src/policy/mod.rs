@@ -127,8 +127,10 @@ impl Policy {
     /// UPN parts and every mapped attribute.
     #[must_use]
     pub fn required_attributes(&self) -> BTreeSet<String> {
-        let mut keys: BTreeSet<String> =
-            REQUIRED_ATTRIBUTES.iter().map(|k| (*k).to_owned()).collect();
+        let mut keys: BTreeSet<String> = REQUIRED_ATTRIBUTES
+            .iter()
+            .map(|k| (*k).to_owned())
+            .collect();
         keys.insert(self.upn.beginning.clone());
         keys.extend(self.upn.end.iter().cloned());
         keys.extend(self.mappings.iter().map(|m| m.hr_key.clone()));
@@ -341,10 +343,9 @@ impl ConfigFile {
             let target = if m.entra == "manager" {
                 MappingTarget::Manager
             } else {
-                let p: DirectoryProperty = m
-                    .entra
-                    .parse()
-                    .map_err(|e: Error| Error::config(format!("mapping[{i}].entra: {}", e.message())))?;
+                let p: DirectoryProperty = m.entra.parse().map_err(|e: Error| {
+                    Error::config(format!("mapping[{i}].entra: {}", e.message()))
+                })?;
                 if p.is_sync_managed() {
                     return Err(Error::config(format!(
                         "mapping[{i}].entra: {p} is set by the sync itself and cannot be mapped"

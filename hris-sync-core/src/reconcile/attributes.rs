@@ -206,7 +206,13 @@ mod tests {
         let d = AttributeValue::Date(jiff::civil::date(2025, 6, 30));
         let c = convert(DirectoryProperty::EmployeeHireDate, &d).unwrap();
         assert_eq!(c.value, Some(PropertyValue::text("2025-06-30T00:00:00Z")));
-        assert!(convert(DirectoryProperty::EmployeeHireDate, &AttributeValue::text("soon")).is_err());
+        assert!(
+            convert(
+                DirectoryProperty::EmployeeHireDate,
+                &AttributeValue::text("soon")
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -215,7 +221,13 @@ mod tests {
             text(DirectoryProperty::UsageLocation, "de"),
             Some(PropertyValue::text("DE"))
         );
-        assert!(convert(DirectoryProperty::UsageLocation, &AttributeValue::text("Germany")).is_err());
+        assert!(
+            convert(
+                DirectoryProperty::UsageLocation,
+                &AttributeValue::text("Germany")
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -21,7 +21,10 @@ pub(crate) struct UserIndex<'a> {
 impl<'a> UserIndex<'a> {
     pub(crate) fn new(users: &'a [DirectoryUser]) -> Self {
         let mut sorted: Vec<&DirectoryUser> = users.iter().collect();
-        sorted.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.user_principal_name.cmp(&b.user_principal_name)));
+        sorted.sort_by(|a, b| {
+            a.id.cmp(&b.id)
+                .then_with(|| a.user_principal_name.cmp(&b.user_principal_name))
+        });
         let mut index = Self {
             by_employee_id: BTreeMap::new(),
             by_address: BTreeMap::new(),

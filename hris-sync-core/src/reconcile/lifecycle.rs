@@ -93,7 +93,11 @@ impl<'a> Standing<'a> {
     /// zone, or `now` when there is no termination date.
     pub(crate) fn leave_date_time(&self, now: Timestamp) -> String {
         self.termination()
-            .and_then(|t| t.at(23, 59, 59, 0).to_zoned_datetime(self.rules.timezone.clone()).ok())
+            .and_then(|t| {
+                t.at(23, 59, 59, 0)
+                    .to_zoned_datetime(self.rules.timezone.clone())
+                    .ok()
+            })
             .map_or(now, |z| z.timestamp())
             .round(jiff::Unit::Second)
             .unwrap_or(now)

@@ -154,7 +154,12 @@ impl<'a> Planner<'a> {
             .actions
             .iter()
             .map(Action::employee_id)
-            .chain(self.plan.skipped.iter().filter_map(|s| s.employee_id.as_ref()))
+            .chain(
+                self.plan
+                    .skipped
+                    .iter()
+                    .filter_map(|s| s.employee_id.as_ref()),
+            )
             .collect();
         self.plan.unchanged = all_ids.iter().filter(|id| !touched.contains(*id)).count();
         self.finish()
@@ -226,7 +231,13 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn disable(&mut self, e: &Employee, user: &DirectoryUser, standing: &Standing<'_>, reason: Reason) {
+    fn disable(
+        &mut self,
+        e: &Employee,
+        user: &DirectoryUser,
+        standing: &Standing<'_>,
+        reason: Reason,
+    ) {
         let lc = &self.policy.lifecycle;
         self.plan.actions.push(Action::Disable {
             employee_id: e.id.clone(),
@@ -269,7 +280,10 @@ impl<'a> Planner<'a> {
                 continue;
             };
             let email = email.to_lowercase();
-            by_email.entry(email.clone()).or_default().push(e.id.clone());
+            by_email
+                .entry(email.clone())
+                .or_default()
+                .push(e.id.clone());
             in_play.push((*e, email));
         }
         for (e, email) in in_play {

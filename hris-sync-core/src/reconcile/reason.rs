@@ -85,14 +85,17 @@ pub enum Reason {
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::EmployeeIdTooLong => f.write_str(
-                "S1: employee id is longer than the 16 characters employeeId can hold",
-            ),
+            Self::EmployeeIdTooLong => {
+                f.write_str("S1: employee id is longer than the 16 characters employeeId can hold")
+            }
             Self::DuplicateEmployeeRecord => {
                 f.write_str("S1: several HR records carry this employee id")
             }
             Self::MissingField(field) => {
-                write!(f, "S3: {field} is empty; an account needs first name, last name and email")
+                write!(
+                    f,
+                    "S3: {field} is empty; an account needs first name, last name and email"
+                )
             }
             Self::Inactive => f.write_str("S3/S5: status is inactive"),
             Self::Terminated(d) => write!(f, "S3/S5: terminated on {d}"),
@@ -102,10 +105,7 @@ impl fmt::Display for Reason {
                 "S3: hire date {hire_date} is further ahead than lifecycle.prehire_days"
             ),
             Self::Upn(p) => write!(f, "U5: {p}"),
-            Self::UpnTaken(upn) => write!(
-                f,
-                "U3: {upn} and its suffixed form are both taken"
-            ),
+            Self::UpnTaken(upn) => write!(f, "U3: {upn} and its suffixed form are both taken"),
             Self::OutOfScope(why) => match why {
                 OutOfScope::Protected => f.write_str("S8: account matches scope.protected_upns"),
                 OutOfScope::Hybrid => {

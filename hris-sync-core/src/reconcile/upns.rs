@@ -13,7 +13,9 @@ impl Planner<'_> {
         // U4: by created_at (records without one last), then id.
         requests.sort_by(|a, b| {
             let key = |r: &UpnRequest<'_>| (r.employee.created_at.is_none(), r.employee.created_at);
-            key(a).cmp(&key(b)).then_with(|| a.employee.id.cmp(&b.employee.id))
+            key(a)
+                .cmp(&key(b))
+                .then_with(|| a.employee.id.cmp(&b.employee.id))
         });
         for request in requests {
             let e = request.employee;
@@ -42,7 +44,9 @@ impl Planner<'_> {
                             changes.insert(
                                 DirectoryProperty::UserPrincipalName,
                                 Change {
-                                    from: Some(PropertyValue::Text(user.user_principal_name.clone())),
+                                    from: Some(PropertyValue::Text(
+                                        user.user_principal_name.clone(),
+                                    )),
                                     to: Some(PropertyValue::Text(upn)),
                                 },
                             );
@@ -69,14 +73,15 @@ impl Planner<'_> {
     fn create(&mut self, request: UpnRequest<'_>, upn: String, fallback_upn: Option<String>) {
         let e = request.employee;
         let mut properties = request.desired.for_create();
-        let mut name = |p: DirectoryProperty, raw: Option<String>| {
-            match properties.remove(&p) {
-                Some(PropertyValue::Text(t)) => t,
-                _ => raw.unwrap_or_default(),
-            }
+        let mut name = |p: DirectoryProperty, raw: Option<String>| match properties.remove(&p) {
+            Some(PropertyValue::Text(t)) => t,
+            _ => raw.unwrap_or_default(),
         };
         let display_name = name(DirectoryProperty::DisplayName, e.display_name());
-        let given_name = name(DirectoryProperty::GivenName, e.first_name().map(str::to_owned));
+        let given_name = name(
+            DirectoryProperty::GivenName,
+            e.first_name().map(str::to_owned),
+        );
         let surname = name(DirectoryProperty::Surname, e.last_name().map(str::to_owned));
         if let Some(loc) = &self.policy.usage_location {
             properties

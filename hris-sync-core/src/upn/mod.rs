@@ -185,7 +185,11 @@ impl UpnSchema {
     /// Join the parts, truncating the name parts (never the suffix) so the local part is at most
     /// 64 characters (U2).
     fn compose(&self, begin: &str, end: Option<&str>, suffix: Option<&str>) -> String {
-        let sep = if end.is_some() { self.separator.as_str() } else { "" };
+        let sep = if end.is_some() {
+            self.separator.as_str()
+        } else {
+            ""
+        };
         let suffix_len = suffix.map_or(0, |s| s.len() + 1);
         let budget = MAX_LOCAL_LEN - suffix_len - sep.len();
         let mut b = begin.to_owned();

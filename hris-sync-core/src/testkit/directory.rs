@@ -1,0 +1,387 @@
+//! Checks for [`Directory`] implementations.
+
+use std::collections::BTreeMap;
+
+use crate::directory::Directory;
+use crate::error::{ErrorKind, Result};
+use crate::id::DirectoryUserId;
+use crate::operation::{Applied, Changes, NewUser, Operation, Outcome};
+use crate::password::Password;
+use crate::property::{DirectoryProperty, PropertyValue};
+use crate::user::DirectoryUser;
+
+use super::{Kit, ensure, fail};
+
+/// Run every directory check.
+///
+/// # Errors
+/// The first check that failed, with a message naming it.
+pub async fn run_all(dir: &dyn Directory, kit: &Kit) -> Result<()> {
+    verified_domains_include_the_kit_domain(dir, kit).await?;
+    create_then_list(dir, kit).await?;
+    duplicate_upn_is_a_typed_conflict(dir, kit).await?;
+    one_outcome_per_operation_in_order(dir, kit).await?;
+    update_touches_only_named_properties(dir, kit).await?;
+    refuses_what_graph_refuses(dir, kit).await?;
+    enable_disable_and_revoke(dir, kit).await?;
+    manager_set_and_removed(dir, kit).await?;
+    unknown_user_is_not_found(dir).await?;
+    changes_since_cursor(dir, kit).await?;
+    Ok(())
+}
+
+/// A valid new account for the kit.
+#[must_use]
+pub fn new_user(kit: &Kit, name: &str, employee_id: &str) -> NewUser {
+    let upn = kit.upn(name);
+    NewUser {
+        mail_nickname: upn.split('@').next().unwrap_or_default().to_owned(),
+        user_principal_name: upn,
+        display_name: format!("Kit {name}"),
+        given_name: Some("Kit".to_owned()),
+        surname: Some(name.to_owned()),
+        employee_id: employee_id.to_owned(),
+        account_enabled: true,
+        password: Password::new("Kit-Passw0rd-Long-Enough!"),
+        properties: BTreeMap::new(),
+    }
+}
+
+async fn create(dir: &dyn Directory, new: NewUser) -> Result<DirectoryUser> {
+    let upn = new.user_principal_name.clone();
+    match one(dir, Operation::Create(Box::new(new))).await {
+        Ok(Applied::Created(user)) => Ok(*user),
+        Ok(Applied::Done) => fail(format!("create of {upn} returned no account")),
+        Err(e) => fail(format!("create of {upn} failed: {e}")),
+    }
+}
+
+async fn one(dir: &dyn Directory, op: Operation) -> Outcome {
+    let mut outcomes = dir.apply(std::slice::from_ref(&op)).await;
+    match (outcomes.pop(), outcomes.is_empty()) {
+        (Some(o), true) => o,
+        _ => fail("apply of one operation did not return exactly one outcome"),
+    }
+}
+
+async fn find(dir: &dyn Directory, id: &DirectoryUserId) -> Result<DirectoryUser> {
+    let users = dir.list_users().await?.users;
+    match users.into_iter().find(|u| &u.id == id) {
+        Some(u) => Ok(u),
+        None => fail(format!("user {id} is missing from list_users")),
+    }
+}
+
+fn update(
+    user: &DirectoryUserId,
+    changes: &[(DirectoryProperty, Option<PropertyValue>)],
+) -> Operation {
+    Operation::Update {
+        user: user.clone(),
+        changes: changes.iter().cloned().collect::<Changes>(),
+    }
+}
+
+/// The kit's domain is among the verified domains.
+///
+/// # Errors
+/// When it is not, or the call fails.
+pub async fn verified_domains_include_the_kit_domain(dir: &dyn Directory, kit: &Kit) -> Result<()> {
+    let domains = dir.verified_domains().await?;
+    ensure(
+        domains.iter().any(|d| d.eq_ignore_ascii_case(&kit.domain)),
+        || format!("verified domains {domains:?} lack {}", kit.domain),
+    )
+}
+
+/// A created account comes back from `list_users` with what was written.
+///
+/// # Errors
+/// When a field differs or the account is missing.
+pub async fn create_then_list(dir: &dyn Directory, kit: &Kit) -> Result<()> {
+    let mut new = new_user(kit, "create", "kit-1");
+    new.properties.insert(
+        DirectoryProperty::Department,
+        PropertyValue::text("Kit Dept"),
+    );
+    new.properties
+        .insert(DirectoryProperty::JobTitle, PropertyValue::text("Tester"));
+    let created = create(dir, new).await?;
+    let listed = find(dir, &created.id).await?;
+    ensure(
+        listed
+            .user_principal_name
+            .eq_ignore_ascii_case(&kit.upn("create")),
+        || format!("listed UPN {} differs", listed.user_principal_name),
+    )?;
+    ensure(listed.employee_id.as_deref() == Some("kit-1"), || {
+        format!("employeeId {:?} differs", listed.employee_id)
+    })?;
+    ensure(listed.account_enabled, || {
+        "created enabled, listed disabled".to_owned()
+    })?;
+    for (p, want) in [
+        (DirectoryProperty::Department, "Kit Dept"),
+        (DirectoryProperty::JobTitle, "Tester"),
+        (DirectoryProperty::DisplayName, "Kit create"),
+        (DirectoryProperty::GivenName, "Kit"),
+        (DirectoryProperty::Surname, "create"),
+    ] {
+        let got = listed.property(p).and_then(PropertyValue::as_text);
+        ensure(got == Some(want), || {
+            format!("{p} is {got:?}, want {want:?}")
+        })?;
+    }
+    Ok(())
+}
+
+/// A second account with the same UPN (in another case) is refused as a UPN conflict.
+///
+/// # Errors
+/// When the duplicate is accepted or refused with another error.
+pub async fn duplicate_upn_is_a_typed_conflict(dir: &dyn Directory, kit: &Kit) -> Result<()> {
+    create(dir, new_user(kit, "dup", "kit-2")).await?;
+    let mut again = new_user(kit, "dup", "kit-3");
+    again.user_principal_name = format!("{}-DUP@{}", kit.prefix.to_uppercase(), kit.domain);
+    match one(dir, Operation::Create(Box::new(again))).await {
+        Err(e) if e.is_upn_conflict() => Ok(()),
+        Err(e) => fail(format!("duplicate UPN refused with the wrong error: {e}")),
+        Ok(_) => fail("duplicate UPN was accepted"),
+    }
+}
+
+/// 25 operations, one of them bad, give 25 outcomes in order; the bad one fails alone.
+///
+/// # Errors
+/// When outcomes are missing, out of order, or the bad one sinks the others.
+pub async fn one_outcome_per_operation_in_order(dir: &dyn Directory, kit: &Kit) -> Result<()> {
+    let target = create(dir, new_user(kit, "batch", "kit-4")).await?;
+    let mut ops: Vec<Operation> = (0..25)
+        .map(|i| {
+            update(
+                &target.id,
+                &[(
+                    DirectoryProperty::City,
+                    Some(PropertyValue::text(format!("City {i}"))),
+                )],
+            )
+        })
+        .collect();
+    ops[12] = update(
+        &DirectoryUserId::new("00000000-0000-0000-0000-00000000dead"),
+        &[(DirectoryProperty::City, Some(PropertyValue::text("x")))],
+    );
+    let outcomes = dir.apply(&ops).await;
+    ensure(outcomes.len() == 25, || {
+        format!("{} outcomes for 25 operations", outcomes.len())
+    })?;
+    for (i, o) in outcomes.iter().enumerate() {
+        match (i, o) {
+            (12, Err(e)) if e.kind() == ErrorKind::NotFound => {}
+            (12, other) => return fail(format!("operation 12 (unknown user) gave {other:?}")),
+            (_, Ok(Applied::Done)) => {}
+            (_, other) => return fail(format!("operation {i} gave {other:?}")),
+        }
+    }
+    Ok(())
+}
+
+/// An update changes only the named properties; `None` clears.
+///
+/// # Errors
+/// When another property changes or a clear is not applied.
+pub async fn update_touches_only_named_properties(dir: &dyn Directory, kit: &Kit) -> Result<()> {
+    let mut new = new_user(kit, "update", "kit-5");
+    new.properties
+        .insert(DirectoryProperty::Department, PropertyValue::text("Before"));
+    new.properties
+        .insert(DirectoryProperty::JobTitle, PropertyValue::text("Keep"));
+    let user = create(dir, new).await?;
+    one(
+        dir,
+        update(
+            &user.id,
+            &[(
+                DirectoryProperty::Department,
+                Some(PropertyValue::text("After")),
+            )],
+        ),
+    )
+    .await?;
+    let got = find(dir, &user.id).await?;
+    ensure(
+        got.property(DirectoryProperty::Department) == Some(&PropertyValue::text("After")),
+        || {
+            format!(
+                "department is {:?}",
+                got.property(DirectoryProperty::Department)
+            )
+        },
+    )?;
+    ensure(
+        got.property(DirectoryProperty::JobTitle) == Some(&PropertyValue::text("Keep")),
+        || {
+            format!(
+                "jobTitle changed to {:?}",
+                got.property(DirectoryProperty::JobTitle)
+            )
+        },
+    )?;
+    one(
+        dir,
+        update(&user.id, &[(DirectoryProperty::JobTitle, None)]),
+    )
+    .await?;
+    let got = find(dir, &user.id).await?;
+    ensure(got.property(DirectoryProperty::JobTitle).is_none(), || {
+        format!(
+            "jobTitle not cleared: {:?}",
+            got.property(DirectoryProperty::JobTitle)
+        )
+    })
+}
+
+/// Over-long values, empty strings, missing create fields, unverified domains and over-long
+/// employee ids are refused as invalid input, as Graph refuses them.
+///
+/// # Errors
+/// When one of them is accepted.
+pub async fn refuses_what_graph_refuses(dir: &dyn Directory, kit: &Kit) -> Result<()> {
+    let user = create(dir, new_user(kit, "limits", "kit-6")).await?;
+    let bad_updates = [
+        (
+            "department of 65 characters",
+            DirectoryProperty::Department,
+            Some(PropertyValue::text("d".repeat(65))),
+        ),
+        (
+            "empty string",
+            DirectoryProperty::OfficeLocation,
+            Some(PropertyValue::text("")),
+        ),
+        ("null displayName", DirectoryProperty::DisplayName, None),
+    ];
+    for (what, p, v) in bad_updates {
+        match one(dir, update(&user.id, &[(p, v)])).await {
+            Err(e) if e.kind() == ErrorKind::InvalidInput => {}
+            other => return fail(format!("{what}: expected invalid input, got {other:?}")),
+        }
+    }
+    let mut no_name = new_user(kit, "noname", "kit-7");
+    no_name.display_name = String::new();
+    let mut other_domain = new_user(kit, "otherdomain", "kit-8");
+    other_domain.user_principal_name = format!("{}-otherdomain@unverified.invalid", kit.prefix);
+    let long_id = new_user(kit, "longid", "12345678901234567");
+    for (what, new) in [
+        ("missing displayName", no_name),
+        ("unverified domain", other_domain),
+        ("17-character employeeId", long_id),
+    ] {
+        match one(dir, Operation::Create(Box::new(new))).await {
+            Err(e) if e.kind() == ErrorKind::InvalidInput => {}
+            other => return fail(format!("{what}: expected invalid input, got {other:?}")),
+        }
+    }
+    Ok(())
+}
+
+/// `accountEnabled` can be turned off and on; sessions can be revoked.
+///
+/// # Errors
+/// When a state does not stick or revocation fails.
+pub async fn enable_disable_and_revoke(dir: &dyn Directory, kit: &Kit) -> Result<()> {
+    let user = create(dir, new_user(kit, "lifecycle", "kit-9")).await?;
+    for enabled in [false, true, false] {
+        one(
+            dir,
+            update(
+                &user.id,
+                &[(
+                    DirectoryProperty::AccountEnabled,
+                    Some(PropertyValue::Bool(enabled)),
+                )],
+            ),
+        )
+        .await?;
+        let got = find(dir, &user.id).await?;
+        ensure(got.account_enabled == enabled, || {
+            format!("accountEnabled is {}, want {enabled}", got.account_enabled)
+        })?;
+    }
+    one(
+        dir,
+        Operation::RevokeSessions {
+            user: user.id.clone(),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A manager can be set, read back and removed.
+///
+/// # Errors
+/// When the manager does not read back as written.
+pub async fn manager_set_and_removed(dir: &dyn Directory, kit: &Kit) -> Result<()> {
+    let boss = create(dir, new_user(kit, "boss", "kit-10")).await?;
+    let report = create(dir, new_user(kit, "report", "kit-11")).await?;
+    one(
+        dir,
+        Operation::SetManager {
+            user: report.id.clone(),
+            manager: Some(boss.id.clone()),
+        },
+    )
+    .await?;
+    let got = find(dir, &report.id).await?;
+    ensure(got.manager_id.as_ref() == Some(&boss.id), || {
+        format!("manager is {:?}", got.manager_id)
+    })?;
+    one(
+        dir,
+        Operation::SetManager {
+            user: report.id.clone(),
+            manager: None,
+        },
+    )
+    .await?;
+    let got = find(dir, &report.id).await?;
+    ensure(got.manager_id.is_none(), || {
+        format!("manager not removed: {:?}", got.manager_id)
+    })
+}
+
+/// Writing to an unknown user is `NotFound`.
+///
+/// # Errors
+/// When another outcome comes back.
+pub async fn unknown_user_is_not_found(dir: &dyn Directory) -> Result<()> {
+    let ghost = DirectoryUserId::new("00000000-0000-0000-0000-0000000000ff");
+    match one(dir, Operation::RevokeSessions { user: ghost }).await {
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        other => fail(format!("unknown user gave {other:?}")),
+    }
+}
+
+/// After a full read, a change shows up in `list_user_changes` (when the directory has a
+/// change feed; `Unsupported` passes).
+///
+/// # Errors
+/// When the change is missing.
+pub async fn changes_since_cursor(dir: &dyn Directory, kit: &Kit) -> Result<()> {
+    let Some(cursor) = dir.list_users().await?.cursor else {
+        return Ok(());
+    };
+    let user = create(dir, new_user(kit, "delta", "kit-12")).await?;
+    match dir.list_user_changes(&cursor).await {
+        Err(e) if e.kind() == ErrorKind::Unsupported => Ok(()),
+        Err(e) => Err(e),
+        Ok(changes) => ensure(changes.changed.iter().any(|u| u.id == user.id), || {
+            format!(
+                "created user {} missing from {} changes",
+                user.id,
+                changes.changed.len()
+            )
+        }),
+    }
+}

@@ -1,0 +1,55 @@
+//! The conformance kit (feature `testkit`): checks every [`crate::Directory`] and
+//! [`crate::HrSource`] implementation must pass.
+//!
+//! Each check is an async function that returns `Err` with a message naming what broke. Run
+//! them from a test against your implementation:
+//!
+//! ```
+//! use hris_sync_core::memory::MemoryDirectory;
+//! use hris_sync_core::testkit::{self, Kit};
+//!
+//! let dir = MemoryDirectory::new(["demo.com"]);
+//! let rt = tokio::runtime::Builder::new_current_thread().build()?;
+//! rt.block_on(testkit::directory::run_all(&dir, &Kit::new("demo.com", "kit")))?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The directory checks create accounts whose UPNs start with the kit's prefix, so several
+//! runs can share one directory (a simulator, a test tenant). They never delete anything,
+//! because a [`crate::Directory`] cannot.
+
+pub mod directory;
+pub mod source;
+
+/// Where the directory checks write.
+#[derive(Clone, Debug)]
+pub struct Kit {
+    /// A verified domain of the directory under test.
+    pub domain: String,
+    /// Prefix of every UPN the checks create (letters and digits).
+    pub prefix: String,
+}
+
+impl Kit {
+    /// A kit writing `<prefix>-…@<domain>`.
+    pub fn new(domain: impl Into<String>, prefix: impl Into<String>) -> Self {
+        Self {
+            domain: domain.into(),
+            prefix: prefix.into(),
+        }
+    }
+
+    fn upn(&self, name: &str) -> String {
+        format!("{}-{name}@{}", self.prefix, self.domain)
+    }
+}
+
+/// A failed check.
+fn fail<T>(message: impl Into<String>) -> crate::Result<T> {
+    Err(crate::Error::new(crate::ErrorKind::Other, message))
+}
+
+/// Fail with `message` unless `condition` holds.
+fn ensure(condition: bool, message: impl FnOnce() -> String) -> crate::Result<()> {
+    if condition { Ok(()) } else { fail(message()) }
+}
