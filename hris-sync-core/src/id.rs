@@ -19,7 +19,11 @@ pub const MAX_EMPLOYEE_ID_LEN: usize = 16;
 /// planner, not refused here.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct EmployeeId(String);
+pub struct EmployeeId {
+    id: String,
+    /// Digits only: decided once, since ids are compared often (sorting, maps).
+    numeric: bool,
+}
 
 impl EmployeeId {
     /// Validate and wrap an id.
@@ -41,40 +45,37 @@ impl EmployeeId {
                 format!("employee id {id:?} has whitespace or control characters"),
             ));
         }
-        Ok(Self(id))
+        let numeric = id.bytes().all(|b| b.is_ascii_digit());
+        Ok(Self { id, numeric })
     }
 
     /// The id as text.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.id
     }
 
     /// Whether the id fits the directory's `employeeId` property (≤16 characters).
     #[must_use]
     pub fn fits_directory(&self) -> bool {
-        self.0.chars().count() <= MAX_EMPLOYEE_ID_LEN
-    }
-
-    fn is_numeric(&self) -> bool {
-        self.0.bytes().all(|b| b.is_ascii_digit())
+        self.id.chars().count() <= MAX_EMPLOYEE_ID_LEN
     }
 }
 
 impl Ord for EmployeeId {
     fn cmp(&self, other: &Self) -> Ordering {
-        match (self.is_numeric(), other.is_numeric()) {
+        match (self.numeric, other.numeric) {
             (true, true) => {
-                let a = self.0.trim_start_matches('0');
-                let b = other.0.trim_start_matches('0');
+                let a = self.id.trim_start_matches('0');
+                let b = other.id.trim_start_matches('0');
                 a.len()
                     .cmp(&b.len())
                     .then_with(|| a.cmp(b))
-                    .then_with(|| self.0.cmp(&other.0))
+                    .then_with(|| self.id.cmp(&other.id))
             }
             (true, false) => Ordering::Less,
             (false, true) => Ordering::Greater,
-            (false, false) => self.0.cmp(&other.0),
+            (false, false) => self.id.cmp(&other.id),
         }
     }
 }
@@ -101,19 +102,19 @@ impl TryFrom<&str> for EmployeeId {
 
 impl From<EmployeeId> for String {
     fn from(value: EmployeeId) -> Self {
-        value.0
+        value.id
     }
 }
 
 impl fmt::Display for EmployeeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.id)
     }
 }
 
 impl fmt::Debug for EmployeeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "EmployeeId({})", self.0)
+        write!(f, "EmployeeId({})", self.id)
     }
 }
 

@@ -1,6 +1,7 @@
 //! S4: the property values an employee's account should have, and how they differ from what
 //! it has.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::employee::{AttributeValue, Employee};
@@ -19,73 +20,107 @@ pub(crate) struct Desired {
     pub(crate) warnings: Vec<Reason>,
 }
 
-impl Desired {
-    /// What the employee's account should hold under the policy.
-    pub(crate) fn of(employee: &Employee, policy: &Policy) -> Self {
-        let mut d = Self::default();
-        let names = [
-            (
-                DirectoryProperty::DisplayName,
-                employee.display_name().map(AttributeValue::Text),
-            ),
-            (
-                DirectoryProperty::GivenName,
-                employee.attribute("first_name"),
-            ),
-            (DirectoryProperty::Surname, employee.attribute("last_name")),
-        ];
-        for (property, value) in names {
-            d.set(property, &value.unwrap_or(AttributeValue::Empty));
-        }
-        for m in &policy.mappings {
-            if let MappingTarget::Property(property) = m.target {
-                // Absent (not returned by the HR system): never clears anything.
-                if let Some(value) = employee.attribute(&m.hr_key) {
-                    d.set(property, &value);
-                }
+/// Call `f` with every property the policy manages for the employee and its HR value.
+/// Absent HR attributes (not returned by the HR system) are skipped: they never clear anything.
+fn managed(
+    employee: &Employee,
+    policy: &Policy,
+    mut f: impl FnMut(DirectoryProperty, Cow<'_, AttributeValue>),
+) {
+    let names = [
+        (
+            DirectoryProperty::DisplayName,
+            employee.display_name().map(AttributeValue::Text),
+        ),
+        (
+            DirectoryProperty::GivenName,
+            employee.attribute("first_name"),
+        ),
+        (DirectoryProperty::Surname, employee.attribute("last_name")),
+    ];
+    for (property, value) in names {
+        f(property, Cow::Owned(value.unwrap_or(AttributeValue::Empty)));
+    }
+    for m in &policy.mappings {
+        if let MappingTarget::Property(property) = m.target {
+            let value = match employee.attributes.get(&m.hr_key) {
+                Some(v) => Some(Cow::Borrowed(v)),
+                None => employee.attribute(&m.hr_key).map(Cow::Owned),
+            };
+            if let Some(value) = value {
+                f(property, value);
             }
         }
+    }
+}
+
+/// The value to write for one property, or `None` when the property is left alone (a value
+/// that may not be cleared, or one that cannot be written, which is reported).
+fn target(
+    property: DirectoryProperty,
+    value: &AttributeValue,
+    warnings: &mut Vec<Reason>,
+) -> Option<Option<PropertyValue>> {
+    match convert(property, value) {
+        Ok(Converted { value: None, .. }) if !property.is_clearable() => None,
+        Ok(Converted { value, truncated }) => {
+            if let Some(length) = truncated {
+                warnings.push(Reason::Truncated { property, length });
+            }
+            Some(value)
+        }
+        Err(why) => {
+            warnings.push(Reason::InvalidValue { property, why });
+            None
+        }
+    }
+}
+
+impl Desired {
+    /// Everything the employee's account should hold under the policy (for a create).
+    pub(crate) fn of(employee: &Employee, policy: &Policy) -> Self {
+        let mut d = Self::default();
+        managed(employee, policy, |property, value| {
+            if let Some(v) = target(property, &value, &mut d.warnings) {
+                d.values.insert(property, v);
+            }
+        });
         d
     }
 
-    fn set(&mut self, property: DirectoryProperty, value: &AttributeValue) {
-        match convert(property, value) {
-            Ok(Converted { value: None, .. }) if !property.is_clearable() => {}
-            Ok(Converted { value, truncated }) => {
-                if let Some(length) = truncated {
-                    self.warnings.push(Reason::Truncated { property, length });
-                }
-                self.values.insert(property, value);
-            }
-            Err(why) => self.warnings.push(Reason::InvalidValue { property, why }),
-        }
-    }
-
-    /// The changes that turn `user` into the desired state.
-    pub(crate) fn diff(&self, user: &DirectoryUser) -> ChangeSet {
-        self.values
-            .iter()
-            .filter_map(|(p, want)| {
-                let have = user.property(*p).cloned();
-                (have != *want).then(|| {
-                    (
-                        *p,
+    /// Only what differs from `user`: the changes, and the warnings met on the way.
+    pub(crate) fn diff(
+        employee: &Employee,
+        policy: &Policy,
+        user: &DirectoryUser,
+    ) -> (ChangeSet, Vec<Reason>) {
+        let mut changes = ChangeSet::new();
+        let mut warnings = Vec::new();
+        managed(employee, policy, |property, value| {
+            if let Some(want) = target(property, &value, &mut warnings) {
+                let have = user.property(property);
+                if have != want.as_ref() {
+                    changes.insert(
+                        property,
                         Change {
-                            from: have,
-                            to: want.clone(),
+                            from: have.cloned(),
+                            to: want,
                         },
-                    )
-                })
-            })
-            .collect()
+                    );
+                }
+            }
+        });
+        (changes, warnings)
     }
 
-    /// The non-null values, for a create.
-    pub(crate) fn for_create(&self) -> BTreeMap<DirectoryProperty, PropertyValue> {
-        self.values
-            .iter()
-            .filter_map(|(p, v)| v.clone().map(|v| (*p, v)))
-            .collect()
+    /// The non-null values and the warnings, for a create.
+    pub(crate) fn into_create(self) -> (BTreeMap<DirectoryProperty, PropertyValue>, Vec<Reason>) {
+        let values = self
+            .values
+            .into_iter()
+            .filter_map(|(p, v)| v.map(|v| (p, v)))
+            .collect();
+        (values, self.warnings)
     }
 }
 
@@ -114,7 +149,7 @@ fn convert(property: DirectoryProperty, value: &AttributeValue) -> Result<Conver
                     Err(format!("{text:?} is not a two-letter country code"))
                 };
             }
-            let (text, truncated) = truncate(&text, max_len);
+            let (text, truncated) = truncate(text, max_len);
             Ok(Converted {
                 value: Some(PropertyValue::Text(text)),
                 truncated,
@@ -147,7 +182,7 @@ fn convert(property: DirectoryProperty, value: &AttributeValue) -> Result<Conver
                 truncated = Some(value.to_list().len());
             }
             for item in &mut items {
-                let (t, cut) = truncate(item, max_len);
+                let (t, cut) = truncate(std::mem::take(item), max_len);
                 *item = t;
                 truncated = truncated.or(cut);
             }
@@ -170,10 +205,14 @@ pub(crate) fn midnight_utc(date: jiff::civil::Date) -> String {
     format!("{date}T00:00:00Z")
 }
 
-fn truncate(text: &str, max_len: usize) -> (String, Option<usize>) {
+fn truncate(text: String, max_len: usize) -> (String, Option<usize>) {
+    // Byte length bounds the character count: most values need no counting at all.
+    if text.len() <= max_len {
+        return (text, None);
+    }
     let n = text.chars().count();
     if n <= max_len {
-        (text.to_owned(), None)
+        (text, None)
     } else {
         let cut: String = text.chars().take(max_len).collect();
         (cut.trim_end().to_owned(), Some(n))

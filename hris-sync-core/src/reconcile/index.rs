@@ -1,21 +1,26 @@
 //! Lookups over the directory's users, built once per plan.
 
-use std::collections::{BTreeMap, BTreeSet};
+// Lookup-only maps: they are never iterated, so hash order cannot reach the plan (S9).
+use std::borrow::Cow;
+#[allow(clippy::disallowed_types)]
+use std::collections::{HashMap, HashSet, hash_map::Entry};
 
 use crate::policy::Policy;
 use crate::user::{DirectoryUser, ObjectKind};
 
 use super::reason::OutOfScope;
 
-/// Users indexed by employee id and by lower-case UPN and mail. Every collection is ordered,
-/// and users are taken in id order, so nothing depends on the order of the input (S9).
+/// Users indexed by employee id and by lower-case UPN and mail. The maps are only looked up,
+/// never iterated, and each entry lists its users in id order, so nothing depends on the
+/// order of the input (S9).
 #[derive(Debug)]
 pub(crate) struct UserIndex<'a> {
-    by_employee_id: BTreeMap<&'a str, Vec<&'a DirectoryUser>>,
-    by_address: BTreeMap<String, Vec<&'a DirectoryUser>>,
-    by_upn: BTreeMap<String, Vec<&'a DirectoryUser>>,
-    /// Every UPN in the directory, lower case: taken for U3.
-    pub(crate) taken: BTreeSet<String>,
+    by_employee_id: HashMap<&'a str, Users<'a>>,
+    by_upn: HashMap<Cow<'a, str>, Users<'a>>,
+    /// Users whose mail differs from their UPN, by lower-case mail.
+    by_mail: HashMap<Cow<'a, str>, Users<'a>>,
+    /// UPNs this plan hands out, lower case.
+    assigned: HashSet<String>,
 }
 
 impl<'a> UserIndex<'a> {
@@ -26,24 +31,22 @@ impl<'a> UserIndex<'a> {
                 .then_with(|| a.user_principal_name.cmp(&b.user_principal_name))
         });
         let mut index = Self {
-            by_employee_id: BTreeMap::new(),
-            by_address: BTreeMap::new(),
-            by_upn: BTreeMap::new(),
-            taken: BTreeSet::new(),
+            by_employee_id: HashMap::with_capacity(users.len()),
+            by_upn: HashMap::with_capacity(users.len()),
+            by_mail: HashMap::new(),
+            assigned: HashSet::new(),
         };
         for user in sorted {
             if let Some(id) = user.employee_id() {
-                index.by_employee_id.entry(id).or_default().push(user);
+                Users::add(index.by_employee_id.entry(id), user);
             }
-            let upn = user.user_principal_name.to_lowercase();
-            index.taken.insert(upn.clone());
-            index.by_upn.entry(upn.clone()).or_default().push(user);
-            index.by_address.entry(upn.clone()).or_default().push(user);
-            if let Some(mail) = user.mail.as_deref().map(str::to_lowercase) {
+            let upn = lower(&user.user_principal_name);
+            if let Some(mail) = user.mail.as_deref().map(lower) {
                 if mail != upn {
-                    index.by_address.entry(mail).or_default().push(user);
+                    Users::add(index.by_mail.entry(mail), user);
                 }
             }
+            Users::add(index.by_upn.entry(upn), user);
         }
         index
     }
@@ -52,17 +55,78 @@ impl<'a> UserIndex<'a> {
     pub(crate) fn linked(&self, employee_id: &str) -> &[&'a DirectoryUser] {
         self.by_employee_id
             .get(employee_id)
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[], Users::as_slice)
     }
 
     /// The users whose UPN equals `email` (case-insensitive).
     pub(crate) fn with_upn(&self, email_lower: &str) -> &[&'a DirectoryUser] {
-        self.by_upn.get(email_lower).map_or(&[], Vec::as_slice)
+        self.by_upn.get(email_lower).map_or(&[], Users::as_slice)
     }
 
     /// The users whose UPN or mail equals `email` (case-insensitive).
-    pub(crate) fn with_address(&self, email_lower: &str) -> &[&'a DirectoryUser] {
-        self.by_address.get(email_lower).map_or(&[], Vec::as_slice)
+    pub(crate) fn with_address(
+        &self,
+        email_lower: &str,
+    ) -> impl Iterator<Item = &'a DirectoryUser> {
+        self.with_upn(email_lower)
+            .iter()
+            .chain(
+                self.by_mail
+                    .get(email_lower)
+                    .map_or(&[][..], Users::as_slice),
+            )
+            .copied()
+    }
+
+    /// Whether a UPN (lower case) is held by any user, enabled or not, or handed out by this
+    /// plan (U3).
+    pub(crate) fn is_taken(&self, upn_lower: &str) -> bool {
+        self.by_upn.contains_key(upn_lower) || self.assigned.contains(upn_lower)
+    }
+
+    /// Record a UPN this plan hands out.
+    pub(crate) fn take(&mut self, upn_lower: String) {
+        self.assigned.insert(upn_lower);
+    }
+}
+
+/// One user (the usual case, no allocation) or several.
+#[derive(Debug)]
+enum Users<'a> {
+    One([&'a DirectoryUser; 1]),
+    Many(Vec<&'a DirectoryUser>),
+}
+
+impl<'a> Users<'a> {
+    fn add<K>(entry: Entry<'_, K, Users<'a>>, user: &'a DirectoryUser) {
+        match entry {
+            Entry::Vacant(v) => {
+                v.insert(Users::One([user]));
+            }
+            Entry::Occupied(mut o) => {
+                let users = o.get_mut();
+                match users {
+                    Users::One([first]) => *users = Users::Many(vec![*first, user]),
+                    Users::Many(v) => v.push(user),
+                }
+            }
+        }
+    }
+
+    fn as_slice(&self) -> &[&'a DirectoryUser] {
+        match self {
+            Users::One(one) => one,
+            Users::Many(v) => v,
+        }
+    }
+}
+
+/// Lower case, borrowing when the text already is.
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.chars().any(char::is_uppercase) {
+        Cow::Owned(s.to_lowercase())
+    } else {
+        Cow::Borrowed(s)
     }
 }
 

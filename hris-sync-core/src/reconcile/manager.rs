@@ -3,16 +3,16 @@
 
 use crate::employee::Employee;
 
-use super::Planner;
 use super::plan::{Action, UserRef};
 use super::reason::Reason;
+use super::{Account, Planner};
 
 pub(super) fn second_pass(planner: &mut Planner<'_>, employees: &[&Employee]) {
     if !planner.policy.maps_manager() {
         return;
     }
     for e in employees {
-        let Some(account) = planner.accounts.get(&e.id).cloned() else {
+        let Some(account) = planner.accounts.get(&e.id).copied() else {
             continue;
         };
         let desired = match &e.supervisor_id {
@@ -23,7 +23,7 @@ pub(super) fn second_pass(planner: &mut Planner<'_>, employees: &[&Employee]) {
             }
             Some(s) => {
                 if let Some(a) = planner.accounts.get(s) {
-                    Some(a.user.clone())
+                    Some(user_ref(*a))
                 } else if let [user] = planner.index.linked(s.as_str()) {
                     // A supervisor whose account the sync does not write is still a manager.
                     Some(UserRef::Existing(user.id.clone()))
@@ -33,7 +33,11 @@ pub(super) fn second_pass(planner: &mut Planner<'_>, employees: &[&Employee]) {
                 }
             }
         };
-        let unchanged = match (&desired, &account.manager) {
+        let (upn, current) = match account {
+            Account::Existing(u) => (u.user_principal_name.clone(), u.manager_id.as_ref()),
+            Account::Created(_, index) => (created_upn(planner, index), None),
+        };
+        let unchanged = match (&desired, current) {
             (None, None) => true,
             (Some(UserRef::Existing(want)), Some(have)) => want == have,
             _ => false,
@@ -41,11 +45,28 @@ pub(super) fn second_pass(planner: &mut Planner<'_>, employees: &[&Employee]) {
         if !unchanged {
             planner.plan.actions.push(Action::SetManager {
                 employee_id: e.id.clone(),
-                user: account.user,
-                upn: account.upn,
-                from: account.manager,
+                user: user_ref(account),
+                upn,
+                from: current.cloned(),
                 to: desired,
             });
         }
     }
+}
+
+fn user_ref(account: Account<'_>) -> UserRef {
+    match account {
+        Account::Existing(u) => UserRef::Existing(u.id.clone()),
+        Account::Created(id, _) => UserRef::Pending(id.clone()),
+    }
+}
+
+/// The UPN of the create at `index` in the (not yet sorted) plan.
+fn created_upn(planner: &Planner<'_>, index: usize) -> String {
+    planner
+        .plan
+        .actions
+        .get(index)
+        .map(|a| a.upn().to_owned())
+        .unwrap_or_default()
 }

@@ -66,12 +66,12 @@ pub fn plan_with_history(
     Planner::new(users, policy, now, history).run(employees)
 }
 
-/// An account the manager pass can point at.
-#[derive(Debug, Clone)]
-struct Account {
-    user: UserRef,
-    upn: String,
-    manager: Option<DirectoryUserId>,
+/// An account the manager pass can point at: one that exists, or one this plan creates.
+#[derive(Debug, Clone, Copy)]
+enum Account<'a> {
+    Existing(&'a DirectoryUser),
+    /// The employee, and the index of its create in `plan.actions` (not yet sorted).
+    Created(&'a EmployeeId, usize),
 }
 
 /// An employee waiting for a UPN (a create, or a rename under U6's option).
@@ -90,7 +90,9 @@ struct Planner<'a> {
     history: &'a SyncHistory,
     index: UserIndex<'a>,
     plan: Plan,
-    accounts: BTreeMap<EmployeeId, Account>,
+    /// Lookup only, never iterated (S9).
+    #[allow(clippy::disallowed_types)]
+    accounts: std::collections::HashMap<&'a EmployeeId, Account<'a>>,
     /// Pending updates by employee, finished after UPN renames are known.
     updates: BTreeMap<EmployeeId, (&'a DirectoryUser, ChangeSet, Vec<Reason>)>,
     upn_requests: Vec<UpnRequest<'a>>,
@@ -110,7 +112,7 @@ impl<'a> Planner<'a> {
             history,
             index: UserIndex::new(users),
             plan: Plan::default(),
-            accounts: BTreeMap::new(),
+            accounts: Default::default(),
             updates: BTreeMap::new(),
             upn_requests: Vec::new(),
         }
@@ -120,7 +122,7 @@ impl<'a> Planner<'a> {
         let mut sorted: Vec<&Employee> = employees.iter().collect();
         sorted.sort_by(|a, b| a.id.cmp(&b.id));
         let duplicates = duplicate_ids(&sorted);
-        let all_ids: BTreeSet<&EmployeeId> = sorted.iter().map(|e| &e.id).collect();
+        let distinct = sorted.len() - duplicate_count(&sorted);
 
         let mut unlinked = Vec::new();
         for (i, e) in sorted.iter().enumerate() {
@@ -161,7 +163,7 @@ impl<'a> Planner<'a> {
                     .filter_map(|s| s.employee_id.as_ref()),
             )
             .collect();
-        self.plan.unchanged = all_ids.iter().filter(|id| !touched.contains(*id)).count();
+        self.plan.unchanged = distinct.saturating_sub(touched.len());
         self.finish()
     }
 
@@ -193,8 +195,7 @@ impl<'a> Planner<'a> {
             return;
         }
         self.plan.linked_users += 1;
-        let desired = Desired::of(e, self.policy);
-        let changes = desired.diff(user);
+        let (changes, warnings) = Desired::diff(e, self.policy, user);
         let standing = Standing::new(e, &self.policy.lifecycle, self.today);
         if self.policy.rename_upns {
             self.upn_requests.push(UpnRequest {
@@ -204,9 +205,10 @@ impl<'a> Planner<'a> {
                 starts_disabled: false,
             });
         }
-        self.updates
-            .insert(e.id.clone(), (user, changes, desired.warnings));
-        self.remember(e, UserRef::Existing(user.id.clone()), user);
+        if !changes.is_empty() || self.policy.rename_upns {
+            self.updates.insert(e.id.clone(), (user, changes, warnings));
+        }
+        self.accounts.insert(&e.id, Account::Existing(user));
 
         if user.account_enabled {
             if let Some(reason) = standing.disable_reason() {
@@ -251,17 +253,6 @@ impl<'a> Planner<'a> {
         });
     }
 
-    fn remember(&mut self, e: &Employee, user: UserRef, existing: &DirectoryUser) {
-        self.accounts.insert(
-            e.id.clone(),
-            Account {
-                user,
-                upn: existing.user_principal_name.clone(),
-                manager: existing.manager_id.clone(),
-            },
-        );
-    }
-
     /// S2 and S3 for employees without an account.
     fn unlinked(&mut self, employees: &[&'a Employee]) {
         // Who is in play for linking or creating: not gone, and with an email.
@@ -298,12 +289,11 @@ impl<'a> Planner<'a> {
     }
 
     fn link_or_create(&mut self, e: &'a Employee, email: &str) {
-        if let Some(why) = self
+        let scope = self
             .index
             .with_address(email)
-            .iter()
-            .find_map(|u| out_of_scope(u, self.policy))
-        {
+            .find_map(|u| out_of_scope(u, self.policy));
+        if let Some(why) = scope {
             self.skip(e, Some(email.to_owned()), false, Reason::OutOfScope(why));
             return;
         }
@@ -334,8 +324,7 @@ impl<'a> Planner<'a> {
 
     /// S2: link, writing `employeeId` together with every attribute change in one PATCH.
     fn link(&mut self, e: &'a Employee, user: &'a DirectoryUser) {
-        let desired = Desired::of(e, self.policy);
-        let mut changes = desired.diff(user);
+        let (mut changes, warnings) = Desired::diff(e, self.policy, user);
         changes.insert(
             DirectoryProperty::EmployeeId,
             Change {
@@ -348,9 +337,9 @@ impl<'a> Planner<'a> {
             user_id: user.id.clone(),
             upn: user.user_principal_name.clone(),
             changes,
-            warnings: desired.warnings,
+            warnings,
         });
-        self.remember(e, UserRef::Existing(user.id.clone()), user);
+        self.accounts.insert(&e.id, Account::Existing(user));
         let standing = Standing::new(e, &self.policy.lifecycle, self.today);
         if let Some(reason) = standing.disable_reason() {
             self.disable(e, user, &standing, reason);
@@ -409,6 +398,10 @@ impl<'a> Planner<'a> {
         });
         self.plan
     }
+}
+
+fn duplicate_count(sorted: &[&Employee]) -> usize {
+    sorted.windows(2).filter(|w| w[0].id == w[1].id).count()
 }
 
 fn duplicate_ids(sorted: &[&Employee]) -> BTreeSet<EmployeeId> {

@@ -3,11 +3,11 @@
 
 use crate::property::{DirectoryProperty, PropertyValue};
 
-use super::plan::{Action, Change, UserRef};
+use super::plan::{Action, Change};
 use super::reason::Reason;
 use super::{Account, Planner, UpnRequest};
 
-impl Planner<'_> {
+impl<'a> Planner<'a> {
     pub(super) fn assign_upns(&mut self) {
         let mut requests = std::mem::take(&mut self.upn_requests);
         // U4: by created_at (records without one last), then id.
@@ -28,7 +28,7 @@ impl Planner<'_> {
                     continue;
                 }
             };
-            let free = |upn: &String| !self.index.taken.contains(upn);
+            let free = |upn: &String| !self.index.is_taken(upn);
             if let Some(user) = request.rename_of {
                 let current = user.user_principal_name.to_lowercase();
                 if current == candidates.plain || Some(&current) == candidates.suffixed.as_ref() {
@@ -39,7 +39,7 @@ impl Planner<'_> {
                     .or_else(|| candidates.suffixed.clone().filter(free));
                 match next {
                     Some(upn) => {
-                        self.index.taken.insert(upn.clone());
+                        self.index.take(upn.clone());
                         if let Some((_, changes, _)) = self.updates.get_mut(&e.id) {
                             changes.insert(
                                 DirectoryProperty::UserPrincipalName,
@@ -65,14 +65,14 @@ impl Planner<'_> {
                 self.skip(e, None, false, Reason::UpnTaken(candidates.plain));
                 continue;
             };
-            self.index.taken.insert(upn.clone());
+            self.index.take(upn.clone());
             self.create(request, upn, fallback_upn);
         }
     }
 
-    fn create(&mut self, request: UpnRequest<'_>, upn: String, fallback_upn: Option<String>) {
+    fn create(&mut self, request: UpnRequest<'a>, upn: String, fallback_upn: Option<String>) {
         let e = request.employee;
-        let mut properties = request.desired.for_create();
+        let (mut properties, warnings) = request.desired.into_create();
         let mut name = |p: DirectoryProperty, raw: Option<String>| match properties.remove(&p) {
             Some(PropertyValue::Text(t)) => t,
             _ => raw.unwrap_or_default(),
@@ -88,14 +88,8 @@ impl Planner<'_> {
                 .entry(DirectoryProperty::UsageLocation)
                 .or_insert_with(|| PropertyValue::Text(loc.clone()));
         }
-        self.accounts.insert(
-            e.id.clone(),
-            Account {
-                user: UserRef::Pending(e.id.clone()),
-                upn: upn.clone(),
-                manager: None,
-            },
-        );
+        self.accounts
+            .insert(&e.id, Account::Created(&e.id, self.plan.actions.len()));
         self.plan.actions.push(Action::Create {
             employee_id: e.id.clone(),
             upn,
@@ -105,7 +99,7 @@ impl Planner<'_> {
             surname,
             account_enabled: !request.starts_disabled,
             properties,
-            warnings: request.desired.warnings,
+            warnings,
         });
     }
 }

@@ -203,7 +203,8 @@ impl UpnSchema {
                 b.pop();
             }
         }
-        let mut local = b;
+        let mut local = String::with_capacity(MAX_LOCAL_LEN + 1 + self.domain.len());
+        local.push_str(&b);
         if !e.is_empty() {
             local.push_str(sep);
             local.push_str(&e);
@@ -212,7 +213,9 @@ impl UpnSchema {
             local.push('_');
             local.push_str(s);
         }
-        format!("{local}@{}", self.domain)
+        local.push('@');
+        local.push_str(&self.domain);
+        local
     }
 }
 
