@@ -1,6 +1,9 @@
 //! Lookups over the directory's users, built once per plan.
+//!
+//! The hash maps here are lookup-only: they are never iterated, so hash order cannot reach
+//! the plan (S9). That is why this module may use them.
+#![allow(clippy::disallowed_types)]
 
-// Lookup-only maps: they are never iterated, so hash order cannot reach the plan (S9).
 use std::borrow::Cow;
 #[allow(clippy::disallowed_types)]
 use std::collections::{HashMap, HashSet, hash_map::Entry};
