@@ -17,7 +17,7 @@ const DIGITS: &[u8] = b"23456789";
 const SYMBOLS: &[u8] = b"!#$%&*+-=?@^_";
 
 /// The length of generated passwords.
-pub(crate) const GENERATED_LEN: usize = 20;
+pub const GENERATED_LEN: usize = 20;
 
 /// A secret password. Redacted in `Debug`; never serialized.
 #[derive(Clone)]

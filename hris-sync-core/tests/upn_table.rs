@@ -21,6 +21,8 @@ struct Case {
     schema: &'static str,
     /// Existing directory users: (UPN, enabled).
     existing: &'static [(&'static str, bool)],
+    /// Other new hires in the same plan who joined earlier: (first, last).
+    earlier: &'static [(&'static str, &'static str)],
     expect: Expect,
 }
 
@@ -31,6 +33,7 @@ const fn case(name: &'static str, first: &'static str, last: &'static str, expec
         last,
         schema: "",
         existing: &[],
+        earlier: &[],
         expect,
     }
 }
@@ -291,7 +294,17 @@ fn table() -> Vec<Case> {
 
 fn run(case: &Case) -> Plan {
     let policy = policy_upn(case.schema);
-    let employee: Employee = emp("12345", case.first, case.last);
+    let mut employees: Vec<Employee> = case
+        .earlier
+        .iter()
+        .enumerate()
+        .map(|(i, (first, last))| {
+            let mut e = emp(&(i + 1).to_string(), first, last);
+            e.created_at = Some(crate::support::at("2020-01-01T00:00:00Z"));
+            e
+        })
+        .collect();
+    employees.push(emp("12345", case.first, case.last));
     let users: Vec<DirectoryUser> = case
         .existing
         .iter()
@@ -302,7 +315,7 @@ fn run(case: &Case) -> Plan {
             u
         })
         .collect();
-    plan(&[employee], &users, &policy, now())
+    plan(&employees, &users, &policy, now())
 }
 
 // U1–U5: every case of the table.
@@ -313,7 +326,10 @@ fn upn_table() {
     let mut failures = Vec::new();
     for case in &cases {
         let plan = run(case);
-        let created = crate::support::creates(&plan);
+        let created: Vec<(&str, &str)> = crate::support::creates(&plan)
+            .into_iter()
+            .filter(|(id, _)| *id == "12345")
+            .collect();
         match (&case.expect, created.as_slice()) {
             (Expect::Upn(want), [(_, got)]) => {
                 if got != want {

@@ -5,7 +5,6 @@
 #![allow(clippy::disallowed_types)]
 
 use std::borrow::Cow;
-#[allow(clippy::disallowed_types)]
 use std::collections::{HashMap, HashSet, hash_map::Entry};
 
 use crate::policy::Policy;
