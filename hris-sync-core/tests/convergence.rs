@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use hris_sync_core::apply::{DiscardPasswords, PasswordSink, apply_plan};
-use hris_sync_core::jiff::{SignedDuration, Timestamp};
+use hris_sync_core::jiff::Timestamp;
 use hris_sync_core::memory::{MemoryDirectory, WriteRecord};
 use hris_sync_core::secrecy::ExposeSecret;
 use hris_sync_core::{
@@ -13,7 +13,7 @@ use hris_sync_core::{
 };
 use proptest::prelude::*;
 
-use crate::support::{at, day, emp, linked_user, policy, user};
+use crate::support::{at, day, emp, generated, linked_user, policy, user};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -291,23 +291,7 @@ fn world() -> impl Strategy<Value = Vec<Employee>> {
             .into_iter()
             .enumerate()
             .map(|(i, (first, last, status, term, created, sup, dept))| {
-                let mut e = emp(&(i + 1).to_string(), first, last);
-                e.status = [
-                    EmployeeStatus::Active,
-                    EmployeeStatus::Onboarding,
-                    EmployeeStatus::Leave,
-                    EmployeeStatus::Inactive,
-                ][usize::from(status)];
-                e.termination_date = [
-                    None,
-                    Some(day("2025-06-30")),
-                    Some(day("2025-10-01")),
-                    Some(day("2026-01-31")),
-                ][usize::from(term)];
-                e.created_at = Some(
-                    at("2024-01-01T00:00:00Z") + SignedDuration::from_hours(i64::from(created)),
-                );
-                e.supervisor_id = sup.map(|s| EmployeeId::new(s.to_string()).unwrap());
+                let mut e = generated(i, (first, last), status, term, created, sup);
                 if let Some(d) = dept {
                     e.attributes
                         .insert("department".into(), AttributeValue::text(d));

@@ -3,12 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use hris_sync_core::jiff::SignedDuration;
 use hris_sync_core::upn::is_valid_upn;
-use hris_sync_core::{Action, DirectoryUser, Employee, EmployeeId, EmployeeStatus, Policy, plan};
+use hris_sync_core::{Action, DirectoryUser, Employee, EmployeeId, Policy, plan};
 use proptest::prelude::*;
 
-use crate::support::{at, day, emp, linked_user, policy_upn, user};
+use crate::support::{at, emp, generated, linked_user, policy_upn, user};
 
 fn schemas() -> impl Strategy<Value = Policy> {
     (
@@ -87,24 +86,8 @@ fn world() -> impl Strategy<Value = World> {
                 .into_iter()
                 .enumerate()
                 .map(|(i, (first, last, status, term, mail, created, sup))| {
-                    let mut e = emp(&(i + 1).to_string(), first, last);
-                    e.status = [
-                        EmployeeStatus::Active,
-                        EmployeeStatus::Onboarding,
-                        EmployeeStatus::Leave,
-                        EmployeeStatus::Inactive,
-                    ][usize::from(status)];
-                    e.termination_date = match term {
-                        1 => Some(day("2025-06-30")),
-                        2 => Some(day("2025-09-30")),
-                        3 => Some(day("2026-03-31")),
-                        _ => None,
-                    };
+                    let mut e = generated(i, (first, last), status, term, created, sup);
                     e.email = Some(format!("p{mail}@demo.com"));
-                    e.created_at = Some(
-                        at("2024-01-01T00:00:00Z") + SignedDuration::from_hours(i64::from(created)),
-                    );
-                    e.supervisor_id = sup.map(|s| EmployeeId::new(s.to_string()).unwrap());
                     e
                 })
                 .collect();

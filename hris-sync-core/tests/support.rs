@@ -1,7 +1,7 @@
 //! Builders shared by the tests.
 
-use hris_sync_core::jiff::Timestamp;
 use hris_sync_core::jiff::civil::Date;
+use hris_sync_core::jiff::{SignedDuration, Timestamp};
 use hris_sync_core::reconcile::Skipped;
 use hris_sync_core::{Action, DirectoryUser, Employee, EmployeeId, EmployeeStatus, Plan, Policy};
 
@@ -93,4 +93,34 @@ pub(crate) fn kinds_for<'p>(plan: &'p Plan, id: &str) -> Vec<&'p str> {
 
 pub(crate) fn now() -> Timestamp {
     at("2025-10-01T08:00:00Z")
+}
+
+/// A generated employee for property tests: `status` picks active, onboarding, leave or
+/// inactive; `term` picks no termination, Jun 30, Sep 30 (the day before `now()`), or a
+/// future one; `created` is hours after 2024-01-01 (ties on purpose).
+pub(crate) fn generated(
+    index: usize,
+    (first, last): (&str, &str),
+    status: u8,
+    term: u8,
+    created: u32,
+    supervisor: Option<usize>,
+) -> Employee {
+    let mut e = emp(&(index + 1).to_string(), first, last);
+    e.status = [
+        EmployeeStatus::Active,
+        EmployeeStatus::Onboarding,
+        EmployeeStatus::Leave,
+        EmployeeStatus::Inactive,
+    ][usize::from(status % 4)];
+    e.termination_date = match term % 4 {
+        1 => Some(day("2025-06-30")),
+        2 => Some(day("2025-09-30")),
+        3 => Some(day("2026-03-31")),
+        _ => None,
+    };
+    e.created_at =
+        Some(at("2024-01-01T00:00:00Z") + SignedDuration::from_hours(i64::from(created)));
+    e.supervisor_id = supervisor.map(|s| EmployeeId::new(s.to_string()).unwrap());
+    e
 }
