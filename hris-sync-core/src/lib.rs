@@ -65,9 +65,11 @@ mod password;
 pub mod policy;
 mod property;
 pub mod reconcile;
+pub mod retry;
 mod source;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod transport;
 pub mod upn;
 mod user;
 
