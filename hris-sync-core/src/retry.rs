@@ -67,7 +67,9 @@ impl RetryPolicy {
                 let asked = error.retry_after().unwrap_or_default();
                 backoff.max(self.min_throttle_wait).max(asked)
             }
-            _ => error.retry_after().map_or(backoff, |asked| asked.max(backoff)),
+            _ => error
+                .retry_after()
+                .map_or(backoff, |asked| asked.max(backoff)),
         })
     }
 
@@ -104,8 +106,14 @@ mod tests {
     #[test]
     fn throttling_waits_at_least_a_second_and_honours_retry_after() {
         let p = RetryPolicy::default();
-        assert_eq!(p.delay(0, &throttled(None), 0.0), Some(Duration::from_secs(1)));
-        assert_eq!(p.delay(0, &throttled(Some(7)), 0.0), Some(Duration::from_secs(7)));
+        assert_eq!(
+            p.delay(0, &throttled(None), 0.0),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            p.delay(0, &throttled(Some(7)), 0.0),
+            Some(Duration::from_secs(7))
+        );
         // Exponential growth wins once it passes the floor.
         let late = p.delay(4, &throttled(None), 1.0).unwrap();
         assert_eq!(late, Duration::from_secs(8));

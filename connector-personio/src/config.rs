@@ -1,0 +1,250 @@
+//! Configuration: a builder, `from_env()`, and validation in `build()`.
+
+use std::fmt;
+use std::time::Duration;
+
+use hris_sync_core::retry::RetryPolicy;
+use hris_sync_core::transport::ensure_secure_transport;
+use hris_sync_core::{Error, Result};
+use reqwest::Url;
+use secrecy::SecretString;
+
+use crate::PersonioSource;
+
+/// Personio's production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.personio.de";
+
+/// The request budget of `GET /v1/company/employees`: 300 a minute, 15 a second.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Requests allowed per `second`.
+    pub per_second: u32,
+    /// Requests allowed per `minute`.
+    pub per_minute: u32,
+    /// The short window (1 s in production; shorter in time-scaled tests).
+    pub second: Duration,
+    /// The long window (60 s in production).
+    pub minute: Duration,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            per_second: 15,
+            per_minute: 300,
+            second: Duration::from_secs(1),
+            minute: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RateLimits {
+    /// The same budget with both windows divided by `factor` (for time-scaled simulators).
+    #[must_use]
+    pub fn scaled(&self, factor: u32) -> Self {
+        let f = factor.max(1);
+        Self {
+            second: self.second / f,
+            minute: self.minute / f,
+            ..self.clone()
+        }
+    }
+}
+
+/// Everything a [`PersonioSource`] needs. Build one with [`PersonioSource::builder`] or
+/// [`PersonioSource::from_env`].
+#[derive(Clone)]
+pub struct PersonioBuilder {
+    pub(crate) client_id: Option<String>,
+    pub(crate) client_secret: Option<SecretString>,
+    pub(crate) base_url: String,
+    pub(crate) app_id: Option<String>,
+    pub(crate) partner_id: Option<String>,
+    pub(crate) page_size: u32,
+    pub(crate) limits: RateLimits,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeout: Duration,
+    pub(crate) token_margin: Duration,
+}
+
+impl fmt::Debug for PersonioBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PersonioBuilder")
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("base_url", &self.base_url)
+            .field("app_id", &self.app_id)
+            .field("partner_id", &self.partner_id)
+            .field("page_size", &self.page_size)
+            .field("limits", &self.limits)
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl Default for PersonioBuilder {
+    fn default() -> Self {
+        Self {
+            client_id: None,
+            client_secret: None,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            app_id: None,
+            partner_id: None,
+            page_size: 100,
+            limits: RateLimits::default(),
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(30),
+            token_margin: Duration::from_secs(300),
+        }
+    }
+}
+
+impl PersonioBuilder {
+    /// Read `PERSONIO_CLIENT_ID`, `PERSONIO_CLIENT_SECRET` and `PERSONIO_BASE_URL` (optional).
+    #[must_use]
+    pub fn from_env() -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        Self {
+            client_id: var("PERSONIO_CLIENT_ID"),
+            client_secret: var("PERSONIO_CLIENT_SECRET").map(SecretString::from),
+            base_url: var("PERSONIO_BASE_URL").unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
+            ..Self::default()
+        }
+    }
+
+    /// The API credentials' client id.
+    #[must_use]
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.client_id = Some(id.into());
+        self
+    }
+
+    /// The API credentials' secret.
+    #[must_use]
+    pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
+        self.client_secret = Some(SecretString::from(secret.into()));
+        self
+    }
+
+    /// The API's base URL (default `https://api.personio.de`). Plain `http://` only to loopback.
+    #[must_use]
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Sent as `X-Personio-App-ID` (UPPER_SNAKE_CASE, e.g. `ACME_HRIS_SYNC`).
+    #[must_use]
+    pub fn app_id(mut self, id: impl Into<String>) -> Self {
+        self.app_id = Some(id.into());
+        self
+    }
+
+    /// Sent as `X-Personio-Partner-ID` (UPPER_SNAKE_CASE).
+    #[must_use]
+    pub fn partner_id(mut self, id: impl Into<String>) -> Self {
+        self.partner_id = Some(id.into());
+        self
+    }
+
+    /// Employees per page, 1–100 (default 100, Personio's maximum).
+    #[must_use]
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = size;
+        self
+    }
+
+    /// The request budget the client paces itself to.
+    #[must_use]
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// How failed requests are retried.
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Timeout of one HTTP request (default 30 s).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Renew the token this long before it expires (default 5 min).
+    #[must_use]
+    pub fn token_margin(mut self, margin: Duration) -> Self {
+        self.token_margin = margin;
+        self
+    }
+
+    /// Validate and build the source.
+    ///
+    /// # Errors
+    /// [`hris_sync_core::ErrorKind::InvalidConfig`] naming the setting: missing credentials,
+    /// a bad URL, plain `http://` to a non-loopback host, a page size outside 1–100, or an
+    /// app/partner id that is not UPPER_SNAKE_CASE.
+    pub fn build(self) -> Result<PersonioSource> {
+        let client_id = self
+            .client_id
+            .clone()
+            .ok_or_else(|| Error::config("PERSONIO_CLIENT_ID: missing"))?;
+        let client_secret = self
+            .client_secret
+            .clone()
+            .ok_or_else(|| Error::config("PERSONIO_CLIENT_SECRET: missing"))?;
+        let base = Url::parse(self.base_url.trim_end_matches('/')).map_err(|e| {
+            Error::config(format!(
+                "PERSONIO_BASE_URL: {:?} is not a URL: {e}",
+                self.base_url
+            ))
+        })?;
+        ensure_secure_transport(
+            "PERSONIO_BASE_URL",
+            base.scheme(),
+            base.host_str().unwrap_or_default(),
+        )?;
+        if !(1..=100).contains(&self.page_size) {
+            return Err(Error::config(format!(
+                "page size {} is outside Personio's 1–100",
+                self.page_size
+            )));
+        }
+        for (what, id) in [
+            ("personio.app_id", &self.app_id),
+            ("personio.partner_id", &self.partner_id),
+        ] {
+            if let Some(id) = id {
+                let upper_snake = !id.is_empty()
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+                if !upper_snake {
+                    return Err(Error::config(format!(
+                        "{what}: {id:?} must be UPPER_SNAKE_CASE, e.g. ACME_HRIS_SYNC"
+                    )));
+                }
+            }
+        }
+        PersonioSource::new(crate::client::Settings {
+            client_id,
+            client_secret,
+            base,
+            app_id: self.app_id,
+            partner_id: self.partner_id,
+            page_size: self.page_size,
+            limits: self.limits,
+            retry: self.retry,
+            timeout: self.timeout,
+            token_margin: self.token_margin,
+        })
+    }
+}

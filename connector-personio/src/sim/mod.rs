@@ -1,0 +1,321 @@
+//! A stateful Personio simulator on a loopback port (feature `sim`).
+//!
+//! It enforces what Personio enforces, per the project's Personio reference: `POST /v1/auth`
+//! with credentials in the body (query-string credentials are refused), bearer tokens that
+//! expire, `limit` ≤ 100 (default 50), 300 requests a minute and 15 a second on the employee
+//! list and 60 a minute on auth (429 beyond), the attribute whitelist (attributes not allowed
+//! are left out, not nulled), and `updated_since`. It serves Personio's value quirks (see
+//! `render`), can inject latency, 5xx, dropped connections and 429s, and counts requests by
+//! endpoint.
+//!
+//! Time can be scaled: with `time_scale = 100` a "minute" of rate limiting lasts 0.6 s, so tests
+//! and demos exercise the limits without waiting for them.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use connector_personio::sim::{PersonioSim, SimConfig};
+//! use hris_sync_core::HrSource;
+//!
+//! let sim = PersonioSim::start(SimConfig::default()).await?;
+//! sim.seed(hris_sync_core::testkit::source::fixtures());
+//! let personio = sim.source().build()?;
+//! assert_eq!(personio.list_employees().await?.employees.len(), 6);
+//! # Ok(()) }
+//! ```
+
+mod render;
+mod server;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use hris_sync_core::retry::RetryPolicy;
+use hris_sync_core::{Employee, EmployeeId, STANDARD_KEYS};
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use crate::{PersonioBuilder, PersonioSource, RateLimits};
+
+/// Simulator settings.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// The client id the simulator accepts.
+    pub client_id: String,
+    /// The client secret the simulator accepts.
+    pub client_secret: String,
+    /// Token lifetime reported as `expires_in` (and enforced, scaled).
+    pub token_ttl: Duration,
+    /// Divide every window and lifetime by this (1 = real time).
+    pub time_scale: u32,
+    /// Employee-list requests per second (15).
+    pub per_second: u32,
+    /// Employee-list requests per minute (300).
+    pub per_minute: u32,
+    /// Auth requests per minute (60).
+    pub auth_per_minute: u32,
+    /// Largest `limit` accepted (100).
+    pub max_limit: u32,
+    /// `limit` when none is given (50).
+    pub default_limit: u32,
+    /// Readable attribute keys; `None` = every key. The id is always returned.
+    pub whitelist: Option<BTreeSet<String>>,
+    /// Echo the token in each response's `Authorization` header.
+    pub echo_token: bool,
+    /// Personio's older behaviour: every token is single-use, and each answer carries the next
+    /// one in its `Authorization` header. A client that does not adopt it must authenticate
+    /// for every request.
+    pub rotate_tokens: bool,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            client_id: "papi-sim-client".to_owned(),
+            client_secret: "papi-sim-secret-5f2b9c".to_owned(),
+            token_ttl: Duration::from_secs(86_400),
+            time_scale: 1,
+            per_second: 15,
+            per_minute: 300,
+            auth_per_minute: 60,
+            max_limit: 100,
+            default_limit: 50,
+            whitelist: None,
+            echo_token: true,
+            rotate_tokens: false,
+        }
+    }
+}
+
+/// A failure to inject into the next employee-list request(s).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer with this status and a v1 error body.
+    Status(u16),
+    /// Answer 429, with `Retry-After` when given (Personio documents none).
+    Throttle(Option<u64>),
+    /// Start the answer, then break the connection mid-body.
+    Drop,
+    /// Wait this long, then answer normally.
+    Latency(Duration),
+}
+
+/// Requests seen, by endpoint.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// `POST /v1/auth`.
+    pub auth: u64,
+    /// `GET /v1/company/employees`.
+    pub employees: u64,
+    /// `GET /v1/company/employees/attributes`.
+    pub attributes: u64,
+    /// Answers with status 429 (any endpoint).
+    pub throttled: u64,
+    /// Answers with status 5xx or broken connections (injected).
+    pub faults: u64,
+    /// Requests refused for a missing or invalid token.
+    pub unauthorized: u64,
+}
+
+/// One request as the simulator saw it (for assertions).
+#[derive(Clone, Debug)]
+pub struct Seen {
+    /// Method and path.
+    pub path: String,
+    /// The raw query string.
+    pub query: String,
+    /// The `X-Personio-App-ID` header.
+    pub app_id: Option<String>,
+    /// The `X-Personio-Partner-ID` header.
+    pub partner_id: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub(crate) employees: BTreeMap<EmployeeId, Employee>,
+    pub(crate) raw: Vec<Value>,
+    pub(crate) tokens: BTreeMap<String, tokio::time::Instant>,
+    pub(crate) next_token: u64,
+    pub(crate) faults: VecDeque<Fault>,
+    pub(crate) page_faults: BTreeMap<u64, (Fault, u32)>,
+    pub(crate) list_times: VecDeque<tokio::time::Instant>,
+    pub(crate) auth_times: VecDeque<tokio::time::Instant>,
+    pub(crate) counts: Counts,
+    pub(crate) seen: Vec<Seen>,
+    pub(crate) duplicate_at_page_edges: bool,
+}
+
+pub(crate) struct Shared {
+    pub(crate) config: SimConfig,
+    pub(crate) state: Mutex<State>,
+}
+
+impl Shared {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn scaled(&self, d: Duration) -> Duration {
+        d / self.config.time_scale.max(1)
+    }
+
+    pub(crate) fn visible(&self, key: &str) -> bool {
+        self.config
+            .whitelist
+            .as_ref()
+            .is_none_or(|w| w.contains(key))
+    }
+}
+
+/// A running simulator. Dropping it stops the server.
+#[derive(Debug)]
+pub struct PersonioSim {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Shared")
+    }
+}
+
+impl PersonioSim {
+    /// Start a simulator on `127.0.0.1` and a free port.
+    ///
+    /// # Errors
+    /// When no port can be bound.
+    pub async fn start(config: SimConfig) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared {
+            config,
+            state: Mutex::new(State::default()),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = server::router(Arc::clone(&shared));
+        tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "Personio simulator stopped");
+            }
+        });
+        Ok(Self {
+            addr,
+            shared,
+            stop: Some(stop),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    #[must_use]
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A [`PersonioBuilder`] pointed at this simulator, with its credentials, rate limits and
+    /// retry waits scaled like the simulator's clock.
+    #[must_use]
+    pub fn source(&self) -> PersonioBuilder {
+        let scale = self.shared.config.time_scale;
+        PersonioSource::builder()
+            .base_url(self.base_url())
+            .client_id(self.shared.config.client_id.clone())
+            .client_secret(self.shared.config.client_secret.clone())
+            .app_id("HRIS_SYNC_TESTS")
+            .rate_limits(
+                RateLimits {
+                    per_second: self.shared.config.per_second,
+                    per_minute: self.shared.config.per_minute,
+                    ..RateLimits::default()
+                }
+                .scaled(scale),
+            )
+            .retry(RetryPolicy::default().scaled(scale))
+    }
+
+    /// Add or replace employees.
+    pub fn seed(&self, employees: impl IntoIterator<Item = Employee>) {
+        let mut s = self.shared.lock();
+        for e in employees {
+            s.employees.insert(e.id.clone(), e);
+        }
+    }
+
+    /// Remove an employee.
+    pub fn remove(&self, id: &EmployeeId) {
+        self.shared.lock().employees.remove(id);
+    }
+
+    /// Every employee held, in id order.
+    #[must_use]
+    pub fn employees(&self) -> Vec<Employee> {
+        self.shared.lock().employees.values().cloned().collect()
+    }
+
+    /// Append a raw `data[]` record (for malformed-record tests), served after the employees.
+    pub fn push_raw(&self, record: Value) {
+        self.shared.lock().raw.push(record);
+    }
+
+    /// Inject faults into the next employee-list requests, one each, in order.
+    pub fn inject(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.shared.lock().faults.extend(faults);
+    }
+
+    /// Answer the page at `offset` with `fault`, `times` times.
+    pub fn fail_page(&self, offset: u64, fault: Fault, times: u32) {
+        self.shared
+            .lock()
+            .page_faults
+            .insert(offset, (fault, times));
+    }
+
+    /// Repeat the last record of each page as the first record of the next, as Personio does
+    /// when the list shifts between page reads.
+    pub fn duplicate_at_page_edges(&self, on: bool) {
+        self.shared.lock().duplicate_at_page_edges = on;
+    }
+
+    /// Invalidate every issued token (the next request gets 403).
+    pub fn revoke_tokens(&self) {
+        self.shared.lock().tokens.clear();
+    }
+
+    /// Requests seen so far, by endpoint.
+    #[must_use]
+    pub fn counts(&self) -> Counts {
+        self.shared.lock().counts.clone()
+    }
+
+    /// Every request seen so far.
+    #[must_use]
+    pub fn seen(&self) -> Vec<Seen> {
+        self.shared.lock().seen.clone()
+    }
+
+    /// The keys the attributes endpoint lists (the whitelist, or every key in use).
+    pub(crate) fn readable(shared: &Shared) -> BTreeSet<String> {
+        if let Some(w) = &shared.config.whitelist {
+            return w.clone();
+        }
+        let s = shared.lock();
+        let mut keys: BTreeSet<String> = STANDARD_KEYS.iter().map(|k| (*k).to_owned()).collect();
+        for e in s.employees.values() {
+            keys.extend(e.attributes.keys().cloned());
+        }
+        keys
+    }
+}
+
+impl Drop for PersonioSim {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,468 @@
+//! The simulator's HTTP handlers.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use super::render;
+use super::{Fault, PersonioSim, Seen, Shared};
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/v1/auth", post(auth))
+        .route("/v1/company/employees", get(employees))
+        .route("/v1/company/employees/attributes", get(attributes))
+        .route("/v1/company/employees/custom-attributes", get(attributes))
+        .fallback(not_found)
+        .with_state(shared)
+}
+
+fn v1_error(status: StatusCode, code: i64, message: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        json!({ "success": false, "error": { "code": code, "message": message } }).to_string(),
+    )
+        .into_response()
+}
+
+async fn not_found() -> Response {
+    // Personio's 404 messages may be German.
+    v1_error(StatusCode::NOT_FOUND, 0, "Es ist ein Problem aufgetreten")
+}
+
+fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    raw.map(url_pairs).unwrap_or_default()
+}
+
+/// Minimal `application/x-www-form-urlencoded` decoding (the simulator needs no more).
+fn url_pairs(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Sliding-window check: `true` when one more request fits every `(window, limit)`.
+fn admit(times: &mut VecDeque<Instant>, windows: &[(Duration, u32)]) -> bool {
+    let now = Instant::now();
+    let longest = windows.iter().map(|w| w.0).max().unwrap_or_default();
+    while times
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= longest)
+    {
+        times.pop_front();
+    }
+    let fits = windows.iter().all(|(window, limit)| {
+        let inside = times
+            .iter()
+            .filter(|t| now.duration_since(**t) < *window)
+            .count();
+        inside < usize::try_from(*limit).unwrap_or(usize::MAX)
+    });
+    if fits {
+        times.push_back(now);
+    }
+    fits
+}
+
+fn record(shared: &Shared, path: &str, query: Option<&str>, headers: &HeaderMap) {
+    let h = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    shared.lock().seen.push(Seen {
+        path: path.to_owned(),
+        query: query.unwrap_or_default().to_owned(),
+        app_id: h("x-personio-app-id"),
+        partner_id: h("x-personio-partner-id"),
+    });
+}
+
+async fn auth(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    record(&shared, "POST /v1/auth", query.as_deref(), &headers);
+    shared.lock().counts.auth += 1;
+    if query_pairs(query.as_deref())
+        .iter()
+        .any(|(k, _)| k == "client_secret" || k == "client_id")
+    {
+        return v1_error(
+            StatusCode::FORBIDDEN,
+            0,
+            "Credentials in the query string are no longer accepted",
+        );
+    }
+    {
+        let mut s = shared.lock();
+        let window = shared.scaled(Duration::from_secs(60));
+        if !admit(
+            &mut s.auth_times,
+            &[(window, shared.config.auth_per_minute)],
+        ) {
+            s.counts.throttled += 1;
+            return v1_error(StatusCode::TOO_MANY_REQUESTS, 429, "Too many requests");
+        }
+    }
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let (id, secret) = if is_json {
+        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        (
+            v.get("client_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            v.get("client_secret")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        )
+    } else {
+        let pairs = url_pairs(&String::from_utf8_lossy(&body));
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+        };
+        (get("client_id"), get("client_secret"))
+    };
+    if id.as_deref() != Some(shared.config.client_id.as_str())
+        || secret.as_deref() != Some(shared.config.client_secret.as_str())
+    {
+        return v1_error(
+            StatusCode::UNAUTHORIZED,
+            0,
+            "The client credentials are invalid",
+        );
+    }
+    let token = new_token(&shared);
+    let body = json!({
+        "success": true,
+        "data": { "token": token, "expires_in": shared.config.token_ttl.as_secs(), "scope": "employees:read" }
+    });
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// The token of the request, if it is valid; otherwise the 401/403 answer.
+fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<String, Box<Response>> {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        shared.lock().counts.unauthorized += 1;
+        return Err(Box::new(v1_error(
+            StatusCode::UNAUTHORIZED,
+            0,
+            "Authorization is not provided",
+        )));
+    };
+    let token = value
+        .strip_prefix("Bearer ")
+        .unwrap_or(value)
+        .trim()
+        .to_owned();
+    let mut s = shared.lock();
+    match s.tokens.get(&token) {
+        Some(expires) if Instant::now() < *expires => Ok(token),
+        _ => {
+            s.counts.unauthorized += 1;
+            Err(Box::new(v1_error(
+                StatusCode::FORBIDDEN,
+                0,
+                "Provided authorization is not valid",
+            )))
+        }
+    }
+}
+
+fn new_token(shared: &Shared) -> String {
+    let mut s = shared.lock();
+    s.next_token += 1;
+    let token = format!(
+        "papi-sim-{:06}-{:016x}",
+        s.next_token,
+        hris_sync_core::retry::jitter().to_bits()
+    );
+    let expires = Instant::now() + shared.scaled(shared.config.token_ttl);
+    s.tokens.insert(token.clone(), expires);
+    token
+}
+
+fn with_token(shared: &Shared, token: &str, mut response: Response) -> Response {
+    let next = if shared.config.rotate_tokens {
+        shared.lock().tokens.remove(token);
+        new_token(shared)
+    } else {
+        token.to_owned()
+    };
+    if shared.config.echo_token || shared.config.rotate_tokens {
+        if let Ok(v) = format!("Bearer {next}").parse() {
+            response.headers_mut().insert(header::AUTHORIZATION, v);
+        }
+    }
+    response
+}
+
+async fn attributes(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    record(
+        &shared,
+        "GET /v1/company/employees/attributes",
+        query.as_deref(),
+        &headers,
+    );
+    shared.lock().counts.attributes += 1;
+    let token = match authorize(&shared, &headers) {
+        Ok(t) => t,
+        Err(r) => return *r,
+    };
+    let body = render::allowed_attributes(&PersonioSim::readable(&shared));
+    with_token(
+        &shared,
+        &token,
+        (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response(),
+    )
+}
+
+/// The injected fault for this request, if any.
+fn take_fault(shared: &Shared, offset: u64) -> Option<Fault> {
+    let mut s = shared.lock();
+    if let Some((fault, times)) = s.page_faults.get_mut(&offset) {
+        if *times > 0 {
+            *times -= 1;
+            return Some(fault.clone());
+        }
+    }
+    s.faults.pop_front()
+}
+
+async fn employees(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    record(
+        &shared,
+        "GET /v1/company/employees",
+        query.as_deref(),
+        &headers,
+    );
+    shared.lock().counts.employees += 1;
+    let token = match authorize(&shared, &headers) {
+        Ok(t) => t,
+        Err(r) => return *r,
+    };
+    {
+        let mut s = shared.lock();
+        let windows = [
+            (
+                shared.scaled(Duration::from_secs(1)),
+                shared.config.per_second,
+            ),
+            (
+                shared.scaled(Duration::from_secs(60)),
+                shared.config.per_minute,
+            ),
+        ];
+        if !admit(&mut s.list_times, &windows) {
+            s.counts.throttled += 1;
+            return v1_error(StatusCode::TOO_MANY_REQUESTS, 429, "Too many requests");
+        }
+    }
+    let pairs = query_pairs(query.as_deref());
+    let param = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let limit = match param("limit").map(|l| l.parse::<u32>()) {
+        None => shared.config.default_limit,
+        Some(Ok(l)) if (1..=shared.config.max_limit).contains(&l) => l,
+        Some(_) => {
+            return v1_error(
+                StatusCode::BAD_REQUEST,
+                400,
+                &format!(
+                    "The limit must be between 1 and {}.",
+                    shared.config.max_limit
+                ),
+            );
+        }
+    };
+    let Ok(offset) = param("offset").map_or(Ok(0), |o| o.parse::<u64>()) else {
+        return v1_error(
+            StatusCode::BAD_REQUEST,
+            400,
+            "The offset must be a non-negative integer.",
+        );
+    };
+    let since = match param("updated_since") {
+        None => None,
+        Some(s) => match render::parse_since(&s) {
+            Some(t) => Some(t),
+            None => {
+                return v1_error(
+                    StatusCode::BAD_REQUEST,
+                    400,
+                    "updated_since is not a valid date",
+                );
+            }
+        },
+    };
+    let email = if since.is_none() {
+        param("email")
+    } else {
+        None
+    };
+
+    match take_fault(&shared, offset) {
+        Some(Fault::Status(code)) => {
+            shared.lock().counts.faults += 1;
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return v1_error(status, i64::from(code), "Internal server error");
+        }
+        Some(Fault::Throttle(after)) => {
+            shared.lock().counts.throttled += 1;
+            let mut r = v1_error(StatusCode::TOO_MANY_REQUESTS, 429, "Too many requests");
+            if let Some(a) = after.and_then(|a| a.to_string().parse().ok()) {
+                r.headers_mut().insert(header::RETRY_AFTER, a);
+            }
+            return r;
+        }
+        Some(Fault::Drop) => {
+            shared.lock().counts.faults += 1;
+            let parts: Vec<Result<Bytes, std::io::Error>> = vec![
+                Ok(Bytes::from_static(
+                    b"{\"success\":true,\"metadata\":{\"total_elements\":",
+                )),
+                Err(std::io::Error::other("connection dropped by the simulator")),
+            ];
+            return Response::builder()
+                .status(StatusCode::OK)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from_stream(futures_util::stream::iter(parts)))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+        }
+        Some(Fault::Latency(d)) => tokio::time::sleep(d).await,
+        None => {}
+    }
+
+    let (records, dup_edges) = {
+        let s = shared.lock();
+        let visible = |k: &str| shared.visible(k);
+        let mut records: Vec<Value> = s
+            .employees
+            .values()
+            .filter(|e| since.is_none_or(|t| e.updated_at.is_none_or(|u| u > t)))
+            .filter(|e| {
+                email.as_ref().is_none_or(|m| {
+                    e.email
+                        .as_deref()
+                        .is_some_and(|x| x.eq_ignore_ascii_case(m))
+                })
+            })
+            .map(|e| {
+                let boss = e.supervisor_id.as_ref().and_then(|id| s.employees.get(id));
+                render::employee(e, boss, &visible)
+            })
+            .collect();
+        if since.is_none() && email.is_none() {
+            records.extend(s.raw.iter().cloned());
+        }
+        (records, s.duplicate_at_page_edges)
+    };
+    let total = records.len() as u64;
+    let start = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(records.len());
+    let take = usize::try_from(limit).unwrap_or(usize::MAX);
+    let page: Vec<Value> = if dup_edges && start > 0 {
+        // The list shifted by one between reads: the previous page's last record comes again.
+        let end = (start + take - 1).min(records.len());
+        std::iter::once(records[start - 1].clone())
+            .chain(records[start..end].iter().cloned())
+            .collect()
+    } else {
+        records[start..(start + take).min(records.len())].to_vec()
+    };
+    let limit64 = u64::from(limit);
+    let body = json!({
+        "success": true,
+        "metadata": {
+            "total_elements": total,
+            "current_page": offset / limit64,
+            "total_pages": total.div_ceil(limit64),
+        },
+        "offset": offset,
+        "limit": limit,
+        "data": page,
+    });
+    with_token(
+        &shared,
+        &token,
+        (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response(),
+    )
+}

@@ -1,0 +1,152 @@
+//! Paging: complete listings or none.
+
+use connector_personio::sim::Fault;
+use hris_sync_core::{ErrorKind, HrSource};
+
+use crate::support::{company, sim};
+
+// Three pages with a record repeated across a page edge and a short last page: every employee
+// once, and the listing stops at the short page.
+#[tokio::test(flavor = "current_thread")]
+async fn three_pages_duplicate_across_pages_short_last_page() {
+    let sim = sim().await;
+    sim.seed(company(250));
+    sim.duplicate_at_page_edges(true);
+    let personio = sim.source().build().unwrap();
+    let listing = personio.list_employees().await.unwrap();
+    let mut ids: Vec<u32> = listing
+        .employees
+        .iter()
+        .map(|e| e.id.as_str().parse().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 250, "every employee exactly once");
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 250);
+    assert!(listing.rejected.is_empty());
+    assert_eq!(
+        sim.counts().employees,
+        3,
+        "three pages, stopped at the short one"
+    );
+    let queries: Vec<String> = sim
+        .seen()
+        .into_iter()
+        .filter(|s| s.path == "GET /v1/company/employees")
+        .map(|s| s.query)
+        .collect();
+    assert_eq!(
+        queries,
+        [
+            "limit=100&offset=0",
+            "limit=100&offset=100",
+            "limit=100&offset=200"
+        ]
+    );
+}
+
+// An exact multiple of the page size ends on an empty page.
+#[tokio::test(flavor = "current_thread")]
+async fn exact_multiple_ends_on_an_empty_page() {
+    let sim = sim().await;
+    sim.seed(company(200));
+    let listing = sim
+        .source()
+        .build()
+        .unwrap()
+        .list_employees()
+        .await
+        .unwrap();
+    assert_eq!(listing.employees.len(), 200);
+    assert_eq!(sim.counts().employees, 3);
+}
+
+// A middle page that keeps failing fails the whole listing: no partial result.
+#[tokio::test(flavor = "current_thread")]
+async fn failing_middle_page_fails_the_listing() {
+    let sim = sim().await;
+    sim.seed(company(250));
+    sim.fail_page(100, Fault::Status(500), 100);
+    let personio = sim.source().build().unwrap();
+    let err = personio.list_employees().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transient, "{err}");
+    assert!(!err.is_retryable(), "retries were spent: {err}");
+    assert!(err.message().contains("HTTP 500"), "{err}");
+    // 1 good page + 1 + 5 retries of the failing one; nothing after it.
+    assert_eq!(sim.counts().employees, 7);
+}
+
+// A page that fails once (5xx, then a dropped connection) is retried and the listing completes.
+#[tokio::test(flavor = "current_thread")]
+async fn transient_failures_are_retried() {
+    let sim = sim().await;
+    sim.seed(company(150));
+    sim.fail_page(100, Fault::Status(503), 1);
+    sim.inject([Fault::Drop]);
+    let listing = sim
+        .source()
+        .build()
+        .unwrap()
+        .list_employees()
+        .await
+        .unwrap();
+    assert_eq!(listing.employees.len(), 150);
+    assert_eq!(sim.counts().faults, 2);
+}
+
+// A full page of ids already read means the server is repeating itself: an error, not an end.
+#[tokio::test(flavor = "current_thread")]
+async fn repeated_full_page_is_an_error() {
+    let sim = sim().await;
+    sim.seed(company(100));
+    for i in 1..=100 {
+        sim.push_raw(serde_json::json!({
+            "type": "Employee",
+            "attributes": {
+                "id": {"label": "ID", "value": i, "type": "integer", "universal_id": "id"},
+                "status": {"label": "Status", "value": "active", "type": "standard", "universal_id": "status"}
+            }
+        }));
+    }
+    let err = sim
+        .source()
+        .build()
+        .unwrap()
+        .list_employees()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidData);
+    assert!(err.message().contains("repeats"), "{err}");
+}
+
+// updated_since narrows the listing and is sent in Personio's format.
+#[tokio::test(flavor = "current_thread")]
+async fn changed_since_uses_updated_since() {
+    let sim = sim().await;
+    let staff = company(30);
+    let cutoff = staff[19].updated_at.unwrap();
+    sim.seed(staff);
+    let listing = sim
+        .source()
+        .build()
+        .unwrap()
+        .list_employees_changed_since(cutoff)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = listing.employees.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids.len(), 10, "{ids:?}");
+    assert!(ids.iter().all(|id| id.parse::<u32>().unwrap() > 20));
+    let q = sim
+        .seen()
+        .into_iter()
+        .find(|s| s.query.contains("updated_since"))
+        .unwrap()
+        .query;
+    assert!(
+        q.contains(&format!(
+            "updated_since={}",
+            cutoff.strftime("%Y-%m-%dT%H%%3A%M%%3A%S")
+        )),
+        "{q}"
+    );
+}

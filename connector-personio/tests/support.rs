@@ -1,0 +1,80 @@
+//! Shared set-up: simulators, seeded companies, captured logs.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use connector_personio::sim::{PersonioSim, SimConfig};
+use hris_sync_core::jiff::Timestamp;
+use hris_sync_core::jiff::civil::date;
+use hris_sync_core::{AttributeValue, Employee, EmployeeId, EmployeeStatus};
+
+/// Every window and wait divided by this in the tests.
+pub(crate) const SCALE: u32 = 100;
+
+pub(crate) fn config() -> SimConfig {
+    SimConfig {
+        time_scale: SCALE,
+        ..SimConfig::default()
+    }
+}
+
+pub(crate) async fn sim() -> PersonioSim {
+    PersonioSim::start(config()).await.unwrap()
+}
+
+/// `n` employees with ids 1..=n, names from several scripts, departments and supervisors.
+pub(crate) fn company(n: u32) -> Vec<Employee> {
+    let first = ["Zoë", "Jonas", "Ольга", "王芳", "Øyvind", "Aoife"];
+    (1..=n)
+        .map(|i| {
+            let mut e = Employee::new(
+                EmployeeId::new(i.to_string()).unwrap(),
+                EmployeeStatus::Active,
+            );
+            e.first_name = Some(first[i as usize % first.len()].to_owned());
+            e.last_name = Some(format!("Person{i}"));
+            e.email = Some(format!("person{i}@demo.com"));
+            e.hire_date = Some(date(2022, 3, 1));
+            e.created_at = Timestamp::from_second(1_640_995_200 + i64::from(i)).ok();
+            e.updated_at = Timestamp::from_second(1_700_000_000 + i64::from(i) * 60).ok();
+            e.attributes.insert(
+                "department".into(),
+                AttributeValue::text(["Sales", "Engineering"][i as usize % 2]),
+            );
+            if i > 1 {
+                e.supervisor_id = Some(EmployeeId::new("1").unwrap());
+            }
+            e
+        })
+        .collect()
+}
+
+/// A `tracing` subscriber writing into a buffer, installed for the current thread.
+#[derive(Clone, Default)]
+pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+
+    pub(crate) fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let writer = self.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
