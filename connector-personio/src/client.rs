@@ -29,6 +29,7 @@ pub(crate) struct Settings {
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Duration,
     pub(crate) token_margin: Duration,
+    pub(crate) overlap: Duration,
 }
 
 /// Personio's documented default token lifetime, used when a response does not say.

@@ -11,6 +11,9 @@ use secrecy::SecretString;
 
 use crate::PersonioSource;
 
+/// The default overlap of changed-since reads (see [`PersonioBuilder::overlap`]).
+pub const DEFAULT_OVERLAP: Duration = Duration::from_secs(15 * 3600);
+
 /// Personio's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.personio.de";
 
@@ -65,6 +68,7 @@ pub struct PersonioBuilder {
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Duration,
     pub(crate) token_margin: Duration,
+    pub(crate) overlap: Duration,
 }
 
 impl fmt::Debug for PersonioBuilder {
@@ -82,6 +86,7 @@ impl fmt::Debug for PersonioBuilder {
             .field("limits", &self.limits)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
+            .field("overlap", &self.overlap)
             .finish()
     }
 }
@@ -99,6 +104,7 @@ impl Default for PersonioBuilder {
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
             token_margin: Duration::from_secs(300),
+            overlap: DEFAULT_OVERLAP,
         }
     }
 }
@@ -186,6 +192,18 @@ impl PersonioBuilder {
         self
     }
 
+    /// How far before the requested instant a changed-since read starts (default 15 h).
+    ///
+    /// Personio takes `updated_since` without a time zone and does not say which zone it reads
+    /// it in, and users report it misses changes near the boundary. Reading from 15 hours
+    /// earlier covers every zone's offset and clock skew; the extra records cost little, and
+    /// reading a change twice is harmless.
+    #[must_use]
+    pub fn overlap(mut self, overlap: Duration) -> Self {
+        self.overlap = overlap;
+        self
+    }
+
     /// Validate and build the source.
     ///
     /// # Errors
@@ -245,6 +263,7 @@ impl PersonioBuilder {
             retry: self.retry,
             timeout: self.timeout,
             token_margin: self.token_margin,
+            overlap: self.overlap,
         })
     }
 }

@@ -47,5 +47,5 @@ mod pacer;
 pub mod sim;
 mod source;
 
-pub use config::{DEFAULT_BASE_URL, PersonioBuilder, RateLimits};
+pub use config::{DEFAULT_BASE_URL, DEFAULT_OVERLAP, PersonioBuilder, RateLimits};
 pub use source::PersonioSource;

@@ -159,7 +159,10 @@ impl HrSource for PersonioSource {
     }
 
     async fn list_employees_changed_since(&self, since: Timestamp) -> Result<EmployeeListing> {
-        self.employees(Some(since)).await
+        let overlap = hris_sync_core::jiff::SignedDuration::try_from(self.client.settings.overlap)
+            .unwrap_or(hris_sync_core::jiff::SignedDuration::ZERO);
+        let from = since.checked_sub(overlap).unwrap_or(since);
+        self.employees(Some(from)).await
     }
 
     async fn readable_attributes(&self) -> Result<BTreeSet<String>> {

@@ -126,13 +126,12 @@ async fn changed_since_uses_updated_since() {
     let staff = company(30);
     let cutoff = staff[19].updated_at.unwrap();
     sim.seed(staff);
-    let listing = sim
+    let exact = sim
         .source()
+        .overlap(std::time::Duration::ZERO)
         .build()
-        .unwrap()
-        .list_employees_changed_since(cutoff)
-        .await
         .unwrap();
+    let listing = exact.list_employees_changed_since(cutoff).await.unwrap();
     let ids: Vec<&str> = listing.employees.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(ids.len(), 10, "{ids:?}");
     assert!(ids.iter().all(|id| id.parse::<u32>().unwrap() > 20));
@@ -149,4 +148,33 @@ async fn changed_since_uses_updated_since() {
         )),
         "{q}"
     );
+    // The default overlap reads from 15 hours earlier; every record here changed within 30
+    // minutes, so all of them come back.
+    let wide = sim.source().build().unwrap();
+    assert_eq!(
+        wide.list_employees_changed_since(cutoff)
+            .await
+            .unwrap()
+            .employees
+            .len(),
+        30
+    );
+}
+
+// Injected latency delays the answer, and the listing completes.
+#[tokio::test(flavor = "current_thread")]
+async fn latency_is_survived() {
+    let sim = sim().await;
+    sim.seed(company(5));
+    sim.inject([Fault::Latency(std::time::Duration::from_millis(300))]);
+    let start = std::time::Instant::now();
+    let listing = sim
+        .source()
+        .build()
+        .unwrap()
+        .list_employees()
+        .await
+        .unwrap();
+    assert_eq!(listing.employees.len(), 5);
+    assert!(start.elapsed() >= std::time::Duration::from_millis(300));
 }
