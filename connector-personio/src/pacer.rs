@@ -1,76 +1,49 @@
 //! Client-side pacing: stay under Personio's request budget instead of running into 429s.
 
-use std::collections::VecDeque;
-use std::time::Duration;
-
+use hris_sync_core::pacing::Budget;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::config::RateLimits;
 
-/// A sliding-window limiter over two windows (per second and per minute).
+/// Personio's two windows (per second and per minute) over core's sliding-window budget.
 #[derive(Debug)]
 pub(crate) struct Pacer {
-    windows: [(Duration, usize); 2],
-    sent: Mutex<VecDeque<Instant>>,
+    budget: Mutex<Budget>,
 }
 
 impl Pacer {
     pub(crate) fn new(limits: &RateLimits) -> Self {
-        let n = |v: u32| usize::try_from(v.max(1)).unwrap_or(usize::MAX);
+        let n = |v: u32| usize::try_from(v).unwrap_or(usize::MAX);
         Self {
-            windows: [
+            budget: Mutex::new(Budget::new(&[
                 (limits.second, n(limits.per_second)),
                 (limits.minute, n(limits.per_minute)),
-            ],
-            sent: Mutex::new(VecDeque::new()),
+            ])),
         }
     }
 
     /// Wait until one more request fits both windows, then count it.
     pub(crate) async fn acquire(&self) {
         loop {
-            let wait = {
-                let mut sent = self.sent.lock().await;
-                let now = Instant::now();
-                let longest = self.windows.iter().map(|w| w.0).max().unwrap_or_default();
-                while sent
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= longest)
-                {
-                    sent.pop_front();
-                }
-                // For each window, if it is full, the request must wait until its oldest entry
-                // inside the window leaves it.
-                let wait = self
-                    .windows
-                    .iter()
-                    .filter_map(|(window, limit)| {
-                        let inside: Vec<&Instant> = sent
-                            .iter()
-                            .filter(|t| now.duration_since(**t) < *window)
-                            .collect();
-                        (inside.len() >= *limit).then(|| {
-                            let oldest = inside[inside.len() - limit];
-                            (*oldest + *window).saturating_duration_since(now)
-                        })
-                    })
-                    .max();
-                match wait {
-                    None => {
-                        sent.push_back(now);
-                        return;
-                    }
-                    Some(w) => w,
-                }
+            let wait = match self
+                .budget
+                .lock()
+                .await
+                .try_take(Instant::now().into_std(), 1)
+            {
+                Ok(()) => return,
+                Err(wait) => wait,
             };
-            tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+            tokio::time::sleep(wait).await;
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[tokio::test(start_paused = true)]

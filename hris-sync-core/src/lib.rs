@@ -61,6 +61,7 @@ pub mod guard;
 mod id;
 pub mod memory;
 mod operation;
+pub mod pacing;
 mod password;
 pub mod policy;
 mod property;

@@ -31,6 +31,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use hris_sync_core::pacing::Budget;
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{Employee, EmployeeId, STANDARD_KEYS};
 use serde_json::Value;
@@ -131,7 +132,7 @@ pub struct Seen {
     pub partner_id: Option<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct State {
     pub(crate) employees: BTreeMap<EmployeeId, Employee>,
     pub(crate) raw: Vec<Value>,
@@ -139,8 +140,8 @@ pub(crate) struct State {
     pub(crate) next_token: u64,
     pub(crate) faults: VecDeque<Fault>,
     pub(crate) page_faults: BTreeMap<u64, (Fault, u32)>,
-    pub(crate) list_times: VecDeque<tokio::time::Instant>,
-    pub(crate) auth_times: VecDeque<tokio::time::Instant>,
+    pub(crate) list_budget: Budget,
+    pub(crate) auth_budget: Budget,
     pub(crate) counts: Counts,
     pub(crate) seen: Vec<Seen>,
     pub(crate) duplicate_at_page_edges: bool,
@@ -188,9 +189,30 @@ impl PersonioSim {
     /// # Errors
     /// When no port can be bound.
     pub async fn start(config: SimConfig) -> std::io::Result<Self> {
+        let scale = config.time_scale.max(1);
+        let n = |v: u32| usize::try_from(v).unwrap_or(usize::MAX);
+        let state = State {
+            employees: BTreeMap::new(),
+            raw: Vec::new(),
+            tokens: BTreeMap::new(),
+            next_token: 0,
+            faults: VecDeque::new(),
+            page_faults: BTreeMap::new(),
+            list_budget: Budget::new(&[
+                (Duration::from_secs(1) / scale, n(config.per_second)),
+                (Duration::from_secs(60) / scale, n(config.per_minute)),
+            ]),
+            auth_budget: Budget::new(&[(
+                Duration::from_secs(60) / scale,
+                n(config.auth_per_minute),
+            )]),
+            counts: Counts::default(),
+            seen: Vec::new(),
+            duplicate_at_page_edges: false,
+        };
         let shared = Arc::new(Shared {
             config,
-            state: Mutex::new(State::default()),
+            state: Mutex::new(state),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;

@@ -1,8 +1,6 @@
 //! The simulator's HTTP handlers.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -79,29 +77,6 @@ fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Sliding-window check: `true` when one more request fits every `(window, limit)`.
-fn admit(times: &mut VecDeque<Instant>, windows: &[(Duration, u32)]) -> bool {
-    let now = Instant::now();
-    let longest = windows.iter().map(|w| w.0).max().unwrap_or_default();
-    while times
-        .front()
-        .is_some_and(|t| now.duration_since(*t) >= longest)
-    {
-        times.pop_front();
-    }
-    let fits = windows.iter().all(|(window, limit)| {
-        let inside = times
-            .iter()
-            .filter(|t| now.duration_since(**t) < *window)
-            .count();
-        inside < usize::try_from(*limit).unwrap_or(usize::MAX)
-    });
-    if fits {
-        times.push_back(now);
-    }
-    fits
-}
-
 fn record(shared: &Shared, path: &str, query: Option<&str>, headers: &HeaderMap) {
     let h = |name: &str| {
         headers
@@ -137,11 +112,10 @@ async fn auth(
     }
     {
         let mut s = shared.lock();
-        let window = shared.scaled(Duration::from_secs(60));
-        if !admit(
-            &mut s.auth_times,
-            &[(window, shared.config.auth_per_minute)],
-        ) {
+        if s.auth_budget
+            .try_take(Instant::now().into_std(), 1)
+            .is_err()
+        {
             s.counts.throttled += 1;
             return v1_error(StatusCode::TOO_MANY_REQUESTS, 429, "Too many requests");
         }
@@ -311,17 +285,10 @@ async fn employees(
     };
     {
         let mut s = shared.lock();
-        let windows = [
-            (
-                shared.scaled(Duration::from_secs(1)),
-                shared.config.per_second,
-            ),
-            (
-                shared.scaled(Duration::from_secs(60)),
-                shared.config.per_minute,
-            ),
-        ];
-        if !admit(&mut s.list_times, &windows) {
+        if s.list_budget
+            .try_take(Instant::now().into_std(), 1)
+            .is_err()
+        {
             s.counts.throttled += 1;
             return v1_error(StatusCode::TOO_MANY_REQUESTS, 429, "Too many requests");
         }
