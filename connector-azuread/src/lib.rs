@@ -1,6 +1,44 @@
-//! `Directory` for Microsoft Entra ID over Microsoft Graph v1.0.
+//! # connector-azuread
 //!
-//! This crate is a placeholder in the workspace until the connector lands: it holds no
-//! code yet, so nothing here can be called by mistake.
+//! Microsoft Entra ID as a [`Directory`](hris_sync_core::Directory) for hris-sync, over
+//! Microsoft Graph v1.0 with app-only (client-credentials) authentication.
+//!
+//! The connector is thin. Wire models mirror Graph's JSON (`model`). Users and operations are
+//! converted at the edge (`convert`). Every status, of a whole response or of a `$batch`
+//! sub-response, maps to a core error kind in one function (`error`). What it adds is what a
+//! real tenant needs:
+//!
+//! - **Complete reads or none.** `GET /users` with `$select` and `$top=999` follows
+//!   `@odata.nextLink` verbatim. Any failed page fails the read. Agent identities
+//!   (`#microsoft.graph.agentUser`) are kept, marked
+//!   [`ObjectKind::Agent`](hris_sync_core::ObjectKind), so the planner knows their UPNs are
+//!   taken and never writes them. `onPremisesSyncEnabled` and (optionally) the manager are
+//!   carried through.
+//! - **Incremental reads.** Each full read also takes a `/users/delta` position
+//!   (`$deltatoken=latest`, taken *before* the list, so nothing is missed). `list_user_changes`
+//!   follows it. An expired position (`410 Gone`) is
+//!   [`ErrorKind::CursorExpired`](hris_sync_core::ErrorKind): do a full read.
+//! - **Batched, paced writes.** Operations go 20 to a `$batch`, with several batches in flight,
+//!   under Graph's write quota of 3,000 per 150 s. Sub-responses are correlated by id. Only the
+//!   throttled (429, `Retry-After` honoured) or transient sub-requests are retried. A create is
+//!   never repeated blindly: after an ambiguous failure, its UPN is looked up first.
+//! - **Typed conflicts.** A duplicate UPN (`Request_BadRequest` with a `details` entry
+//!   `userPrincipalName`/`ObjectConflict`) is a conflict the engine can act on (U5).
+//! - **Secrets kept.** The client secret, tokens and new users' passwords are redacted from
+//!   `Debug` output and never logged.
+//!
+//! With the feature `sim`, [`sim`] holds a stateful Graph simulator for tests and demos.
 
-pub use hris_sync_core::Directory;
+mod batch;
+mod client;
+mod config;
+mod convert;
+mod directory;
+mod error;
+mod model;
+#[cfg(feature = "sim")]
+pub mod sim;
+mod token;
+
+pub use config::{DEFAULT_AUTHORITY_HOST, DEFAULT_GRAPH_BASE_URL, GraphBuilder, WriteLimits};
+pub use directory::EntraDirectory;

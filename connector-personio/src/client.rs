@@ -166,11 +166,11 @@ impl Client {
         let mut attempt = 0u32;
         let mut reauthenticated = false;
         loop {
-            self.pacer.acquire().await;
             let lease = self
                 .tokens
                 .get(self.settings.token_margin, || self.authenticate())
                 .await?;
+            let taken = self.pacer.acquire().await;
             let sent = self
                 .http
                 .get(self.url(path))
@@ -178,6 +178,7 @@ impl Client {
                 .bearer_auth(lease.value.expose_secret())
                 .send()
                 .await;
+            self.pacer.answered(taken).await;
             let error = match sent {
                 Err(e) => transport_error(&what, &e),
                 Ok(resp) => {

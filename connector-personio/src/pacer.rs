@@ -23,20 +23,24 @@ impl Pacer {
         }
     }
 
-    /// Wait until one more request fits both windows, then count it.
-    pub(crate) async fn acquire(&self) {
+    /// Wait until one more request fits both windows, then count it. Returns the instant it
+    /// was counted at, for [`Pacer::answered`].
+    pub(crate) async fn acquire(&self) -> std::time::Instant {
         loop {
-            let wait = match self
-                .budget
-                .lock()
-                .await
-                .try_take(Instant::now().into_std(), 1)
-            {
-                Ok(()) => return,
+            let now = Instant::now().into_std();
+            let wait = match self.budget.lock().await.try_take(now, 1) {
+                Ok(()) => return now,
                 Err(wait) => wait,
             };
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// Count the request taken at `taken` from now on, when its answer arrived: Personio
+    /// counted it when it received it, which is later than it was sent.
+    pub(crate) async fn answered(&self, taken: std::time::Instant) {
+        let now = Instant::now().into_std();
+        self.budget.lock().await.restamp(taken, now, 1);
     }
 }
 

@@ -1,5 +1,6 @@
 //! The [`Directory`] trait: where accounts live.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -50,8 +51,12 @@ pub struct UserSnapshot {
 /// The changes since a cursor.
 #[derive(Clone, Debug, Default)]
 pub struct UserChanges {
-    /// Users created or changed since the cursor, each as it now is.
+    /// Users created or changed since the cursor, each as it now is — except `manager_id`,
+    /// which a change feed reports only when it changed: see [`UserChanges::managers`].
     pub changed: Vec<DirectoryUser>,
+    /// Manager changes: the user's new manager (`None` = removed). A changed user missing from
+    /// this map kept its manager.
+    pub managers: BTreeMap<DirectoryUserId, Option<DirectoryUserId>>,
     /// Users deleted since the cursor.
     pub removed: Vec<DirectoryUserId>,
     /// The cursor to use next time.

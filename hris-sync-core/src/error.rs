@@ -178,6 +178,20 @@ impl Error {
                 .is_some_and(|t| t.eq_ignore_ascii_case("userPrincipalName"))
     }
 
+    /// A copy of this error without its source (errors are not `Clone` because sources are
+    /// not); for reporting one failure against several operations.
+    #[must_use]
+    pub fn replicate(&self) -> Self {
+        Self {
+            kind: self.kind,
+            message: self.message.clone(),
+            retry_after: self.retry_after,
+            conflict_target: self.conflict_target.clone(),
+            exhausted: self.exhausted,
+            source: None,
+        }
+    }
+
     /// Whether repeating the operation may succeed: the kind is retryable and retries were not
     /// already spent.
     #[must_use]

@@ -63,6 +63,29 @@ impl Budget {
     }
 }
 
+impl Budget {
+    /// Move `n` units taken at `from` to `to`: count them from when the service surely saw
+    /// them (when its answer arrived), not from when they were sent. The service's own clock
+    /// starts the window when it receives a request, later than the client sent it; counting
+    /// from the answer keeps the client's window at or behind the service's, so pacing never
+    /// runs into the service's limit.
+    pub fn restamp(&mut self, from: Instant, to: Instant, n: usize) {
+        let mut moved = 0;
+        self.taken.retain(|t| {
+            if moved < n && *t == from {
+                moved += 1;
+                false
+            } else {
+                true
+            }
+        });
+        let at = self.taken.partition_point(|t| *t <= to);
+        for _ in 0..moved {
+            self.taken.insert(at, to);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +99,19 @@ mod tests {
         }
         assert_eq!(b.try_take(t0, 1), Err(Duration::from_secs(1)));
         assert!(b.try_take(t0 + Duration::from_secs(1), 1).is_ok());
+    }
+
+    #[test]
+    fn restamped_units_count_from_the_answer() {
+        let mut b = Budget::new(&[(Duration::from_secs(10), 2)]);
+        let t0 = Instant::now();
+        b.try_take(t0, 2).unwrap();
+        b.restamp(t0, t0 + Duration::from_secs(3), 2);
+        assert_eq!(
+            b.try_take(t0 + Duration::from_secs(10), 1),
+            Err(Duration::from_secs(3))
+        );
+        assert!(b.try_take(t0 + Duration::from_secs(13), 1).is_ok());
     }
 
     #[test]

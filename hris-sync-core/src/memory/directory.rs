@@ -172,6 +172,15 @@ impl MemoryDirectory {
                 for (p, v) in changes {
                     set_property(user, *p, v.clone());
                 }
+                // Graph writes employeeOrgData whole: a field left out is set to null.
+                let org = [DirectoryProperty::Division, DirectoryProperty::CostCenter];
+                if org.iter().any(|p| changes.contains_key(p)) {
+                    for p in org {
+                        if !changes.contains_key(&p) {
+                            store(user, p, None);
+                        }
+                    }
+                }
                 s.touch(&id);
                 s.writes
                     .push(WriteRecord::Update(id, changes.keys().copied().collect()));
@@ -307,6 +316,14 @@ impl MemoryDirectory {
     }
 }
 
+/// Every changed user's manager, as a change feed reports it (the in-memory feed always does).
+fn changed_users(changed: &[DirectoryUser]) -> BTreeMap<DirectoryUserId, Option<DirectoryUserId>> {
+    changed
+        .iter()
+        .map(|u| (u.id.clone(), u.manager_id.clone()))
+        .collect()
+}
+
 fn not_found(id: &DirectoryUserId) -> Error {
     Error::new(
         ErrorKind::NotFound,
@@ -389,14 +406,16 @@ impl Directory for MemoryDirectory {
                 "delta cursor from the future",
             ));
         }
-        let changed = s
+        let changed: Vec<DirectoryUser> = s
             .changed_at
             .iter()
             .filter(|(_, seq)| **seq > since)
             .filter_map(|(id, _)| s.users.get(id).cloned())
             .collect();
+        let managers = changed_users(&changed);
         Ok(UserChanges {
             changed,
+            managers,
             removed: Vec::new(),
             cursor: Some(DeltaCursor::new(format!("mem:{}", s.seq))),
         })

@@ -110,6 +110,7 @@ impl Desired {
                 }
             }
         });
+        keep_org_data_whole(&mut changes, user);
         (changes, warnings)
     }
 
@@ -121,6 +122,23 @@ impl Desired {
             .filter_map(|(p, v)| v.map(|v| (p, v)))
             .collect();
         (values, self.warnings)
+    }
+}
+
+/// Graph writes `employeeOrgData` whole (a field left out becomes null), so a change to
+/// division or cost center carries the other field too, unchanged.
+fn keep_org_data_whole(changes: &mut ChangeSet, user: &DirectoryUser) {
+    let pair = [DirectoryProperty::Division, DirectoryProperty::CostCenter];
+    if pair.iter().any(|p| changes.contains_key(p)) {
+        for p in pair {
+            changes.entry(p).or_insert_with(|| {
+                let have = user.property(p).cloned();
+                Change {
+                    from: have.clone(),
+                    to: have,
+                }
+            });
+        }
     }
 }
 

@@ -1,0 +1,315 @@
+//! The HTTP client: tokens, GETs with retries, and single `$batch` posts.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use hris_sync_core::pacing::Budget;
+use hris_sync_core::retry::{RetryPolicy, jitter};
+use hris_sync_core::{DirectoryProperty, Error, ErrorKind, Result};
+use reqwest::Url;
+use reqwest::header::{ACCEPT, HeaderValue, RETRY_AFTER};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use tokio::sync::Mutex;
+
+use crate::config::WriteLimits;
+use crate::error::{error_for_status, parse_retry_after, token_error, transport_error};
+use crate::model::{BatchRequest, BatchResponse, TokenResponse};
+use crate::token::TokenCache;
+
+/// Validated settings (see [`crate::GraphBuilder`]).
+pub(crate) struct Settings {
+    pub(crate) tenant_id: String,
+    pub(crate) client_id: String,
+    pub(crate) client_secret: SecretString,
+    pub(crate) authority: Url,
+    pub(crate) graph: Url,
+    pub(crate) managed: BTreeSet<DirectoryProperty>,
+    pub(crate) managers: bool,
+    pub(crate) batches_in_flight: usize,
+    pub(crate) write_limits: WriteLimits,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeout: Duration,
+    pub(crate) token_margin: Duration,
+}
+
+/// What a single `$batch` post came back with.
+pub(crate) enum BatchOutcome {
+    /// The envelope: one sub-response per sub-request.
+    Answered(BatchResponse),
+    /// The whole batch was refused before any sub-request ran (429, 503, 400 …).
+    Refused(Error),
+    /// No answer (timeout, dropped connection, 504): sub-requests may or may not have run.
+    Unknown(Error),
+}
+
+pub(crate) struct Client {
+    http: reqwest::Client,
+    pub(crate) settings: Settings,
+    tokens: TokenCache,
+    writes: Mutex<Budget>,
+    token_calls: AtomicU64,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GraphClient")
+            .field("graph", &self.settings.graph.as_str())
+            .field("tenant_id", &self.settings.tenant_id)
+            .field("client_id", &self.settings.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("token_calls", &self.token_calls.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    pub(crate) fn new(settings: Settings) -> Result<Self> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("hris-sync/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::config(format!("HTTP client: {e}")))?;
+        let limits = &settings.write_limits;
+        let writes = Budget::new(&[(
+            limits.window,
+            usize::try_from(limits.writes).unwrap_or(usize::MAX),
+        )]);
+        Ok(Self {
+            http,
+            tokens: TokenCache::new(),
+            writes: Mutex::new(writes),
+            token_calls: AtomicU64::new(0),
+            settings,
+        })
+    }
+
+    pub(crate) fn token_calls(&self) -> u64 {
+        self.token_calls.load(Ordering::Relaxed)
+    }
+
+    /// `https://graph.microsoft.com/v1.0{path}`.
+    pub(crate) fn graph_url(&self, path: &str) -> String {
+        format!(
+            "{}/v1.0{path}",
+            self.settings.graph.as_str().trim_end_matches('/')
+        )
+    }
+
+    /// The Graph base without `/v1.0`, as used in `@odata.id` references.
+    pub(crate) fn graph_base(&self) -> String {
+        self.settings
+            .graph
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    async fn fetch_token(&self) -> Result<(SecretString, Duration)> {
+        let url = format!(
+            "{}/{}/oauth2/v2.0/token",
+            self.settings.authority.as_str().trim_end_matches('/'),
+            self.settings.tenant_id
+        );
+        let scope = format!("{}/.default", self.graph_base());
+        let mut attempt = 0;
+        loop {
+            self.token_calls.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(attempt, "requesting a Graph token");
+            let form = [
+                ("client_id", self.settings.client_id.as_str()),
+                ("scope", scope.as_str()),
+                ("client_secret", self.settings.client_secret.expose_secret()),
+                ("grant_type", "client_credentials"),
+            ];
+            let error = match self.http.post(&url).form(&form).send().await {
+                Err(e) => transport_error("token endpoint", &e),
+                Ok(resp) if resp.status().is_success() => {
+                    let bytes = resp
+                        .bytes()
+                        .await
+                        .map_err(|e| transport_error("token endpoint", &e))?;
+                    let token: TokenResponse = serde_json::from_slice(&bytes).map_err(|e| {
+                        Error::new(
+                            ErrorKind::InvalidData,
+                            format!("token endpoint: unexpected answer: {e}"),
+                        )
+                    })?;
+                    let lifetime = Duration::from_secs(token.expires_in.unwrap_or(3599));
+                    return Ok((SecretString::from(token.access_token), lifetime));
+                }
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let body = resp.text().await.unwrap_or_default();
+                    token_error(status, &body)
+                }
+            };
+            match self.settings.retry.delay(attempt, &error, jitter()) {
+                Some(wait) => {
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                None => return Err(RetryPolicy::give_up(error)),
+            }
+        }
+    }
+
+    async fn token(&self) -> Result<(SecretString, u64)> {
+        self.tokens
+            .get(self.settings.token_margin, || self.fetch_token())
+            .await
+    }
+
+    /// GET an absolute URL (a first page or an `@odata.nextLink`, used verbatim), retried;
+    /// one token refresh on 401. `what` names the request in errors and logs (never the URL
+    /// of a delta link, which carries a token).
+    pub(crate) async fn get_json<T: DeserializeOwned>(&self, what: &str, url: &str) -> Result<T> {
+        let mut attempt = 0u32;
+        let mut refreshed = false;
+        loop {
+            let (token, generation) = self.token().await?;
+            let sent = self
+                .http
+                .get(url)
+                .bearer_auth(token.expose_secret())
+                .send()
+                .await;
+            let error = match sent {
+                Err(e) => transport_error(what, &e),
+                Ok(resp) => {
+                    let status = resp.status();
+                    if status.is_success() {
+                        match resp.bytes().await {
+                            Ok(bytes) => {
+                                return serde_json::from_slice(&bytes).map_err(|e| {
+                                    Error::new(
+                                        ErrorKind::InvalidData,
+                                        format!(
+                                            "{what}: the answer is not the documented JSON: {e}"
+                                        ),
+                                    )
+                                });
+                            }
+                            Err(e) => transport_error(what, &e),
+                        }
+                    } else if status.as_u16() == 401 && !refreshed {
+                        tracing::info!(
+                            request = what,
+                            "Graph refused the token; fetching a new one"
+                        );
+                        self.tokens.invalidate(generation).await;
+                        refreshed = true;
+                        continue;
+                    } else {
+                        let retry_after = parse_retry_after(
+                            resp.headers()
+                                .get(RETRY_AFTER)
+                                .and_then(|v| v.to_str().ok()),
+                        );
+                        let body = resp.json::<serde_json::Value>().await.ok();
+                        error_for_status(what, status.as_u16(), retry_after, body.as_ref())
+                    }
+                }
+            };
+            match self.settings.retry.delay(attempt, &error, jitter()) {
+                Some(wait) => {
+                    tracing::warn!(
+                        request = what,
+                        attempt = attempt + 1,
+                        max = self.settings.retry.max_retries,
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        error = %error,
+                        "retrying Graph request"
+                    );
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                None => return Err(RetryPolicy::give_up(error)),
+            }
+        }
+    }
+
+    /// Wait until `writes` more writes fit Graph's write quota, then count them. Returns the
+    /// instant they were counted at, for [`Client::writes_answered`].
+    pub(crate) async fn pace_writes(&self, writes: usize) -> std::time::Instant {
+        loop {
+            let now = tokio::time::Instant::now().into_std();
+            let wait = match self.writes.lock().await.try_take(now, writes) {
+                Ok(()) => return now,
+                Err(wait) => wait,
+            };
+            tracing::debug!(
+                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                "pacing writes under Graph's quota"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Count `writes` taken at `taken` from now on, when Graph's answer has arrived.
+    pub(crate) async fn writes_answered(&self, taken: std::time::Instant, writes: usize) {
+        let now = tokio::time::Instant::now().into_std();
+        self.writes.lock().await.restamp(taken, now, writes);
+    }
+
+    /// POST one `$batch`, once. Retrying is the caller's decision, because a create must not
+    /// be repeated blindly.
+    pub(crate) async fn post_batch(&self, batch: &BatchRequest) -> BatchOutcome {
+        let what = "POST /$batch";
+        let mut refreshed = false;
+        loop {
+            let (token, generation) = match self.token().await {
+                Ok(t) => t,
+                Err(e) => return BatchOutcome::Refused(e),
+            };
+            let sent = self
+                .http
+                .post(self.graph_url("/$batch"))
+                .bearer_auth(token.expose_secret())
+                .json(batch)
+                .send()
+                .await;
+            let resp = match sent {
+                Ok(r) => r,
+                Err(e) => return BatchOutcome::Unknown(transport_error(what, &e)),
+            };
+            let status = resp.status().as_u16();
+            if status == 401 && !refreshed {
+                self.tokens.invalidate(generation).await;
+                refreshed = true;
+                continue;
+            }
+            if (200..300).contains(&status) {
+                return match resp.bytes().await {
+                    Ok(bytes) => match serde_json::from_slice::<BatchResponse>(&bytes) {
+                        Ok(answer) => BatchOutcome::Answered(answer),
+                        Err(e) => BatchOutcome::Unknown(Error::new(
+                            ErrorKind::InvalidData,
+                            format!("{what}: the answer is not the documented JSON: {e}"),
+                        )),
+                    },
+                    Err(e) => BatchOutcome::Unknown(transport_error(what, &e)),
+                };
+            }
+            let retry_after = parse_retry_after(
+                resp.headers()
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok()),
+            );
+            let body = resp.json::<serde_json::Value>().await.ok();
+            let error = error_for_status(what, status, retry_after, body.as_ref());
+            // A gateway timeout says nothing about whether the sub-requests ran.
+            return if status == 504 {
+                BatchOutcome::Unknown(error)
+            } else {
+                BatchOutcome::Refused(error)
+            };
+        }
+    }
+}

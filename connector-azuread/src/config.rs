@@ -1,0 +1,248 @@
+//! Configuration: a builder, `from_env()`, and validation in `build()`.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::time::Duration;
+
+use hris_sync_core::retry::RetryPolicy;
+use hris_sync_core::transport::ensure_secure_transport;
+use hris_sync_core::{DirectoryProperty, Error, Result};
+use reqwest::Url;
+use secrecy::SecretString;
+
+use crate::EntraDirectory;
+
+/// The global Microsoft Graph endpoint.
+pub const DEFAULT_GRAPH_BASE_URL: &str = "https://graph.microsoft.com";
+/// The global Microsoft identity platform.
+pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
+
+/// Graph's write quota per app and tenant: 3,000 writes per 150 seconds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WriteLimits {
+    /// Writes allowed per window.
+    pub writes: u32,
+    /// The window (150 s in production; shorter in time-scaled tests).
+    pub window: Duration,
+}
+
+impl Default for WriteLimits {
+    fn default() -> Self {
+        Self {
+            writes: 3_000,
+            window: Duration::from_secs(150),
+        }
+    }
+}
+
+impl WriteLimits {
+    /// The same quota over a window divided by `factor`.
+    #[must_use]
+    pub fn scaled(&self, factor: u32) -> Self {
+        Self {
+            writes: self.writes,
+            window: self.window / factor.max(1),
+        }
+    }
+}
+
+/// Everything an [`EntraDirectory`] needs. Build one with [`EntraDirectory::builder`] or
+/// [`EntraDirectory::from_env`].
+#[derive(Clone)]
+pub struct GraphBuilder {
+    pub(crate) tenant_id: Option<String>,
+    pub(crate) client_id: Option<String>,
+    pub(crate) client_secret: Option<SecretString>,
+    pub(crate) authority_host: String,
+    pub(crate) graph_base_url: String,
+    pub(crate) managed: BTreeSet<DirectoryProperty>,
+    pub(crate) managers: bool,
+    pub(crate) batches_in_flight: usize,
+    pub(crate) write_limits: WriteLimits,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeout: Duration,
+    pub(crate) token_margin: Duration,
+}
+
+impl fmt::Debug for GraphBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GraphBuilder")
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("authority_host", &self.authority_host)
+            .field("graph_base_url", &self.graph_base_url)
+            .field("managed", &self.managed)
+            .field("managers", &self.managers)
+            .field("batches_in_flight", &self.batches_in_flight)
+            .field("write_limits", &self.write_limits)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+impl Default for GraphBuilder {
+    fn default() -> Self {
+        Self {
+            tenant_id: None,
+            client_id: None,
+            client_secret: None,
+            authority_host: DEFAULT_AUTHORITY_HOST.to_owned(),
+            graph_base_url: DEFAULT_GRAPH_BASE_URL.to_owned(),
+            managed: BTreeSet::new(),
+            managers: false,
+            batches_in_flight: 4,
+            write_limits: WriteLimits::default(),
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(60),
+            token_margin: Duration::from_secs(300),
+        }
+    }
+}
+
+impl GraphBuilder {
+    /// Read `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`, and (optional)
+    /// `AZURE_AUTHORITY_HOST` and `GRAPH_BASE_URL` for national clouds.
+    #[must_use]
+    pub fn from_env() -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        Self {
+            tenant_id: var("AZURE_TENANT_ID"),
+            client_id: var("AZURE_CLIENT_ID"),
+            client_secret: var("AZURE_CLIENT_SECRET").map(SecretString::from),
+            authority_host: var("AZURE_AUTHORITY_HOST")
+                .unwrap_or_else(|| DEFAULT_AUTHORITY_HOST.to_owned()),
+            graph_base_url: var("GRAPH_BASE_URL")
+                .unwrap_or_else(|| DEFAULT_GRAPH_BASE_URL.to_owned()),
+            ..Self::default()
+        }
+    }
+
+    /// The directory (tenant) id or a verified domain of the tenant.
+    #[must_use]
+    pub fn tenant_id(mut self, id: impl Into<String>) -> Self {
+        self.tenant_id = Some(id.into());
+        self
+    }
+
+    /// The app registration's client id.
+    #[must_use]
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.client_id = Some(id.into());
+        self
+    }
+
+    /// The app registration's client secret.
+    #[must_use]
+    pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
+        self.client_secret = Some(SecretString::from(secret.into()));
+        self
+    }
+
+    /// The identity platform (default `https://login.microsoftonline.com`).
+    #[must_use]
+    pub fn authority_host(mut self, url: impl Into<String>) -> Self {
+        self.authority_host = url.into();
+        self
+    }
+
+    /// Microsoft Graph (default `https://graph.microsoft.com`).
+    #[must_use]
+    pub fn graph_base_url(mut self, url: impl Into<String>) -> Self {
+        self.graph_base_url = url.into();
+        self
+    }
+
+    /// The properties the sync manages (the policy's mapped properties): read with `$select`.
+    #[must_use]
+    pub fn manage(mut self, properties: impl IntoIterator<Item = DirectoryProperty>) -> Self {
+        self.managed.extend(properties);
+        self
+    }
+
+    /// Read each user's manager (`$expand=manager($select=id)`), for the manager mapping.
+    /// Graph returns at most 100 users per page with `$expand`, so leave this off when the
+    /// policy does not map the manager.
+    #[must_use]
+    pub fn managers(mut self, on: bool) -> Self {
+        self.managers = on;
+        self
+    }
+
+    /// `$batch` requests in flight at once (default 4).
+    #[must_use]
+    pub fn batches_in_flight(mut self, n: usize) -> Self {
+        self.batches_in_flight = n;
+        self
+    }
+
+    /// The write quota the client paces itself to.
+    #[must_use]
+    pub fn write_limits(mut self, limits: WriteLimits) -> Self {
+        self.write_limits = limits;
+        self
+    }
+
+    /// How failed requests are retried.
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Timeout of one HTTP request (default 60 s).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Validate and build the directory.
+    ///
+    /// # Errors
+    /// [`hris_sync_core::ErrorKind::InvalidConfig`] naming the setting: missing credentials,
+    /// a bad URL, plain `http://` to a non-loopback host, no batches in flight.
+    pub fn build(self) -> Result<EntraDirectory> {
+        let tenant_id = self
+            .tenant_id
+            .clone()
+            .filter(|t| !t.contains(['/', '?', '#']))
+            .ok_or_else(|| Error::config("AZURE_TENANT_ID: missing or not a tenant id"))?;
+        let client_id = self
+            .client_id
+            .clone()
+            .ok_or_else(|| Error::config("AZURE_CLIENT_ID: missing"))?;
+        let client_secret = self
+            .client_secret
+            .clone()
+            .ok_or_else(|| Error::config("AZURE_CLIENT_SECRET: missing"))?;
+        let url = |what: &str, raw: &str| -> Result<Url> {
+            let url = Url::parse(raw.trim_end_matches('/'))
+                .map_err(|e| Error::config(format!("{what}: {raw:?} is not a URL: {e}")))?;
+            ensure_secure_transport(what, url.scheme(), url.host_str().unwrap_or_default())?;
+            Ok(url)
+        };
+        let authority = url("AZURE_AUTHORITY_HOST", &self.authority_host)?;
+        let graph = url("GRAPH_BASE_URL", &self.graph_base_url)?;
+        if self.batches_in_flight == 0 {
+            return Err(Error::config("batches in flight must be at least 1"));
+        }
+        EntraDirectory::new(crate::client::Settings {
+            tenant_id,
+            client_id,
+            client_secret,
+            authority,
+            graph,
+            managed: self.managed,
+            managers: self.managers,
+            batches_in_flight: self.batches_in_flight,
+            write_limits: self.write_limits,
+            retry: self.retry,
+            timeout: self.timeout,
+            token_margin: self.token_margin,
+        })
+    }
+}

@@ -1,0 +1,249 @@
+//! Graph users ↔ core types, and core operations → `$batch` sub-requests.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use hris_sync_core::secrecy::ExposeSecret;
+use hris_sync_core::{
+    DirectoryProperty, DirectoryUser, DirectoryUserId, NewUser, ObjectKind, Operation,
+    PropertyKind, PropertyValue,
+};
+use serde_json::{Map, Value, json};
+
+use crate::model::{BatchItem, UserWire};
+
+/// The `@odata.type` of agent identities listed among users.
+pub(crate) const AGENT_TYPE: &str = "#microsoft.graph.agentUser";
+
+/// Where a property lives in Graph's JSON: a top-level name, or a field of a complex property.
+fn location(p: DirectoryProperty) -> (String, Option<String>) {
+    match p {
+        DirectoryProperty::Division => ("employeeOrgData".to_owned(), Some("division".to_owned())),
+        DirectoryProperty::CostCenter => {
+            ("employeeOrgData".to_owned(), Some("costCenter".to_owned()))
+        }
+        DirectoryProperty::ExtensionAttribute(n) => (
+            "onPremisesExtensionAttributes".to_owned(),
+            Some(format!("extensionAttribute{n}")),
+        ),
+        other => (other.name(), None),
+    }
+}
+
+/// The `$select` list: what the sync always needs plus the managed properties.
+pub(crate) fn select(managed: &BTreeSet<DirectoryProperty>) -> String {
+    let mut names: BTreeSet<String> = [
+        "id",
+        "userPrincipalName",
+        "employeeId",
+        "accountEnabled",
+        "mail",
+        "onPremisesSyncEnabled",
+        "displayName",
+        "givenName",
+        "surname",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    names.extend(managed.iter().map(|p| location(*p).0));
+    names.into_iter().collect::<Vec<_>>().join(",")
+}
+
+fn value_of(p: DirectoryProperty, raw: &Value) -> Option<PropertyValue> {
+    match (p.kind(), raw) {
+        (_, Value::Null) => None,
+        (PropertyKind::Bool, Value::Bool(b)) => Some(PropertyValue::Bool(*b)),
+        (PropertyKind::TextList { .. }, Value::Array(items)) => {
+            let list: Vec<String> = items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect();
+            (!list.is_empty()).then_some(PropertyValue::List(list))
+        }
+        (PropertyKind::DateTime, Value::String(s)) => Some(PropertyValue::Text(
+            s.parse::<hris_sync_core::jiff::Timestamp>()
+                .map_or_else(|_| s.clone(), |t| t.to_string()),
+        )),
+        (_, Value::String(s)) if !s.is_empty() => Some(PropertyValue::Text(s.clone())),
+        _ => None,
+    }
+}
+
+/// A listed user as a core [`DirectoryUser`], reading `managed` properties (and the names).
+pub(crate) fn user(wire: UserWire, managed: &BTreeSet<DirectoryProperty>) -> DirectoryUser {
+    let mut u = DirectoryUser::new(wire.id, wire.user_principal_name.unwrap_or_default());
+    u.employee_id = wire.employee_id;
+    u.account_enabled = wire.account_enabled.unwrap_or(false);
+    u.mail = wire.mail;
+    u.on_premises_sync_enabled = wire.on_premises_sync_enabled.unwrap_or(false);
+    if wire.odata_type.as_deref() == Some(AGENT_TYPE) {
+        u.kind = ObjectKind::Agent;
+    }
+    u.manager_id = wire.manager.map(|m| DirectoryUserId::new(m.id));
+    let names = [
+        DirectoryProperty::DisplayName,
+        DirectoryProperty::GivenName,
+        DirectoryProperty::Surname,
+    ];
+    for p in names.into_iter().chain(managed.iter().copied()) {
+        let (top, field) = location(p);
+        let raw = match field {
+            None => wire.rest.get(&top),
+            Some(f) => wire.rest.get(&top).and_then(|o| o.get(&f)),
+        };
+        if let Some(v) = raw.and_then(|raw| value_of(p, raw)) {
+            u.properties.insert(p, v);
+        }
+    }
+    u
+}
+
+fn json_value(v: Option<&PropertyValue>) -> Value {
+    match v {
+        None => Value::Null,
+        Some(PropertyValue::Bool(b)) => Value::Bool(*b),
+        Some(PropertyValue::Text(s)) => Value::String(s.clone()),
+        Some(PropertyValue::List(l)) => json!(l),
+    }
+}
+
+/// Property values as a Graph JSON object, nesting `employeeOrgData` and
+/// `onPremisesExtensionAttributes`. A list property cleared is sent as `[]`.
+fn properties_body<'a>(
+    props: impl Iterator<Item = (DirectoryProperty, Option<&'a PropertyValue>)>,
+) -> Map<String, Value> {
+    let mut body = Map::new();
+    for (p, v) in props {
+        let value = match (p.kind(), v) {
+            (PropertyKind::TextList { .. }, None) => json!([]),
+            _ => json_value(v),
+        };
+        match location(p) {
+            (top, None) => {
+                body.insert(top, value);
+            }
+            (top, Some(field)) => {
+                if let Value::Object(inner) =
+                    body.entry(top).or_insert_with(|| Value::Object(Map::new()))
+                {
+                    inner.insert(field, value);
+                }
+            }
+        }
+    }
+    body
+}
+
+/// The `POST /users` body: the required fields and everything mapped, in one request.
+pub(crate) fn create_body(new: &NewUser) -> Value {
+    let mut body = properties_body(new.properties.iter().map(|(p, v)| (*p, Some(v))));
+    body.insert("accountEnabled".into(), json!(new.account_enabled));
+    body.insert("displayName".into(), json!(new.display_name));
+    body.insert("mailNickname".into(), json!(new.mail_nickname));
+    body.insert("userPrincipalName".into(), json!(new.user_principal_name));
+    body.insert("employeeId".into(), json!(new.employee_id));
+    if let Some(g) = &new.given_name {
+        body.insert("givenName".into(), json!(g));
+    }
+    if let Some(s) = &new.surname {
+        body.insert("surname".into(), json!(s));
+    }
+    body.insert(
+        "passwordProfile".into(),
+        json!({ "forceChangePasswordNextSignIn": true, "password": new.password.expose_secret() }),
+    );
+    Value::Object(body)
+}
+
+/// One operation as a `$batch` sub-request with the given id.
+pub(crate) fn batch_item(id: String, op: &Operation, graph_base: &str) -> BatchItem {
+    let json_headers =
+        || BTreeMap::from([("Content-Type".to_owned(), "application/json".to_owned())]);
+    let (method, url, body) = match op {
+        Operation::Create(new) => ("POST", "/users".to_owned(), Some(create_body(new))),
+        Operation::Update { user, changes } => (
+            "PATCH",
+            format!("/users/{user}"),
+            Some(Value::Object(properties_body(
+                changes.iter().map(|(p, v)| (*p, v.as_ref())),
+            ))),
+        ),
+        Operation::SetManager {
+            user,
+            manager: Some(m),
+        } => (
+            "PUT",
+            format!("/users/{user}/manager/$ref"),
+            Some(json!({ "@odata.id": format!("{graph_base}/v1.0/users/{m}") })),
+        ),
+        Operation::SetManager {
+            user,
+            manager: None,
+        } => ("DELETE", format!("/users/{user}/manager/$ref"), None),
+        Operation::RevokeSessions { user } => {
+            ("POST", format!("/users/{user}/revokeSignInSessions"), None)
+        }
+    };
+    BatchItem {
+        id,
+        method: method.to_owned(),
+        url,
+        headers: if body.is_some() {
+            json_headers()
+        } else {
+            BTreeMap::new()
+        },
+        body,
+    }
+}
+
+/// Escape a string for an OData literal: `'` becomes `''`.
+#[must_use]
+pub(crate) fn odata_string(s: &str) -> String {
+    s.replace('\'', "''")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odata_strings_are_escaped() {
+        assert_eq!(odata_string("o'brien@demo.com"), "o''brien@demo.com");
+        assert_eq!(odata_string("a''b"), "a''''b");
+    }
+
+    #[test]
+    fn employee_org_data_is_nested_and_lists_clear_with_empty() {
+        let division = PropertyValue::text("R&D");
+        let body = properties_body(
+            [
+                (DirectoryProperty::Division, Some(&division)),
+                (DirectoryProperty::CostCenter, None),
+                (DirectoryProperty::BusinessPhones, None),
+                (DirectoryProperty::ExtensionAttribute(3), Some(&division)),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(
+            Value::Object(body),
+            json!({
+                "employeeOrgData": {"division": "R&D", "costCenter": null},
+                "businessPhones": [],
+                "onPremisesExtensionAttributes": {"extensionAttribute3": "R&D"}
+            })
+        );
+    }
+
+    #[test]
+    fn select_names_top_level_properties() {
+        let managed: BTreeSet<DirectoryProperty> =
+            [DirectoryProperty::CostCenter, DirectoryProperty::JobTitle]
+                .into_iter()
+                .collect();
+        let s = select(&managed);
+        assert!(s.contains("employeeOrgData"));
+        assert!(s.contains("jobTitle"));
+        assert!(s.contains("onPremisesSyncEnabled"));
+    }
+}

@@ -1,0 +1,197 @@
+//! Graph's answers mapped to hris-sync's error kinds, in one place.
+
+use std::time::Duration;
+
+use hris_sync_core::{Error, ErrorKind};
+
+use crate::model::{ErrorEnvelope, TokenError};
+
+/// The one status → error mapping of this connector, for whole responses and `$batch`
+/// sub-responses alike. The message keeps Graph's `code`, `message` and `request-id`; a
+/// duplicate UPN (`Request_BadRequest` with a `details` entry targeting `userPrincipalName`,
+/// code `ObjectConflict`) becomes a typed conflict the engine can act on.
+pub(crate) fn error_for_status(
+    what: &str,
+    status: u16,
+    retry_after: Option<Duration>,
+    body: Option<&serde_json::Value>,
+) -> Error {
+    let envelope: Option<ErrorEnvelope> = body.and_then(|b| serde_json::from_value(b.clone()).ok());
+    let (code, message, request_id) =
+        envelope
+            .as_ref()
+            .map_or((String::new(), String::new(), None), |e| {
+                (
+                    e.error.code.clone(),
+                    shorten(&e.error.message),
+                    e.error
+                        .inner_error
+                        .as_ref()
+                        .and_then(|i| i.request_id.clone()),
+                )
+            });
+    let mut text = format!("{what}: HTTP {status}");
+    if !code.is_empty() {
+        text.push_str(&format!(" {code}"));
+    }
+    if !message.is_empty() {
+        text.push_str(&format!(": {message}"));
+    }
+    if let Some(id) = request_id {
+        text.push_str(&format!(" (request-id {id})"));
+    }
+    let conflict_target = envelope.as_ref().and_then(|e| {
+        e.error
+            .details
+            .iter()
+            .find(|d| d.code.as_deref() == Some("ObjectConflict"))
+            .map(|d| d.target.clone().unwrap_or_default())
+    });
+    let error = match (status, conflict_target) {
+        (400 | 409, Some(target)) => Error::conflict(target, text),
+        _ => {
+            let kind = match status {
+                400 | 405 | 412 | 413 | 415 | 422 => ErrorKind::InvalidInput,
+                401 => ErrorKind::Unauthenticated,
+                403 => ErrorKind::PermissionDenied,
+                404 => ErrorKind::NotFound,
+                409 => ErrorKind::AlreadyExists,
+                410 => ErrorKind::CursorExpired,
+                429 => ErrorKind::Throttled,
+                501 => ErrorKind::Unsupported,
+                408 | 500 | 502 | 503 | 504 | 509 => ErrorKind::Transient,
+                _ => ErrorKind::Other,
+            };
+            Error::new(kind, text)
+        }
+    };
+    match retry_after {
+        Some(d) => error.with_retry_after(d),
+        None => error,
+    }
+}
+
+/// A token-endpoint refusal: the `AADSTS` code and description, as a configuration error
+/// (wrong tenant, client id or secret; missing consent), or transient for 5xx.
+pub(crate) fn token_error(status: u16, body: &str) -> Error {
+    let parsed: Option<TokenError> = serde_json::from_str(body).ok();
+    let detail = parsed.map_or_else(
+        || shorten(body),
+        |e| {
+            let first_line = e
+                .error_description
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            format!("{}: {}", e.error, shorten(&first_line))
+        },
+    );
+    let text = format!("token endpoint: HTTP {status}: {detail}");
+    match status {
+        429 => Error::new(ErrorKind::Throttled, text),
+        500..=599 => Error::new(ErrorKind::Transient, text),
+        _ => Error::config(format!(
+            "{text} — check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, and that the \
+             app registration has admin consent"
+        )),
+    }
+}
+
+/// `Retry-After` in seconds, from a header value.
+pub(crate) fn parse_retry_after(value: Option<&str>) -> Option<Duration> {
+    value?.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// A transport failure (connect, timeout, broken body): transient.
+pub(crate) fn transport_error(what: &str, err: &reqwest::Error) -> Error {
+    Error::new(
+        ErrorKind::Transient,
+        format!("{what}: {}", without_url(err)),
+    )
+}
+
+/// reqwest's message without the URL (a delta link carries a continuation token).
+fn without_url(err: &reqwest::Error) -> String {
+    let mut kind = if err.is_timeout() {
+        "timed out".to_owned()
+    } else if err.is_connect() {
+        "could not connect".to_owned()
+    } else if err.is_body() || err.is_decode() {
+        "the answer broke off".to_owned()
+    } else {
+        "request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        kind.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    kind
+}
+
+fn shorten(s: &str) -> String {
+    let s = s.trim();
+    if s.chars().count() > 300 {
+        format!("{}…", s.chars().take(300).collect::<String>())
+    } else {
+        s.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn duplicate_upn_is_a_typed_conflict() {
+        let body = json!({"error": {
+            "code": "Request_BadRequest",
+            "message": "Another object with the same value for property userPrincipalName already exists.",
+            "innerError": {"date": "2025-03-03T09:14:22", "request-id": "462649d3-a124-42bc-b046-815fb41aae76", "client-request-id": "462649d3-a124-42bc-b046-815fb41aae76"},
+            "details": [{"target": "userPrincipalName", "code": "ObjectConflict"}]
+        }});
+        let e = error_for_status("POST /users", 400, None, Some(&body));
+        assert!(e.is_upn_conflict(), "{e}");
+        assert!(e.message().contains("request-id 462649d3"), "{e}");
+        assert!(e.message().contains("Request_BadRequest"), "{e}");
+    }
+
+    #[test]
+    fn status_table() {
+        let table = [
+            (400, ErrorKind::InvalidInput),
+            (401, ErrorKind::Unauthenticated),
+            (403, ErrorKind::PermissionDenied),
+            (404, ErrorKind::NotFound),
+            (409, ErrorKind::AlreadyExists),
+            (410, ErrorKind::CursorExpired),
+            (429, ErrorKind::Throttled),
+            (501, ErrorKind::Unsupported),
+            (500, ErrorKind::Transient),
+            (503, ErrorKind::Transient),
+            (504, ErrorKind::Transient),
+            (418, ErrorKind::Other),
+        ];
+        for (status, kind) in table {
+            assert_eq!(
+                error_for_status("x", status, None, None).kind(),
+                kind,
+                "{status}"
+            );
+        }
+        let throttled = error_for_status("x", 429, Some(Duration::from_secs(10)), None);
+        assert_eq!(throttled.retry_after(), Some(Duration::from_secs(10)));
+    }
+
+    #[test]
+    fn token_errors_name_the_aadsts_code() {
+        let body = r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.\r\nTrace ID: x","error_codes":[7000215],"timestamp":"2025-01-01 00:00:00Z","trace_id":"t","correlation_id":"c"}"#;
+        let e = token_error(401, body);
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        assert!(e.message().contains("AADSTS7000215"), "{e}");
+        assert_eq!(token_error(503, "").kind(), ErrorKind::Transient);
+    }
+}

@@ -1,0 +1,340 @@
+//! A stateful Microsoft Graph simulator on a loopback port (feature `sim`).
+//!
+//! It enforces what Graph enforces, per the project's Graph reference:
+//!
+//! - the client-credentials token endpoint, with AADSTS errors for a wrong tenant, client or
+//!   secret, and expiring bearer tokens;
+//! - `GET /v1.0/users` with `$select`, `$top` (1–999, default 100; at most 100 with
+//!   `$expand=manager`), `@odata.nextLink` paging, and the `$filter` forms the connector uses
+//!   (`eq` on `userPrincipalName`, `employeeId`, `mail`, `id`; anything else is
+//!   `Request_UnsupportedQuery`);
+//! - `/users/delta`, with `$deltatoken=latest`, pages of at most 200, `@odata.deltaLink`,
+//!   `manager@delta`, and `410 Gone` for an expired token;
+//! - `GET /organization` with the verified domains;
+//! - create, update, manager `$ref` and `revokeSignInSessions`, with unique UPNs
+//!   (`Request_BadRequest` + `ObjectConflict`), length limits, required create fields, `null`
+//!   rather than `""` to clear, and no writes to hybrid users (the rules of core's in-memory
+//!   directory, which holds the state);
+//! - `$batch` of at most 20 with unique ids, per-request status, answers in an order that is
+//!   not the request order;
+//! - the write quota (3,000 per 150 s) answered with 429 and `Retry-After`.
+//!
+//! It injects faults on request (`inject`), can take a UPN behind the client's back
+//! (`take_upn`), and counts requests by kind. Time can be scaled like the Personio
+//! simulator's.
+
+mod server;
+mod users;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use hris_sync_core::memory::MemoryDirectory;
+use hris_sync_core::pacing::Budget;
+use hris_sync_core::retry::RetryPolicy;
+use hris_sync_core::{DirectoryUser, DirectoryUserId, Result};
+use tokio::sync::oneshot;
+
+use crate::{EntraDirectory, GraphBuilder, WriteLimits};
+
+/// Simulator settings.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// The tenant id the token endpoint accepts.
+    pub tenant_id: String,
+    /// The client id it accepts.
+    pub client_id: String,
+    /// The client secret it accepts.
+    pub client_secret: String,
+    /// Verified domains.
+    pub domains: Vec<String>,
+    /// Token lifetime reported as `expires_in` (and enforced, scaled).
+    pub token_ttl: Duration,
+    /// Divide every window and lifetime by this (1 = real time).
+    pub time_scale: u32,
+    /// Writes per `write_window`.
+    pub writes: u32,
+    /// The write-quota window (150 s).
+    pub write_window: Duration,
+    /// Largest delta page.
+    pub delta_page: usize,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            tenant_id: "00000000-aaaa-4bbb-8ccc-000000000001".to_owned(),
+            client_id: "11111111-2222-3333-4444-555555555555".to_owned(),
+            client_secret: "sim~Secret.Value_7Qx9".to_owned(),
+            domains: vec!["demo.com".to_owned(), "demo.onmicrosoft.com".to_owned()],
+            token_ttl: Duration::from_secs(3599),
+            time_scale: 1,
+            writes: 3_000,
+            write_window: Duration::from_secs(150),
+            delta_page: 200,
+        }
+    }
+}
+
+/// Which requests a fault applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Target {
+    /// `POST …/oauth2/v2.0/token`.
+    Token,
+    /// `GET /users` (including filtered look-ups).
+    List,
+    /// `GET /users/delta`.
+    Delta,
+    /// `POST /$batch`.
+    Batch,
+    /// One write sub-request inside a `$batch`.
+    BatchItem,
+}
+
+/// A failure to inject.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer with this status and a Graph error body.
+    Status(u16),
+    /// Answer 429 with `Retry-After` in seconds.
+    Throttle(u64),
+    /// Break the connection before doing anything.
+    Drop,
+    /// Do the work, then break the connection (the client cannot know it ran).
+    DropAfter,
+    /// Wait this long, then answer normally.
+    Latency(Duration),
+}
+
+/// Requests seen, by kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Token requests.
+    pub token: u64,
+    /// `GET /users` pages (including filtered look-ups).
+    pub list: u64,
+    /// `GET /users/delta` pages.
+    pub delta: u64,
+    /// `GET /organization`.
+    pub organization: u64,
+    /// `POST /$batch` requests.
+    pub batch: u64,
+    /// Sub-requests inside batches.
+    pub batch_items: u64,
+    /// Writes accepted (creates, updates, manager changes, revocations).
+    pub writes: u64,
+    /// Creates accepted.
+    pub creates: u64,
+    /// 429 answers (whole requests or sub-requests).
+    pub throttled: u64,
+    /// Injected faults that fired.
+    pub faults: u64,
+    /// Requests refused for a missing, invalid or expired token.
+    pub unauthorized: u64,
+}
+
+pub(crate) struct State {
+    pub(crate) tokens: BTreeMap<String, tokio::time::Instant>,
+    pub(crate) next_token: u64,
+    pub(crate) faults: BTreeMap<Target, VecDeque<Fault>>,
+    pub(crate) writes: Budget,
+    pub(crate) counts: Counts,
+    pub(crate) delta_floor: u64,
+    pub(crate) batch_sizes: Vec<usize>,
+}
+
+pub(crate) struct Shared {
+    pub(crate) config: SimConfig,
+    pub(crate) dir: MemoryDirectory,
+    pub(crate) state: Mutex<State>,
+    pub(crate) base: Mutex<String>,
+}
+
+impl Shared {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn base(&self) -> String {
+        self.base
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn take_fault(&self, target: Target) -> Option<Fault> {
+        let fault = self.lock().faults.get_mut(&target)?.pop_front();
+        if fault.is_some() {
+            self.lock().counts.faults += 1;
+        }
+        fault
+    }
+}
+
+/// A running simulator. Dropping it stops the server.
+pub struct GraphSim {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl std::fmt::Debug for GraphSim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphSim")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GraphSim {
+    /// Start a simulator on `127.0.0.1` and a free port.
+    ///
+    /// # Errors
+    /// When no port can be bound.
+    pub async fn start(config: SimConfig) -> std::io::Result<Self> {
+        let scale = config.time_scale.max(1);
+        let state = State {
+            tokens: BTreeMap::new(),
+            next_token: 0,
+            faults: BTreeMap::new(),
+            writes: Budget::new(&[(
+                config.write_window / scale,
+                usize::try_from(config.writes).unwrap_or(usize::MAX),
+            )]),
+            counts: Counts::default(),
+            delta_floor: 0,
+            batch_sizes: Vec::new(),
+        };
+        let shared = Arc::new(Shared {
+            dir: MemoryDirectory::new(config.domains.clone()),
+            config,
+            state: Mutex::new(state),
+            base: Mutex::new(String::new()),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        *shared.base.lock().unwrap_or_else(PoisonError::into_inner) = format!("http://{addr}");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = server::router(Arc::clone(&shared));
+        tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "Graph simulator stopped");
+            }
+        });
+        Ok(Self {
+            addr,
+            shared,
+            stop: Some(stop),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`: both the authority host and the Graph base URL.
+    #[must_use]
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A [`GraphBuilder`] pointed at this simulator, with its credentials and the write quota
+    /// and retry waits scaled like its clock.
+    #[must_use]
+    pub fn directory(&self) -> GraphBuilder {
+        let c = &self.shared.config;
+        EntraDirectory::builder()
+            .tenant_id(c.tenant_id.clone())
+            .client_id(c.client_id.clone())
+            .client_secret(c.client_secret.clone())
+            .authority_host(self.base_url())
+            .graph_base_url(self.base_url())
+            .write_limits(
+                WriteLimits {
+                    writes: c.writes,
+                    window: c.write_window,
+                }
+                .scaled(c.time_scale),
+            )
+            .retry(RetryPolicy::default().scaled(c.time_scale))
+    }
+
+    /// Put users in place as if they had always been there.
+    ///
+    /// # Errors
+    /// When a UPN or id is taken.
+    pub fn seed(&self, users: impl IntoIterator<Item = DirectoryUser>) -> Result<()> {
+        for u in users {
+            self.shared.dir.seed(u)?;
+        }
+        Ok(())
+    }
+
+    /// Create an account holding `upn` behind the client's back (as a race would).
+    ///
+    /// # Errors
+    /// When the UPN is taken already.
+    pub fn take_upn(&self, upn: &str) -> Result<DirectoryUserId> {
+        self.shared.dir.take_upn(upn)
+    }
+
+    /// Every user, in id order.
+    #[must_use]
+    pub fn users(&self) -> Vec<DirectoryUser> {
+        self.shared.dir.users()
+    }
+
+    /// The user with this UPN.
+    #[must_use]
+    pub fn user_by_upn(&self, upn: &str) -> Option<DirectoryUser> {
+        self.shared.dir.user_by_upn(upn)
+    }
+
+    /// Inject faults into the next requests of `target`, one each, in order.
+    pub fn inject(&self, target: Target, faults: impl IntoIterator<Item = Fault>) {
+        self.shared
+            .lock()
+            .faults
+            .entry(target)
+            .or_default()
+            .extend(faults);
+    }
+
+    /// Invalidate every token (the next Graph request gets 401).
+    pub fn revoke_tokens(&self) {
+        self.shared.lock().tokens.clear();
+    }
+
+    /// Make every delta token issued so far expire (the next delta read gets 410).
+    pub fn expire_delta_tokens(&self) {
+        let mut s = self.shared.lock();
+        s.delta_floor = u64::MAX;
+    }
+
+    /// Requests seen so far, by kind.
+    #[must_use]
+    pub fn counts(&self) -> Counts {
+        self.shared.lock().counts.clone()
+    }
+
+    /// The number of sub-requests of every `$batch` received, in order.
+    #[must_use]
+    pub fn batch_sizes(&self) -> Vec<usize> {
+        self.shared.lock().batch_sizes.clone()
+    }
+
+    /// The verified domains.
+    #[must_use]
+    pub fn domains(&self) -> BTreeSet<String> {
+        self.shared.config.domains.iter().cloned().collect()
+    }
+}
+
+impl Drop for GraphSim {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

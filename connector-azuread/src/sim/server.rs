@@ -1,0 +1,949 @@
+//! The simulator's HTTP handlers.
+//!
+//! Helpers return a ready `Response` as their error so handlers can answer early; boxing it
+//! would only add noise to a test server.
+#![allow(clippy::result_large_err)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use hris_sync_core::{DeltaCursor, Directory, DirectoryUserId, Operation};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use super::users::{self, graph_error};
+use super::{Fault, Shared, Target};
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/{tenant}/oauth2/v2.0/token", post(token))
+        .route("/v1.0/users", get(list_users).post(create_user))
+        .route("/v1.0/users/delta", get(delta))
+        .route("/v1.0/users/{id}", axum::routing::patch(patch_user))
+        .route(
+            "/v1.0/users/{id}/manager/$ref",
+            axum::routing::put(put_manager).delete(delete_manager),
+        )
+        .route("/v1.0/users/{id}/revokeSignInSessions", post(revoke))
+        .route("/v1.0/organization", get(organization))
+        .route("/v1.0/$batch", post(batch))
+        .fallback(|| async {
+            json_response(
+                400,
+                &graph_error("BadRequest", "Resource not found for the segment.", None),
+            )
+        })
+        .with_state(shared)
+}
+
+fn json_response(status: u16, body: &Value) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if status == StatusCode::NO_CONTENT {
+        return status.into_response();
+    }
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn throttled(retry_after: u64) -> Response {
+    let mut r = json_response(
+        429,
+        &graph_error("TooManyRequests", "Please retry again later.", None),
+    );
+    if let Ok(v) = retry_after.to_string().parse() {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
+fn dropped(partial: &'static [u8]) -> Response {
+    let parts: Vec<Result<Bytes, std::io::Error>> = vec![
+        Ok(Bytes::from_static(partial)),
+        Err(std::io::Error::other("connection dropped by the simulator")),
+    ];
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(futures_util::stream::iter(parts)))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// Apply a fault that answers before any work; `None` lets the request through (a `DropAfter`
+/// is returned to the caller to apply after the work).
+async fn before(shared: &Shared, target: Target) -> Result<Option<Fault>, Response> {
+    match shared.take_fault(target) {
+        Some(Fault::Status(code)) => Err(json_response(
+            code,
+            &graph_error(
+                "ServiceUnavailable",
+                "The service is temporarily unavailable.",
+                None,
+            ),
+        )),
+        Some(Fault::Throttle(after)) => {
+            shared.lock().counts.throttled += 1;
+            Err(throttled(after))
+        }
+        Some(Fault::Drop) => Err(dropped(b"{\"value\":[")),
+        Some(Fault::Latency(d)) => {
+            tokio::time::sleep(d).await;
+            Ok(None)
+        }
+        Some(Fault::DropAfter) => Ok(Some(Fault::DropAfter)),
+        None => Ok(None),
+    }
+}
+
+fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    let Some(q) = raw else { return Vec::new() };
+    reqwest::Url::parse(&format!("http://x/?{q}"))
+        .map(|u| {
+            u.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn authorized(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned);
+    let mut s = shared.lock();
+    let valid = token
+        .as_ref()
+        .and_then(|t| s.tokens.get(t))
+        .is_some_and(|expires| Instant::now() < *expires);
+    if valid {
+        Ok(())
+    } else {
+        s.counts.unauthorized += 1;
+        Err(json_response(
+            401,
+            &graph_error(
+                "InvalidAuthenticationToken",
+                "Access token has expired or is not yet valid.",
+                None,
+            ),
+        ))
+    }
+}
+
+async fn token(
+    State(shared): State<Arc<Shared>>,
+    Path(tenant): Path<String>,
+    body: Bytes,
+) -> Response {
+    shared.lock().counts.token += 1;
+    if let Err(r) = before(&shared, Target::Token).await {
+        return r;
+    }
+    let form = pairs(Some(&String::from_utf8_lossy(&body)));
+    let get = |k: &str| {
+        form.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let c = &shared.config;
+    let refuse = |status: u16, error: &str, code: u64, text: &str| {
+        json_response(
+            status,
+            &json!({
+                "error": error,
+                "error_description": format!("AADSTS{code}: {text}\r\nTrace ID: 0b1c-sim\r\nCorrelation ID: 5e6f-sim\r\nTimestamp: 2025-01-01 00:00:00Z"),
+                "error_codes": [code],
+                "timestamp": "2025-01-01 00:00:00Z",
+                "trace_id": "0b1c-sim",
+                "correlation_id": "5e6f-sim"
+            }),
+        )
+    };
+    if tenant != c.tenant_id && !c.domains.iter().any(|d| d.eq_ignore_ascii_case(&tenant)) {
+        return refuse(
+            400,
+            "invalid_request",
+            90002,
+            &format!("Tenant '{tenant}' not found."),
+        );
+    }
+    if get("grant_type") != "client_credentials" {
+        return refuse(
+            400,
+            "unsupported_grant_type",
+            70003,
+            "The app requested an unsupported grant type.",
+        );
+    }
+    if get("client_id") != c.client_id {
+        return refuse(
+            400,
+            "unauthorized_client",
+            700016,
+            "Application was not found in the directory.",
+        );
+    }
+    if get("client_secret") != c.client_secret {
+        return refuse(
+            401,
+            "invalid_client",
+            7000215,
+            "Invalid client secret provided.",
+        );
+    }
+    if get("scope") != format!("{}/.default", shared.base()) {
+        return refuse(
+            400,
+            "invalid_scope",
+            1002012,
+            "The provided value for scope is not valid.",
+        );
+    }
+    let token = {
+        let mut s = shared.lock();
+        s.next_token += 1;
+        let token = format!(
+            "eyJ0eXAiOiJKV1Qi.sim{:06}.{:016x}",
+            s.next_token,
+            hris_sync_core::retry::jitter().to_bits()
+        );
+        let ttl = c.token_ttl / c.time_scale.max(1);
+        s.tokens.insert(token.clone(), Instant::now() + ttl);
+        token
+    };
+    json_response(
+        200,
+        &json!({ "token_type": "Bearer", "expires_in": c.token_ttl.as_secs(), "ext_expires_in": c.token_ttl.as_secs(), "access_token": token }),
+    )
+}
+
+async fn organization(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    shared.lock().counts.organization += 1;
+    if let Err(r) = authorized(&shared, &headers) {
+        return r;
+    }
+    let domains: Vec<Value> = shared
+        .config
+        .domains
+        .iter()
+        .enumerate()
+        .map(|(i, d)| json!({ "capabilities": "Email, OfficeCommunicationsOnline", "isDefault": i == 0, "isInitial": d.ends_with(".onmicrosoft.com"), "name": d, "type": "Managed" }))
+        .collect();
+    json_response(
+        200,
+        &json!({
+            "@odata.context": format!("{}/v1.0/$metadata#organization(verifiedDomains)", shared.base()),
+            "value": [{ "id": shared.config.tenant_id, "verifiedDomains": domains }]
+        }),
+    )
+}
+
+fn encode(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode(s: &str) -> Option<String> {
+    let bytes: Option<Vec<u8>> = (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect();
+    String::from_utf8(bytes?).ok()
+}
+
+/// `$select` as a list, or Graph's 400 for an unknown property.
+fn parse_select(raw: Option<&String>) -> Result<Option<Vec<String>>, Response> {
+    let Some(raw) = raw else { return Ok(None) };
+    let names: Vec<String> = raw
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if let Some(bad) = names
+        .iter()
+        .find(|n| !users::known_property(n) && *n != "manager")
+    {
+        return Err(json_response(
+            400,
+            &graph_error(
+                "Request_BadRequest",
+                &format!("Could not find a property named '{bad}' on type 'microsoft.graph.user'."),
+                None,
+            ),
+        ));
+    }
+    Ok(Some(names))
+}
+
+/// The `$filter` forms the connector uses: `<property> eq '<value>'` with `''` escapes.
+fn parse_filter(raw: &str) -> Option<(String, String)> {
+    let (field, rest) = raw.trim().split_once(" eq ")?;
+    let rest = rest.trim();
+    let inner = rest.strip_prefix('\'')?.strip_suffix('\'')?;
+    if inner.replace("''", "").contains('\'') {
+        return None;
+    }
+    Some((field.trim().to_owned(), inner.replace("''", "'")))
+}
+
+async fn list_users(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    shared.lock().counts.list += 1;
+    if let Err(r) = authorized(&shared, &headers) {
+        return r;
+    }
+    let after = match before(&shared, Target::List).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let params: BTreeMap<String, String> = pairs(q.as_deref()).into_iter().collect();
+    if params.contains_key("$skip") {
+        return json_response(
+            400,
+            &graph_error(
+                "Request_BadRequest",
+                "'$skip' is not supported by the service.",
+                None,
+            ),
+        );
+    }
+    let select = match parse_select(params.get("$select")) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let expand_manager = match params.get("$expand").map(String::as_str) {
+        None => false,
+        Some("manager" | "manager($select=id)") => true,
+        Some(other) => {
+            return json_response(
+                400,
+                &graph_error(
+                    "Request_BadRequest",
+                    &format!("Unsupported $expand: {other}"),
+                    None,
+                ),
+            );
+        }
+    };
+    let top = match params.get("$top").map(|t| t.parse::<usize>()) {
+        None => 100,
+        Some(Ok(t)) if (1..=999).contains(&t) => t,
+        Some(_) => {
+            return json_response(
+                400,
+                &graph_error(
+                    "Request_BadRequest",
+                    &format!(
+                        "Invalid page size specified: '{}'. Must be between 1 and 999 inclusive.",
+                        params["$top"]
+                    ),
+                    None,
+                ),
+            );
+        }
+    };
+    // $expand on directory objects returns at most 100 objects a page.
+    let page_size = if expand_manager { top.min(100) } else { top };
+    let offset = match params
+        .get("$skiptoken")
+        .map(|t| decode(t).and_then(|d| d.parse::<usize>().ok()))
+    {
+        None => 0,
+        Some(Some(o)) => o,
+        Some(None) => {
+            return json_response(
+                400,
+                &graph_error("Request_BadRequest", "Invalid skip token.", None),
+            );
+        }
+    };
+    let filter = match params.get("$filter") {
+        None => None,
+        Some(f) => match parse_filter(f) {
+            Some((field, value))
+                if ["userPrincipalName", "employeeId", "mail", "id"].contains(&field.as_str()) =>
+            {
+                Some((field, value))
+            }
+            _ => {
+                return json_response(
+                    400,
+                    &graph_error("Request_UnsupportedQuery", "Unsupported query.", None),
+                );
+            }
+        },
+    };
+    let all: Vec<_> = shared
+        .dir
+        .users()
+        .into_iter()
+        .filter(|u| match &filter {
+            None => true,
+            Some((field, value)) => match field.as_str() {
+                "userPrincipalName" => u.user_principal_name.eq_ignore_ascii_case(value),
+                "employeeId" => u.employee_id.as_deref() == Some(value.as_str()),
+                "mail" => u
+                    .mail
+                    .as_deref()
+                    .is_some_and(|m| m.eq_ignore_ascii_case(value)),
+                _ => u.id.as_str() == value,
+            },
+        })
+        .collect();
+    let page: Vec<Value> = all
+        .iter()
+        .skip(offset)
+        .take(page_size)
+        .map(|u| {
+            let mut v = users::render(u, select.as_deref(), true);
+            if expand_manager {
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert(
+                        "manager".into(),
+                        u.manager_id.as_ref().map_or(
+                            Value::Null,
+                            |m| json!({ "@odata.type": "#microsoft.graph.user", "id": m.as_str() }),
+                        ),
+                    );
+                }
+            }
+            v
+        })
+        .collect();
+    let mut body = json!({
+        "@odata.context": format!("{}/v1.0/$metadata#users", shared.base()),
+        "value": page,
+    });
+    if offset + page_size < all.len() {
+        let Ok(mut next) = reqwest::Url::parse(&format!("{}/v1.0/users", shared.base())) else {
+            return json_response(
+                500,
+                &graph_error("InternalServerError", "bad base URL", None),
+            );
+        };
+        {
+            let mut qp = next.query_pairs_mut();
+            for (k, v) in &params {
+                if k != "$skiptoken" {
+                    qp.append_pair(k, v);
+                }
+            }
+            qp.append_pair("$skiptoken", &encode(&(offset + page_size).to_string()));
+        }
+        if let Some(obj) = body.as_object_mut() {
+            obj.insert("@odata.nextLink".into(), json!(next.as_str()));
+        }
+    }
+    if after == Some(Fault::DropAfter) {
+        return dropped(b"{\"value\":[");
+    }
+    json_response(200, &body)
+}
+
+async fn delta(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    shared.lock().counts.delta += 1;
+    if let Err(r) = authorized(&shared, &headers) {
+        return r;
+    }
+    if let Err(r) = before(&shared, Target::Delta).await {
+        return r;
+    }
+    let params: BTreeMap<String, String> = pairs(q.as_deref()).into_iter().collect();
+    let epoch = shared.lock().delta_floor;
+    let base = shared.base();
+    let link = |state: &str| format!("{base}/v1.0/users/delta?$deltatoken={}", encode(state));
+    // State carried in tokens: "epoch|cursor|select|offset".
+    let (select_raw, cursor, offset, initial) = if let Some(token) = params.get("$deltatoken") {
+        if token == "latest" {
+            let select_raw = params.get("$select").cloned().unwrap_or_default();
+            if let Err(r) = parse_select(Some(&select_raw)) {
+                return r;
+            }
+            let Ok(snapshot) = shared.dir.list_users().await else {
+                return json_response(
+                    500,
+                    &graph_error("InternalServerError", "snapshot failed", None),
+                );
+            };
+            let cursor = snapshot
+                .cursor
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_default();
+            return json_response(
+                200,
+                &json!({
+                    "@odata.context": format!("{base}/v1.0/$metadata#users"),
+                    "@odata.deltaLink": link(&format!("{epoch}|{cursor}|{select_raw}|0")),
+                    "value": []
+                }),
+            );
+        }
+        let Some(state) = decode(token) else {
+            return json_response(
+                400,
+                &graph_error("Request_BadRequest", "Invalid delta token.", None),
+            );
+        };
+        let parts: Vec<&str> = state.splitn(4, '|').collect();
+        if parts.len() != 4 || parts[0].parse::<u64>().ok() != Some(epoch) {
+            let mut r = json_response(
+                410,
+                &graph_error(
+                    "resyncRequired",
+                    "The delta token has expired; a full synchronization is required.",
+                    None,
+                ),
+            );
+            if let Ok(v) = format!("{base}/v1.0/users/delta").parse() {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            return r;
+        }
+        (
+            parts[2].to_owned(),
+            Some(parts[1].to_owned()),
+            parts[3].parse::<usize>().unwrap_or(0),
+            false,
+        )
+    } else if let Some(skip) = params.get("$skiptoken") {
+        let Some(state) = decode(skip) else {
+            return json_response(
+                400,
+                &graph_error("Request_BadRequest", "Invalid skip token.", None),
+            );
+        };
+        let parts: Vec<&str> = state.splitn(4, '|').collect();
+        if parts.len() != 4 {
+            return json_response(
+                400,
+                &graph_error("Request_BadRequest", "Invalid skip token.", None),
+            );
+        }
+        let cursor = (!parts[1].is_empty()).then(|| parts[1].to_owned());
+        (
+            parts[2].to_owned(),
+            cursor,
+            parts[3].parse::<usize>().unwrap_or(0),
+            true,
+        )
+    } else {
+        (
+            params.get("$select").cloned().unwrap_or_default(),
+            None,
+            0,
+            true,
+        )
+    };
+    let select = match parse_select(Some(&select_raw)) {
+        Ok(s) => s.unwrap_or_default(),
+        Err(r) => return r,
+    };
+    let with_manager = select.iter().any(|s| s == "manager");
+    // The users of this round and where the next round starts.
+    let (users, managers, next_cursor) = if initial && cursor.is_none() {
+        let Ok(snapshot) = shared.dir.list_users().await else {
+            return json_response(
+                500,
+                &graph_error("InternalServerError", "snapshot failed", None),
+            );
+        };
+        let managers = snapshot
+            .users
+            .iter()
+            .map(|u| (u.id.clone(), u.manager_id.clone()))
+            .collect();
+        (
+            snapshot.users,
+            managers,
+            snapshot
+                .cursor
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_default(),
+        )
+    } else {
+        let from = cursor.clone().unwrap_or_default();
+        match shared
+            .dir
+            .list_user_changes(&DeltaCursor::new(from.clone()))
+            .await
+        {
+            Ok(changes) => {
+                let next = if initial {
+                    from
+                } else {
+                    changes
+                        .cursor
+                        .map(|c| c.as_str().to_owned())
+                        .unwrap_or_default()
+                };
+                (changes.changed, changes.managers, next)
+            }
+            Err(_) => {
+                return json_response(
+                    410,
+                    &graph_error(
+                        "resyncRequired",
+                        "The delta token has expired; a full synchronization is required.",
+                        None,
+                    ),
+                );
+            }
+        }
+    };
+    let page_size = shared.config.delta_page;
+    let page: Vec<Value> = users
+        .iter()
+        .skip(offset)
+        .take(page_size)
+        .map(|u| {
+            let mut v = users::render(u, Some(&select), true);
+            if with_manager {
+                if let (Some(obj), Some(m)) = (v.as_object_mut(), managers.get(&u.id)) {
+                    obj.remove("manager");
+                    let refs: Vec<Value> = m.iter().map(|id| json!({ "@odata.type": "#microsoft.graph.user", "id": id.as_str() })).collect();
+                    obj.insert("manager@delta".into(), Value::Array(refs));
+                }
+            }
+            v
+        })
+        .collect();
+    let mut body =
+        json!({ "@odata.context": format!("{base}/v1.0/$metadata#users"), "value": page });
+    let key = if offset + page_size < users.len() {
+        // More pages of this round: carry the round's start cursor.
+        let start = cursor.clone().unwrap_or_default();
+        let state = format!("{epoch}|{start}|{select_raw}|{}", offset + page_size);
+        (
+            "@odata.nextLink",
+            format!("{base}/v1.0/users/delta?$skiptoken={}", encode(&state)),
+        )
+    } else {
+        (
+            "@odata.deltaLink",
+            link(&format!("{epoch}|{next_cursor}|{select_raw}|0")),
+        )
+    };
+    if let Some(obj) = body.as_object_mut() {
+        obj.insert(key.0.into(), json!(key.1));
+    }
+    json_response(200, &body)
+}
+
+/// One write, from a top-level request or a `$batch` sub-request: Graph's status, body and
+/// `Retry-After`.
+async fn write(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, Value, Option<u64>) {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let op = match (method.as_str(), segments.as_slice()) {
+        ("POST", ["users"]) => match body.map(users::new_user) {
+            Some(Ok(new)) => Operation::Create(Box::new(new)),
+            Some(Err((s, b))) => return (s, b, None),
+            None => {
+                return (
+                    400,
+                    graph_error("Request_BadRequest", "A request body is required.", None),
+                    None,
+                );
+            }
+        },
+        ("PATCH", ["users", id]) => match body.map(users::changes) {
+            Some(Ok(changes)) => Operation::Update {
+                user: DirectoryUserId::new(*id),
+                changes,
+            },
+            Some(Err((s, b))) => return (s, b, None),
+            None => {
+                return (
+                    400,
+                    graph_error("Request_BadRequest", "A request body is required.", None),
+                    None,
+                );
+            }
+        },
+        ("PUT", ["users", id, "manager", "$ref"]) => match body.and_then(users::reference_id) {
+            Some(m) => Operation::SetManager {
+                user: DirectoryUserId::new(*id),
+                manager: Some(m),
+            },
+            None => {
+                return (
+                    400,
+                    graph_error("Request_BadRequest", "Invalid @odata.id.", None),
+                    None,
+                );
+            }
+        },
+        ("DELETE", ["users", id, "manager", "$ref"]) => {
+            let has_manager = shared
+                .dir
+                .users()
+                .iter()
+                .any(|u| u.id.as_str() == *id && u.manager_id.is_some());
+            if !has_manager {
+                return (
+                    404,
+                    graph_error(
+                        "Request_ResourceNotFound",
+                        &format!(
+                            "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+                        ),
+                        None,
+                    ),
+                    None,
+                );
+            }
+            Operation::SetManager {
+                user: DirectoryUserId::new(*id),
+                manager: None,
+            }
+        }
+        ("POST", ["users", id, "revokeSignInSessions"]) => Operation::RevokeSessions {
+            user: DirectoryUserId::new(*id),
+        },
+        _ => {
+            return (
+                400,
+                graph_error("BadRequest", "Resource not found for the segment.", None),
+                None,
+            );
+        }
+    };
+    {
+        let mut s = shared.lock();
+        if let Err(wait) = s.writes.try_take(Instant::now().into_std(), 1) {
+            s.counts.throttled += 1;
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            return (
+                429,
+                graph_error("TooManyRequests", "Please retry again later.", None),
+                Some(secs.max(1)),
+            );
+        }
+    }
+    let is_create = matches!(op, Operation::Create(_));
+    let is_revoke = matches!(op, Operation::RevokeSessions { .. });
+    let (status, answer) = users::apply(&shared.dir, op, 201).await;
+    if (200..300).contains(&status) {
+        let mut s = shared.lock();
+        s.counts.writes += 1;
+        if is_create {
+            s.counts.creates += 1;
+        }
+    }
+    if is_revoke && status == 204 {
+        return (
+            200,
+            json!({ "@odata.context": format!("{}/v1.0/$metadata#Edm.Boolean", shared.base()), "value": true }),
+            None,
+        );
+    }
+    (status, answer, None)
+}
+
+async fn top_level(
+    shared: Arc<Shared>,
+    headers: HeaderMap,
+    method: Method,
+    path: String,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = authorized(&shared, &headers) {
+        return r;
+    }
+    let body: Option<Value> =
+        (!body.is_empty()).then(|| serde_json::from_slice(&body).unwrap_or(Value::Null));
+    let (status, answer, retry) = write(&shared, &method, &path, body.as_ref()).await;
+    match retry {
+        Some(after) => throttled(after),
+        None => json_response(status, &answer),
+    }
+}
+
+async fn create_user(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    top_level(shared, headers, Method::POST, "/users".to_owned(), body).await
+}
+
+async fn patch_user(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    top_level(shared, headers, Method::PATCH, format!("/users/{id}"), body).await
+}
+
+async fn put_manager(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    top_level(
+        shared,
+        headers,
+        Method::PUT,
+        format!("/users/{id}/manager/$ref"),
+        body,
+    )
+    .await
+}
+
+async fn delete_manager(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    top_level(
+        shared,
+        headers,
+        Method::DELETE,
+        format!("/users/{id}/manager/$ref"),
+        Bytes::new(),
+    )
+    .await
+}
+
+async fn revoke(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    top_level(
+        shared,
+        headers,
+        Method::POST,
+        format!("/users/{id}/revokeSignInSessions"),
+        Bytes::new(),
+    )
+    .await
+}
+
+async fn batch(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    shared.lock().counts.batch += 1;
+    if let Err(r) = authorized(&shared, &headers) {
+        return r;
+    }
+    let after = match before(&shared, Target::Batch).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let Ok(request) = serde_json::from_slice::<crate::model::BatchRequest>(&body) else {
+        return json_response(
+            400,
+            &graph_error("BadRequest", "Invalid batch payload format.", None),
+        );
+    };
+    let n = request.requests.len();
+    shared.lock().batch_sizes.push(n);
+    if n == 0 || n > 20 {
+        return json_response(
+            400,
+            &graph_error(
+                "BadRequest",
+                "Number of requests in a batch must be between 1 and 20.",
+                None,
+            ),
+        );
+    }
+    let ids: BTreeSet<String> = request
+        .requests
+        .iter()
+        .map(|r| r.id.to_lowercase())
+        .collect();
+    if ids.len() != n {
+        return json_response(
+            400,
+            &graph_error("BadRequest", "Batch request ids must be unique.", None),
+        );
+    }
+    if let Some(r) = request.requests.iter().find(|r| {
+        r.body.is_some()
+            && !r
+                .headers
+                .keys()
+                .any(|k| k.eq_ignore_ascii_case("content-type"))
+    }) {
+        return json_response(
+            400,
+            &graph_error(
+                "BadRequest",
+                &format!(
+                    "Request {}: a Content-Type header is required with a body.",
+                    r.id
+                ),
+                None,
+            ),
+        );
+    }
+    let mut responses = Vec::with_capacity(n);
+    for item in &request.requests {
+        shared.lock().counts.batch_items += 1;
+        let method = Method::from_bytes(item.method.as_bytes()).unwrap_or(Method::GET);
+        let injected = shared.take_fault(Target::BatchItem);
+        let (status, answer, retry) = match injected {
+            Some(Fault::Throttle(after)) => {
+                shared.lock().counts.throttled += 1;
+                (
+                    429,
+                    graph_error("TooManyRequests", "Please retry again later.", None),
+                    Some(after),
+                )
+            }
+            Some(Fault::Status(code)) => (
+                code,
+                graph_error(
+                    "ServiceUnavailable",
+                    "The service is temporarily unavailable.",
+                    None,
+                ),
+                None,
+            ),
+            _ => write(&shared, &method, &item.url, item.body.as_ref()).await,
+        };
+        let mut headers = BTreeMap::new();
+        if let Some(after) = retry {
+            headers.insert("Retry-After".to_owned(), after.to_string());
+        }
+        if status != 204 {
+            headers.insert("Content-Type".to_owned(), "application/json".to_owned());
+        }
+        responses.push(json!({
+            "id": item.id,
+            "status": status,
+            "headers": headers,
+            "body": if status == 204 { Value::Null } else { answer },
+        }));
+    }
+    // Order is not guaranteed: answer in reverse, so clients must correlate by id.
+    responses.reverse();
+    if after == Some(Fault::DropAfter) {
+        return dropped(b"{\"responses\":[");
+    }
+    json_response(200, &json!({ "responses": responses }))
+}

@@ -1,0 +1,364 @@
+//! The simulator's user model: Graph JSON in and out, over core's in-memory directory (which
+//! enforces Graph's rules: unique UPNs, lengths, required fields, verified domains).
+
+use std::collections::BTreeMap;
+
+use hris_sync_core::{
+    Applied, DirectoryProperty, DirectoryUser, DirectoryUserId, Error, ErrorKind, NewUser,
+    ObjectKind, Operation, Password, PropertyKind, PropertyValue,
+};
+use serde_json::{Map, Value, json};
+
+/// Properties always present in the simulator's model, by Graph name.
+const BASE: &[&str] = &[
+    "id",
+    "userPrincipalName",
+    "employeeId",
+    "accountEnabled",
+    "mail",
+    "onPremisesSyncEnabled",
+    "mailNickname",
+    "displayName",
+    "givenName",
+    "surname",
+];
+
+/// Complex properties and their fields.
+const COMPLEX: &[(&str, &[&str])] = &[
+    ("employeeOrgData", &["division", "costCenter"]),
+    ("onPremisesExtensionAttributes", &[]),
+];
+
+/// Whether `name` is a user property the simulator knows (what `$select` accepts).
+pub(crate) fn known_property(name: &str) -> bool {
+    BASE.contains(&name)
+        || COMPLEX.iter().any(|(n, _)| *n == name)
+        || name.parse::<DirectoryProperty>().is_ok_and(|p| {
+            !matches!(
+                p,
+                DirectoryProperty::Division
+                    | DirectoryProperty::CostCenter
+                    | DirectoryProperty::ExtensionAttribute(_)
+            )
+        })
+}
+
+/// A scalar or null.
+fn scalar(v: Option<&PropertyValue>) -> Value {
+    value_json(v, PropertyKind::Text { max_len: 0 })
+}
+
+fn value_json(v: Option<&PropertyValue>, kind: PropertyKind) -> Value {
+    match (v, kind) {
+        (None, PropertyKind::TextList { .. }) => json!([]),
+        (None, _) => Value::Null,
+        (Some(PropertyValue::Bool(b)), _) => json!(b),
+        (Some(PropertyValue::Text(s)), _) => json!(s),
+        (Some(PropertyValue::List(l)), _) => json!(l),
+    }
+}
+
+/// A user as Graph renders it, limited to `select` (or Graph's default set when `None`).
+pub(crate) fn render(u: &DirectoryUser, select: Option<&[String]>, with_type: bool) -> Value {
+    let mut all = Map::new();
+    all.insert("id".into(), json!(u.id.as_str()));
+    all.insert("userPrincipalName".into(), json!(u.user_principal_name));
+    all.insert("employeeId".into(), json!(u.employee_id));
+    all.insert("accountEnabled".into(), json!(u.account_enabled));
+    all.insert("mail".into(), json!(u.mail));
+    all.insert(
+        "onPremisesSyncEnabled".into(),
+        if u.on_premises_sync_enabled {
+            json!(true)
+        } else {
+            Value::Null
+        },
+    );
+    for p in DirectoryProperty::plain() {
+        if matches!(
+            p,
+            DirectoryProperty::Division
+                | DirectoryProperty::CostCenter
+                | DirectoryProperty::AccountEnabled
+                | DirectoryProperty::EmployeeId
+                | DirectoryProperty::UserPrincipalName
+                | DirectoryProperty::Mail
+        ) {
+            continue;
+        }
+        all.insert(p.name(), value_json(u.property(p), p.kind()));
+    }
+    let division = u.property(DirectoryProperty::Division);
+    let cost = u.property(DirectoryProperty::CostCenter);
+    all.insert(
+        "employeeOrgData".into(),
+        if division.is_none() && cost.is_none() {
+            Value::Null
+        } else {
+            json!({ "division": scalar(division), "costCenter": scalar(cost) })
+        },
+    );
+    let ext: Map<String, Value> = (1..=15u8)
+        .map(|n| {
+            let p = DirectoryProperty::ExtensionAttribute(n);
+            (p.name(), scalar(u.property(p)))
+        })
+        .collect();
+    all.insert("onPremisesExtensionAttributes".into(), Value::Object(ext));
+    let default_set = [
+        "id",
+        "businessPhones",
+        "displayName",
+        "givenName",
+        "jobTitle",
+        "mail",
+        "mobilePhone",
+        "officeLocation",
+        "preferredLanguage",
+        "surname",
+        "userPrincipalName",
+    ];
+    let mut out = Map::new();
+    if with_type && u.kind == ObjectKind::Agent {
+        out.insert("@odata.type".into(), json!("#microsoft.graph.agentUser"));
+    }
+    match select {
+        Some(names) => {
+            out.insert("id".into(), all["id"].clone());
+            for n in names {
+                if let Some(v) = all.get(n) {
+                    out.insert(n.clone(), v.clone());
+                }
+            }
+        }
+        None => {
+            for n in default_set {
+                if let Some(v) = all.get(n) {
+                    out.insert(n.to_owned(), v.clone());
+                }
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// A Graph error body.
+pub(crate) fn graph_error(code: &str, message: &str, details: Option<Value>) -> Value {
+    let mut error = json!({
+        "code": code,
+        "message": message,
+        "innerError": {
+            "date": "2025-03-03T09:14:22",
+            "request-id": "7f3c2a10-0000-4000-8000-000000000001",
+            "client-request-id": "7f3c2a10-0000-4000-8000-000000000001"
+        }
+    });
+    if let (Some(d), Some(obj)) = (details, error.as_object_mut()) {
+        obj.insert("details".into(), d);
+    }
+    json!({ "error": error })
+}
+
+/// A core error from the in-memory directory as Graph's answer.
+pub(crate) fn error_answer(e: &Error) -> (u16, Value) {
+    if e.is_upn_conflict() {
+        return (
+            400,
+            graph_error(
+                "Request_BadRequest",
+                "Another object with the same value for property userPrincipalName already exists.",
+                Some(json!([{ "target": "userPrincipalName", "code": "ObjectConflict" }])),
+            ),
+        );
+    }
+    match e.kind() {
+        ErrorKind::NotFound => (
+            404,
+            graph_error("Request_ResourceNotFound", e.message(), None),
+        ),
+        ErrorKind::AlreadyExists => (
+            400,
+            graph_error(
+                "Request_BadRequest",
+                "A conflicting object with one or more of the specified property values is present in the directory.",
+                None,
+            ),
+        ),
+        _ => (400, graph_error("Request_BadRequest", e.message(), None)),
+    }
+}
+
+fn bad(message: &str) -> (u16, Value) {
+    (400, graph_error("Request_BadRequest", message, None))
+}
+
+fn unknown_property(name: &str) -> (u16, Value) {
+    bad(&format!(
+        "Property '{name}' does not exist on type 'microsoft.graph.user'."
+    ))
+}
+
+fn invalid_value(name: &str) -> (u16, Value) {
+    bad(&format!(
+        "Invalid value specified for property '{name}' of resource 'User'."
+    ))
+}
+
+/// One JSON value as a property value (`null` → `None`), or Graph's 400.
+fn property_value(p: DirectoryProperty, v: &Value) -> Result<Option<PropertyValue>, (u16, Value)> {
+    let name = p.name();
+    match (p.kind(), v) {
+        (_, Value::Null) => Ok(None),
+        (PropertyKind::Bool, Value::Bool(b)) => Ok(Some(PropertyValue::Bool(*b))),
+        (PropertyKind::TextList { .. }, Value::Array(items)) => {
+            let list: Option<Vec<String>> = items
+                .iter()
+                .map(|i| i.as_str().map(str::to_owned))
+                .collect();
+            match list {
+                Some(l) if l.is_empty() => Ok(None),
+                Some(l) => Ok(Some(PropertyValue::List(l))),
+                None => Err(invalid_value(&name)),
+            }
+        }
+        (PropertyKind::Text { .. } | PropertyKind::DateTime, Value::String(s)) => {
+            Ok(Some(PropertyValue::Text(s.clone())))
+        }
+        _ => Err(invalid_value(&name)),
+    }
+}
+
+/// The property changes of a PATCH body. `employeeOrgData` is written whole: a field left
+/// out becomes null.
+pub(crate) fn changes(
+    body: &Value,
+) -> Result<BTreeMap<DirectoryProperty, Option<PropertyValue>>, (u16, Value)> {
+    let Some(obj) = body.as_object() else {
+        return Err(bad("The request body is not a JSON object."));
+    };
+    let mut out = BTreeMap::new();
+    for (k, v) in obj {
+        match k.as_str() {
+            "employeeOrgData" => {
+                let get = |f: &str| v.get(f).cloned().unwrap_or(Value::Null);
+                out.insert(
+                    DirectoryProperty::Division,
+                    property_value(DirectoryProperty::Division, &get("division"))?,
+                );
+                out.insert(
+                    DirectoryProperty::CostCenter,
+                    property_value(DirectoryProperty::CostCenter, &get("costCenter"))?,
+                );
+            }
+            "onPremisesExtensionAttributes" => {
+                let Some(fields) = v.as_object() else {
+                    return Err(invalid_value(k));
+                };
+                for (f, fv) in fields {
+                    let p: DirectoryProperty = f.parse().map_err(|_| unknown_property(f))?;
+                    out.insert(p, property_value(p, fv)?);
+                }
+            }
+            "passwordProfile" => {
+                return Err(bad("The password cannot be changed by this simulator."));
+            }
+            name => {
+                let p: DirectoryProperty = name.parse().map_err(|_| unknown_property(name))?;
+                if matches!(
+                    p,
+                    DirectoryProperty::Division
+                        | DirectoryProperty::CostCenter
+                        | DirectoryProperty::ExtensionAttribute(_)
+                ) {
+                    return Err(unknown_property(name));
+                }
+                out.insert(p, property_value(p, v)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A `POST /users` body as a create operation, or Graph's 400.
+pub(crate) fn new_user(body: &Value) -> Result<NewUser, (u16, Value)> {
+    let Some(obj) = body.as_object() else {
+        return Err(bad("The request body is not a JSON object."));
+    };
+    let text = |k: &str| -> Result<String, (u16, Value)> {
+        match obj.get(k) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(Value::Null) | None => Err(bad(&format!(
+                "A value is required for property '{k}' of resource 'User'."
+            ))),
+            Some(_) => Err(invalid_value(k)),
+        }
+    };
+    let account_enabled = match obj.get("accountEnabled") {
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(invalid_value("accountEnabled")),
+        None => {
+            return Err(bad(
+                "A value is required for property 'accountEnabled' of resource 'User'.",
+            ));
+        }
+    };
+    let password = obj
+        .get("passwordProfile")
+        .and_then(|p| p.get("password"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            bad("A value is required for property 'passwordProfile' of resource 'User'.")
+        })?;
+    let mut rest = obj.clone();
+    for k in [
+        "accountEnabled",
+        "displayName",
+        "mailNickname",
+        "userPrincipalName",
+        "passwordProfile",
+        "employeeId",
+        "givenName",
+        "surname",
+    ] {
+        rest.remove(k);
+    }
+    let properties = changes(&Value::Object(rest))?
+        .into_iter()
+        .filter_map(|(p, v)| v.map(|v| (p, v)))
+        .collect();
+    let optional = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_owned);
+    Ok(NewUser {
+        user_principal_name: text("userPrincipalName")?,
+        mail_nickname: text("mailNickname")?,
+        display_name: text("displayName")?,
+        given_name: optional("givenName"),
+        surname: optional("surname"),
+        employee_id: optional("employeeId").unwrap_or_default(),
+        account_enabled,
+        password: Password::new(password),
+        properties,
+    })
+}
+
+/// Apply one core operation to the in-memory directory; Graph's status and body.
+pub(crate) async fn apply(
+    dir: &hris_sync_core::memory::MemoryDirectory,
+    op: Operation,
+    created: u16,
+) -> (u16, Value) {
+    use hris_sync_core::Directory;
+    let mut outcomes = dir.apply(std::slice::from_ref(&op)).await;
+    match outcomes.pop() {
+        Some(Ok(Applied::Created(user))) => (created, render(&user, None, false)),
+        Some(Ok(Applied::Done)) => (204, Value::Null),
+        Some(Err(e)) => error_answer(&e),
+        None => (500, graph_error("InternalServerError", "no outcome", None)),
+    }
+}
+
+/// The id at the end of an `@odata.id` URL (`https://graph.microsoft.com/v1.0/users/{id}`).
+pub(crate) fn reference_id(body: &Value) -> Option<DirectoryUserId> {
+    let url = body.get("@odata.id")?.as_str()?;
+    let id = url.trim_end_matches('/').rsplit('/').next()?;
+    (!id.is_empty()).then(|| DirectoryUserId::new(id))
+}

@@ -1,0 +1,17 @@
+//! HTTP-level tests of the Graph connector against its simulator, one binary.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::needless_pass_by_value
+)]
+
+mod support;
+
+mod auth;
+mod conformance;
+mod delta;
+mod reads;
+mod secrets;
+mod writes;
