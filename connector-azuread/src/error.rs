@@ -47,8 +47,13 @@ pub(crate) fn error_for_status(
             .find(|d| d.code.as_deref() == Some("ObjectConflict"))
             .map(|d| d.target.clone().unwrap_or_default())
     });
+    // An expired or unknown delta token: 410, or a 400 with one of these codes.
+    let resync = ["syncStateNotFound", "syncStateInvalid", "resyncRequired"];
     let error = match (status, conflict_target) {
         (400 | 409, Some(target)) => Error::conflict(target, text),
+        (400, None) if resync.iter().any(|c| code.eq_ignore_ascii_case(c)) => {
+            Error::new(ErrorKind::CursorExpired, text)
+        }
         _ => {
             let kind = match status {
                 400 | 405 | 412 | 413 | 415 | 422 => ErrorKind::InvalidInput,
@@ -182,6 +187,12 @@ mod tests {
                 "{status}"
             );
         }
+        let expired =
+            serde_json::json!({"error": {"code": "syncStateNotFound", "message": "expired"}});
+        assert_eq!(
+            error_for_status("x", 400, None, Some(&expired)).kind(),
+            ErrorKind::CursorExpired
+        );
         let throttled = error_for_status("x", 429, Some(Duration::from_secs(10)), None);
         assert_eq!(throttled.retry_after(), Some(Duration::from_secs(10)));
     }
