@@ -39,6 +39,20 @@ impl PasswordSink for DiscardPasswords {
     fn deliver(&mut self, _: &EmployeeId, _: &str, _: &Password) {}
 }
 
+/// Told how far an apply has come: after each phase, the actions done so far of all.
+pub trait Progress: Send {
+    /// `phase` (`link`, `create`, …) finished; `done` of `total` actions are through.
+    fn advance(&mut self, phase: &str, done: usize, total: usize);
+}
+
+/// Reports nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn advance(&mut self, _: &str, _: usize, _: usize) {}
+}
+
 /// Apply `plan` to `directory`, updating `history` (S6) with the accounts disabled or created
 /// disabled. Returns one outcome per action, in plan order.
 pub async fn apply_plan(
@@ -47,6 +61,19 @@ pub async fn apply_plan(
     history: &mut SyncHistory,
     passwords: &mut dyn PasswordSink,
 ) -> Vec<ActionOutcome> {
+    apply_plan_with(plan, directory, history, passwords, &mut NoProgress).await
+}
+
+/// [`apply_plan`], telling `progress` after each phase.
+pub async fn apply_plan_with(
+    plan: &Plan,
+    directory: &dyn Directory,
+    history: &mut SyncHistory,
+    passwords: &mut dyn PasswordSink,
+    progress: &mut dyn Progress,
+) -> Vec<ActionOutcome> {
+    let total = plan.actions.len();
+    let mut done = 0usize;
     let mut results: Vec<Option<Result<()>>> = plan.actions.iter().map(|_| None).collect();
     let mut actions = plan.actions.clone();
     let mut created: BTreeMap<EmployeeId, DirectoryUserId> = BTreeMap::new();
@@ -57,6 +84,8 @@ pub async fn apply_plan(
         if indices.is_empty() {
             continue;
         }
+        let phase_name = actions[indices[0]].kind();
+        done += indices.len();
         if phase == 1 {
             create_phase(
                 &indices,
@@ -68,6 +97,7 @@ pub async fn apply_plan(
                 passwords,
             )
             .await;
+            progress.advance(phase_name, done, total);
             continue;
         }
         let mut ops = Vec::new();
@@ -99,6 +129,7 @@ pub async fn apply_plan(
                 results[*i] = Some(Err(e));
             }
         }
+        progress.advance(phase_name, done, total);
         for &i in &indices {
             if let Some(Ok(())) = results[i] {
                 match &actions[i] {

@@ -56,6 +56,7 @@
 pub mod apply;
 mod directory;
 mod employee;
+pub mod engine;
 mod error;
 pub mod guard;
 mod id;

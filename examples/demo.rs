@@ -1,0 +1,419 @@
+//! The demo company: 62 employees in Personio, an Entra tenant with history, both simulated
+//! in-process over HTTP.
+//!
+//! Everything the sync handles shows up at least once: umlauts and other scripts, two people
+//! who normalize to the same UPN, accounts to link by email (one of them disabled, so its
+//! owner gets a new account with the collision suffix), a leaver whose termination date has
+//! passed and one whose date is still ahead, an `inactive` record, a rehire, a name change, a
+//! pre-hire, protected admin accounts, and supervisors.
+
+use connector_azuread::EntraDirectory;
+use connector_azuread::sim::{GraphSim, SimConfig as GraphConfig};
+use connector_personio::PersonioSource;
+use connector_personio::sim::{PersonioSim, SimConfig as PersonioConfig};
+use hris_sync_core::engine::{MemoryStateStore, STATE_VERSION, SyncState, Syncer};
+use hris_sync_core::jiff::civil::Date;
+use hris_sync_core::jiff::{SignedDuration, Timestamp, ToSpan};
+use hris_sync_core::policy::MappingTarget;
+use hris_sync_core::upn::{Locale, normalize_part};
+use hris_sync_core::{
+    AttributeValue, DirectoryProperty, DirectoryUser, DirectoryUserId, Employee, EmployeeId,
+    EmployeeStatus, Error, Policy, PropertyValue, Result, SyncHistory,
+};
+
+/// The demo's configuration file (DESIGN §4).
+pub const DEMO_CONFIG: &str = r#"
+[personio]
+app_id = "ACME_HRIS_SYNC"
+[entra]
+usage_location = "DE"
+[upn]
+beginning = "first_name"
+beginning_part = "entire"
+separator = "."
+end = "last_name"
+end_part = "entire"
+domain = "demo.com"
+[lifecycle]
+timezone = "Europe/Berlin"
+prehire_days = 14
+revoke_sessions = true
+[safety]
+max_disables = 10
+max_disable_percent = 5
+max_source_drop_percent = 20
+[scope]
+protected_upns = ["admin@*", "breakglass*@*"]
+[[mapping]]
+personio = "department"
+entra = "department"
+[[mapping]]
+personio = "position"
+entra = "jobTitle"
+[[mapping]]
+personio = "office"
+entra = "officeLocation"
+[[mapping]]
+personio = "cost_centers"
+entra = "employeeOrgData.costCenter"
+[[mapping]]
+personio = "supervisor"
+entra = "manager"
+"#;
+
+const NAMES: &[(&str, &str)] = &[
+    ("Jonas", "Keller"),
+    ("Zoë", "Müller"),
+    ("Johann", "Strauß"),
+    ("Øyvind", "Hansen"),
+    ("Łukasz", "Nowak"),
+    ("François", "Dubois"),
+    ("José María", "García"),
+    ("Liam", "O'Brien"),
+    ("Anna-Lena", "Schmidt"),
+    ("Jan", "van der Berg"),
+    ("Ольга", "Иванова"),
+    ("Ελένη", "Νικολάου"),
+    ("İpek", "Yılmaz"),
+    ("芳", "王"),
+    ("Aoife", "Murphy"),
+    ("Søren", "Kierkegaard"),
+    ("Mia", "Weber"),
+    ("Noah", "Fischer"),
+    ("Emma", "Wagner"),
+    ("Hans", "Müller"),
+    ("Hans", "Mueller"),
+    ("Chiara", "Rossi"),
+    ("Mehmet", "Demir"),
+    ("Léa", "Bernard"),
+    ("Mateo", "López"),
+    ("Sofía", "Martínez"),
+    ("Björn", "Lindqvist"),
+    ("Ingrid", "Olsen"),
+    ("Sven", "Lindqvist"),
+    ("Marta", "Kowalska"),
+    ("Tomás", "Silva"),
+    ("Olga", "Petrova"),
+    ("Yuki", "Tanaka"),
+    ("Priya", "Sharma"),
+    ("Fatima", "Al-Sayed"),
+    ("Nikos", "Georgiou"),
+    ("Eva", "Novák"),
+    ("Petra", "Horváth"),
+    ("Lars", "Nielsen"),
+    ("Greta", "Schneider"),
+    ("Felix", "Becker"),
+    ("Lena", "Hoffmann"),
+    ("Paul", "Schäfer"),
+    ("Clara", "Koch"),
+    ("Ben", "Richter"),
+    ("Lina", "Klein"),
+    ("Leon", "Wolf"),
+    ("Marie", "Schröder"),
+    ("Finn", "Neumann"),
+    ("Ida", "Schwarz"),
+    ("Elias", "Zimmermann"),
+    ("Nora", "Braun"),
+    ("Theo", "Krüger"),
+    ("Ella", "Hofmann"),
+    ("Luis", "Hartmann"),
+    ("Emilia", "Lange"),
+    ("Anton", "Schmitt"),
+    ("Frieda", "Werner"),
+    ("Karl", "Krause"),
+    ("Maja", "Meier"),
+    ("Oskar", "Lehmann"),
+    ("Zoé", "Lambert"),
+];
+
+const DEPARTMENTS: &[(&str, &str, &str)] = &[
+    ("Engineering", "Berlin", "CC-4711"),
+    ("Sales", "Munich", "CC-2100"),
+    ("People", "Berlin", "CC-3000"),
+    ("Finance", "Hamburg", "CC-1000"),
+    ("Support", "Lisbon", "CC-5200"),
+];
+
+/// Ids of the people the story is about.
+pub mod cast {
+    /// The CEO; everyone's chain ends here.
+    pub const CEO: &str = "1001";
+    /// Heads of department, each with an existing account to link by email.
+    pub const HEADS: [&str; 4] = ["1002", "1003", "1004", "1005"];
+    /// Has an account with her email, but it is disabled: gets a new, suffixed one.
+    pub const DISABLED_MATCH: &str = "1011";
+    /// Joined first of the two people named Hans Müller: keeps the plain UPN.
+    pub const HANS_FIRST: &str = "1020";
+    /// Joined second: gets `hans.mueller_1021`.
+    pub const HANS_SECOND: &str = "1021";
+    /// Terminated yesterday: disabled.
+    pub const LEAVER: &str = "1029";
+    /// Terminated in a month: stays enabled.
+    pub const FUTURE_LEAVER: &str = "1030";
+    /// An old `inactive` record without an account: skipped.
+    pub const INACTIVE: &str = "1031";
+    /// Left last year, rehired this month: enabled again.
+    pub const REHIRE: &str = "1032";
+    /// Married: the surname changes, the UPN does not.
+    pub const RENAMED: &str = "1040";
+    /// Starts in ten days: created now (within `prehire_days`).
+    pub const PREHIRE: &str = "1045";
+}
+
+fn id(s: &str) -> EmployeeId {
+    EmployeeId::new(s).unwrap_or_else(|_| id("1001"))
+}
+
+/// `first.last@demo.com` as people's mailboxes are named.
+fn email(first: &str, last: &str) -> String {
+    format!(
+        "{}.{}@demo.com",
+        normalize_part(first, Locale::De),
+        normalize_part(last, Locale::De)
+    )
+}
+
+fn user_id(n: usize) -> DirectoryUserId {
+    DirectoryUserId::new(format!("6ea91a8d-e32e-41a1-b7bd-{n:012}"))
+}
+
+fn today(now: Timestamp) -> Date {
+    now.to_zoned_datetime(hris_sync_core::jiff::tz::TimeZone::UTC)
+        .date()
+}
+
+/// The company in Personio at `now`.
+#[must_use]
+pub fn employees(now: Timestamp) -> Vec<Employee> {
+    let today = today(now);
+    let day = |offset: i64| today.checked_add(offset.days()).unwrap_or(today);
+    NAMES
+        .iter()
+        .enumerate()
+        .map(|(i, (first, last))| {
+            let n = 1001 + i;
+            let key = n.to_string();
+            let mut e = Employee::new(id(&key), EmployeeStatus::Active);
+            e.first_name = Some((*first).to_owned());
+            e.last_name = Some((*last).to_owned());
+            e.email = Some(email(first, last));
+            e.hire_date = Some(Date::constant(2021, 4, 1));
+            e.created_at =
+                Some(now - SignedDuration::from_hours(24 * (400 - i64::try_from(i).unwrap_or(0))));
+            e.updated_at = Some(now - SignedDuration::from_hours(24));
+            let (dept, office, cc) = DEPARTMENTS[i % DEPARTMENTS.len()];
+            e.attributes
+                .insert("department".into(), AttributeValue::text(dept));
+            e.attributes
+                .insert("office".into(), AttributeValue::text(office));
+            e.attributes.insert(
+                "cost_centers".into(),
+                AttributeValue::List(vec![cc.to_owned()]),
+            );
+            e.attributes.insert(
+                "position".into(),
+                AttributeValue::text(if i < 5 {
+                    "Head of department"
+                } else {
+                    "Specialist"
+                }),
+            );
+            e.supervisor_id = match i {
+                0 => None,
+                1..=4 => Some(id(cast::CEO)),
+                _ => Some(id(cast::HEADS[i % 4])),
+            };
+            match key.as_str() {
+                cast::LEAVER => e.termination_date = Some(day(-1)),
+                cast::FUTURE_LEAVER => e.termination_date = Some(day(30)),
+                cast::INACTIVE => {
+                    e.status = EmployeeStatus::Inactive;
+                    e.termination_date = Some(Date::constant(2023, 12, 31));
+                }
+                cast::REHIRE => {
+                    e.termination_date = Some(Date::constant(2024, 6, 30));
+                    e.hire_date = Some(day(-7));
+                }
+                cast::RENAMED => e.last_name = Some("Schneider-Wolf".to_owned()),
+                cast::PREHIRE => {
+                    e.status = EmployeeStatus::Onboarding;
+                    e.hire_date = Some(day(10));
+                }
+                cast::HANS_FIRST => e.created_at = Some(now - SignedDuration::from_hours(24 * 900)),
+                // Another mailbox, the same name: the UPNs collide (U3), the emails do not.
+                cast::HANS_SECOND => e.email = Some("hans.mueller2@demo.com".to_owned()),
+                _ => {}
+            }
+            e
+        })
+        .collect()
+}
+
+/// The tenant before the first sync, and the history of an earlier run (the rehire's account
+/// was disabled by the sync when she left).
+#[must_use]
+pub fn tenant(now: Timestamp) -> (Vec<DirectoryUser>, SyncHistory) {
+    let staff = employees(now);
+    let find = |key: &str| staff.iter().find(|e| e.id.as_str() == key);
+    let mut users = vec![
+        DirectoryUser::new(user_id(1).as_str(), "admin@demo.com"),
+        DirectoryUser::new(user_id(2).as_str(), "breakglass01@demo.com"),
+    ];
+    // Heads of department and one more person have accounts matching their email, not linked.
+    for (n, key) in cast::HEADS
+        .iter()
+        .chain([&cast::DISABLED_MATCH])
+        .enumerate()
+    {
+        if let Some(e) = find(key) {
+            let mut u = DirectoryUser::new(
+                user_id(10 + n).as_str(),
+                e.email.clone().unwrap_or_default(),
+            );
+            u.account_enabled = *key != cast::DISABLED_MATCH;
+            users.push(u);
+        }
+    }
+    // Linked accounts, already in step with HR except where the story says otherwise.
+    for (n, key) in [
+        cast::LEAVER,
+        cast::FUTURE_LEAVER,
+        cast::REHIRE,
+        cast::RENAMED,
+    ]
+    .iter()
+    .enumerate()
+    {
+        if let Some(e) = find(key) {
+            let mut u = DirectoryUser::new(
+                user_id(20 + n).as_str(),
+                e.email.clone().unwrap_or_default(),
+            );
+            u.employee_id = Some(e.id.to_string());
+            let first = e.first_name.clone().unwrap_or_default();
+            let last = if *key == cast::RENAMED {
+                "Schneider".to_owned()
+            } else {
+                e.last_name.clone().unwrap_or_default()
+            };
+            u.properties.insert(
+                DirectoryProperty::DisplayName,
+                PropertyValue::Text(format!("{first} {last}")),
+            );
+            u.properties
+                .insert(DirectoryProperty::GivenName, PropertyValue::Text(first));
+            u.properties
+                .insert(DirectoryProperty::Surname, PropertyValue::Text(last));
+            u.account_enabled = *key != cast::REHIRE;
+            users.push(u);
+        }
+    }
+    let rehire = user_id(22);
+    let history = SyncHistory {
+        disabled_by_sync: [rehire].into_iter().collect(),
+    };
+    (users, history)
+}
+
+/// The demo's policy.
+///
+/// # Errors
+/// Never in practice: the configuration is a constant.
+pub fn policy() -> Result<Policy> {
+    Policy::from_toml(DEMO_CONFIG)
+}
+
+/// Both simulators, seeded, and an engine wired to them over HTTP.
+#[derive(Debug)]
+pub struct Demo {
+    /// The simulated Personio.
+    pub personio: PersonioSim,
+    /// The simulated Graph.
+    pub graph: GraphSim,
+    /// The engine.
+    pub syncer: Syncer,
+}
+
+/// Start the simulators, seed the company and tenant at `now`, and build the engine.
+///
+/// # Errors
+/// When a simulator cannot start or a connector cannot be built.
+pub async fn start(now: Timestamp) -> Result<Demo> {
+    let io =
+        |e: std::io::Error| Error::new(hris_sync_core::ErrorKind::Other, format!("simulator: {e}"));
+    let personio = PersonioSim::start(PersonioConfig::default())
+        .await
+        .map_err(io)?;
+    personio.seed(employees(now));
+    let graph = GraphSim::start(GraphConfig::default()).await.map_err(io)?;
+    let (users, history) = tenant(now);
+    graph.seed(users)?;
+    let policy = policy()?;
+    let syncer = engine(
+        &personio,
+        &graph,
+        policy,
+        SyncState {
+            version: STATE_VERSION,
+            history,
+            ..SyncState::default()
+        },
+    )?;
+    Ok(Demo {
+        personio,
+        graph,
+        syncer,
+    })
+}
+
+/// An engine over the two simulators with `state` in memory.
+///
+/// # Errors
+/// When a connector cannot be built.
+pub fn engine(
+    personio: &PersonioSim,
+    graph: &GraphSim,
+    policy: Policy,
+    state: SyncState,
+) -> Result<Syncer> {
+    let source = personio.source().build()?;
+    let directory = directory_for(graph.directory(), &policy)?;
+    Ok(Syncer::new(
+        Box::new(source),
+        Box::new(directory),
+        policy,
+        Box::new(MemoryStateStore::with(state)),
+    ))
+}
+
+/// A Graph directory that reads what `policy` manages.
+///
+/// # Errors
+/// When the builder's settings are invalid.
+pub fn directory_for(
+    builder: connector_azuread::GraphBuilder,
+    policy: &Policy,
+) -> Result<EntraDirectory> {
+    let managed = policy.mappings.iter().filter_map(|m| match m.target {
+        MappingTarget::Property(p) => Some(p),
+        MappingTarget::Manager => None,
+    });
+    builder
+        .manage(managed)
+        .managers(policy.maps_manager())
+        .build()
+}
+
+/// A Personio source configured from `policy`'s `[personio]` settings.
+///
+/// # Errors
+/// When the builder's settings are invalid.
+pub fn source_for(
+    builder: connector_personio::PersonioBuilder,
+    app_id: Option<&str>,
+) -> Result<PersonioSource> {
+    match app_id {
+        Some(a) => builder.app_id(a).build(),
+        None => builder.build(),
+    }
+}

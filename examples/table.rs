@@ -1,0 +1,127 @@
+//! The `sync` tool's human output: a plan table like `terraform plan`, a summary line and a
+//! progress bar for long phases.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use hris_sync_core::apply::Progress;
+use hris_sync_core::engine::{ReportAction, Status, SyncReport};
+use serde_json::Value;
+
+fn symbol(a: &ReportAction) -> &'static str {
+    match (a.status, a.kind.as_str()) {
+        (Status::Failed, _) => "x",
+        (Status::Held, _) => "!",
+        (_, "create") => "+",
+        (_, "link") => "=",
+        (_, "update" | "set_manager") => "~",
+        (_, "disable") => "-",
+        (_, "enable") => "^",
+        (_, "conflict") => "?",
+        _ => ".",
+    }
+}
+
+fn short(v: &Value) -> String {
+    match v {
+        Value::Null => "∅".to_owned(),
+        Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    }
+}
+
+fn changes(v: &Value) -> String {
+    let Some(obj) = v.as_object() else {
+        return String::new();
+    };
+    obj.iter()
+        .map(|(k, c)| {
+            let from = c.get("from").map_or_else(String::new, short);
+            let to = c.get("to").map_or_else(String::new, short);
+            if from == "∅" {
+                format!("{k}: {to}")
+            } else {
+                format!("{k}: {from} → {to}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The report as a table: one line per action, skips and conflicts last, then the summary.
+#[must_use]
+pub fn render(report: &SyncReport, dry_run: bool) -> String {
+    let mut out = String::new();
+    let verb = if dry_run {
+        "Plan (dry run, nothing written)"
+    } else {
+        "Applied"
+    };
+    let _ = writeln!(out, "{verb}:");
+    let writes = report
+        .actions
+        .iter()
+        .filter(|a| !matches!(a.kind.as_str(), "skip" | "conflict"))
+        .count();
+    if writes == 0 {
+        let _ = writeln!(out, "  nothing to do: the directory is in step with HR");
+    }
+    for a in &report.actions {
+        let status = match a.status {
+            Status::Planned => "",
+            Status::Applied => "",
+            Status::Failed => " FAILED",
+            Status::Held => " HELD",
+            Status::Skipped => "",
+        };
+        let upn = a.upn.clone().unwrap_or_default();
+        let detail = match (changes(&a.changes), &a.reason) {
+            (c, Some(r)) if c.is_empty() => r.clone(),
+            (c, Some(r)) => format!("{c} — {r}"),
+            (c, None) => c,
+        };
+        let _ = writeln!(
+            out,
+            "  {} {:<11} {:<40} employee {:<8} {}",
+            symbol(a),
+            format!("{}{status}", a.kind),
+            upn,
+            a.employee_id,
+            detail
+        );
+    }
+    let s = &report.summary;
+    let _ = writeln!(
+        out,
+        "\nSummary: {} linked, {} created, {} updated, {} disabled, {} enabled, {} skipped, {} conflicts, {} failed, {} held",
+        s.linked,
+        s.created,
+        s.updated,
+        s.disabled,
+        s.enabled,
+        s.skipped,
+        s.conflicts,
+        s.failed,
+        s.held
+    );
+    out
+}
+
+/// A progress bar on standard error, drawn after each apply phase.
+#[derive(Debug, Default)]
+pub struct Bar;
+
+impl Progress for Bar {
+    fn advance(&mut self, phase: &str, done: usize, total: usize) {
+        let width = 30;
+        let filled = (done * width).checked_div(total).unwrap_or(width);
+        let mut err = std::io::stderr();
+        let _ = writeln!(
+            err,
+            "  [{}{}] {done}/{total} actions ({phase} done)",
+            "#".repeat(filled),
+            ".".repeat(width - filled)
+        );
+        let _ = err.flush();
+    }
+}

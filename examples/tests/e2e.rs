@@ -1,0 +1,345 @@
+//! First run, second run, dry run, crash and rerun, the S7 guard, a corrupt state file, an
+//! expired delta link.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use hris_sync_core::engine::{
+    FileStateStore, MemoryStateStore, STATE_VERSION, SyncOptions, SyncState, Syncer, exit_code_for,
+};
+use hris_sync_core::jiff::Timestamp;
+use hris_sync_core::{
+    DeltaCursor, Directory, DirectoryProperty, EmployeeStatus, Error, ErrorKind, Operation,
+    Outcome, Result, UserChanges, UserSnapshot,
+};
+use hris_sync_examples::demo::{self, Demo, cast};
+
+fn now() -> Timestamp {
+    "2026-11-27T09:00:00Z".parse().unwrap()
+}
+
+fn apply() -> SyncOptions {
+    SyncOptions {
+        apply: true,
+        ..SyncOptions::default()
+    }
+}
+
+/// The directory as a comparable value: per UPN, the employee id, enabled, names, managed
+/// properties and the manager's UPN.
+fn directory_state(d: &Demo) -> BTreeMap<String, String> {
+    let users = d.graph.users();
+    let upn_of: BTreeMap<_, _> = users
+        .iter()
+        .map(|u| (u.id.clone(), u.user_principal_name.clone()))
+        .collect();
+    users
+        .iter()
+        .map(|u| {
+            let manager = u.manager_id.as_ref().and_then(|m| upn_of.get(m)).cloned();
+            let props: Vec<String> = u
+                .properties
+                .iter()
+                .map(|(p, v)| format!("{p}={v}"))
+                .collect();
+            (
+                u.user_principal_name.clone(),
+                format!(
+                    "{:?}|{}|{:?}|{}",
+                    u.employee_id,
+                    u.account_enabled,
+                    manager,
+                    props.join(",")
+                ),
+            )
+        })
+        .collect()
+}
+
+fn no_duplicate_accounts(d: &Demo) {
+    let mut seen = BTreeMap::new();
+    for u in d.graph.users() {
+        if let Some(id) = u.employee_id {
+            *seen.entry(id).or_insert(0) += 1;
+        }
+    }
+    let dups: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(dups.is_empty(), "employees with two accounts: {dups:?}");
+}
+
+// The first run does exactly the story's actions; the second plans nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_run_then_nothing() {
+    let mut d = demo::start(now()).await.unwrap();
+    let first = d.syncer.run_cycle(now(), &apply()).await.unwrap();
+    assert_eq!(first.exit_code(), 0, "{}", first.report.to_json());
+    let s = first.report.summary;
+    assert_eq!(
+        (
+            s.linked,
+            s.created,
+            s.disabled,
+            s.enabled,
+            s.conflicts,
+            s.failed,
+            s.held
+        ),
+        (4, 53, 1, 1, 0, 0, 0),
+        "{s:?}"
+    );
+    assert_eq!(s.skipped, 1, "the inactive record");
+    let by = |upn: &str| {
+        d.graph
+            .user_by_upn(upn)
+            .unwrap_or_else(|| panic!("no {upn}"))
+    };
+    // U3/U4: the Hans who joined first keeps the plain UPN.
+    assert_eq!(
+        by("hans.mueller@demo.com").employee_id.as_deref(),
+        Some(cast::HANS_FIRST)
+    );
+    assert_eq!(
+        by("hans.mueller_1021@demo.com").employee_id.as_deref(),
+        Some(cast::HANS_SECOND)
+    );
+    // S2: a disabled match is not linked; its owner gets a suffixed account.
+    assert!(!by("olga.ivanova@demo.com").account_enabled);
+    assert_eq!(
+        by("olga.ivanova_1011@demo.com").employee_id.as_deref(),
+        Some(cast::DISABLED_MATCH)
+    );
+    // S2 links, S5 leaver, S6 rehire, U6 name change, S8 protected untouched.
+    assert_eq!(
+        by("zoe.mueller@demo.com").employee_id.as_deref(),
+        Some("1002")
+    );
+    assert!(!by("sven.lindqvist@demo.com").account_enabled);
+    assert!(
+        by("marta.kowalska@demo.com").account_enabled,
+        "future leaver stays enabled"
+    );
+    assert!(by("olga.petrova@demo.com").account_enabled, "rehired");
+    let greta = by("greta.schneider@demo.com");
+    assert_eq!(
+        greta
+            .property(DirectoryProperty::Surname)
+            .and_then(|v| v.as_text()),
+        Some("Schneider-Wolf")
+    );
+    assert!(by("admin@demo.com").employee_id.is_none());
+    // S4: managers, including between accounts created in this run.
+    let ceo = by("jonas.keller@demo.com");
+    assert_eq!(
+        by("zoe.mueller@demo.com").manager_id.as_ref(),
+        Some(&ceo.id)
+    );
+    no_duplicate_accounts(&d);
+
+    let second = d.syncer.run_cycle(now(), &apply()).await.unwrap();
+    assert!(second.plan.is_empty(), "{}", second.report.to_json());
+    assert!(!second.full_read, "the second cycle is incremental");
+}
+
+// A dry run writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_makes_zero_writes() {
+    let mut d = demo::start(now()).await.unwrap();
+    let result = d
+        .syncer
+        .run_cycle(now(), &SyncOptions::default())
+        .await
+        .unwrap();
+    assert!(result.plan.actions.len() > 100);
+    let counts = d.graph.counts();
+    assert_eq!((counts.writes, counts.batch), (0, 0));
+    assert!(
+        result
+            .report
+            .actions
+            .iter()
+            .all(|a| a.status != hris_sync_core::engine::Status::Applied)
+    );
+}
+
+/// A directory that stops writing after `left` operations, as a crash would.
+#[derive(Debug)]
+struct StopAfter<D> {
+    inner: D,
+    left: AtomicUsize,
+}
+
+#[async_trait]
+impl<D: Directory> Directory for StopAfter<D> {
+    async fn list_users(&self) -> Result<UserSnapshot> {
+        self.inner.list_users().await
+    }
+    async fn list_user_changes(&self, cursor: &DeltaCursor) -> Result<UserChanges> {
+        self.inner.list_user_changes(cursor).await
+    }
+    async fn verified_domains(&self) -> Result<Vec<String>> {
+        self.inner.verified_domains().await
+    }
+    async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
+        let left = self.left.load(Ordering::SeqCst);
+        let n = left.min(operations.len());
+        self.left.store(left - n, Ordering::SeqCst);
+        let mut outcomes = if n > 0 {
+            self.inner.apply(&operations[..n]).await
+        } else {
+            Vec::new()
+        };
+        outcomes
+            .extend((n..operations.len()).map(|_| Err(Error::new(ErrorKind::Aborted, "crashed"))));
+        outcomes
+    }
+}
+
+async fn reference() -> BTreeMap<String, String> {
+    let mut d = demo::start(now()).await.unwrap();
+    d.syncer.run_cycle(now(), &apply()).await.unwrap();
+    directory_state(&d)
+}
+
+// S10: a run stopped after k writes (state never saved, as in a crash), then a normal run:
+// the same directory as an uninterrupted run, no duplicate accounts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_after_k_writes_then_rerun_converges() {
+    let expected = reference().await;
+    for k in [0usize, 1, 5, 23, 60, 100, 118] {
+        let d = demo::start(now()).await.unwrap();
+        let policy = demo::policy().unwrap();
+        let (_, history) = demo::tenant(now());
+        let state = SyncState {
+            version: STATE_VERSION,
+            history,
+            ..SyncState::default()
+        };
+        // The crashed run: writes k operations, then nothing; its state is thrown away.
+        let source = d.personio.source().build().unwrap();
+        let directory = StopAfter {
+            inner: demo::directory_for(d.graph.directory(), &policy).unwrap(),
+            left: AtomicUsize::new(k),
+        };
+        let mut crashed = Syncer::new(
+            Box::new(source),
+            Box::new(directory),
+            policy.clone(),
+            Box::new(MemoryStateStore::with(state.clone())),
+        );
+        let _ = crashed.run_cycle(now(), &apply()).await.unwrap();
+        // The rerun starts from the state before the crash.
+        let mut rerun = demo::engine(&d.personio, &d.graph, policy, state).unwrap();
+        let result = rerun.run_cycle(now(), &apply()).await.unwrap();
+        assert_eq!(
+            result.report.summary.failed,
+            0,
+            "k={k}: {}",
+            result.report.to_json()
+        );
+        no_duplicate_accounts(&d);
+        let got = directory_state(&d);
+        let diff: Vec<_> = expected
+            .iter()
+            .filter(|(k2, v)| got.get(*k2) != Some(v))
+            .map(|(k2, _)| k2.clone())
+            .collect();
+        assert!(
+            diff.is_empty() && got.len() == expected.len(),
+            "k={k}: differs at {diff:?}"
+        );
+    }
+}
+
+// S7: a mass disable is held (exit 3) and goes through with the override.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mass_disable_held_then_overridden() {
+    let mut d = demo::start(now()).await.unwrap();
+    d.syncer.run_cycle(now(), &apply()).await.unwrap();
+    let mut staff = d.personio.employees();
+    for e in staff
+        .iter_mut()
+        .filter(|e| e.id.as_str() > "1040" && e.id.as_str() <= "1055")
+    {
+        e.status = EmployeeStatus::Inactive;
+        e.updated_at = Some(now());
+    }
+    d.personio.seed(staff);
+    let held = d.syncer.run_cycle(now(), &apply()).await.unwrap();
+    assert_eq!(held.exit_code(), 3);
+    assert_eq!(held.held.len(), 15);
+    assert_eq!(held.report.summary.held, 15);
+    assert!(
+        d.graph
+            .user_by_upn("felix.becker@demo.com")
+            .unwrap()
+            .account_enabled
+    );
+    let options = SyncOptions {
+        allow_mass_disable: true,
+        ..apply()
+    };
+    let through = d.syncer.run_cycle(now(), &options).await.unwrap();
+    assert_eq!(through.exit_code(), 0);
+    assert_eq!(through.report.summary.disabled, 15);
+    assert!(
+        !d.graph
+            .user_by_upn("felix.becker@demo.com")
+            .unwrap()
+            .account_enabled
+    );
+}
+
+// A corrupt state file is a clear error, and the file is left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupt_state_file_is_a_clear_error() {
+    let d = demo::start(now()).await.unwrap();
+    let dir = std::env::temp_dir().join(format!("hris-sync-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("state.json");
+    std::fs::write(&path, "{ not json").unwrap();
+    let policy = demo::policy().unwrap();
+    let mut syncer = Syncer::new(
+        Box::new(d.personio.source().build().unwrap()),
+        Box::new(demo::directory_for(d.graph.directory(), &policy).unwrap()),
+        policy,
+        Box::new(FileStateStore::new(&path)),
+    );
+    let err = syncer.run_cycle(now(), &apply()).await.unwrap_err();
+    assert!(
+        err.message().contains("corrupt") && err.message().contains("state.json"),
+        "{err}"
+    );
+    assert_eq!(exit_code_for(&err), 1);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ not json");
+    assert_eq!(d.graph.counts().writes, 0);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+// An expired delta link leads to a full read, and the cycle completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_delta_link_means_a_full_read() {
+    let mut d = demo::start(now()).await.unwrap();
+    d.syncer.run_cycle(now(), &apply()).await.unwrap();
+    let lists = d.graph.counts().list;
+    d.graph.expire_delta_tokens();
+    let result = d.syncer.run_cycle(now(), &apply()).await.unwrap();
+    assert!(result.full_read);
+    assert!(result.plan.is_empty(), "{}", result.report.to_json());
+    assert!(d.graph.counts().list > lists, "the users were listed again");
+}
+
+// Bad credentials are exit status 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_credentials_exit_2() {
+    let d = demo::start(now()).await.unwrap();
+    let policy = demo::policy().unwrap();
+    let mut syncer = Syncer::new(
+        Box::new(d.personio.source().client_secret("wrong").build().unwrap()),
+        Box::new(demo::directory_for(d.graph.directory(), &policy).unwrap()),
+        policy,
+        Box::new(MemoryStateStore::default()),
+    );
+    let err = syncer.run_cycle(now(), &apply()).await.unwrap_err();
+    assert_eq!(exit_code_for(&err), 2, "{err}");
+}

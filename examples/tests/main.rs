@@ -1,0 +1,6 @@
+//! End-to-end tests: the engine over HTTP against both simulators, seeded with the demo
+//! company. One binary.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod e2e;

@@ -1,0 +1,239 @@
+//! What the sync remembers between cycles, and where it keeps it.
+//!
+//! The embedded default is one JSON file written atomically: a temporary file in the same
+//! folder, flushed to disk, then renamed over the old one, so a crash leaves either the old
+//! state or the new one, never half of each. A file that cannot be read is an error that names
+//! it, never silently replaced: losing the state would forget which accounts the sync disabled
+//! (S6) and the counts the source-drop guard compares against (S7).
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::directory::DeltaCursor;
+use crate::employee::Employee;
+use crate::error::{Error, ErrorKind, Result};
+use crate::guard::LastRunCounts;
+use crate::reconcile::SyncHistory;
+use crate::user::DirectoryUser;
+
+/// The version of the state format written by this build.
+pub const STATE_VERSION: u32 = 1;
+
+/// Everything the sync carries from one cycle to the next (DESIGN §5).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncState {
+    /// Format version; a newer file than this build understands is refused.
+    pub version: u32,
+    /// The last full employee snapshot, with incremental changes merged in.
+    pub employees: Vec<Employee>,
+    /// The last directory snapshot, with incremental changes merged in.
+    pub users: Vec<DirectoryUser>,
+    /// Where the directory's change feed continues.
+    pub cursor: Option<DeltaCursor>,
+    /// When the last HR read started (the next changed-since read starts here).
+    pub watermark: Option<Timestamp>,
+    /// When the last full read ran.
+    pub last_full_sync: Option<Timestamp>,
+    /// Accounts the sync disabled (S6).
+    pub history: SyncHistory,
+    /// Counts of the last successful cycle (S7).
+    pub last_counts: Option<LastRunCounts>,
+}
+
+/// Where the state lives. Implementations must make [`StateStore::save`] atomic.
+pub trait StateStore: Send + Sync + fmt::Debug {
+    /// The saved state, or `None` when there is none yet.
+    ///
+    /// # Errors
+    /// When a state exists but cannot be read: never treat that as "no state".
+    fn load(&self) -> Result<Option<SyncState>>;
+
+    /// Replace the saved state.
+    ///
+    /// # Errors
+    /// When it cannot be written; the previous state is then unchanged.
+    fn save(&self, state: &SyncState) -> Result<()>;
+}
+
+/// The state in one JSON file, written atomically.
+#[derive(Clone, Debug)]
+pub struct FileStateStore {
+    path: PathBuf,
+}
+
+impl FileStateStore {
+    /// A store at `path` (created on first save).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// The file's path.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn io(&self, what: &str, e: &std::io::Error) -> Error {
+        Error::new(
+            ErrorKind::Other,
+            format!("state file {}: {what}: {e}", self.path.display()),
+        )
+    }
+}
+
+impl StateStore for FileStateStore {
+    fn load(&self) -> Result<Option<SyncState>> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.io("cannot read", &e)),
+        };
+        let state: SyncState = serde_json::from_slice(&bytes).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidData,
+                format!(
+                    "state file {} is corrupt ({e}); it was not changed. Move it aside to start \
+                     over with a full sync (accounts disabled by earlier runs will then not be \
+                     re-enabled automatically)",
+                    self.path.display()
+                ),
+            )
+        })?;
+        if state.version > STATE_VERSION {
+            return Err(Error::new(
+                ErrorKind::InvalidData,
+                format!(
+                    "state file {} has format version {}, newer than this build understands ({STATE_VERSION})",
+                    self.path.display(),
+                    state.version
+                ),
+            ));
+        }
+        Ok(Some(state))
+    }
+
+    fn save(&self, state: &SyncState) -> Result<()> {
+        let bytes = serde_json::to_vec(state).map_err(|e| {
+            Error::new(ErrorKind::Other, format!("state cannot be serialized: {e}"))
+        })?;
+        let dir = match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = self
+            .path
+            .file_name()
+            .map_or_else(|| "state".into(), |n| n.to_string_lossy().into_owned());
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&bytes)?;
+            f.sync_all()?;
+            drop(f);
+            std::fs::rename(&tmp, &self.path)?;
+            // Make the rename itself durable.
+            if let Ok(d) = std::fs::File::open(&dir) {
+                let _ = d.sync_all();
+            }
+            Ok(())
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            self.io("cannot write", &e)
+        })
+    }
+}
+
+/// The state in memory (tests, and hosts that keep state elsewhere).
+#[derive(Debug, Default)]
+pub struct MemoryStateStore {
+    state: Mutex<Option<SyncState>>,
+}
+
+impl MemoryStateStore {
+    /// A store holding `state`.
+    #[must_use]
+    pub fn with(state: SyncState) -> Self {
+        Self {
+            state: Mutex::new(Some(state)),
+        }
+    }
+
+    /// The saved state.
+    #[must_use]
+    pub fn get(&self) -> Option<SyncState> {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl StateStore for MemoryStateStore {
+    fn load(&self) -> Result<Option<SyncState>> {
+        Ok(self.get())
+    }
+
+    fn save(&self, state: &SyncState) -> Result<()> {
+        *self.state.lock().unwrap_or_else(PoisonError::into_inner) = Some(state.clone());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir() -> PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "hris-sync-state-{}-{}",
+            std::process::id(),
+            crate::retry::jitter().to_bits()
+        ));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn round_trip_and_missing() {
+        let d = dir();
+        let store = FileStateStore::new(d.join("state.json"));
+        assert_eq!(store.load().unwrap(), None);
+        let state = SyncState {
+            version: STATE_VERSION,
+            watermark: Some("2025-10-01T00:00:00Z".parse().unwrap()),
+            ..SyncState::default()
+        };
+        store.save(&state).unwrap();
+        assert_eq!(store.load().unwrap(), Some(state));
+        // No temporary file left behind.
+        let names: Vec<_> = std::fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        std::fs::remove_dir_all(d).unwrap();
+    }
+
+    #[test]
+    fn corrupt_file_is_a_clear_error() {
+        let d = dir();
+        let path = d.join("state.json");
+        std::fs::write(&path, b"{\"version\":1,\"employees\":[").unwrap();
+        let err = FileStateStore::new(&path).load().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidData);
+        assert!(err.message().contains("corrupt"), "{err}");
+        assert!(err.message().contains("state.json"), "{err}");
+        // The file is left as it was.
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            b"{\"version\":1,\"employees\":["
+        );
+        std::fs::remove_dir_all(d).unwrap();
+    }
+}

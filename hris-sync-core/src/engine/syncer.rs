@@ -1,0 +1,341 @@
+//! [`Syncer`]: one cycle is read → plan → guard → apply → report.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use jiff::{SignedDuration, Timestamp};
+use tracing::Instrument;
+
+use super::report::SyncReport;
+use super::state::{STATE_VERSION, StateStore, SyncState};
+use crate::apply::{
+    ActionOutcome, DiscardPasswords, NoProgress, PasswordSink, Progress, apply_plan_with,
+};
+use crate::directory::Directory;
+use crate::employee::Employee;
+use crate::error::{ErrorKind, Result};
+use crate::guard::{self, LastRunCounts};
+use crate::id::EmployeeId;
+use crate::policy::Policy;
+use crate::reconcile::{Action, Plan, plan_with_history};
+use crate::source::{HrSource, RejectedRecord};
+use crate::user::DirectoryUser;
+
+/// How a cycle runs.
+#[derive(Clone, Debug)]
+pub struct SyncOptions {
+    /// Write to the directory; `false` only plans (a dry run).
+    pub apply: bool,
+    /// Ignore incremental state and read everything.
+    pub full: bool,
+    /// Apply disables the S7 guard would hold.
+    pub allow_mass_disable: bool,
+    /// Read everything again after this long (default one day).
+    pub full_sync_period: SignedDuration,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self {
+            apply: false,
+            full: false,
+            allow_mass_disable: false,
+            full_sync_period: SignedDuration::from_hours(24),
+        }
+    }
+}
+
+/// What a cycle did.
+#[derive(Debug)]
+pub struct CycleResult {
+    /// The plan (without held disables).
+    pub plan: Plan,
+    /// Disables held by the guard.
+    pub held: Vec<Action>,
+    /// Outcomes, when applied.
+    pub outcomes: Option<Vec<ActionOutcome>>,
+    /// The report.
+    pub report: SyncReport,
+    /// Whether the reads were full (not incremental).
+    pub full_read: bool,
+}
+
+impl CycleResult {
+    /// The exit status of DESIGN §4: 0 all applied (or planned), 1 some action failed, 3 held
+    /// by S7. (2, bad configuration, is for errors before a result exists.)
+    #[must_use]
+    pub fn exit_code(&self) -> i32 {
+        if self.report.summary.failed > 0 {
+            1
+        } else if !self.held.is_empty() {
+            3
+        } else {
+            0
+        }
+    }
+}
+
+/// The exit status for an error that stopped a cycle: 2 for configuration and credentials, 3
+/// for the source-drop guard, 1 for the rest.
+#[must_use]
+pub fn exit_code_for(error: &crate::Error) -> i32 {
+    match error.kind() {
+        ErrorKind::InvalidConfig | ErrorKind::Unauthenticated | ErrorKind::PermissionDenied => 2,
+        ErrorKind::Aborted => 3,
+        _ => 1,
+    }
+}
+
+/// The sync engine: holds the connectors, the policy and the state store.
+pub struct Syncer {
+    source: Box<dyn HrSource>,
+    directory: Box<dyn Directory>,
+    policy: Policy,
+    store: Box<dyn StateStore>,
+    passwords: Box<dyn PasswordSink>,
+    progress: Box<dyn Progress>,
+    checked: bool,
+}
+
+impl fmt::Debug for Syncer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Syncer")
+            .field("source", &self.source)
+            .field("directory", &self.directory)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Syncer {
+    /// An engine over these connectors, policy and state store. New accounts' passwords are
+    /// dropped unless [`Syncer::with_password_sink`] sets a hook.
+    pub fn new(
+        source: Box<dyn HrSource>,
+        directory: Box<dyn Directory>,
+        policy: Policy,
+        store: Box<dyn StateStore>,
+    ) -> Self {
+        Self {
+            source,
+            directory,
+            policy,
+            store,
+            passwords: Box::new(DiscardPasswords),
+            progress: Box::new(NoProgress),
+            checked: false,
+        }
+    }
+
+    /// Receive each new account's one-time password (never logged, never reported).
+    #[must_use]
+    pub fn with_password_sink(mut self, sink: Box<dyn PasswordSink>) -> Self {
+        self.passwords = sink;
+        self
+    }
+
+    /// Be told how far each apply has come (a progress bar).
+    #[must_use]
+    pub fn with_progress(mut self, progress: Box<dyn Progress>) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    /// The policy.
+    #[must_use]
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Start-up checks, once per engine: the HR credentials may read every attribute the
+    /// policy needs, and the UPN domain is verified in the directory.
+    async fn check(&mut self) -> Result<()> {
+        if self.checked {
+            return Ok(());
+        }
+        let readable = self.source.readable_attributes().await?;
+        self.policy.check_readable(&readable)?;
+        let domains = self.directory.verified_domains().await?;
+        self.policy.check_domain(&domains)?;
+        self.checked = true;
+        Ok(())
+    }
+
+    /// Run one cycle at `now`.
+    ///
+    /// # Errors
+    /// When a check fails, a read fails (a failed page fails the whole cycle), the source-drop
+    /// guard stops the run, or the state cannot be read or written. Failed *actions* are not
+    /// errors: they are in the report.
+    pub async fn run_cycle(
+        &mut self,
+        now: Timestamp,
+        options: &SyncOptions,
+    ) -> Result<CycleResult> {
+        let span = tracing::info_span!("sync_cycle", apply = options.apply);
+        self.cycle(now, options).instrument(span).await
+    }
+
+    async fn cycle(&mut self, now: Timestamp, options: &SyncOptions) -> Result<CycleResult> {
+        self.check()
+            .instrument(tracing::info_span!("checks"))
+            .await?;
+        let previous = self.store.load()?;
+        let mut state = previous.clone().unwrap_or_default();
+        let stale = state
+            .last_full_sync
+            .is_none_or(|t| now.duration_since(t) >= options.full_sync_period);
+        let mut full = options.full
+            || previous.is_none()
+            || state.cursor.is_none()
+            || state.watermark.is_none()
+            || stale;
+
+        // Read the HR system.
+        let (employees, rejected) = self
+            .read_employees(&state, full)
+            .instrument(tracing::info_span!("read_hr", full))
+            .await?;
+        if full {
+            guard::check_source_drop(employees.len(), state.last_counts, &self.policy.safety)?;
+        }
+
+        // Read the directory; an expired change feed means a full read.
+        let users = match self
+            .read_users(&mut state, full)
+            .instrument(tracing::info_span!("read_directory", full))
+            .await
+        {
+            Err(e) if e.kind() == ErrorKind::CursorExpired => {
+                tracing::warn!("the directory's change feed expired; reading everything");
+                full = true;
+                self.read_users(&mut state, true).await?
+            }
+            other => other?,
+        };
+        tracing::info!(
+            employees = employees.len(),
+            users = users.len(),
+            rejected = rejected.len(),
+            full,
+            "read"
+        );
+
+        // Plan and guard.
+        let mut plan = {
+            let _span = tracing::info_span!("plan").entered();
+            plan_with_history(&employees, &users, &self.policy, now, &state.history)
+        };
+        let held = guard::hold_disables(&mut plan, &self.policy.safety, options.allow_mass_disable);
+        if !held.is_empty() {
+            tracing::warn!(held = held.len(), "S7: mass disable held");
+        }
+        tracing::info!(
+            actions = plan.actions.len(),
+            skipped = plan.skipped.len(),
+            "planned"
+        );
+
+        // Apply.
+        let outcomes = if options.apply && !plan.actions.is_empty() {
+            let outcomes = apply_plan_with(
+                &plan,
+                self.directory.as_ref(),
+                &mut state.history,
+                self.passwords.as_mut(),
+                self.progress.as_mut(),
+            )
+            .instrument(tracing::info_span!("apply", actions = plan.actions.len()))
+            .await;
+            let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+            for o in outcomes.iter().filter(|o| o.result.is_err()) {
+                if let Err(e) = &o.result {
+                    tracing::warn!(kind = o.action.kind(), employee = %o.action.employee_id(), error = %e, "action failed");
+                }
+            }
+            tracing::info!(applied = outcomes.len() - failed, failed, "applied");
+            Some(outcomes)
+        } else {
+            None
+        };
+
+        // Remember.
+        state.version = STATE_VERSION;
+        state.employees = employees;
+        state.users = users;
+        state.watermark = Some(now);
+        if full {
+            state.last_full_sync = Some(now);
+            state.last_counts = Some(LastRunCounts {
+                employees: state.employees.len(),
+            });
+        }
+        if options.apply {
+            self.store.save(&state)?;
+        }
+        let report = SyncReport::build(&plan, outcomes.as_deref(), &held, &rejected);
+        Ok(CycleResult {
+            plan,
+            held,
+            outcomes,
+            report,
+            full_read: full,
+        })
+    }
+
+    async fn read_employees(
+        &self,
+        state: &SyncState,
+        full: bool,
+    ) -> Result<(Vec<Employee>, Vec<RejectedRecord>)> {
+        match (full, state.watermark) {
+            (false, Some(since)) => {
+                let changed = self.source.list_employees_changed_since(since).await?;
+                let mut merged: BTreeMap<EmployeeId, Employee> = state
+                    .employees
+                    .iter()
+                    .map(|e| (e.id.clone(), e.clone()))
+                    .collect();
+                for e in changed.employees {
+                    merged.insert(e.id.clone(), e);
+                }
+                Ok((merged.into_values().collect(), changed.rejected))
+            }
+            _ => {
+                let listing = self.source.list_employees().await?;
+                Ok((listing.employees, listing.rejected))
+            }
+        }
+    }
+
+    async fn read_users(&self, state: &mut SyncState, full: bool) -> Result<Vec<DirectoryUser>> {
+        match (&state.cursor, full) {
+            (Some(cursor), false) => {
+                let changes = self.directory.list_user_changes(cursor).await?;
+                let mut merged: BTreeMap<_, DirectoryUser> = state
+                    .users
+                    .iter()
+                    .map(|u| (u.id.clone(), u.clone()))
+                    .collect();
+                for id in &changes.removed {
+                    merged.remove(id);
+                }
+                for mut u in changes.changed {
+                    // A change feed reports managers only when they changed.
+                    u.manager_id = match changes.managers.get(&u.id) {
+                        Some(m) => m.clone(),
+                        None => merged.get(&u.id).and_then(|old| old.manager_id.clone()),
+                    };
+                    merged.insert(u.id.clone(), u);
+                }
+                state.cursor = changes.cursor.or_else(|| state.cursor.clone());
+                Ok(merged.into_values().collect())
+            }
+            _ => {
+                let snapshot = self.directory.list_users().await?;
+                state.cursor = snapshot.cursor;
+                Ok(snapshot.users)
+            }
+        }
+    }
+}
