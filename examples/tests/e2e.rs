@@ -343,3 +343,28 @@ async fn bad_credentials_exit_2() {
     let err = syncer.run_cycle(now(), &apply()).await.unwrap_err();
     assert_eq!(exit_code_for(&err), 2, "{err}");
 }
+
+// S7: a source that shrank by more than max_source_drop_percent stops the run before planning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn source_drop_stops_the_run() {
+    let mut d = demo::start(now()).await.unwrap();
+    d.syncer.run_cycle(now(), &apply()).await.unwrap();
+    let writes = d.graph.counts().writes;
+    for e in d
+        .personio
+        .employees()
+        .iter()
+        .filter(|e| e.id.as_str() > "1045")
+    {
+        d.personio.remove(&e.id);
+    }
+    let options = SyncOptions {
+        full: true,
+        ..apply()
+    };
+    let err = d.syncer.run_cycle(now(), &options).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Aborted, "{err}");
+    assert_eq!(exit_code_for(&err), 3);
+    assert!(err.message().contains("45 employees"), "{err}");
+    assert_eq!(d.graph.counts().writes, writes, "nothing written");
+}
