@@ -163,9 +163,9 @@ impl GraphBuilder {
         self
     }
 
-    /// Read each user's manager (`$expand=manager($select=id)`), for the manager mapping.
-    /// Graph returns at most 100 users per page with `$expand`, so leave this off when the
-    /// policy does not map the manager.
+    /// Read each user's manager, for the manager mapping. Full reads then go through a
+    /// `/users/delta` round with `$select=…,manager` (pages of up to 200) instead of `/users`
+    /// (pages of 999), so leave this off when the policy does not map the manager.
     #[must_use]
     pub fn managers(mut self, on: bool) -> Self {
         self.managers = on;

@@ -117,6 +117,31 @@ impl EntraDirectory {
 #[async_trait]
 impl Directory for EntraDirectory {
     async fn list_users(&self) -> Result<UserSnapshot> {
+        let managed = &self.client.settings.managed;
+        if self.client.settings.managers {
+            // Managers come with a full delta round (`$select=…,manager`, pages of up to 200),
+            // which also ends with the change-feed position. `/users` with `$expand=manager`
+            // would cap pages at 100.
+            let first = self.url("/users/delta", &[("$select", self.delta_select())])?;
+            let (wires, delta) = self.pages("GET /users/delta", first).await?;
+            let users = wires
+                .into_iter()
+                .filter(|w| w.removed.is_none())
+                .map(|mut w| {
+                    let manager = w
+                        .manager_delta
+                        .take()
+                        .and_then(|refs| refs.into_iter().next());
+                    let mut u = convert::user(w, managed);
+                    u.manager_id = manager.map(|r| DirectoryUserId::new(r.id));
+                    u
+                })
+                .collect();
+            return Ok(UserSnapshot {
+                users,
+                cursor: delta.map(DeltaCursor::new),
+            });
+        }
         // Take the change-feed position first: anything that changes while the list is read
         // shows up in the next delta (read twice is harmless; missed is not).
         let latest = self.url(
@@ -127,14 +152,10 @@ impl Directory for EntraDirectory {
             ],
         )?;
         let (_, delta) = self.pages("GET /users/delta", latest).await?;
-        let mut query = vec![("$select", self.select()), ("$top", "999".to_owned())];
-        if self.client.settings.managers {
-            query.push(("$expand", "manager($select=id)".to_owned()));
-        }
+        let query = [("$select", self.select()), ("$top", "999".to_owned())];
         let (wires, _) = self
             .pages("GET /users", self.url("/users", &query)?)
             .await?;
-        let managed = &self.client.settings.managed;
         Ok(UserSnapshot {
             users: wires
                 .into_iter()

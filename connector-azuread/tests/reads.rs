@@ -22,7 +22,7 @@ async fn paging_across_three_pages() {
     assert_eq!(counts.delta, 1, "one $deltatoken=latest request");
 }
 
-// With managers, $expand caps pages at 100 (Graph's documented limit) and managers come through.
+// With managers, the full read is a delta round (pages of 200, managers as manager@delta).
 #[tokio::test(flavor = "current_thread")]
 async fn managers_are_read_with_expand() {
     let sim = sim().await;
@@ -32,9 +32,20 @@ async fn managers_are_read_with_expand() {
     let entra = sim.directory().managers(true).build().unwrap();
     let snapshot = entra.list_users().await.unwrap();
     assert_eq!(snapshot.users.len(), 150);
-    assert_eq!(sim.counts().list, 2);
     let u1 = snapshot.users.iter().find(|u| u.id == staff[1].id).unwrap();
     assert_eq!(u1.manager_id.as_ref(), Some(&staff[0].id));
+    let counts = sim.counts();
+    assert_eq!((counts.delta, counts.list), (1, 0));
+    // The round ends with a position: the next delta is empty.
+    let cursor = entra.list_users().await.unwrap().cursor.unwrap();
+    assert!(
+        entra
+            .list_user_changes(&cursor)
+            .await
+            .unwrap()
+            .changed
+            .is_empty()
+    );
 }
 
 // A page that keeps failing fails the whole listing; a single 503 is retried.

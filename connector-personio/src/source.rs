@@ -110,6 +110,19 @@ impl PersonioSource {
             if count != limit {
                 return Ok(listing);
             }
+            // A full page that the metadata calls the last one, with every announced employee
+            // read, ends the listing without asking for an empty page. Both must agree:
+            // `total_pages` alone is not trusted.
+            if let Some(m) = &page.metadata {
+                let last_page =
+                    matches!((m.current_page, m.total_pages), (Some(c), Some(t)) if c + 1 >= t);
+                let all_read = m
+                    .total_elements
+                    .is_some_and(|t| u64::try_from(seen.len()).unwrap_or(0) >= t);
+                if last_page && all_read {
+                    return Ok(listing);
+                }
+            }
             // A full page of ids already read means the server is repeating itself: the listing
             // cannot be trusted to be complete.
             if known == count {

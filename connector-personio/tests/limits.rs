@@ -57,7 +57,7 @@ async fn paced_under_the_limits() {
         .unwrap();
     assert_eq!(listing.employees.len(), 2_000);
     let counts = sim.counts();
-    assert_eq!(counts.employees, 21);
+    assert_eq!(counts.employees, 20);
     assert_eq!(counts.throttled, 0);
 }
 

@@ -698,9 +698,8 @@ async fn write(
         ("DELETE", ["users", id, "manager", "$ref"]) => {
             let has_manager = shared
                 .dir
-                .users()
-                .iter()
-                .any(|u| u.id.as_str() == *id && u.manager_id.is_some());
+                .user(&DirectoryUserId::new(*id))
+                .is_some_and(|u| u.manager_id.is_some());
             if !has_manager {
                 return (
                     404,

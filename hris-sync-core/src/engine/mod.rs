@@ -13,4 +13,4 @@ mod syncer;
 
 pub use report::{ReportAction, Status, Summary, SyncReport};
 pub use state::{FileStateStore, MemoryStateStore, STATE_VERSION, StateStore, SyncState};
-pub use syncer::{CycleResult, SyncOptions, Syncer, exit_code_for};
+pub use syncer::{CycleResult, SyncOptions, Syncer, Timings, exit_code_for};

@@ -58,6 +58,19 @@ pub struct CycleResult {
     pub report: SyncReport,
     /// Whether the reads were full (not incremental).
     pub full_read: bool,
+    /// Where the time went.
+    pub timings: Timings,
+}
+
+/// Wall-clock time of a cycle's phases.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Timings {
+    /// Start-up checks and both reads.
+    pub read: std::time::Duration,
+    /// `plan` and the guard.
+    pub plan: std::time::Duration,
+    /// Applying the plan.
+    pub apply: std::time::Duration,
 }
 
 impl CycleResult {
@@ -177,6 +190,8 @@ impl Syncer {
     }
 
     async fn cycle(&mut self, now: Timestamp, options: &SyncOptions) -> Result<CycleResult> {
+        let started = std::time::Instant::now();
+        let mut timings = Timings::default();
         self.check()
             .instrument(tracing::info_span!("checks"))
             .await?;
@@ -221,6 +236,8 @@ impl Syncer {
             "read"
         );
 
+        timings.read = started.elapsed();
+        let planning = std::time::Instant::now();
         // Plan and guard.
         let mut plan = {
             let _span = tracing::info_span!("plan").entered();
@@ -236,6 +253,8 @@ impl Syncer {
             "planned"
         );
 
+        timings.plan = planning.elapsed();
+        let applying = std::time::Instant::now();
         // Apply.
         let outcomes = if options.apply && !plan.actions.is_empty() {
             let outcomes = apply_plan_with(
@@ -259,6 +278,7 @@ impl Syncer {
             None
         };
 
+        timings.apply = applying.elapsed();
         // Remember.
         state.version = STATE_VERSION;
         state.employees = employees;
@@ -280,6 +300,7 @@ impl Syncer {
             outcomes,
             report,
             full_read: full,
+            timings,
         })
     }
 

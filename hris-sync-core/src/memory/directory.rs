@@ -35,6 +35,8 @@ pub enum WriteRecord {
 #[derive(Debug, Default)]
 struct State {
     users: BTreeMap<DirectoryUserId, DirectoryUser>,
+    /// Lower-case UPN → id: uniqueness checks without a scan.
+    upns: BTreeMap<String, DirectoryUserId>,
     changed_at: BTreeMap<DirectoryUserId, u64>,
     seq: u64,
     next_id: u64,
@@ -49,9 +51,15 @@ impl State {
     }
 
     fn upn_taken(&self, upn: &str, except: Option<&DirectoryUserId>) -> bool {
-        self.users
-            .values()
-            .any(|u| Some(&u.id) != except && u.user_principal_name.eq_ignore_ascii_case(upn))
+        self.upns
+            .get(&upn.to_lowercase())
+            .is_some_and(|holder| Some(holder) != except)
+    }
+
+    fn insert(&mut self, user: DirectoryUser) {
+        self.upns
+            .insert(user.user_principal_name.to_lowercase(), user.id.clone());
+        self.users.insert(user.id.clone(), user);
     }
 }
 
@@ -93,7 +101,7 @@ impl MemoryDirectory {
             ));
         }
         let id = user.id.clone();
-        s.users.insert(id.clone(), user);
+        s.insert(user);
         s.touch(&id);
         Ok(())
     }
@@ -122,11 +130,17 @@ impl MemoryDirectory {
     /// The user with this UPN (case-insensitive).
     #[must_use]
     pub fn user_by_upn(&self, upn: &str) -> Option<DirectoryUser> {
-        self.lock()
-            .users
-            .values()
-            .find(|u| u.user_principal_name.eq_ignore_ascii_case(upn))
+        let s = self.lock();
+        s.upns
+            .get(&upn.to_lowercase())
+            .and_then(|id| s.users.get(id))
             .cloned()
+    }
+
+    /// The user with this id.
+    #[must_use]
+    pub fn user(&self, id: &DirectoryUserId) -> Option<DirectoryUser> {
+        self.lock().users.get(id).cloned()
     }
 
     /// Every accepted write, in order.
@@ -168,6 +182,7 @@ impl MemoryDirectory {
                     }
                 }
                 let id = target.id.clone();
+                let old_upn = target.user_principal_name.to_lowercase();
                 let user = s.users.get_mut(&id).ok_or_else(|| not_found(&id))?;
                 for (p, v) in changes {
                     set_property(user, *p, v.clone());
@@ -180,6 +195,14 @@ impl MemoryDirectory {
                             store(user, p, None);
                         }
                     }
+                }
+                let new_upn = s
+                    .users
+                    .get(&id)
+                    .map(|u| u.user_principal_name.to_lowercase());
+                if let Some(new_upn) = new_upn.filter(|n| *n != old_upn) {
+                    s.upns.remove(&old_upn);
+                    s.upns.insert(new_upn, id.clone());
                 }
                 s.touch(&id);
                 s.writes
@@ -308,7 +331,7 @@ impl MemoryDirectory {
         for (p, v) in &new.properties {
             set_property(&mut user, *p, Some(v.clone()));
         }
-        s.users.insert(id.clone(), user.clone());
+        s.insert(user.clone());
         s.touch(&id);
         s.writes
             .push(WriteRecord::Create(new.user_principal_name.clone()));
