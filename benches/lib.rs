@@ -102,6 +102,7 @@ pub fn employees(n: usize) -> Vec<Employee> {
             e.hire_date = Some(date(2020, 1, 1));
             e.created_at =
                 Timestamp::from_second(1_577_836_800 + i64::try_from(i).unwrap_or(0)).ok();
+            e.updated_at = Timestamp::from_second(1_735_689_600).ok(); // 2025-01-01
             e.attributes.insert(
                 "department".to_owned(),
                 AttributeValue::text(DEPARTMENTS[i % DEPARTMENTS.len()]),
@@ -160,6 +161,9 @@ pub fn steady_state(employees: &mut [Employee], changed_percent: usize) -> Vec<D
             u
         })
         .collect();
+    if changed_percent == 0 {
+        return users;
+    }
     let step = 100 / changed_percent.clamp(1, 100);
     for e in employees.iter_mut().step_by(step) {
         e.attributes

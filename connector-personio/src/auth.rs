@@ -84,8 +84,9 @@ impl TokenCache {
         }
     }
 
-    /// Adopt a token a response carried in its `Authorization` header.
-    pub(crate) async fn adopt(&self, header: &str) {
+    /// Adopt a token a response carried in its `Authorization` header. Returns whether it was
+    /// a new token (the tenant rotates tokens).
+    pub(crate) async fn adopt(&self, header: &str) -> bool {
         let token = header.trim();
         let token = token
             .strip_prefix("Bearer ")
@@ -93,14 +94,16 @@ impl TokenCache {
             .unwrap_or(token)
             .trim();
         if token.is_empty() {
-            return;
+            return false;
         }
         let mut current = self.current.lock().await;
-        if let Some(t) = current.as_mut() {
-            if t.value.expose_secret() != token {
+        match current.as_mut() {
+            Some(t) if t.value.expose_secret() != token => {
                 t.value = SecretString::from(token.to_owned());
                 t.generation = self.next_generation();
+                true
             }
+            _ => false,
         }
     }
 

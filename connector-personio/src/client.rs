@@ -41,6 +41,7 @@ pub(crate) struct Client {
     tokens: TokenCache,
     pacer: Pacer,
     auth_calls: AtomicU64,
+    rotating: std::sync::atomic::AtomicBool,
 }
 
 impl fmt::Debug for Client {
@@ -82,7 +83,14 @@ impl Client {
             settings,
             tokens: TokenCache::new(),
             auth_calls: AtomicU64::new(0),
+            rotating: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Whether the tenant hands out single-use tokens (each answer carries the next one).
+    /// Concurrent requests would then invalidate each other's tokens.
+    pub(crate) fn rotating(&self) -> bool {
+        self.rotating.load(Ordering::Relaxed)
     }
 
     /// How many times this client called `POST /v1/auth`.
@@ -187,7 +195,13 @@ impl Client {
                         .get(AUTHORIZATION)
                         .and_then(|v| v.to_str().ok())
                     {
-                        self.tokens.adopt(token).await;
+                        if self.tokens.adopt(token).await
+                            && !self.rotating.swap(true, Ordering::Relaxed)
+                        {
+                            tracing::info!(
+                                "Personio rotates tokens on this tenant; requests go one at a time"
+                            );
+                        }
                     }
                     let status = resp.status();
                     if status.is_success() {

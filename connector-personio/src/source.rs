@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use async_trait::async_trait;
+use futures_util::stream::{self, StreamExt};
 use hris_sync_core::jiff::Timestamp;
 use hris_sync_core::{EmployeeListing, Error, ErrorKind, HrSource, Result};
 
@@ -15,6 +16,86 @@ use crate::model::{AttributesResponse, EmployeesPage};
 /// Pages beyond this many are refused: a server that never ends a listing is a bug, not a
 /// company of ten million.
 const MAX_PAGES: u64 = 100_000;
+
+/// Pages requested at once once the first page announced how many there are.
+const PAGES_IN_FLIGHT: usize = 4;
+
+/// Whether the listing goes on, and at which offset.
+enum Flow {
+    Done,
+    More(u64),
+}
+
+/// Collects pages in order: converts records, drops duplicates, decides when the list ends.
+struct Reader {
+    limit: usize,
+    seen: BTreeSet<String>,
+    listing: EmployeeListing,
+}
+
+impl Reader {
+    fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            seen: BTreeSet::new(),
+            listing: EmployeeListing::default(),
+        }
+    }
+
+    #[allow(clippy::needless_pass_by_value)] // a page is consumed: it is not needed after
+    fn take(&mut self, page: EmployeesPage, offset: u64) -> Result<Flow> {
+        let count = page.data.len();
+        let (mut new, mut known) = (0usize, 0usize);
+        for record in &page.data {
+            match convert::employee(record) {
+                Ok(e) => {
+                    if self.seen.insert(e.id.to_string()) {
+                        new += 1;
+                        self.listing.employees.push(e);
+                    } else {
+                        known += 1;
+                    }
+                }
+                Err(rejected) => {
+                    tracing::warn!(id = ?rejected.id, reason = %rejected.reason, "skipping an unreadable Personio record");
+                    self.listing.rejected.push(rejected);
+                }
+            }
+        }
+        tracing::debug!(offset, count, new, "read a page of employees");
+        // A short or empty page ends the listing (total_pages is not trusted alone). A page
+        // larger than asked means the server ignored paging and sent everything at once.
+        if count != self.limit {
+            return Ok(Flow::Done);
+        }
+        // A full page that the metadata calls the last one, with every announced employee
+        // read, ends the listing without asking for an empty page. Both must agree.
+        if let Some(m) = &page.metadata {
+            let last_page =
+                matches!((m.current_page, m.total_pages), (Some(c), Some(t)) if c + 1 >= t);
+            let all_read = m
+                .total_elements
+                .is_some_and(|t| u64::try_from(self.seen.len()).unwrap_or(0) >= t);
+            if last_page && all_read {
+                return Ok(Flow::Done);
+            }
+        }
+        // A full page of ids already read means the server is repeating itself: the listing
+        // cannot be trusted to be complete.
+        if known == count {
+            return Err(Error::new(
+                ErrorKind::InvalidData,
+                format!(
+                    "GET /v1/company/employees: the page at offset {offset} repeats employees \
+                     already read; the listing is not reliable"
+                ),
+            ));
+        }
+        Ok(Flow::More(
+            offset + u64::try_from(count).unwrap_or(u64::MAX),
+        ))
+    }
+}
 
 /// Personio as an [`HrSource`].
 ///
@@ -65,75 +146,58 @@ impl PersonioSource {
         self.client.auth_calls()
     }
 
+    /// One page of the employee list.
+    async fn page(&self, offset: u64, updated_since: Option<Timestamp>) -> Result<EmployeesPage> {
+        let limit = self.client.settings.page_size;
+        let mut query = vec![("limit", limit.to_string()), ("offset", offset.to_string())];
+        if let Some(since) = updated_since {
+            query.push((
+                "updated_since",
+                since.strftime("%Y-%m-%dT%H:%M:%S").to_string(),
+            ));
+        }
+        self.client.get_json("/v1/company/employees", &query).await
+    }
+
     /// Page through the employee list. `updated_since` narrows it to changed employees.
+    ///
+    /// The first page is read alone. When its metadata announces more pages, those are read
+    /// several at a time (still paced under the rate limits) and taken in order; after them,
+    /// pages are read one by one until a short page, in case the list grew meanwhile. Any failed
+    /// page fails the whole listing: a missing page must never look like departed employees.
     async fn employees(&self, updated_since: Option<Timestamp>) -> Result<EmployeeListing> {
         let limit = self.client.settings.page_size;
-        let mut seen: BTreeSet<String> = BTreeSet::new();
-        let mut listing = EmployeeListing::default();
-        let mut offset: u64 = 0;
-        for page_number in 0..MAX_PAGES {
-            let mut query = vec![("limit", limit.to_string()), ("offset", offset.to_string())];
-            if let Some(since) = updated_since {
-                query.push((
-                    "updated_since",
-                    since.strftime("%Y-%m-%dT%H:%M:%S").to_string(),
-                ));
-            }
-            // Any failed page fails the whole listing: a missing page must never look like
-            // departed employees.
-            let page: EmployeesPage = self
-                .client
-                .get_json("/v1/company/employees", &query)
-                .await?;
-            let count = page.data.len();
-            let (mut new, mut known) = (0usize, 0usize);
-            for record in &page.data {
-                match convert::employee(record) {
-                    Ok(e) => {
-                        if seen.insert(e.id.to_string()) {
-                            new += 1;
-                            listing.employees.push(e);
-                        } else {
-                            known += 1;
-                        }
-                    }
-                    Err(rejected) => {
-                        tracing::warn!(id = ?rejected.id, reason = %rejected.reason, "skipping an unreadable Personio record");
-                        listing.rejected.push(rejected);
-                    }
+        let mut reader = Reader::new(usize::try_from(limit).unwrap_or(usize::MAX));
+        let first = self.page(0, updated_since).await?;
+        let announced = first
+            .metadata
+            .as_ref()
+            .and_then(|m| m.total_pages)
+            .unwrap_or(0);
+        let mut offset = match reader.take(first, 0)? {
+            Flow::Done => return Ok(reader.listing),
+            Flow::More(next) => next,
+        };
+        // Single-use tokens forbid parallel requests: then every page is read in turn.
+        if announced > 1 && !self.client.rotating() {
+            let offsets: Vec<u64> = (1..announced.min(MAX_PAGES))
+                .map(|p| p * u64::from(limit))
+                .collect();
+            let mut pages = stream::iter(offsets)
+                .map(|o| async move { (o, self.page(o, updated_since).await) })
+                .buffered(PAGES_IN_FLIGHT);
+            while let Some((o, page)) = pages.next().await {
+                match reader.take(page?, o)? {
+                    Flow::Done => return Ok(reader.listing),
+                    Flow::More(next) => offset = next,
                 }
             }
-            tracing::debug!(page = page_number, offset, count, new, total_pages = ?page.metadata.as_ref().and_then(|m| m.total_pages), "read a page of employees");
-            // A short or empty page ends the listing (total_pages is not trusted alone). A page
-            // larger than asked means the server ignored paging and sent everything at once.
-            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-            if count != limit {
-                return Ok(listing);
+        }
+        for _ in 0..MAX_PAGES {
+            match reader.take(self.page(offset, updated_since).await?, offset)? {
+                Flow::Done => return Ok(reader.listing),
+                Flow::More(next) => offset = next,
             }
-            // A full page that the metadata calls the last one, with every announced employee
-            // read, ends the listing without asking for an empty page. Both must agree:
-            // `total_pages` alone is not trusted.
-            if let Some(m) = &page.metadata {
-                let last_page =
-                    matches!((m.current_page, m.total_pages), (Some(c), Some(t)) if c + 1 >= t);
-                let all_read = m
-                    .total_elements
-                    .is_some_and(|t| u64::try_from(seen.len()).unwrap_or(0) >= t);
-                if last_page && all_read {
-                    return Ok(listing);
-                }
-            }
-            // A full page of ids already read means the server is repeating itself: the listing
-            // cannot be trusted to be complete.
-            if known == count {
-                return Err(Error::new(
-                    ErrorKind::InvalidData,
-                    format!(
-                        "GET /v1/company/employees: the page at offset {offset} repeats                          employees already read; the listing is not reliable"
-                    ),
-                ));
-            }
-            offset += u64::try_from(count).unwrap_or(u64::MAX);
         }
         Err(Error::new(
             ErrorKind::InvalidData,

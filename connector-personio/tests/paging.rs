@@ -73,8 +73,9 @@ async fn failing_middle_page_fails_the_listing() {
     assert_eq!(err.kind(), ErrorKind::Transient, "{err}");
     assert!(!err.is_retryable(), "retries were spent: {err}");
     assert!(err.message().contains("HTTP 500"), "{err}");
-    // 1 good page + 1 + 5 retries of the failing one; nothing after it.
-    assert_eq!(sim.counts().employees, 7);
+    // 1 good page + 1 + 5 retries of the failing one (+ the pages read alongside it).
+    let requests = sim.counts().employees;
+    assert!((7..=10).contains(&requests), "{requests}");
 }
 
 // A page that fails once (5xx, then a dropped connection) is retried and the listing completes.

@@ -387,27 +387,39 @@ async fn list_users(
             }
         },
     };
-    let all: Vec<_> = shared
-        .dir
-        .users()
-        .into_iter()
-        .filter(|u| match &filter {
-            None => true,
-            Some((field, value)) => match field.as_str() {
-                "userPrincipalName" => u.user_principal_name.eq_ignore_ascii_case(value),
-                "employeeId" => u.employee_id.as_deref() == Some(value.as_str()),
-                "mail" => u
-                    .mail
-                    .as_deref()
-                    .is_some_and(|m| m.eq_ignore_ascii_case(value)),
-                _ => u.id.as_str() == value,
-            },
-        })
-        .collect();
-    let page: Vec<Value> = all
+    // A filter picks from everything; otherwise only the page is copied out.
+    let (rows, total) = match &filter {
+        None => shared.dir.page(offset, page_size),
+        Some((field, value)) => {
+            let matching: Vec<_> = match field.as_str() {
+                "userPrincipalName" => shared.dir.user_by_upn(value).into_iter().collect(),
+                "id" => shared
+                    .dir
+                    .user(&DirectoryUserId::new(value.as_str()))
+                    .into_iter()
+                    .collect(),
+                _ => shared
+                    .dir
+                    .users()
+                    .into_iter()
+                    .filter(|u| match field.as_str() {
+                        "employeeId" => u.employee_id.as_deref() == Some(value.as_str()),
+                        _ => u
+                            .mail
+                            .as_deref()
+                            .is_some_and(|m| m.eq_ignore_ascii_case(value)),
+                    })
+                    .collect(),
+            };
+            let total = matching.len();
+            (
+                matching.into_iter().skip(offset).take(page_size).collect(),
+                total,
+            )
+        }
+    };
+    let page: Vec<Value> = rows
         .iter()
-        .skip(offset)
-        .take(page_size)
         .map(|u| {
             let mut v = users::render(u, select.as_deref(), true);
             if expand_manager {
@@ -428,7 +440,7 @@ async fn list_users(
         "@odata.context": format!("{}/v1.0/$metadata#users", shared.base()),
         "value": page,
     });
-    if offset + page_size < all.len() {
+    if offset + page_size < total {
         let Ok(mut next) = reqwest::Url::parse(&format!("{}/v1.0/users", shared.base())) else {
             return json_response(
                 500,
@@ -477,16 +489,7 @@ async fn delta(
             if let Err(r) = parse_select(Some(&select_raw)) {
                 return r;
             }
-            let Ok(snapshot) = shared.dir.list_users().await else {
-                return json_response(
-                    500,
-                    &graph_error("InternalServerError", "snapshot failed", None),
-                );
-            };
-            let cursor = snapshot
-                .cursor
-                .map(|c| c.as_str().to_owned())
-                .unwrap_or_default();
+            let cursor = shared.dir.cursor().as_str().to_owned();
             return json_response(
                 200,
                 &json!({
@@ -557,26 +560,28 @@ async fn delta(
         Err(r) => return r,
     };
     let with_manager = select.iter().any(|s| s == "manager");
-    // The users of this round and where the next round starts.
-    let (users, managers, next_cursor) = if initial && cursor.is_none() {
-        let Ok(snapshot) = shared.dir.list_users().await else {
-            return json_response(
-                500,
-                &graph_error("InternalServerError", "snapshot failed", None),
-            );
-        };
-        let managers = snapshot
-            .users
+    // The users of this page and where the next round starts. An initial round pages through
+    // the live directory and ends with the position taken when the round began (carried as
+    // "init:<cursor>"), so a change made during the round is replayed, never missed.
+    let page_size = shared.config.delta_page;
+    let round_start = cursor
+        .as_deref()
+        .and_then(|c| c.strip_prefix("init:"))
+        .map(str::to_owned);
+    let initial_round = initial && (cursor.is_none() || round_start.is_some());
+    let (users, total, managers, next_cursor, carried) = if initial_round {
+        let start = round_start.unwrap_or_else(|| shared.dir.cursor().as_str().to_owned());
+        let (users, total) = shared.dir.page(offset, page_size);
+        let managers = users
             .iter()
             .map(|u| (u.id.clone(), u.manager_id.clone()))
             .collect();
         (
-            snapshot.users,
+            users,
+            total,
             managers,
-            snapshot
-                .cursor
-                .map(|c| c.as_str().to_owned())
-                .unwrap_or_default(),
+            start.clone(),
+            format!("init:{start}"),
         )
     } else {
         let from = cursor.clone().unwrap_or_default();
@@ -586,15 +591,20 @@ async fn delta(
             .await
         {
             Ok(changes) => {
-                let next = if initial {
-                    from
-                } else {
-                    changes
-                        .cursor
-                        .map(|c| c.as_str().to_owned())
-                        .unwrap_or_default()
-                };
-                (changes.changed, changes.managers, next)
+                // The position after everything listed (recomputed per page, so a change made
+                // between pages is in a later page, and the final link is past it).
+                let next = changes
+                    .cursor
+                    .map(|c| c.as_str().to_owned())
+                    .unwrap_or_default();
+                let total = changes.changed.len();
+                let users: Vec<_> = changes
+                    .changed
+                    .into_iter()
+                    .skip(offset)
+                    .take(page_size)
+                    .collect();
+                (users, total, changes.managers, next, from)
             }
             Err(_) => {
                 return json_response(
@@ -608,11 +618,8 @@ async fn delta(
             }
         }
     };
-    let page_size = shared.config.delta_page;
     let page: Vec<Value> = users
         .iter()
-        .skip(offset)
-        .take(page_size)
         .map(|u| {
             let mut v = users::render(u, Some(&select), true);
             if with_manager {
@@ -627,10 +634,9 @@ async fn delta(
         .collect();
     let mut body =
         json!({ "@odata.context": format!("{base}/v1.0/$metadata#users"), "value": page });
-    let key = if offset + page_size < users.len() {
-        // More pages of this round: carry the round's start cursor.
-        let start = cursor.clone().unwrap_or_default();
-        let state = format!("{epoch}|{start}|{select_raw}|{}", offset + page_size);
+    let key = if offset + page_size < total {
+        // More pages of this round: carry the round's start.
+        let state = format!("{epoch}|{carried}|{select_raw}|{}", offset + page_size);
         (
             "@odata.nextLink",
             format!("{base}/v1.0/users/delta?$skiptoken={}", encode(&state)),

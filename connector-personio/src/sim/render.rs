@@ -244,3 +244,19 @@ pub(crate) fn parse_since(s: &str) -> Option<Timestamp> {
         .ok()
         .map(|z| z.timestamp())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_forms() {
+        let t = parse_since("2025-09-30T17:00:00").unwrap();
+        assert_eq!(t.to_string(), "2025-09-30T17:00:00Z");
+        assert_eq!(
+            parse_since("2025-09-30").unwrap().to_string(),
+            "2025-09-30T00:00:00Z"
+        );
+        assert!(parse_since("yesterday").is_none());
+    }
+}

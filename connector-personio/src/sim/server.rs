@@ -372,10 +372,15 @@ async fn employees(
         None => {}
     }
 
-    let (records, dup_edges) = {
+    // Select first, render only the page: the list is long, a page is short.
+    let (total, page) = {
         let s = shared.lock();
         let visible = |k: &str| shared.visible(k);
-        let mut records: Vec<Value> = s
+        enum Row<'a> {
+            Employee(&'a hris_sync_core::Employee),
+            Raw(&'a Value),
+        }
+        let mut rows: Vec<Row<'_>> = s
             .employees
             .values()
             .filter(|e| since.is_none_or(|t| e.updated_at.is_none_or(|u| u > t)))
@@ -386,29 +391,32 @@ async fn employees(
                         .is_some_and(|x| x.eq_ignore_ascii_case(m))
                 })
             })
-            .map(|e| {
-                let boss = e.supervisor_id.as_ref().and_then(|id| s.employees.get(id));
-                render::employee(e, boss, &visible)
-            })
+            .map(Row::Employee)
             .collect();
         if since.is_none() && email.is_none() {
-            records.extend(s.raw.iter().cloned());
+            rows.extend(s.raw.iter().map(Row::Raw));
         }
-        (records, s.duplicate_at_page_edges)
-    };
-    let total = records.len() as u64;
-    let start = usize::try_from(offset)
-        .unwrap_or(usize::MAX)
-        .min(records.len());
-    let take = usize::try_from(limit).unwrap_or(usize::MAX);
-    let page: Vec<Value> = if dup_edges && start > 0 {
-        // The list shifted by one between reads: the previous page's last record comes again.
-        let end = (start + take - 1).min(records.len());
-        std::iter::once(records[start - 1].clone())
-            .chain(records[start..end].iter().cloned())
-            .collect()
-    } else {
-        records[start..(start + take).min(records.len())].to_vec()
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(rows.len());
+        let take = usize::try_from(limit).unwrap_or(usize::MAX);
+        let range = if s.duplicate_at_page_edges && start > 0 {
+            // The list shifted by one between reads: the previous page's last record comes again.
+            (start - 1)..(start + take - 1).min(rows.len())
+        } else {
+            start..(start + take).min(rows.len())
+        };
+        let page: Vec<Value> = rows[range]
+            .iter()
+            .map(|row| match row {
+                Row::Employee(e) => {
+                    let boss = e.supervisor_id.as_ref().and_then(|id| s.employees.get(id));
+                    render::employee(e, boss, &visible)
+                }
+                Row::Raw(v) => (*v).clone(),
+            })
+            .collect();
+        (rows.len() as u64, page)
     };
     let limit64 = u64::from(limit);
     let body = json!({

@@ -137,6 +137,21 @@ impl MemoryDirectory {
             .cloned()
     }
 
+    /// Users `offset..offset + limit` in id order, and how many there are in all (for paging
+    /// without copying the whole directory).
+    #[must_use]
+    pub fn page(&self, offset: usize, limit: usize) -> (Vec<DirectoryUser>, usize) {
+        let s = self.lock();
+        let page = s.users.values().skip(offset).take(limit).cloned().collect();
+        (page, s.users.len())
+    }
+
+    /// The current position of the change feed (what [`Directory::list_users`] returns).
+    #[must_use]
+    pub fn cursor(&self) -> DeltaCursor {
+        DeltaCursor::new(format!("mem:{}", self.lock().seq))
+    }
+
     /// The user with this id.
     #[must_use]
     pub fn user(&self, id: &DirectoryUserId) -> Option<DirectoryUser> {

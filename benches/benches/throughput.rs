@@ -1,0 +1,320 @@
+//! End-to-end throughput: full cycles through the real connectors over HTTP against both
+//! simulators with the published quotas switched on, time-scaled so a run takes seconds.
+//!
+//! `cargo bench -p hris-sync-benches --bench throughput` runs every scenario, each in its own
+//! process (so its peak memory is its own), and prints, per scenario, requests by kind, the
+//! floor the quotas allow, the ratios achieved/floor, 429s, peak memory and the time in `plan`.
+//! `THROUGHPUT_SCALE` (default 40) divides every quota window, and the floor with it.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use connector_azuread::sim::{GraphSim, SimConfig as GraphConfig};
+use connector_personio::sim::{PersonioSim, SimConfig as PersonioConfig};
+use hris_sync_benches::{employees, now, policy, steady_state};
+use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};
+use hris_sync_core::pacing::Budget;
+use hris_sync_core::policy::MappingTarget;
+use hris_sync_core::{Action, AttributeValue, DirectoryUser};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// First run, empty directory.
+    FirstEmpty,
+    /// First run, every employee has an account to link by email.
+    FirstLink,
+    /// Steady state, nothing changed.
+    Steady,
+    /// Steady state, 1% changed.
+    Steady1,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::FirstEmpty => "first_run_empty",
+            Self::FirstLink => "first_run_link",
+            Self::Steady => "steady_no_change",
+            Self::Steady1 => "steady_1pct",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [
+            Self::FirstEmpty,
+            Self::FirstLink,
+            Self::Steady,
+            Self::Steady1,
+        ]
+        .into_iter()
+        .find(|k| k.name() == s)
+    }
+}
+
+const SCENARIOS: &[(Kind, usize)] = &[
+    (Kind::FirstEmpty, 10_000),
+    (Kind::FirstLink, 10_000),
+    (Kind::Steady, 10_000),
+    (Kind::Steady1, 10_000),
+    (Kind::FirstEmpty, 50_000),
+];
+
+fn scale() -> u32 {
+    std::env::var("THROUGHPUT_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(100)
+}
+
+/// The earliest time the last of `requests` (each `units` wide) can be sent under `windows`.
+fn floor_time(windows: &[(Duration, usize)], requests: usize, units: usize) -> Duration {
+    let mut budget = Budget::new(windows);
+    let start = Instant::now();
+    let mut t = start;
+    for _ in 0..requests {
+        while let Err(wait) = budget.try_take(t, units) {
+            t += wait;
+        }
+    }
+    t - start
+}
+
+/// Write operations a plan needs (a disable with revocation is two).
+fn writes(actions: &[Action]) -> usize {
+    actions
+        .iter()
+        .map(|a| match a {
+            Action::Disable {
+                revoke_sessions: true,
+                ..
+            } => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+fn peak_memory_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[allow(clippy::print_stdout, clippy::too_many_lines)]
+async fn run(kind: Kind, n: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let scale = scale();
+    let personio = PersonioSim::start(PersonioConfig {
+        time_scale: scale,
+        ..PersonioConfig::default()
+    })
+    .await?;
+    let graph = GraphSim::start(GraphConfig {
+        time_scale: scale,
+        ..GraphConfig::default()
+    })
+    .await?;
+    let policy = policy();
+    let mut staff = employees(n);
+    let users: Vec<DirectoryUser> = match kind {
+        Kind::FirstEmpty => Vec::new(),
+        Kind::FirstLink => staff
+            .iter()
+            .map(|e| DirectoryUser::new(format!("u-{}", e.id), e.email.clone().unwrap_or_default()))
+            .collect(),
+        Kind::Steady | Kind::Steady1 => steady_state(&mut staff.clone(), 0),
+    };
+    personio.seed(staff.clone());
+    graph.seed(users)?;
+    let managed = policy.mappings.iter().filter_map(|m| match m.target {
+        MappingTarget::Property(p) => Some(p),
+        MappingTarget::Manager => None,
+    });
+    let directory = graph
+        .directory()
+        .manage(managed)
+        .managers(policy.maps_manager())
+        .build()?;
+    let source = personio.source().build()?;
+    let mut syncer = Syncer::new(
+        Box::new(source),
+        Box::new(directory),
+        policy.clone(),
+        Box::new(MemoryStateStore::default()),
+    );
+    let options = SyncOptions {
+        apply: true,
+        ..SyncOptions::default()
+    };
+    let mut at = now();
+    if matches!(kind, Kind::Steady | Kind::Steady1) {
+        // The state a previous cycle leaves; not measured.
+        syncer.run_cycle(at, &options).await?;
+        at = at + hris_sync_core::jiff::SignedDuration::from_mins(30);
+        if kind == Kind::Steady1 {
+            for e in staff.iter_mut().step_by(100) {
+                e.attributes
+                    .insert("department".into(), AttributeValue::text("Reorganised"));
+                e.updated_at = Some(at);
+            }
+            personio.seed(staff.clone());
+        }
+    }
+    if std::env::var("THROUGHPUT_DEBUG").is_ok() {
+        use hris_sync_core::{Directory, HrSource};
+        let probe = personio.source().build()?;
+        let t = Instant::now();
+        let n = probe.list_employees().await?.employees.len();
+        eprintln!("probe: personio list of {n} in {:?}", t.elapsed());
+        let probe = graph.directory().build()?;
+        let t = Instant::now();
+        let n = probe.list_users().await?.users.len();
+        eprintln!("probe: graph list of {n} in {:?}", t.elapsed());
+    }
+    let (p0, g0) = (personio.counts(), graph.counts());
+    let started = Instant::now();
+    let result = syncer.run_cycle(at, &options).await?;
+    let elapsed = started.elapsed();
+    let (p1, g1) = (personio.counts(), graph.counts());
+    if std::env::var("THROUGHPUT_DEBUG").is_ok() {
+        for seen in personio.seen().iter().rev().take(3) {
+            eprintln!("{} {}", seen.path, seen.query);
+        }
+    }
+
+    let personio_reads = (p1.employees - p0.employees) + (p1.attributes - p0.attributes);
+    let graph_reads =
+        (g1.list - g0.list) + (g1.delta - g0.delta) + (g1.organization - g0.organization);
+    let batches = g1.batch - g0.batch;
+    let requests = personio_reads + graph_reads + batches;
+    let auth = (p1.auth - p0.auth) + (g1.token - g0.token);
+    let throttled = (p1.throttled - p0.throttled) + (g1.throttled - g0.throttled);
+
+    // The floor: what a perfect client needs under the quotas.
+    let w = writes(&result.plan.actions);
+    let full = result.full_read;
+    let pages = |count: usize, size: usize| count.div_ceil(size).max(1);
+    let users_in_directory = graph.users().len() - result.report.summary.created;
+    let floor_personio = if full { pages(n, 100) } else { 1 };
+    let floor_graph_reads = match (full, policy.maps_manager()) {
+        (false, _) => 1,
+        (true, true) => pages(users_in_directory, 200),
+        (true, false) => pages(users_in_directory, 999),
+    };
+    let floor_batches = w.div_ceil(20);
+    let floor_requests = floor_personio + floor_graph_reads + floor_batches;
+    let s = |d: Duration| d / scale;
+    let floor = floor_time(
+        &[
+            (s(Duration::from_secs(1)), 15),
+            (s(Duration::from_secs(60)), 300),
+        ],
+        floor_personio,
+        1,
+    ) + floor_time(&[(s(Duration::from_secs(150)), 3000)], floor_batches, 20);
+    #[allow(clippy::cast_precision_loss)]
+    let request_ratio = requests as f64 / floor_requests as f64;
+    let time_ratio =
+        (floor >= Duration::from_millis(100)).then(|| elapsed.as_secs_f64() / floor.as_secs_f64());
+    let memory = peak_memory_kib();
+    println!("scenario {} employees={n} scale={scale}", kind.name());
+    println!(
+        "  requests: personio list+attributes={personio_reads} graph list+delta+organization={graph_reads} batches={batches} (auth/token {auth} not counted); writes={w}"
+    );
+    println!(
+        "  floor: requests={floor_requests} (personio {floor_personio}, graph reads {floor_graph_reads}, batches {floor_batches}), time={:.2}s",
+        floor.as_secs_f64()
+    );
+    println!(
+        "  achieved: requests={requests} time={:.2}s request_ratio={request_ratio:.3} time_ratio={} throttled={throttled}",
+        elapsed.as_secs_f64(),
+        time_ratio.map_or_else(|| "n/a (floor < 0.1 s)".to_owned(), |r| format!("{r:.3}"))
+    );
+    println!(
+        "  plan={:.1}ms read={:.2}s apply={:.2}s peak_memory={:.1}MiB failed={}",
+        result.timings.plan.as_secs_f64() * 1000.0,
+        result.timings.read.as_secs_f64(),
+        result.timings.apply.as_secs_f64(),
+        memory as f64 / 1024.0,
+        result.report.summary.failed
+    );
+    println!(
+        "throughput: employees={n} requests={requests} floor_requests={floor_requests} request_ratio={request_ratio:.3} time_ratio={} throttled={throttled}",
+        time_ratio.map_or_else(|| "n/a".to_owned(), |r| format!("{r:.3}"))
+    );
+    Ok(())
+}
+
+#[allow(clippy::print_stdout, clippy::print_stderr)]
+fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--scenario") {
+        let kind = args.get(i + 1).and_then(|k| Kind::parse(k));
+        let n = args.get(i + 2).and_then(|n| n.parse().ok());
+        let (Some(kind), Some(n)) = (kind, n) else {
+            eprintln!("usage: throughput --scenario NAME EMPLOYEES");
+            return std::process::ExitCode::from(2);
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build();
+        return match runtime.map(|rt| rt.block_on(run(kind, n))) {
+            Ok(Ok(())) => std::process::ExitCode::SUCCESS,
+            Ok(Err(e)) => {
+                eprintln!("error: {e}");
+                std::process::ExitCode::FAILURE
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    // Under `cargo test --benches` (`--test`), run nothing: this is a benchmark.
+    if args.iter().any(|a| a == "--test") {
+        return std::process::ExitCode::SUCCESS;
+    }
+    let Ok(me) = std::env::current_exe() else {
+        return std::process::ExitCode::FAILURE;
+    };
+    let mut headline = String::new();
+    for (kind, n) in SCENARIOS {
+        let out = Command::new(&me)
+            .args(["--scenario", kind.name(), &n.to_string()])
+            .output();
+        match out {
+            Ok(o) if o.status.success() => {
+                let text = String::from_utf8_lossy(&o.stdout);
+                for line in text.lines().filter(|l| !l.starts_with("throughput:")) {
+                    println!("{line}");
+                }
+                if *kind == Kind::FirstEmpty && *n == 10_000 {
+                    headline = text
+                        .lines()
+                        .find(|l| l.starts_with("throughput:"))
+                        .unwrap_or_default()
+                        .to_owned();
+                }
+            }
+            Ok(o) => {
+                eprintln!(
+                    "scenario {} failed: {}",
+                    kind.name(),
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                return std::process::ExitCode::FAILURE;
+            }
+            Err(e) => {
+                eprintln!("scenario {} could not start: {e}", kind.name());
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    }
+    println!("{headline}");
+    std::process::ExitCode::SUCCESS
+}
