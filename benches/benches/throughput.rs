@@ -64,7 +64,7 @@ fn scale() -> u32 {
         .ok()
         .and_then(|s| s.parse().ok())
         .filter(|s| *s > 0)
-        .unwrap_or(100)
+        .unwrap_or(40)
 }
 
 /// The earliest time the last of `requests` (each `units` wide) can be sent under `windows`.
