@@ -89,6 +89,9 @@ impl Desired {
     }
 
     /// Only what differs from `user`: the changes, and the warnings met on the way.
+    ///
+    /// Most values are unchanged, so each is first compared in place (no copies); only a value
+    /// that differs, or that needs truncating, goes through the full conversion.
     pub(crate) fn diff(
         employee: &Employee,
         policy: &Policy,
@@ -96,8 +99,8 @@ impl Desired {
     ) -> (ChangeSet, Vec<Reason>) {
         let mut changes = ChangeSet::new();
         let mut warnings = Vec::new();
-        managed(employee, policy, |property, value| {
-            if let Some(want) = target(property, &value, &mut warnings) {
+        let mut consider = |property: DirectoryProperty, value: &AttributeValue| {
+            if let Some(want) = target(property, value, &mut warnings) {
                 let have = user.property(property);
                 if have != want.as_ref() {
                     changes.insert(
@@ -109,7 +112,48 @@ impl Desired {
                     );
                 }
             }
-        });
+        };
+        let have = |p: DirectoryProperty| user.property(p).and_then(PropertyValue::as_text);
+        // Names.
+        for (p, name) in [
+            (DirectoryProperty::GivenName, employee.first_name()),
+            (DirectoryProperty::Surname, employee.last_name()),
+        ] {
+            let unchanged = match name {
+                None => user.property(p).is_none(),
+                Some(n) => n.len() <= 64 && have(p) == Some(n),
+            };
+            if !unchanged {
+                consider(
+                    p,
+                    &name.map_or(AttributeValue::Empty, |n| {
+                        AttributeValue::Text(n.to_owned())
+                    }),
+                );
+            }
+        }
+        if !display_name_unchanged(employee, have(DirectoryProperty::DisplayName)) {
+            let value = employee
+                .display_name()
+                .map_or(AttributeValue::Empty, AttributeValue::Text);
+            consider(DirectoryProperty::DisplayName, &value);
+        }
+        // Mapped attributes.
+        for m in &policy.mappings {
+            if let MappingTarget::Property(property) = m.target {
+                let value = match employee.attributes.get(&m.hr_key) {
+                    Some(v) => Cow::Borrowed(v),
+                    // Absent (not returned by the HR system): never clears anything.
+                    None => match employee.attribute(&m.hr_key) {
+                        Some(v) => Cow::Owned(v),
+                        None => continue,
+                    },
+                };
+                if unchanged_text(property, &value, user.property(property)) != Some(true) {
+                    consider(property, &value);
+                }
+            }
+        }
         keep_org_data_whole(&mut changes, user);
         (changes, warnings)
     }
@@ -123,6 +167,56 @@ impl Desired {
             .collect();
         (values, self.warnings)
     }
+}
+
+/// Whether the display name (preferred name, else "first last") already is `have`, checked
+/// without building it.
+fn display_name_unchanged(employee: &Employee, have: Option<&str>) -> bool {
+    let preferred = employee
+        .preferred_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    match (preferred, employee.first_name(), employee.last_name()) {
+        (Some(p), _, _) => p.len() <= 256 && have == Some(p),
+        (None, Some(f), Some(l)) => have.is_some_and(|h| {
+            h.len() == f.len() + 1 + l.len()
+                && h.starts_with(f)
+                && h.ends_with(l)
+                && h.as_bytes()[f.len()] == b' '
+        }),
+        (None, Some(n), None) | (None, None, Some(n)) => have == Some(n),
+        // Nothing to set: displayName cannot be cleared, so it is left alone.
+        (None, None, None) => true,
+    }
+}
+
+/// For plain text that needs no truncation, whether `have` already holds it; `None` when the
+/// full conversion must decide (other shapes, lists, dates, long values, usage location).
+fn unchanged_text(
+    property: DirectoryProperty,
+    value: &AttributeValue,
+    have: Option<&PropertyValue>,
+) -> Option<bool> {
+    let PropertyKind::Text { max_len } = property.kind() else {
+        return None;
+    };
+    if property == DirectoryProperty::UsageLocation {
+        return None;
+    }
+    let text = match value {
+        AttributeValue::Text(s) | AttributeValue::Number(s) => s.trim(),
+        AttributeValue::Empty => "",
+        _ => return None,
+    };
+    if text.len() > max_len {
+        return None;
+    }
+    Some(if text.is_empty() {
+        !property.is_clearable() || have.is_none()
+    } else {
+        have.and_then(PropertyValue::as_text) == Some(text)
+    })
 }
 
 /// Graph writes `employeeOrgData` whole (a field left out becomes null), so a change to

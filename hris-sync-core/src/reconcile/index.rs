@@ -5,7 +5,9 @@
 #![allow(clippy::disallowed_types)]
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet, hash_map::Entry};
+use std::collections::hash_map::Entry;
+
+use super::fasthash::{FastMap, FastSet};
 
 use crate::policy::Policy;
 use crate::user::{DirectoryUser, ObjectKind};
@@ -13,32 +15,27 @@ use crate::user::{DirectoryUser, ObjectKind};
 use super::reason::OutOfScope;
 
 /// Users indexed by employee id and by lower-case UPN and mail. The maps are only looked up,
-/// never iterated, and each entry lists its users in id order, so nothing depends on the
-/// order of the input (S9).
+/// never iterated, and an entry with several users lists them in id order, so nothing depends
+/// on the order of the input (S9).
 #[derive(Debug)]
 pub(crate) struct UserIndex<'a> {
-    by_employee_id: HashMap<&'a str, Users<'a>>,
-    by_upn: HashMap<Cow<'a, str>, Users<'a>>,
+    by_employee_id: FastMap<&'a str, Users<'a>>,
+    by_upn: FastMap<Cow<'a, str>, Users<'a>>,
     /// Users whose mail differs from their UPN, by lower-case mail.
-    by_mail: HashMap<Cow<'a, str>, Users<'a>>,
+    by_mail: FastMap<Cow<'a, str>, Users<'a>>,
     /// UPNs this plan hands out, lower case.
-    assigned: HashSet<String>,
+    assigned: FastSet<String>,
 }
 
 impl<'a> UserIndex<'a> {
     pub(crate) fn new(users: &'a [DirectoryUser]) -> Self {
-        let mut sorted: Vec<&DirectoryUser> = users.iter().collect();
-        sorted.sort_by(|a, b| {
-            a.id.cmp(&b.id)
-                .then_with(|| a.user_principal_name.cmp(&b.user_principal_name))
-        });
         let mut index = Self {
-            by_employee_id: HashMap::with_capacity(users.len()),
-            by_upn: HashMap::with_capacity(users.len()),
-            by_mail: HashMap::new(),
-            assigned: HashSet::new(),
+            by_employee_id: FastMap::with_capacity_and_hasher(users.len(), Default::default()),
+            by_upn: FastMap::with_capacity_and_hasher(users.len(), Default::default()),
+            by_mail: FastMap::default(),
+            assigned: FastSet::default(),
         };
-        for user in sorted {
+        for user in users {
             if let Some(id) = user.employee_id() {
                 Users::add(index.by_employee_id.entry(id), user);
             }
@@ -50,6 +47,11 @@ impl<'a> UserIndex<'a> {
             }
             Users::add(index.by_upn.entry(upn), user);
         }
+        // Entries with several users list them in id order, whatever the input order (S9).
+        for map in [&mut index.by_upn, &mut index.by_mail] {
+            map.values_mut().for_each(Users::sort);
+        }
+        index.by_employee_id.values_mut().for_each(Users::sort);
         index
     }
 
@@ -112,6 +114,15 @@ impl<'a> Users<'a> {
                     Users::Many(v) => v.push(user),
                 }
             }
+        }
+    }
+
+    fn sort(&mut self) {
+        if let Users::Many(v) = self {
+            v.sort_by(|a, b| {
+                a.id.cmp(&b.id)
+                    .then_with(|| a.user_principal_name.cmp(&b.user_principal_name))
+            });
         }
     }
 

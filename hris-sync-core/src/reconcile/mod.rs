@@ -10,6 +10,7 @@
 //! runs last, over every account the plan knows, including the ones it creates.
 
 mod attributes;
+mod fasthash;
 mod index;
 mod lifecycle;
 mod manager;
@@ -91,8 +92,7 @@ struct Planner<'a> {
     index: UserIndex<'a>,
     plan: Plan,
     /// Lookup only, never iterated (S9).
-    #[allow(clippy::disallowed_types)]
-    accounts: std::collections::HashMap<&'a EmployeeId, Account<'a>>,
+    accounts: fasthash::FastMap<&'a EmployeeId, Account<'a>>,
     /// Pending updates by employee, finished after UPN renames are known.
     updates: BTreeMap<EmployeeId, (&'a DirectoryUser, ChangeSet, Vec<Reason>)>,
     upn_requests: Vec<UpnRequest<'a>>,
@@ -119,6 +119,7 @@ impl<'a> Planner<'a> {
     }
 
     fn run(mut self, employees: &'a [Employee]) -> Plan {
+        self.accounts.reserve(employees.len());
         let mut sorted: Vec<&Employee> = employees.iter().collect();
         sorted.sort_by(|a, b| a.id.cmp(&b.id));
         let duplicates = duplicate_ids(&sorted);
