@@ -65,6 +65,11 @@ impl EmployeeId {
 impl Ord for EmployeeId {
     fn cmp(&self, other: &Self) -> Ordering {
         match (self.numeric, other.numeric) {
+            (true, true) if !self.id.starts_with('0') && !other.id.starts_with('0') => self
+                .id
+                .len()
+                .cmp(&other.id.len())
+                .then_with(|| self.id.cmp(&other.id)),
             (true, true) => {
                 let a = self.id.trim_start_matches('0');
                 let b = other.id.trim_start_matches('0');

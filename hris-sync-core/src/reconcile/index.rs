@@ -5,6 +5,7 @@
 #![allow(clippy::disallowed_types)]
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::hash_map::Entry;
 
 use super::fasthash::{FastMap, FastSet};
@@ -16,43 +17,67 @@ use super::reason::OutOfScope;
 
 /// Users indexed by employee id and by lower-case UPN and mail. The maps are only looked up,
 /// never iterated, and an entry with several users lists them in id order, so nothing depends
-/// on the order of the input (S9).
+/// on the order of the input (S9). The address maps are built on first use: a steady-state
+/// plan, where everyone is linked, never needs them.
 #[derive(Debug)]
 pub(crate) struct UserIndex<'a> {
+    users: &'a [DirectoryUser],
     by_employee_id: FastMap<&'a str, Users<'a>>,
-    by_upn: FastMap<Cow<'a, str>, Users<'a>>,
-    /// Users whose mail differs from their UPN, by lower-case mail.
-    by_mail: FastMap<Cow<'a, str>, Users<'a>>,
+    addresses: OnceCell<Addresses<'a>>,
     /// UPNs this plan hands out, lower case.
     assigned: FastSet<String>,
 }
 
-impl<'a> UserIndex<'a> {
-    pub(crate) fn new(users: &'a [DirectoryUser]) -> Self {
-        let mut index = Self {
-            by_employee_id: FastMap::with_capacity_and_hasher(users.len(), Default::default()),
+#[derive(Debug)]
+struct Addresses<'a> {
+    by_upn: FastMap<Cow<'a, str>, Users<'a>>,
+    /// Users whose mail differs from their UPN, by lower-case mail.
+    by_mail: FastMap<Cow<'a, str>, Users<'a>>,
+}
+
+impl<'a> Addresses<'a> {
+    fn new(users: &'a [DirectoryUser]) -> Self {
+        let mut a = Self {
             by_upn: FastMap::with_capacity_and_hasher(users.len(), Default::default()),
             by_mail: FastMap::default(),
-            assigned: FastSet::default(),
         };
         for user in users {
-            if let Some(id) = user.employee_id() {
-                Users::add(index.by_employee_id.entry(id), user);
-            }
             let upn = lower(&user.user_principal_name);
             if let Some(mail) = user.mail.as_deref().map(lower) {
                 if mail != upn {
-                    Users::add(index.by_mail.entry(mail), user);
+                    Users::add(a.by_mail.entry(mail), user);
                 }
             }
-            Users::add(index.by_upn.entry(upn), user);
+            Users::add(a.by_upn.entry(upn), user);
         }
         // Entries with several users list them in id order, whatever the input order (S9).
-        for map in [&mut index.by_upn, &mut index.by_mail] {
+        for map in [&mut a.by_upn, &mut a.by_mail] {
             map.values_mut().for_each(Users::sort);
         }
-        index.by_employee_id.values_mut().for_each(Users::sort);
-        index
+        a
+    }
+}
+
+impl<'a> UserIndex<'a> {
+    pub(crate) fn new(users: &'a [DirectoryUser]) -> Self {
+        let mut by_employee_id: FastMap<&'a str, Users<'a>> =
+            FastMap::with_capacity_and_hasher(users.len(), Default::default());
+        for user in users {
+            if let Some(id) = user.employee_id() {
+                Users::add(by_employee_id.entry(id), user);
+            }
+        }
+        by_employee_id.values_mut().for_each(Users::sort);
+        Self {
+            users,
+            by_employee_id,
+            addresses: OnceCell::new(),
+            assigned: FastSet::default(),
+        }
+    }
+
+    fn addresses(&self) -> &Addresses<'a> {
+        self.addresses.get_or_init(|| Addresses::new(self.users))
     }
 
     /// The users carrying this employee id (S1).
@@ -64,7 +89,10 @@ impl<'a> UserIndex<'a> {
 
     /// The users whose UPN equals `email` (case-insensitive).
     pub(crate) fn with_upn(&self, email_lower: &str) -> &[&'a DirectoryUser] {
-        self.by_upn.get(email_lower).map_or(&[], Users::as_slice)
+        self.addresses()
+            .by_upn
+            .get(email_lower)
+            .map_or(&[], Users::as_slice)
     }
 
     /// The users whose UPN or mail equals `email` (case-insensitive).
@@ -75,7 +103,8 @@ impl<'a> UserIndex<'a> {
         self.with_upn(email_lower)
             .iter()
             .chain(
-                self.by_mail
+                self.addresses()
+                    .by_mail
                     .get(email_lower)
                     .map_or(&[][..], Users::as_slice),
             )
@@ -85,7 +114,7 @@ impl<'a> UserIndex<'a> {
     /// Whether a UPN (lower case) is held by any user, enabled or not, or handed out by this
     /// plan (U3).
     pub(crate) fn is_taken(&self, upn_lower: &str) -> bool {
-        self.by_upn.contains_key(upn_lower) || self.assigned.contains(upn_lower)
+        self.addresses().by_upn.contains_key(upn_lower) || self.assigned.contains(upn_lower)
     }
 
     /// Record a UPN this plan hands out.
@@ -136,7 +165,12 @@ impl<'a> Users<'a> {
 
 /// Lower case, borrowing when the text already is.
 fn lower(s: &str) -> Cow<'_, str> {
-    if s.chars().any(char::is_uppercase) {
+    let has_upper = if s.is_ascii() {
+        s.bytes().any(|b| b.is_ascii_uppercase())
+    } else {
+        s.chars().any(char::is_uppercase)
+    };
+    if has_upper {
         Cow::Owned(s.to_lowercase())
     } else {
         Cow::Borrowed(s)
