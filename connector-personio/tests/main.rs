@@ -11,6 +11,7 @@ mod support;
 
 mod auth;
 mod conformance;
+mod hostile;
 mod limits;
 mod paging;
 mod parsing;

@@ -1,0 +1,116 @@
+//! Secrets over a whole run: every `tracing` event at trace level, the report, errors and
+//! `Debug` output hold no client secret, no token and no generated password.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use hris_sync_core::apply::PasswordSink;
+use hris_sync_core::engine::SyncOptions;
+use hris_sync_core::secrecy::ExposeSecret;
+use hris_sync_core::{EmployeeId, Password};
+use hris_sync_examples::demo;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[derive(Clone, Default)]
+struct Keep(Arc<Mutex<Vec<String>>>);
+
+impl PasswordSink for Keep {
+    fn deliver(&mut self, _: &EmployeeId, _: &str, password: &Password) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(password.expose_secret().to_owned());
+    }
+}
+
+#[test]
+fn no_secret_in_logs_reports_errors_or_debug() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let passwords = Keep::default();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (texts, personio_secret, graph_secret) = runtime.block_on(async {
+        let now = "2026-11-27T09:00:00Z".parse().unwrap();
+        let mut d = demo::start(now).await.unwrap();
+        d.syncer = d.syncer.with_password_sink(Box::new(passwords.clone()));
+        let options = SyncOptions {
+            apply: true,
+            ..SyncOptions::default()
+        };
+        let first = d.syncer.run_cycle(now, &options).await.unwrap();
+        d.graph.revoke_tokens();
+        d.personio.revoke_tokens();
+        let second = d.syncer.run_cycle(now, &options).await.unwrap();
+        // A failing run: the Personio secret is wrong.
+        let policy = demo::policy().unwrap();
+        let bad = d
+            .personio
+            .source()
+            .client_secret("not-the-secret")
+            .build()
+            .unwrap();
+        let mut failing = hris_sync_core::engine::Syncer::new(
+            Box::new(bad),
+            Box::new(demo::directory_for(d.graph.directory(), &policy).unwrap()),
+            policy,
+            Box::new(hris_sync_core::engine::MemoryStateStore::default()),
+        );
+        let err = failing.run_cycle(now, &options).await.unwrap_err();
+        let texts = vec![
+            first.report.to_json(),
+            second.report.to_json(),
+            format!("{first:?}"),
+            format!("{:?}", d.syncer),
+            format!("{err} {err:?}"),
+        ];
+        (
+            texts,
+            connector_personio::sim::SimConfig::default().client_secret,
+            connector_azuread::sim::SimConfig::default().client_secret,
+        )
+    });
+    let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    assert!(logs.contains("sync_cycle"), "trace output was captured");
+    let passwords = passwords.0.lock().unwrap().clone();
+    assert!(
+        passwords.len() > 50,
+        "passwords were generated: {}",
+        passwords.len()
+    );
+    for text in texts.iter().chain(std::iter::once(&logs)) {
+        assert!(
+            !text.contains(&personio_secret),
+            "the Personio secret leaked"
+        );
+        assert!(!text.contains(&graph_secret), "the Graph secret leaked");
+        assert!(!text.contains("papi-sim-0"), "a Personio token leaked");
+        assert!(
+            !text.contains("eyJ0eXAiOiJKV1Qi.sim"),
+            "a Graph token leaked"
+        );
+        for p in &passwords {
+            assert!(!text.contains(p.as_str()), "a generated password leaked");
+        }
+    }
+}
