@@ -339,13 +339,39 @@ pub struct Demo {
 /// # Errors
 /// When a simulator cannot start or a connector cannot be built.
 pub async fn start(now: Timestamp) -> Result<Demo> {
+    start_with(now, PersonioConfig::default(), GraphConfig::default()).await
+}
+
+/// [`start`], with every quota window and retry wait divided by `scale` (for fault and
+/// throughput tests that must not wait in real time).
+///
+/// # Errors
+/// When a simulator cannot start or a connector cannot be built.
+pub async fn start_scaled(now: Timestamp, scale: u32) -> Result<Demo> {
+    start_with(
+        now,
+        PersonioConfig {
+            time_scale: scale,
+            ..PersonioConfig::default()
+        },
+        GraphConfig {
+            time_scale: scale,
+            ..GraphConfig::default()
+        },
+    )
+    .await
+}
+
+async fn start_with(
+    now: Timestamp,
+    personio_config: PersonioConfig,
+    graph_config: GraphConfig,
+) -> Result<Demo> {
     let io =
         |e: std::io::Error| Error::new(hris_sync_core::ErrorKind::Other, format!("simulator: {e}"));
-    let personio = PersonioSim::start(PersonioConfig::default())
-        .await
-        .map_err(io)?;
+    let personio = PersonioSim::start(personio_config).await.map_err(io)?;
     personio.seed(employees(now));
-    let graph = GraphSim::start(GraphConfig::default()).await.map_err(io)?;
+    let graph = GraphSim::start(graph_config).await.map_err(io)?;
     let (users, history) = tenant(now);
     graph.seed(users)?;
     let policy = policy()?;

@@ -143,6 +143,40 @@ pub(crate) struct State {
     pub(crate) counts: Counts,
     pub(crate) delta_floor: u64,
     pub(crate) batch_sizes: Vec<usize>,
+    /// Random faults: probability per request, and the generator's state.
+    pub(crate) fault_rate: f64,
+    pub(crate) rng: u64,
+}
+
+impl State {
+    /// A number in `[0, 1)` from a xorshift generator (seeded, so runs repeat).
+    fn roll(&mut self) -> f64 {
+        let mut x = self.rng | 1;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        #[allow(clippy::cast_precision_loss)]
+        let r = (x >> 11) as f64 / (1u64 << 53) as f64;
+        r
+    }
+
+    /// A random fault for `target`, at the configured rate.
+    fn random_fault(&mut self, target: Target) -> Option<Fault> {
+        if self.fault_rate <= 0.0 || self.roll() >= self.fault_rate {
+            return None;
+        }
+        let pick = self.roll();
+        Some(match target {
+            Target::BatchItem if pick < 0.5 => Fault::Throttle(0),
+            Target::BatchItem => Fault::Status(503),
+            Target::Batch if pick < 0.25 => Fault::DropAfter,
+            _ if pick < 0.3 => Fault::Status(503),
+            _ if pick < 0.55 => Fault::Throttle(0),
+            _ if pick < 0.8 => Fault::Drop,
+            _ => Fault::Latency(Duration::from_millis(5)),
+        })
+    }
 }
 
 pub(crate) struct Shared {
@@ -165,9 +199,16 @@ impl Shared {
     }
 
     pub(crate) fn take_fault(&self, target: Target) -> Option<Fault> {
-        let fault = self.lock().faults.get_mut(&target)?.pop_front();
+        let mut s = self.lock();
+        let queued = s.faults.get_mut(&target).and_then(VecDeque::pop_front);
+        let fault = queued.or_else(|| {
+            // The token endpoint is left alone by random faults: they test the data path.
+            (target != Target::Token)
+                .then(|| s.random_fault(target))
+                .flatten()
+        });
         if fault.is_some() {
-            self.lock().counts.faults += 1;
+            s.counts.faults += 1;
         }
         fault
     }
@@ -206,6 +247,8 @@ impl GraphSim {
             counts: Counts::default(),
             delta_floor: 0,
             batch_sizes: Vec::new(),
+            fault_rate: 0.0,
+            rng: 0x2545_f491_4f6c_dd1d,
         };
         let shared = Arc::new(Shared {
             dir: MemoryDirectory::new(config.domains.clone()),
@@ -303,6 +346,14 @@ impl GraphSim {
             .entry(target)
             .or_default()
             .extend(faults);
+    }
+
+    /// Fail this share of requests at random (503, 429, dropped connections before or after
+    /// the work, latency), from a seeded generator so a run repeats. 0 turns it off.
+    pub fn random_faults(&self, rate: f64, seed: u64) {
+        let mut s = self.shared.lock();
+        s.fault_rate = rate.clamp(0.0, 1.0);
+        s.rng = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
     }
 
     /// Invalidate every token (the next Graph request gets 401).

@@ -145,6 +145,38 @@ pub(crate) struct State {
     pub(crate) counts: Counts,
     pub(crate) seen: Vec<Seen>,
     pub(crate) duplicate_at_page_edges: bool,
+    /// Random faults: probability per request, and the generator's state.
+    pub(crate) fault_rate: f64,
+    pub(crate) rng: u64,
+}
+
+impl State {
+    /// A random fault at the configured rate (seeded xorshift, so runs repeat).
+    pub(crate) fn random_fault(&mut self) -> Option<Fault> {
+        let mut roll = || {
+            let mut x = self.rng | 1;
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            self.rng = x;
+            #[allow(clippy::cast_precision_loss)]
+            let r = (x >> 11) as f64 / (1u64 << 53) as f64;
+            r
+        };
+        if self.fault_rate <= 0.0 || roll() >= self.fault_rate {
+            return None;
+        }
+        let pick = roll();
+        Some(if pick < 0.3 {
+            Fault::Status(503)
+        } else if pick < 0.55 {
+            Fault::Throttle(None)
+        } else if pick < 0.8 {
+            Fault::Drop
+        } else {
+            Fault::Latency(Duration::from_millis(5))
+        })
+    }
 }
 
 pub(crate) struct Shared {
@@ -209,6 +241,8 @@ impl PersonioSim {
             counts: Counts::default(),
             seen: Vec::new(),
             duplicate_at_page_edges: false,
+            fault_rate: 0.0,
+            rng: 0x2545_f491_4f6c_dd1d,
         };
         let shared = Arc::new(Shared {
             config,
@@ -305,6 +339,14 @@ impl PersonioSim {
     /// when the list shifts between page reads.
     pub fn duplicate_at_page_edges(&self, on: bool) {
         self.shared.lock().duplicate_at_page_edges = on;
+    }
+
+    /// Fail this share of employee-list requests at random (503, 429, dropped connections,
+    /// latency), from a seeded generator so a run repeats. 0 turns it off.
+    pub fn random_faults(&self, rate: f64, seed: u64) {
+        let mut s = self.shared.lock();
+        s.fault_rate = rate.clamp(0.0, 1.0);
+        s.rng = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
     }
 
     /// Invalidate every issued token (the next request gets 403).

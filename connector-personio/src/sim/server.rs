@@ -264,7 +264,8 @@ fn take_fault(shared: &Shared, offset: u64) -> Option<Fault> {
             return Some(fault.clone());
         }
     }
-    s.faults.pop_front()
+    let queued = s.faults.pop_front();
+    queued.or_else(|| s.random_fault())
 }
 
 async fn employees(
