@@ -372,3 +372,73 @@ async fn source_drop_stops_the_run() {
     assert!(err.message().contains("45 employees"), "{err}");
     assert_eq!(d.graph.counts().writes, writes, "nothing written");
 }
+
+// Hostile directory data: odd UPNs, two accounts carrying one employee id, a hybrid user, an
+// agent and protected accounts. The conflict is reported and nothing is written to any of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_directory_data_is_never_written() {
+    use hris_sync_core::{DirectoryUser, ObjectKind};
+    let d = demo::start(now()).await.unwrap();
+    let mut odd = vec![
+        DirectoryUser::new("bad-1", "O'Neil.Weird-_~#@demo.com"),
+        DirectoryUser::new("bad-2", &format!("{}@demo.com", "a".repeat(64))),
+    ];
+    // Two accounts both claim employee 1006 (François Dubois).
+    for (id, upn) in [
+        ("dup-1", "francois.dubois@demo.com"),
+        ("dup-2", "f.dubois@demo.com"),
+    ] {
+        let mut u = DirectoryUser::new(id, upn);
+        u.employee_id = Some("1006".into());
+        odd.push(u);
+    }
+    // Hybrid and agent accounts whose addresses match employees.
+    let mut hybrid = DirectoryUser::new("hyb-1", "noah.fischer@demo.com");
+    hybrid.on_premises_sync_enabled = true;
+    let mut agent = DirectoryUser::new("agt-1", "emma.wagner@demo.com");
+    agent.kind = ObjectKind::Agent;
+    odd.push(hybrid);
+    odd.push(agent);
+    d.graph.seed(odd.clone()).unwrap();
+    let before: BTreeMap<String, DirectoryUser> = d
+        .graph
+        .users()
+        .into_iter()
+        .map(|u| (u.id.to_string(), u))
+        .collect();
+    let mut d = d;
+    let result = d.syncer.run_cycle(now(), &apply()).await.unwrap();
+    assert_eq!(
+        result.report.summary.failed,
+        0,
+        "{}",
+        result.report.to_json()
+    );
+    let reason = |id: &str| {
+        result
+            .report
+            .actions
+            .iter()
+            .find(|a| a.employee_id == id && matches!(a.kind.as_str(), "skip" | "conflict"))
+            .and_then(|a| a.reason.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        reason("1006").contains("2 accounts carry"),
+        "{}",
+        reason("1006")
+    );
+    assert!(reason("1018").contains("S8"), "hybrid: {}", reason("1018"));
+    assert!(reason("1019").contains("S8"), "agent: {}", reason("1019"));
+    for u in odd.iter().chain(before.values().filter(|u| {
+        u.user_principal_name.starts_with("admin")
+            || u.user_principal_name.starts_with("breakglass")
+    })) {
+        assert_eq!(
+            d.graph.users().into_iter().find(|x| x.id == u.id).as_ref(),
+            before.get(u.id.as_str()),
+            "{} was written",
+            u.user_principal_name
+        );
+    }
+}

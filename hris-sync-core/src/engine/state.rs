@@ -220,6 +220,31 @@ mod tests {
         std::fs::remove_dir_all(d).unwrap();
     }
 
+    // A crash while the state is being written leaves a temporary file behind and the last
+    // good state in place; the next save replaces it cleanly.
+    #[test]
+    fn crash_during_write_keeps_the_last_state() {
+        let d = dir();
+        let path = d.join("state.json");
+        let store = FileStateStore::new(&path);
+        let good = SyncState {
+            version: STATE_VERSION,
+            watermark: Some("2025-10-01T00:00:00Z".parse().unwrap()),
+            ..SyncState::default()
+        };
+        store.save(&good).unwrap();
+        // What a crash mid-write leaves: a half-written temporary file.
+        std::fs::write(d.join(".state.json.99999.tmp"), b"{\"version\":1,\"employ").unwrap();
+        assert_eq!(store.load().unwrap(), Some(good.clone()));
+        let newer = SyncState {
+            watermark: Some("2025-10-02T00:00:00Z".parse().unwrap()),
+            ..good
+        };
+        store.save(&newer).unwrap();
+        assert_eq!(store.load().unwrap(), Some(newer));
+        std::fs::remove_dir_all(d).unwrap();
+    }
+
     #[test]
     fn corrupt_file_is_a_clear_error() {
         let d = dir();
