@@ -48,4 +48,15 @@ pub mod sim;
 mod source;
 
 pub use config::{DEFAULT_BASE_URL, DEFAULT_OVERLAP, PersonioBuilder, RateLimits};
+
+/// Parse one record of `GET /v1/company/employees`'s `data[]`, as the listing does: an
+/// employee, or the reason it cannot be read. Never panics, whatever the JSON.
+///
+/// # Errors
+/// A [`hris_sync_core::RejectedRecord`] naming the field that could not be read.
+pub fn parse_record(
+    record: &serde_json::Value,
+) -> Result<hris_sync_core::Employee, hris_sync_core::RejectedRecord> {
+    convert::employee(record)
+}
 pub use source::PersonioSource;
