@@ -381,7 +381,7 @@ async fn hostile_directory_data_is_never_written() {
     let d = demo::start(now()).await.unwrap();
     let mut odd = vec![
         DirectoryUser::new("bad-1", "O'Neil.Weird-_~#@demo.com"),
-        DirectoryUser::new("bad-2", &format!("{}@demo.com", "a".repeat(64))),
+        DirectoryUser::new("bad-2", format!("{}@demo.com", "a".repeat(64))),
     ];
     // Two accounts both claim employee 1006 (François Dubois).
     for (id, upn) in [
