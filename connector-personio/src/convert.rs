@@ -13,24 +13,10 @@
 
 use hris_sync_core::jiff::Timestamp;
 use hris_sync_core::jiff::civil::Date;
-use hris_sync_core::{AttributeValue, Employee, EmployeeId, EmployeeStatus, RejectedRecord};
+use hris_sync_core::{
+    AttributeValue, Employee, EmployeeId, EmployeeStatus, RejectedRecord, STANDARD_KEYS,
+};
 use serde_json::{Map, Value};
-
-/// Keys that become typed fields of [`Employee`] instead of entries of its attribute map.
-const TYPED: &[&str] = &[
-    "id",
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "email",
-    "status",
-    "hire_date",
-    "termination_date",
-    "last_working_day",
-    "created_at",
-    "last_modified_at",
-    "supervisor",
-];
 
 /// Parse one record of `data[]`.
 pub(crate) fn employee(record: &Value) -> Result<Employee, RejectedRecord> {
@@ -90,7 +76,7 @@ pub(crate) fn employee(record: &Value) -> Result<Employee, RejectedRecord> {
         e.supervisor_id = supervisor(v).map_err(|why| fail("supervisor", why))?;
     }
     for (key, wrapped) in attributes {
-        if TYPED.contains(&key.as_str()) {
+        if STANDARD_KEYS.contains(&key.as_str()) {
             continue;
         }
         let (value, kind) = unwrap(wrapped);

@@ -8,65 +8,13 @@ use async_trait::async_trait;
 use hris_sync_core::engine::{
     FileStateStore, MemoryStateStore, STATE_VERSION, SyncOptions, SyncState, Syncer, exit_code_for,
 };
-use hris_sync_core::jiff::Timestamp;
 use hris_sync_core::{
     DeltaCursor, Directory, DirectoryProperty, EmployeeStatus, Error, ErrorKind, Operation,
     Outcome, Result, UserChanges, UserSnapshot,
 };
-use hris_sync_examples::demo::{self, Demo, cast};
+use hris_sync_examples::demo::{self, cast};
 
-fn now() -> Timestamp {
-    "2026-11-27T09:00:00Z".parse().unwrap()
-}
-
-fn apply() -> SyncOptions {
-    SyncOptions {
-        apply: true,
-        ..SyncOptions::default()
-    }
-}
-
-/// The directory as a comparable value: per UPN, the employee id, enabled, names, managed
-/// properties and the manager's UPN.
-fn directory_state(d: &Demo) -> BTreeMap<String, String> {
-    let users = d.graph.users();
-    let upn_of: BTreeMap<_, _> = users
-        .iter()
-        .map(|u| (u.id.clone(), u.user_principal_name.clone()))
-        .collect();
-    users
-        .iter()
-        .map(|u| {
-            let manager = u.manager_id.as_ref().and_then(|m| upn_of.get(m)).cloned();
-            let props: Vec<String> = u
-                .properties
-                .iter()
-                .map(|(p, v)| format!("{p}={v}"))
-                .collect();
-            (
-                u.user_principal_name.clone(),
-                format!(
-                    "{:?}|{}|{:?}|{}",
-                    u.employee_id,
-                    u.account_enabled,
-                    manager,
-                    props.join(",")
-                ),
-            )
-        })
-        .collect()
-}
-
-fn no_duplicate_accounts(d: &Demo) {
-    let mut seen = BTreeMap::new();
-    for u in d.graph.users() {
-        if let Some(id) = u.employee_id {
-            *seen.entry(id).or_insert(0) += 1;
-        }
-    }
-    let dups: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(dups.is_empty(), "employees with two accounts: {dups:?}");
-}
+use crate::common::{apply, directory_state, no_duplicate_accounts, now};
 
 // The first run does exactly the story's actions; the second plans nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

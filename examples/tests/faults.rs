@@ -5,48 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use hris_sync_core::engine::SyncOptions;
-use hris_sync_core::jiff::Timestamp;
 use hris_sync_examples::demo::{self, Demo};
 
-fn now() -> Timestamp {
-    "2026-11-27T09:00:00Z".parse().unwrap()
-}
-
-fn apply() -> SyncOptions {
-    SyncOptions {
-        apply: true,
-        ..SyncOptions::default()
-    }
-}
-
-fn directory_state(d: &Demo) -> BTreeMap<String, String> {
-    let users = d.graph.users();
-    let upn_of: BTreeMap<_, _> = users
-        .iter()
-        .map(|u| (u.id.clone(), u.user_principal_name.clone()))
-        .collect();
-    users
-        .iter()
-        .map(|u| {
-            let manager = u.manager_id.as_ref().and_then(|m| upn_of.get(m)).cloned();
-            let props: Vec<String> = u
-                .properties
-                .iter()
-                .map(|(p, v)| format!("{p}={v}"))
-                .collect();
-            (
-                u.user_principal_name.clone(),
-                format!(
-                    "{:?}|{}|{manager:?}|{}",
-                    u.employee_id,
-                    u.account_enabled,
-                    props.join(",")
-                ),
-            )
-        })
-        .collect()
-}
+use crate::common::{apply, directory_state, now};
 
 /// Cycles until one applies cleanly and plans nothing more; returns how many it took.
 async fn converge(d: &mut Demo, max: usize) -> usize {

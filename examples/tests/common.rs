@@ -1,0 +1,60 @@
+//! What the end-to-end tests share.
+
+use std::collections::BTreeMap;
+
+use hris_sync_core::engine::SyncOptions;
+use hris_sync_core::jiff::Timestamp;
+use hris_sync_examples::demo::Demo;
+
+pub(crate) fn now() -> Timestamp {
+    "2026-11-27T09:00:00Z".parse().unwrap()
+}
+
+pub(crate) fn apply() -> SyncOptions {
+    SyncOptions {
+        apply: true,
+        ..SyncOptions::default()
+    }
+}
+
+/// The directory as a comparable value: per UPN, the employee id, enabled, the manager's UPN
+/// and every property.
+pub(crate) fn directory_state(d: &Demo) -> BTreeMap<String, String> {
+    let users = d.graph.users();
+    let upn_of: BTreeMap<_, _> = users
+        .iter()
+        .map(|u| (u.id.clone(), u.user_principal_name.clone()))
+        .collect();
+    users
+        .iter()
+        .map(|u| {
+            let manager = u.manager_id.as_ref().and_then(|m| upn_of.get(m)).cloned();
+            let props: Vec<String> = u
+                .properties
+                .iter()
+                .map(|(p, v)| format!("{p}={v}"))
+                .collect();
+            (
+                u.user_principal_name.clone(),
+                format!(
+                    "{:?}|{}|{manager:?}|{}",
+                    u.employee_id,
+                    u.account_enabled,
+                    props.join(",")
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Fails when an employee id is carried by two accounts.
+pub(crate) fn no_duplicate_accounts(d: &Demo) {
+    let mut seen = BTreeMap::new();
+    for u in d.graph.users() {
+        if let Some(id) = u.employee_id {
+            *seen.entry(id).or_insert(0) += 1;
+        }
+    }
+    let dups: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(dups.is_empty(), "employees with two accounts: {dups:?}");
+}
