@@ -45,16 +45,16 @@ async fn converge(d: &mut Demo, max: usize) -> usize {
     panic!("no convergence within {max} cycles");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn runs_under_faults_converge_to_the_fault_free_directory() {
+/// Runs the demo under each rate and seed; returns one line per run.
+async fn fault_runs(rates: &[f64], seeds: std::ops::RangeInclusive<u64>) -> Vec<String> {
     let reference = {
         let mut d = demo::start_scaled(now(), 100).await.unwrap();
         converge(&mut d, 3).await;
         directory_state(&d)
     };
     let mut table = Vec::new();
-    for rate in [0.05, 0.2, 0.5] {
-        for seed in 1..=3u64 {
+    for &rate in rates {
+        for seed in seeds.clone() {
             let mut d = demo::start_scaled(now(), 100).await.unwrap();
             d.personio.random_faults(rate, seed);
             d.graph.random_faults(rate, seed + 100);
@@ -94,5 +94,20 @@ async fn runs_under_faults_converge_to_the_fault_free_directory() {
             ));
         }
     }
+    table
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_under_faults_converge_to_the_fault_free_directory() {
+    let table = fault_runs(&[0.05, 0.2, 0.5], 1..=3).await;
+    eprintln!("{}", table.join("\n"));
+}
+
+/// The longer soak: more rates and seeds. Run it with
+/// `cargo test --release -p hris-sync-examples --test main soak -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a long soak; see README"]
+async fn soak() {
+    let table = fault_runs(&[0.05, 0.1, 0.2, 0.3, 0.5, 0.6], 1..=25).await;
     eprintln!("{}", table.join("\n"));
 }
