@@ -245,6 +245,35 @@ impl Employee {
         })
     }
 
+    /// The value of attribute `key` as one line of text, borrowed where possible; `None` when
+    /// it is absent or empty. (The same text as `attribute(key)` and
+    /// [`AttributeValue::to_text`], without copying for plain text.)
+    #[must_use]
+    pub fn attribute_text(&self, key: &str) -> Option<std::borrow::Cow<'_, str>> {
+        use std::borrow::Cow;
+        fn borrowed(s: Option<&str>) -> Option<Cow<'_, str>> {
+            non_blank(s).map(Cow::Borrowed)
+        }
+        match key {
+            "first_name" => borrowed(self.first_name.as_deref()),
+            "last_name" => borrowed(self.last_name.as_deref()),
+            "preferred_name" => borrowed(self.preferred_name.as_deref()),
+            "email" => borrowed(self.email.as_deref()),
+            _ => match self.attributes.get(key) {
+                Some(AttributeValue::Text(s) | AttributeValue::Number(s)) => borrowed(Some(s)),
+                Some(_) => self
+                    .attributes
+                    .get(key)
+                    .and_then(AttributeValue::to_text)
+                    .map(Cow::Owned),
+                None => self
+                    .attribute(key)
+                    .and_then(|v| v.to_text())
+                    .map(Cow::Owned),
+            },
+        }
+    }
+
     /// The non-blank email, trimmed.
     #[must_use]
     pub fn email(&self) -> Option<&str> {

@@ -10,6 +10,8 @@ use super::{Account, Planner, UpnRequest};
 impl<'a> Planner<'a> {
     pub(super) fn assign_upns(&mut self) {
         let mut requests = std::mem::take(&mut self.upn_requests);
+        // A create, and often a manager action, per request.
+        self.plan.actions.reserve(requests.len() * 2);
         // U4: by created_at (records without one last), then id.
         requests.sort_by(|a, b| {
             let key = |r: &UpnRequest<'_>| (r.employee.created_at.is_none(), r.employee.created_at);

@@ -147,8 +147,7 @@ impl UpnSchema {
 
     fn part(&self, employee: &Employee, key: &str, mode: PartMode) -> Result<String, UpnProblem> {
         let raw = employee
-            .attribute(key)
-            .and_then(|v| v.to_text())
+            .attribute_text(key)
             .ok_or_else(|| UpnProblem::MissingPart {
                 attribute: key.to_owned(),
             })?;
