@@ -9,13 +9,14 @@
 //! real tenant needs:
 //!
 //! - **Complete reads or none.** `GET /users` with `$select` and `$top=999` follows
-//!   `@odata.nextLink` verbatim. Any failed page fails the read. Agent identities
+//!   `@odata.nextLink` verbatim; with managers read, a full `/users/delta` round (pages of
+//!   200, `manager@delta`) replaces it. Any failed page fails the read. Agent identities
 //!   (`#microsoft.graph.agentUser`) are kept, marked
 //!   [`ObjectKind::Agent`](hris_sync_core::ObjectKind), so the planner knows their UPNs are
 //!   taken and never writes them. `onPremisesSyncEnabled` and (optionally) the manager are
 //!   carried through.
-//! - **Incremental reads.** Each full read also takes a `/users/delta` position
-//!   (`$deltatoken=latest`, taken *before* the list, so nothing is missed). `list_user_changes`
+//! - **Incremental reads.** Each full read also yields a `/users/delta` position (the end of
+//!   the delta round, or `$deltatoken=latest` taken *before* the list, so nothing is missed). `list_user_changes`
 //!   follows it. An expired position (`410 Gone`) is
 //!   [`ErrorKind::CursorExpired`](hris_sync_core::ErrorKind): do a full read.
 //! - **Batched, paced writes.** Operations go 20 to a `$batch`, with several batches in flight,
