@@ -28,7 +28,7 @@
 //! - **Secrets kept.** The client secret, tokens and new users' passwords are redacted from
 //!   `Debug` output and never logged.
 //!
-//! With the feature `sim`, [`sim`] holds a stateful Graph simulator for tests and demos.
+//! With the feature `sim`, the module `sim` holds a stateful Graph simulator for tests and demos.
 
 mod batch;
 mod client;

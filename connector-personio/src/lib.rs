@@ -24,7 +24,7 @@
 //! - **Secrets kept.** The client secret and tokens are [`secrecy`] values. They are redacted
 //!   from `Debug` output and never logged.
 //!
-//! With the feature `sim`, [`sim`] holds a stateful Personio simulator for tests and demos.
+//! With the feature `sim`, the module `sim` holds a stateful Personio simulator for tests and demos.
 //!
 //! ```no_run
 //! # async fn run() -> hris_sync_core::Result<()> {
