@@ -1,8 +1,6 @@
 //! Shared set-up: simulators, users, operations, captured logs.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use connector_azuread::sim::{GraphSim, SimConfig};
 use hris_sync_core::{DirectoryUser, NewUser, Password};
@@ -49,32 +47,5 @@ pub(crate) fn new_user(upn: &str, employee_id: &str) -> NewUser {
     }
 }
 
-/// A `tracing` subscriber writing into a buffer, installed for the current thread.
-#[derive(Clone, Default)]
-pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    pub(crate) fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-
-    pub(crate) fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let writer = self.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::set_default(subscriber)
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+/// Captured logs (core's test kit).
+pub(crate) use hris_sync_core::testkit::CapturedLogs as Captured;

@@ -1,27 +1,14 @@
 //! Secrets over a whole run: every `tracing` event at trace level, the report, errors and
 //! `Debug` output hold no client secret, no token and no generated password.
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use hris_sync_core::apply::PasswordSink;
 use hris_sync_core::engine::SyncOptions;
 use hris_sync_core::secrecy::ExposeSecret;
+use hris_sync_core::testkit::CapturedLogs;
 use hris_sync_core::{EmployeeId, Password};
 use hris_sync_examples::demo;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[derive(Clone, Default)]
 struct Keep(Arc<Mutex<Vec<String>>>);
@@ -37,14 +24,8 @@ impl PasswordSink for Keep {
 
 #[test]
 fn no_secret_in_logs_reports_errors_or_debug() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = CapturedLogs::default();
+    let _guard = logs.install();
     let passwords = Keep::default();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -90,7 +71,7 @@ fn no_secret_in_logs_reports_errors_or_debug() {
             connector_azuread::sim::SimConfig::default().client_secret,
         )
     });
-    let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let logs = logs.text();
     assert!(logs.contains("sync_cycle"), "trace output was captured");
     let passwords = passwords.0.lock().unwrap().clone();
     assert!(

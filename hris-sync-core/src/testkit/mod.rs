@@ -19,7 +19,10 @@
 //! because a [`crate::Directory`] cannot.
 
 pub mod directory;
+mod logs;
 pub mod source;
+
+pub use logs::CapturedLogs;
 
 /// Where the directory checks write.
 #[derive(Clone, Debug)]
