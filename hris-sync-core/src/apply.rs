@@ -345,10 +345,3 @@ fn to_operation(
         }
     })
 }
-
-/// Outcomes: `(ok, failed)` counts.
-#[must_use]
-pub fn tally(outcomes: &[ActionOutcome]) -> (usize, usize) {
-    let ok = outcomes.iter().filter(|o| o.result.is_ok()).count();
-    (ok, outcomes.len() - ok)
-}

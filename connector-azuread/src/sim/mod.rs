@@ -26,7 +26,7 @@
 mod server;
 mod users;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -377,12 +377,6 @@ impl GraphSim {
     #[must_use]
     pub fn batch_sizes(&self) -> Vec<usize> {
         self.shared.lock().batch_sizes.clone()
-    }
-
-    /// The verified domains.
-    #[must_use]
-    pub fn domains(&self) -> BTreeSet<String> {
-        self.shared.config.domains.iter().cloned().collect()
     }
 }
 

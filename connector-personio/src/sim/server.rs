@@ -33,6 +33,16 @@ fn v1_error(status: StatusCode, code: i64, message: &str) -> Response {
         .into_response()
 }
 
+/// `200 OK` with a JSON body.
+fn json_ok(body: &Value) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
 async fn not_found() -> Response {
     // Personio's 404 messages may be German.
     v1_error(StatusCode::NOT_FOUND, 0, "Es ist ein Problem aufgetreten")
@@ -158,12 +168,7 @@ async fn auth(
         "success": true,
         "data": { "token": token, "expires_in": shared.config.token_ttl.as_secs(), "scope": "employees:read" }
     });
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    json_ok(&body)
 }
 
 /// The token of the request, if it is valid; otherwise the 401/403 answer.
@@ -243,16 +248,7 @@ async fn attributes(
         Err(r) => return *r,
     };
     let body = render::allowed_attributes(&PersonioSim::readable(&shared));
-    with_token(
-        &shared,
-        &token,
-        (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            body.to_string(),
-        )
-            .into_response(),
-    )
+    with_token(&shared, &token, json_ok(&body))
 }
 
 /// The injected fault for this request, if any.
@@ -431,14 +427,5 @@ async fn employees(
         "limit": limit,
         "data": page,
     });
-    with_token(
-        &shared,
-        &token,
-        (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            body.to_string(),
-        )
-            .into_response(),
-    )
+    with_token(&shared, &token, json_ok(&body))
 }

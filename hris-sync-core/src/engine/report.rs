@@ -92,6 +92,17 @@ fn user_ref(r: &UserRef) -> Value {
     }
 }
 
+/// Warnings as one reason, `None` when there are none.
+fn joined(warnings: &[crate::reconcile::Reason]) -> Option<String> {
+    (!warnings.is_empty()).then(|| {
+        warnings
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}
+
 fn entry(action: &Action, status: Status, failure: Option<String>) -> ReportAction {
     let (changes, reason) = match action {
         Action::Link {
@@ -99,16 +110,7 @@ fn entry(action: &Action, status: Status, failure: Option<String>) -> ReportActi
         }
         | Action::Update {
             changes, warnings, ..
-        } => (
-            change_set(changes),
-            (!warnings.is_empty()).then(|| {
-                warnings
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            }),
-        ),
+        } => (change_set(changes), joined(warnings)),
         Action::Create {
             properties,
             display_name,
@@ -135,16 +137,7 @@ fn entry(action: &Action, status: Status, failure: Option<String>) -> ReportActi
                 "accountEnabled".into(),
                 json!({ "from": null, "to": account_enabled }),
             );
-            (
-                json!(m),
-                (!warnings.is_empty()).then(|| {
-                    warnings
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                }),
-            )
+            (json!(m), joined(warnings))
         }
         Action::SetManager { from, to, .. } => (
             json!({ "manager": { "from": from.as_ref().map(|f| f.as_str()), "to": to.as_ref().map(user_ref) } }),

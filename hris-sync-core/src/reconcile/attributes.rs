@@ -43,14 +43,19 @@ fn managed(
     }
     for m in &policy.mappings {
         if let MappingTarget::Property(property) = m.target {
-            let value = match employee.attributes.get(&m.hr_key) {
-                Some(v) => Some(Cow::Borrowed(v)),
-                None => employee.attribute(&m.hr_key).map(Cow::Owned),
-            };
-            if let Some(value) = value {
+            if let Some(value) = mapped_value(employee, &m.hr_key) {
                 f(property, value);
             }
         }
+    }
+}
+
+/// The HR value a mapping reads: borrowed from the attribute map, or a typed field's value.
+/// `None` when the HR system did not return the attribute.
+fn mapped_value<'e>(employee: &'e Employee, key: &str) -> Option<Cow<'e, AttributeValue>> {
+    match employee.attributes.get(key) {
+        Some(v) => Some(Cow::Borrowed(v)),
+        None => employee.attribute(key).map(Cow::Owned),
     }
 }
 
@@ -141,13 +146,9 @@ impl Desired {
         // Mapped attributes.
         for m in &policy.mappings {
             if let MappingTarget::Property(property) = m.target {
-                let value = match employee.attributes.get(&m.hr_key) {
-                    Some(v) => Cow::Borrowed(v),
-                    // Absent (not returned by the HR system): never clears anything.
-                    None => match employee.attribute(&m.hr_key) {
-                        Some(v) => Cow::Owned(v),
-                        None => continue,
-                    },
+                // Absent (not returned by the HR system): never clears anything.
+                let Some(value) = mapped_value(employee, &m.hr_key) else {
+                    continue;
                 };
                 if unchanged_text(property, &value, user.property(property)) != Some(true) {
                     consider(property, &value);
