@@ -1,65 +1,90 @@
 //! Writes: operations packed into `$batch` requests of at most 20, several in flight, each
 //! sub-response mapped to its own outcome; throttled and transient sub-requests retried alone.
 //!
-//! A create is never repeated blindly: when a create may have run (the batch got no answer,
-//! or its sub-request failed with a 5xx), its UPN is looked up first. If the account exists
-//! with this employee's id it counts as created; if someone else holds the UPN it is a UPN
-//! conflict; only if nobody holds it is the create sent again.
+//! Two real-tenant rules shape the retries:
+//!
+//! - **T3, replication lag.** An account this client created a moment ago may answer 404 to a
+//!   write, and so may a manager `$ref` naming it. Such a 404 is retried with back-off for up
+//!   to the consistency wait before it counts as failed.
+//! - **T4, the UPN holder decides.** A create is never repeated blindly, and a UPN conflict is
+//!   not taken at its word. When a create's outcome is unknown (no answer, a whole-batch 429
+//!   or 5xx, a 5xx sub-response) or it met `ObjectConflict`, the UPN and the employee id are
+//!   looked up ([`crate::holder`]). An account carrying this employee's id is adopted; only
+//!   another holder (or none readable by the end of the wait) is a conflict the engine answers
+//!   with the fallback UPN.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, StreamExt};
 use hris_sync_core::retry::{RetryPolicy, jitter};
-use hris_sync_core::{Applied, DirectoryUser, Error, ErrorKind, Operation, Outcome};
+use hris_sync_core::{Applied, Error, ErrorKind, Operation, Outcome};
 
 use crate::client::{BatchOutcome, Client};
 use crate::convert;
 use crate::error::{error_for_status, parse_retry_after};
-use crate::model::{BatchItemResponse, BatchRequest, Page, UserWire};
+use crate::holder::{self, Holder};
+use crate::model::{BatchItemResponse, BatchRequest, UserWire};
 
 /// Graph's limit of sub-requests per `$batch`.
 pub(crate) const MAX_BATCH: usize = 20;
 
+/// Holder look-ups run at once (each is one or two GETs).
+const LOOKUPS_IN_FLIGHT: usize = 8;
+
 /// What one sub-request came to.
 enum Step {
     Done(Outcome),
-    /// Try again; `ambiguous` when a create may have run.
+    /// Try again. `ambiguous`: a create that may have run; `lagging`: a 404 on an account
+    /// created in this run (T3).
     Again {
         error: Error,
         ambiguous: bool,
+        lagging: bool,
     },
+    /// A create met `ObjectConflict` on its UPN: ask the holder (T4).
+    Conflict(Error),
+}
+
+/// Where one operation stands.
+struct Track {
+    attempts: u32,
+    lag_attempts: u32,
+    ambiguous: bool,
+    last_error: Option<Error>,
 }
 
 pub(crate) async fn apply(client: &Client, ops: &[Operation]) -> Vec<Outcome> {
+    let started = Instant::now();
     let mut outcomes: Vec<Option<Outcome>> =
         std::iter::repeat_with(|| None).take(ops.len()).collect();
+    let mut track: Vec<Track> = (0..ops.len())
+        .map(|_| Track {
+            attempts: 0,
+            lag_attempts: 0,
+            ambiguous: false,
+            last_error: None,
+        })
+        .collect();
     let mut pending: Vec<usize> = (0..ops.len()).collect();
-    let mut ambiguous: BTreeSet<usize> = BTreeSet::new();
-    let mut last_error: BTreeMap<usize, Error> = BTreeMap::new();
     let policy = &client.settings.retry;
-    for round in 0..=policy.max_retries {
-        // Creates that may have run are looked up before they are sent again.
-        let mut send = Vec::with_capacity(pending.len());
-        for i in std::mem::take(&mut pending) {
-            if ambiguous.remove(&i) {
-                if let Operation::Create(new) = &ops[i] {
-                    match lookup_created(client, &new.user_principal_name, &new.employee_id).await {
-                        Ok(Some(outcome)) => {
-                            outcomes[i] = Some(outcome);
-                            continue;
-                        }
-                        Ok(None) => {}
-                        Err(e) => {
-                            last_error.insert(i, e);
-                            pending.push(i);
-                            continue;
-                        }
-                    }
+    while !pending.is_empty() {
+        // Creates that may have run are looked up before they are sent again (T4).
+        let (recheck, mut send): (Vec<usize>, Vec<usize>) = std::mem::take(&mut pending)
+            .into_iter()
+            .partition(|i| track[*i].ambiguous && matches!(ops[*i], Operation::Create(_)));
+        for (i, found) in lookups(client, ops, &recheck, false).await {
+            track[i].ambiguous = false;
+            match found {
+                Ok(Holder::Ours(user)) => outcomes[i] = Some(Ok(adopt(client, user))),
+                Ok(Holder::Other(id)) => {
+                    outcomes[i] = Some(Err(holder::held_by_other(&upn_of(&ops[i]), &id)));
                 }
+                Ok(Holder::Nobody) => send.push(i),
+                Err(e) => outcomes[i] = Some(Err(e)),
             }
-            send.push(i);
         }
+        send.sort_unstable();
         let chunks: Vec<Vec<usize>> = send.chunks(MAX_BATCH).map(<[usize]>::to_vec).collect();
         let results: Vec<Vec<(usize, Step)>> = stream::iter(chunks)
             .map(|chunk| send_chunk(client, ops, chunk))
@@ -67,37 +92,90 @@ pub(crate) async fn apply(client: &Client, ops: &[Operation]) -> Vec<Outcome> {
             .collect()
             .await;
         let mut wait = Duration::ZERO;
+        let mut conflicts = Vec::new();
         for (i, step) in results.into_iter().flatten() {
-            match step {
-                Step::Done(outcome) => outcomes[i] = Some(outcome),
+            let error = match step {
+                Step::Done(outcome) => {
+                    outcomes[i] = Some(outcome);
+                    continue;
+                }
+                Step::Conflict(e) => {
+                    track[i].last_error = Some(e);
+                    conflicts.push(i);
+                    continue;
+                }
                 Step::Again {
                     error,
-                    ambiguous: maybe_ran,
+                    ambiguous,
+                    lagging,
                 } => {
-                    let delay = policy.delay(round, &error, jitter());
+                    let t = &mut track[i];
+                    let delay = if lagging {
+                        t.lag_attempts += 1;
+                        lag_delay(client, t.lag_attempts, started.elapsed())
+                    } else {
+                        t.attempts += 1;
+                        policy.delay_within(t.attempts - 1, &error, jitter(), started.elapsed())
+                    };
                     match delay {
                         Some(d) => {
                             wait = wait.max(d);
-                            if maybe_ran {
-                                ambiguous.insert(i);
-                            }
-                            last_error.insert(i, error);
+                            t.ambiguous |= ambiguous;
+                            t.last_error = Some(error);
                             pending.push(i);
+                            continue;
                         }
-                        None => outcomes[i] = Some(Err(RetryPolicy::give_up(error))),
+                        None if lagging => Error::new(
+                            ErrorKind::NotFound,
+                            format!(
+                                "{} (T3: still not found {:.0} s after the account was created)",
+                                error.message(),
+                                started.elapsed().as_secs_f64()
+                            ),
+                        ),
+                        None => RetryPolicy::give_up_after(error, t.attempts, started.elapsed()),
                     }
                 }
+            };
+            if track[i].ambiguous || matches!(ops[i], Operation::Create(_)) && error.is_retryable()
+            {
+                // The last attempt of a create may have run: the holder decides (T4).
+                conflicts.push(i);
+                track[i].last_error = Some(error);
+            } else {
+                outcomes[i] = Some(Err(error));
             }
+        }
+        for (i, found) in lookups(client, ops, &conflicts, true).await {
+            let last = track[i].last_error.take();
+            outcomes[i] = Some(match found {
+                Ok(Holder::Ours(user)) => Ok(adopt(client, user)),
+                Ok(Holder::Other(id)) => Err(match last {
+                    Some(e) if e.is_upn_conflict() => {
+                        e.with_note(&format!(" (T4: held by account {id}, not this employee's)"))
+                    }
+                    _ => holder::held_by_other(&upn_of(&ops[i]), &id),
+                }),
+                Ok(Holder::Nobody) => Err(match last {
+                    // T4: no readable account holds the UPN by the end of the wait (a deleted
+                    // user keeps it for 30 days): the conflict stands, the fallback applies.
+                    Some(e) if e.is_upn_conflict() => {
+                        e.with_note(" (T4: no readable account holds this UPN or this employee id)")
+                    }
+                    Some(e) => e,
+                    None => Error::new(ErrorKind::Other, "Graph write: no outcome"),
+                }),
+                Err(e) => Err(e),
+            });
         }
         if pending.is_empty() {
             break;
         }
         pending.sort_unstable();
         tracing::warn!(
-            round = round + 1,
             retrying = pending.len(),
             wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-            "retrying throttled or failed Graph writes"
+            "retrying throttled, failed or not yet replicated Graph writes"
         );
         tokio::time::sleep(wait).await;
     }
@@ -106,12 +184,56 @@ pub(crate) async fn apply(client: &Client, ops: &[Operation]) -> Vec<Outcome> {
         .enumerate()
         .map(|(i, o)| {
             o.unwrap_or_else(|| {
-                Err(RetryPolicy::give_up(last_error.remove(&i).unwrap_or_else(
-                    || Error::new(ErrorKind::Transient, "Graph write: retries spent"),
-                )))
+                Err(RetryPolicy::give_up(
+                    track[i].last_error.take().unwrap_or_else(|| {
+                        Error::new(ErrorKind::Transient, "Graph write: retries spent")
+                    }),
+                ))
             })
         })
         .collect()
+}
+
+/// The wait before retry `n` of a write that met replication lag, or `None` once the
+/// consistency wait is spent (T3).
+pub(crate) fn lag_delay(client: &Client, n: u32, elapsed: Duration) -> Option<Duration> {
+    let bound = client.settings.consistency_wait;
+    if elapsed >= bound {
+        return None;
+    }
+    let base = client.settings.retry.base.max(Duration::from_millis(1));
+    let step = base
+        .saturating_mul(2u32.saturating_pow(n.saturating_sub(1).min(16)))
+        .min(client.settings.retry.max_backoff)
+        .mul_f64(0.5 + jitter() / 2.0);
+    Some(step.min(bound - elapsed))
+}
+
+/// An account found for a create: remembered as this run's (T3) and reported as adopted.
+fn adopt(client: &Client, user: hris_sync_core::DirectoryUser) -> Applied {
+    client.note_created(user.id.as_str());
+    Applied::Adopted(Box::new(user))
+}
+
+/// Ask who holds the UPN of each create at `indices`, several at once. `wait`: keep asking
+/// while nobody readable holds it (T3/T4); otherwise ask once.
+async fn lookups(
+    client: &Client,
+    ops: &[Operation],
+    indices: &[usize],
+    wait: bool,
+) -> Vec<(usize, hris_sync_core::Result<Holder>)> {
+    stream::iter(indices.iter().copied())
+        .map(|i| async move {
+            let found = match &ops[i] {
+                Operation::Create(new) => holder::find(client, new, wait).await,
+                _ => Ok(Holder::Nobody),
+            };
+            (i, found)
+        })
+        .buffer_unordered(LOOKUPS_IN_FLIGHT)
+        .collect()
+        .await
 }
 
 /// Send one `$batch` of up to 20 operations and map each sub-response.
@@ -143,37 +265,46 @@ async fn send_chunk(client: &Client, ops: &[Operation], chunk: Vec<usize>) -> Ve
                                 "POST /$batch: no sub-response for a request",
                             ),
                             ambiguous: true,
+                            lagging: false,
                         },
                     };
                     (i, step)
                 })
                 .collect()
         }
-        BatchOutcome::Refused(error) => {
-            let retryable = error.is_retryable();
-            chunk
-                .into_iter()
-                .map(|i| {
-                    let step = if retryable {
-                        Step::Again {
-                            error: error.replicate(),
-                            ambiguous: false,
-                        }
-                    } else {
-                        Step::Done(Err(error.replicate()))
-                    };
-                    (i, step)
-                })
-                .collect()
-        }
+        BatchOutcome::Refused(error) => chunk
+            .into_iter()
+            .map(|i| {
+                let step = if error.is_retryable() {
+                    Step::Again {
+                        error: error.replicate(),
+                        ambiguous: false,
+                        lagging: false,
+                    }
+                } else {
+                    Step::Done(Err(error.replicate()))
+                };
+                (i, step)
+            })
+            .collect(),
         BatchOutcome::Unknown(error) => chunk
             .into_iter()
             .map(|i| {
+                // Retried whatever the kind: the writes may not have happened.
+                let kind = match error.kind() {
+                    ErrorKind::Throttled => ErrorKind::Throttled,
+                    _ => ErrorKind::Transient,
+                };
+                let mut again = Error::new(kind, error.message());
+                if let Some(after) = error.retry_after() {
+                    again = again.with_retry_after(after);
+                }
                 (
                     i,
                     Step::Again {
-                        error: Error::new(ErrorKind::Transient, error.message()),
+                        error: again,
                         ambiguous: true,
+                        lagging: false,
                     },
                 )
             })
@@ -181,7 +312,14 @@ async fn send_chunk(client: &Client, ops: &[Operation], chunk: Vec<usize>) -> Ve
     }
 }
 
-fn what(op: &Operation) -> String {
+fn upn_of(op: &Operation) -> String {
+    match op {
+        Operation::Create(new) => new.user_principal_name.clone(),
+        _ => String::new(),
+    }
+}
+
+pub(crate) fn what(op: &Operation) -> String {
     match op {
         Operation::Create(new) => format!("POST /users ({})", new.user_principal_name),
         Operation::Update { user, .. } => format!("PATCH /users/{user}"),
@@ -197,6 +335,20 @@ fn what(op: &Operation) -> String {
     }
 }
 
+/// Whether `op` names an account this client created (as its target or as the manager).
+fn names_new_account(client: &Client, op: &Operation) -> bool {
+    let manager = match op {
+        Operation::SetManager {
+            manager: Some(m), ..
+        } => Some(m),
+        _ => None,
+    };
+    op.target()
+        .into_iter()
+        .chain(manager)
+        .any(|id| client.created_here(id.as_str()))
+}
+
 fn sub_response(client: &Client, op: &Operation, r: BatchItemResponse) -> Step {
     let status = r.status;
     if (200..300).contains(&status) {
@@ -206,10 +358,13 @@ fn sub_response(client: &Client, op: &Operation, r: BatchItemResponse) -> Step {
                     .body
                     .and_then(|b| serde_json::from_value::<UserWire>(b).ok());
                 match created {
-                    Some(wire) => Ok(Applied::Created(Box::new(convert::user(
-                        wire,
-                        &client.settings.managed,
-                    )))),
+                    Some(wire) => {
+                        client.note_created(&wire.id);
+                        Ok(Applied::Created(Box::new(convert::user(
+                            wire,
+                            &client.settings.managed,
+                        ))))
+                    }
                     None => Err(Error::new(
                         ErrorKind::InvalidData,
                         format!("{}: created, but the answer holds no user", what(op)),
@@ -230,47 +385,24 @@ fn sub_response(client: &Client, op: &Operation, r: BatchItemResponse) -> Step {
             .map(|(_, v)| v.as_str()),
     );
     let error = error_for_status(&what(op), status, retry_after, r.body.as_ref());
+    if matches!(op, Operation::Create(_)) && error.is_upn_conflict() {
+        return Step::Conflict(error);
+    }
+    if status == 404 && names_new_account(client, op) {
+        return Step::Again {
+            error,
+            ambiguous: false,
+            lagging: true,
+        };
+    }
     if error.is_retryable() {
         let ambiguous = matches!(op, Operation::Create(_)) && status >= 500;
-        Step::Again { error, ambiguous }
+        Step::Again {
+            error,
+            ambiguous,
+            lagging: false,
+        }
     } else {
         Step::Done(Err(error))
-    }
-}
-
-/// After a create that may have run: the account, if it exists with this employee id;
-/// a UPN conflict if someone else holds the UPN; `None` if nobody does.
-async fn lookup_created(
-    client: &Client,
-    upn: &str,
-    employee_id: &str,
-) -> hris_sync_core::Result<Option<Outcome>> {
-    let managed = &client.settings.managed;
-    let mut url = reqwest::Url::parse(&client.graph_url("/users"))
-        .map_err(|e| Error::new(ErrorKind::Other, format!("Graph URL: {e}")))?;
-    url.query_pairs_mut()
-        .append_pair(
-            "$filter",
-            &format!("userPrincipalName eq '{}'", convert::odata_string(upn)),
-        )
-        .append_pair("$select", &convert::select(managed));
-    let page: Page<UserWire> = client
-        .get_json("GET /users?$filter=userPrincipalName", url.as_str())
-        .await?;
-    let Some(found) = page.value.into_iter().next() else {
-        return Ok(None);
-    };
-    let user: DirectoryUser = convert::user(found, managed);
-    if user.employee_id() == Some(employee_id) {
-        tracing::info!(
-            upn,
-            "a create that got no answer had run; using the account it made"
-        );
-        Ok(Some(Ok(Applied::Created(Box::new(user)))))
-    } else {
-        Ok(Some(Err(Error::conflict(
-            "userPrincipalName",
-            format!("POST /users ({upn}): the UPN is held by another account"),
-        ))))
     }
 }

@@ -1,6 +1,6 @@
 //! The HTTP client: tokens, GETs with retries, and single `$batch` posts.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -33,15 +33,17 @@ pub(crate) struct Settings {
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Duration,
     pub(crate) token_margin: Duration,
+    pub(crate) consistency_wait: Duration,
 }
 
 /// What a single `$batch` post came back with.
 pub(crate) enum BatchOutcome {
     /// The envelope: one sub-response per sub-request.
     Answered(BatchResponse),
-    /// The whole batch was refused before any sub-request ran (429, 503, 400 …).
+    /// The whole batch was refused (400, 401, 403 …): no sub-request ran.
     Refused(Error),
-    /// No answer (timeout, dropped connection, 504): sub-requests may or may not have run.
+    /// No usable answer (timeout, dropped connection, a whole-batch 429 or 5xx): the
+    /// sub-requests may or may not have run (T4).
     Unknown(Error),
 }
 
@@ -51,6 +53,9 @@ pub(crate) struct Client {
     tokens: TokenCache,
     writes: Mutex<Budget>,
     token_calls: AtomicU64,
+    /// Accounts this client created (or adopted, T4), with when: a 404 on them is
+    /// replication lag, not absence (T3).
+    created: std::sync::Mutex<BTreeMap<String, std::time::Instant>>,
 }
 
 impl fmt::Debug for Client {
@@ -86,8 +91,53 @@ impl Client {
             tokens: TokenCache::new(),
             writes: Mutex::new(writes),
             token_calls: AtomicU64::new(0),
+            created: std::sync::Mutex::new(BTreeMap::new()),
             settings,
         })
+    }
+
+    /// Remember an account this client created or adopted (T3).
+    pub(crate) fn note_created(&self, id: &str) {
+        self.created
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id.to_owned(), std::time::Instant::now());
+    }
+
+    /// Whether this client created (or adopted) the account with this id.
+    pub(crate) fn created_here(&self, id: &str) -> bool {
+        self.created
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains_key(id)
+    }
+
+    /// T8: a link from Graph (`@odata.nextLink`, `@odata.deltaLink`, a stored delta cursor)
+    /// is followed only when its scheme, host and port are the configured base URL's, so the
+    /// bearer token never goes anywhere else.
+    pub(crate) fn check_link(&self, what: &str, link: &str) -> Result<()> {
+        let base = &self.settings.graph;
+        let same = Url::parse(link).is_ok_and(|u| {
+            u.scheme() == base.scheme()
+                && u.host_str().map(str::to_ascii_lowercase)
+                    == base.host_str().map(str::to_ascii_lowercase)
+                && u.port_or_known_default() == base.port_or_known_default()
+        });
+        if same {
+            Ok(())
+        } else {
+            let shown = Url::parse(link).map_or_else(
+                |_| "an unreadable URL".to_owned(),
+                |u| format!("{}://{}", u.scheme(), u.host_str().unwrap_or("?")),
+            );
+            Err(Error::new(
+                ErrorKind::InvalidData,
+                format!(
+                    "{what}: Graph sent a link to {shown}, not to the configured GRAPH_BASE_URL; \
+                     refusing to follow it (the access token is sent only to the configured host)"
+                ),
+            ))
+        }
     }
 
     pub(crate) fn token_calls(&self) -> u64 {
@@ -112,6 +162,7 @@ impl Client {
     }
 
     async fn fetch_token(&self) -> Result<(SecretString, Duration)> {
+        let started = std::time::Instant::now();
         let url = format!(
             "{}/{}/oauth2/v2.0/token",
             self.settings.authority.as_str().trim_end_matches('/'),
@@ -150,12 +201,22 @@ impl Client {
                     token_error(status, &body)
                 }
             };
-            match self.settings.retry.delay(attempt, &error, jitter()) {
+            match self
+                .settings
+                .retry
+                .delay_within(attempt, &error, jitter(), started.elapsed())
+            {
                 Some(wait) => {
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
-                None => return Err(RetryPolicy::give_up(error)),
+                None => {
+                    return Err(RetryPolicy::give_up_after(
+                        error,
+                        attempt + 1,
+                        started.elapsed(),
+                    ));
+                }
             }
         }
     }
@@ -170,6 +231,8 @@ impl Client {
     /// one token refresh on 401. `what` names the request in errors and logs (never the URL
     /// of a delta link, which carries a token).
     pub(crate) async fn get_json<T: DeserializeOwned>(&self, what: &str, url: &str) -> Result<T> {
+        self.check_link(what, url)?;
+        let started = std::time::Instant::now();
         let mut attempt = 0u32;
         let mut refreshed = false;
         loop {
@@ -217,7 +280,11 @@ impl Client {
                     }
                 }
             };
-            match self.settings.retry.delay(attempt, &error, jitter()) {
+            match self
+                .settings
+                .retry
+                .delay_within(attempt, &error, jitter(), started.elapsed())
+            {
                 Some(wait) => {
                     tracing::warn!(
                         request = what,
@@ -230,7 +297,13 @@ impl Client {
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
-                None => return Err(RetryPolicy::give_up(error)),
+                None => {
+                    return Err(RetryPolicy::give_up_after(
+                        error,
+                        attempt + 1,
+                        started.elapsed(),
+                    ));
+                }
             }
         }
     }
@@ -304,8 +377,9 @@ impl Client {
             );
             let body = resp.json::<serde_json::Value>().await.ok();
             let error = error_for_status(what, status, retry_after, body.as_ref());
-            // A gateway timeout says nothing about whether the sub-requests ran.
-            return if status == 504 {
+            // T4: a whole-batch throttle or server error says nothing certain about whether
+            // the sub-requests ran (Graph documents only 200 and 4xx for the envelope).
+            return if matches!(status, 429 | 500 | 502 | 503 | 504) {
                 BatchOutcome::Unknown(error)
             } else {
                 BatchOutcome::Refused(error)

@@ -62,6 +62,7 @@ pub struct GraphBuilder {
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Duration,
     pub(crate) token_margin: Duration,
+    pub(crate) consistency_wait: Duration,
 }
 
 impl fmt::Debug for GraphBuilder {
@@ -80,6 +81,7 @@ impl fmt::Debug for GraphBuilder {
             .field("batches_in_flight", &self.batches_in_flight)
             .field("write_limits", &self.write_limits)
             .field("retry", &self.retry)
+            .field("consistency_wait", &self.consistency_wait)
             .finish()
     }
 }
@@ -99,6 +101,7 @@ impl Default for GraphBuilder {
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(60),
             token_margin: Duration::from_secs(300),
+            consistency_wait: Duration::from_secs(60),
         }
     }
 }
@@ -193,6 +196,16 @@ impl GraphBuilder {
         self
     }
 
+    /// How long an object created in this run may stay unreadable (replication lag, T3):
+    /// a 404 on it, or on a reference to it, is retried with back-off for this long, and a
+    /// UPN conflict whose holder cannot be read is looked up again for this long before the
+    /// fallback UPN is used (T4). Default 60 s.
+    #[must_use]
+    pub fn consistency_wait(mut self, wait: Duration) -> Self {
+        self.consistency_wait = wait;
+        self
+    }
+
     /// Timeout of one HTTP request (default 60 s).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -243,6 +256,7 @@ impl GraphBuilder {
             retry: self.retry,
             timeout: self.timeout,
             token_margin: self.token_margin,
+            consistency_wait: self.consistency_wait,
         })
     }
 }

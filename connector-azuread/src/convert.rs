@@ -76,6 +76,8 @@ pub(crate) fn user(wire: UserWire, managed: &BTreeSet<DirectoryProperty>) -> Dir
     u.account_enabled = wire.account_enabled.unwrap_or(false);
     u.mail = wire.mail;
     u.on_premises_sync_enabled = wire.on_premises_sync_enabled.unwrap_or(false);
+    // T11: `false` is "synchronised once, cloud-managed now", unlike `null`.
+    u.previously_synced = wire.on_premises_sync_enabled == Some(false);
     if wire.odata_type.as_deref() == Some(AGENT_TYPE) {
         u.kind = ObjectKind::Agent;
     }
@@ -85,7 +87,20 @@ pub(crate) fn user(wire: UserWire, managed: &BTreeSet<DirectoryProperty>) -> Dir
         DirectoryProperty::GivenName,
         DirectoryProperty::Surname,
     ];
-    for p in names.into_iter().chain(managed.iter().copied()) {
+    // T5: every field of a complex property with a managed field is read, so a write can
+    // carry the unmanaged ones as they are.
+    let read: BTreeSet<DirectoryProperty> = managed
+        .iter()
+        .flat_map(|p| {
+            let siblings = p.siblings();
+            if siblings.is_empty() {
+                vec![*p]
+            } else {
+                siblings
+            }
+        })
+        .collect();
+    for p in names.into_iter().chain(read) {
         let (top, field) = location(p);
         let raw = match field {
             None => wire.rest.get(&top),
@@ -180,10 +195,15 @@ pub(crate) fn batch_item(id: String, op: &Operation, graph_base: &str) -> BatchI
             user,
             manager: None,
         } => ("DELETE", format!("/users/{user}/manager/$ref"), None),
-        Operation::RevokeSessions { user } => {
-            ("POST", format!("/users/{user}/revokeSignInSessions"), None)
-        }
+        Operation::RevokeSessions { user } => (
+            "POST",
+            format!("/users/{user}/revokeSignInSessions"),
+            // T2: an action without parameters still carries a body in `$batch`.
+            Some(json!({})),
+        ),
     };
+    // T2: Graph refuses a whole `$batch` whose write sub-request lacks `Content-Type` or a
+    // body; a DELETE carries neither.
     BatchItem {
         id,
         method: method.to_owned(),

@@ -1,11 +1,12 @@
 //! [`EntraDirectory`]: core's [`Directory`] over Microsoft Graph v1.0.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use async_trait::async_trait;
 use hris_sync_core::{
-    DeltaCursor, Directory, DirectoryUserId, Error, ErrorKind, Operation, Outcome, Result,
-    UserChanges, UserSnapshot,
+    DeltaCursor, Directory, DirectoryUser, DirectoryUserId, Error, ErrorKind, Operation, Outcome,
+    Result, UserChanges, UserSnapshot,
 };
 use reqwest::Url;
 
@@ -13,7 +14,7 @@ use crate::batch;
 use crate::client::{Client, Settings};
 use crate::config::GraphBuilder;
 use crate::convert;
-use crate::model::{Organization, Page, UserWire};
+use crate::model::{Domain, Page, Reference, UserWire};
 
 /// Pages beyond this many are refused: a listing that never ends is a server bug.
 const MAX_PAGES: usize = 100_000;
@@ -91,7 +92,12 @@ impl EntraDirectory {
             users.extend(page.value);
             match (page.next_link, page.delta_link) {
                 (Some(next), _) => url = next,
-                (None, delta) => return Ok((users, delta)),
+                (None, delta) => {
+                    if let Some(link) = &delta {
+                        self.client.check_link(what, link)?;
+                    }
+                    return Ok((users, delta));
+                }
             }
         }
         Err(Error::new(
@@ -124,17 +130,14 @@ impl Directory for EntraDirectory {
             // would cap pages at 100.
             let first = self.url("/users/delta", &[("$select", self.delta_select())])?;
             let (wires, delta) = self.pages("GET /users/delta", first).await?;
-            let users = wires
-                .into_iter()
-                .filter(|w| w.removed.is_none())
-                .map(|mut w| {
-                    let manager = w
-                        .manager_delta
-                        .take()
-                        .and_then(|refs| refs.into_iter().next());
-                    let mut u = convert::user(w, managed);
-                    u.manager_id = manager.map(|r| DirectoryUserId::new(r.id));
-                    u
+            let users = merge_feed(wires, managed)
+                .into_values()
+                .filter_map(|entry| match entry {
+                    FeedEntry::Changed { mut user, manager } => {
+                        user.manager_id = manager.flatten();
+                        Some(*user)
+                    }
+                    FeedEntry::Removed => None,
                 })
                 .collect();
             return Ok(UserSnapshot {
@@ -166,9 +169,19 @@ impl Directory for EntraDirectory {
     }
 
     async fn list_user_changes(&self, cursor: &DeltaCursor) -> Result<UserChanges> {
-        let (wires, delta) = self
-            .pages("GET /users/delta", cursor.as_str().to_owned())
-            .await?;
+        let what = "GET /users/delta";
+        let (wires, delta) = match self.pages(what, cursor.as_str().to_owned()).await {
+            Ok(read) => read,
+            // T7: a stored delta link the service no longer takes (any 4xx but 401, 403 and
+            // 429, which say nothing about the link) means a full read, not a failed cycle.
+            Err(e) if stale_cursor(&e) => {
+                return Err(Error::new(
+                    ErrorKind::CursorExpired,
+                    format!("{what}: the stored delta link was refused ({e}); a full read follows"),
+                ));
+            }
+            Err(e) => return Err(e),
+        };
         let Some(delta) = delta else {
             return Err(Error::new(
                 ErrorKind::InvalidData,
@@ -180,39 +193,95 @@ impl Directory for EntraDirectory {
             cursor: Some(DeltaCursor::new(delta)),
             ..UserChanges::default()
         };
-        for mut wire in wires {
-            if wire.removed.is_some() {
-                changes.removed.push(DirectoryUserId::new(wire.id));
-                continue;
+        for (id, entry) in merge_feed(wires, managed) {
+            match entry {
+                FeedEntry::Removed => changes.removed.push(DirectoryUserId::new(id)),
+                FeedEntry::Changed { user, manager } => {
+                    if let Some(m) = manager {
+                        changes.managers.insert(user.id.clone(), m);
+                    }
+                    changes.changed.push(*user);
+                }
             }
-            let manager = wire.manager_delta.take();
-            let user = convert::user(wire, managed);
-            if let Some(refs) = manager {
-                changes.managers.insert(
-                    user.id.clone(),
-                    refs.into_iter().next().map(|r| DirectoryUserId::new(r.id)),
-                );
-            }
-            changes.changed.push(user);
         }
         Ok(changes)
     }
 
+    /// `GET /domains` (T1: `Domain.Read.All`; `GET /organization` would need
+    /// `Directory.Read.All`), keeping the verified ones.
     async fn verified_domains(&self) -> Result<Vec<String>> {
-        let url = self.url(
-            "/organization",
-            &[("$select", "verifiedDomains".to_owned())],
-        )?;
-        let page: Page<Organization> = self.client.get_json("GET /organization", &url).await?;
+        let url = self.url("/domains", &[("$select", "id,isVerified".to_owned())])?;
+        let page: Page<Domain> = self.client.get_json("GET /domains", &url).await?;
         Ok(page
             .value
             .into_iter()
-            .flat_map(|o| o.verified_domains)
-            .map(|d| d.name)
+            .filter(|d| d.is_verified)
+            .map(|d| d.id)
             .collect())
     }
 
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
         batch::apply(&self.client, operations).await
     }
+}
+
+/// What a delta round finally says about one user.
+enum FeedEntry {
+    /// Changed (or still there), with its manager change when the feed carried one
+    /// (`Some(None)`: the manager was removed).
+    Changed {
+        user: Box<DirectoryUser>,
+        manager: Option<Option<DirectoryUserId>>,
+    },
+    /// Deleted (`@removed`).
+    Removed,
+}
+
+/// T7: merge a delta round by id, in feed order. A user may be listed several times; the
+/// last entry wins (a change after a removal revives it, a removal after a change removes
+/// it), and a manager change seen earlier in the round is kept unless a later one replaces
+/// it.
+fn merge_feed(
+    wires: Vec<UserWire>,
+    managed: &std::collections::BTreeSet<hris_sync_core::DirectoryProperty>,
+) -> BTreeMap<String, FeedEntry> {
+    let mut merged: BTreeMap<String, FeedEntry> = BTreeMap::new();
+    for mut wire in wires {
+        let id = wire.id.clone();
+        if wire.removed.is_some() {
+            merged.insert(id, FeedEntry::Removed);
+            continue;
+        }
+        let manager = wire.manager_delta.take().map(manager_of);
+        let earlier = match merged.remove(&id) {
+            Some(FeedEntry::Changed { manager, .. }) => manager,
+            _ => None,
+        };
+        merged.insert(
+            id,
+            FeedEntry::Changed {
+                user: Box::new(convert::user(wire, managed)),
+                manager: manager.or(earlier),
+            },
+        );
+    }
+    merged
+}
+
+/// The manager named by `manager@delta`: the reference not marked `@removed`, or none.
+fn manager_of(refs: Vec<Reference>) -> Option<DirectoryUserId> {
+    refs.into_iter()
+        .find(|r| r.removed.is_none())
+        .map(|r| DirectoryUserId::new(r.id))
+}
+
+/// Whether a failed read of a stored delta link means "start over" (T7).
+fn stale_cursor(e: &Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::CursorExpired
+            | ErrorKind::InvalidInput
+            | ErrorKind::NotFound
+            | ErrorKind::AlreadyExists
+    )
 }

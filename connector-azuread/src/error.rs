@@ -103,9 +103,10 @@ pub(crate) fn token_error(status: u16, body: &str) -> Error {
     }
 }
 
-/// `Retry-After` in seconds, from a header value.
+/// `Retry-After` from a header value: seconds or an HTTP date (T10; capped by the retry
+/// policy).
 pub(crate) fn parse_retry_after(value: Option<&str>) -> Option<Duration> {
-    value?.trim().parse::<u64>().ok().map(Duration::from_secs)
+    hris_sync_core::retry::parse_retry_after(value?, std::time::SystemTime::now())
 }
 
 /// A transport failure (connect, timeout, broken body): transient.

@@ -36,6 +36,7 @@ mod config;
 mod convert;
 mod directory;
 mod error;
+mod holder;
 mod model;
 #[cfg(feature = "sim")]
 pub mod sim;

@@ -111,17 +111,12 @@ pub(crate) struct Page<T> {
     pub(crate) delta_link: Option<String>,
 }
 
-/// `GET /organization`: the tenant and its verified domains.
-#[derive(Debug, Deserialize)]
-pub(crate) struct Organization {
-    #[serde(default, rename = "verifiedDomains")]
-    pub(crate) verified_domains: Vec<VerifiedDomain>,
-}
-
-/// One verified domain.
-#[derive(Debug, Deserialize)]
-pub(crate) struct VerifiedDomain {
-    pub(crate) name: String,
+/// One entry of `GET /domains` (`Domain.Read.All`; T1): the domain name is its `id`.
+#[derive(Debug, Deserialize, Serialize)]
+pub(crate) struct Domain {
+    pub(crate) id: String,
+    #[serde(default, rename = "isVerified")]
+    pub(crate) is_verified: bool,
 }
 
 /// A user object as listed (`$select`ed properties only; absent ones are left out).
@@ -160,10 +155,13 @@ pub(crate) struct UserWire {
     pub(crate) rest: BTreeMap<String, Value>,
 }
 
-/// A reference to another object (`{"id": "…"}` with optional `@odata.type`).
+/// A reference to another object (`{"id": "…"}` with optional `@odata.type`); in
+/// `manager@delta`, a removed manager carries `@removed` (T7).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub(crate) struct Reference {
     pub(crate) id: String,
+    #[serde(default, rename = "@removed", skip_serializing_if = "Option::is_none")]
+    pub(crate) removed: Option<Value>,
 }
 
 /// `POST /$batch` body.

@@ -120,8 +120,8 @@ async fn batch_503_then_success() {
     assert_eq!(sim.counts().batch, 2);
 }
 
-// A create whose batch ran but whose answer was lost is looked up, not repeated: one account.
-// The UPN has an apostrophe, so the look-up's $filter must escape it ('').
+// A create whose batch ran but whose answer was lost is looked up, not repeated: one account,
+// adopted (T4). The UPN has an apostrophe, so the look-up's $filter must escape it ('').
 #[tokio::test(flavor = "current_thread")]
 async fn lost_answer_create_is_looked_up_with_an_escaped_filter() {
     let sim = sim().await;
@@ -133,7 +133,7 @@ async fn lost_answer_create_is_looked_up_with_an_escaped_filter() {
     )))];
     let outcomes = entra.apply(&ops).await;
     match &outcomes[0] {
-        Ok(Applied::Created(u)) => assert_eq!(u.employee_id.as_deref(), Some("4242")),
+        Ok(Applied::Adopted(u)) => assert_eq!(u.employee_id.as_deref(), Some("4242")),
         other => panic!("{other:?}"),
     }
     let counts = sim.counts();

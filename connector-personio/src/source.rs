@@ -63,19 +63,52 @@ impl Reader {
             }
         }
         tracing::debug!(offset, count, new, "read a page of employees");
-        // A short or empty page ends the listing (total_pages is not trusted alone). A page
-        // larger than asked means the server ignored paging and sent everything at once.
-        if count != self.limit {
+        // A page larger than asked means the server ignored paging and sent everything at once.
+        if count > self.limit {
             return Ok(Flow::Done);
+        }
+        let read = u64::try_from(self.seen.len()).unwrap_or(u64::MAX);
+        // What the metadata says is left: by total_elements when given (the better signal),
+        // else by total_pages.
+        let more_announced = page.metadata.as_ref().and_then(|m| {
+            m.total_elements.map(|t| read < t).or_else(|| {
+                m.current_page
+                    .zip(m.total_pages)
+                    .map(|(c, t)| c.saturating_add(1) < t)
+            })
+        });
+        if count < self.limit {
+            // T9: a short page ends the listing only when the metadata agrees (or there is
+            // none, as in older answers). Otherwise read on from where it stopped; a page
+            // with nothing new while more is announced means the listing cannot be finished.
+            return match more_announced {
+                Some(true) if new > 0 => {
+                    tracing::debug!(
+                        offset,
+                        count,
+                        "a short page while more are announced; reading on"
+                    );
+                    Ok(Flow::More(
+                        offset + u64::try_from(count).unwrap_or(u64::MAX),
+                    ))
+                }
+                Some(true) => Err(Error::new(
+                    ErrorKind::InvalidData,
+                    format!(
+                        "GET /v1/company/employees: the listing stopped at offset {offset} with \
+                         {read} employees read, but the metadata announces more; refusing to \
+                         treat it as complete (T9)"
+                    ),
+                )),
+                _ => Ok(Flow::Done),
+            };
         }
         // A full page that the metadata calls the last one, with every announced employee
         // read, ends the listing without asking for an empty page. Both must agree.
         if let Some(m) = &page.metadata {
             let last_page =
                 matches!((m.current_page, m.total_pages), (Some(c), Some(t)) if c + 1 >= t);
-            let all_read = m
-                .total_elements
-                .is_some_and(|t| u64::try_from(self.seen.len()).unwrap_or(0) >= t);
+            let all_read = m.total_elements.is_some_and(|t| read >= t);
             if last_page && all_read {
                 return Ok(Flow::Done);
             }
@@ -179,7 +212,8 @@ impl PersonioSource {
             Flow::More(next) => next,
         };
         // Single-use tokens forbid parallel requests: then every page is read in turn.
-        if announced > 1 && !self.client.rotating() {
+        // After a short first page (T9) the announced offsets no longer line up.
+        if announced > 1 && !self.client.rotating() && offset == u64::from(limit) {
             let offsets: Vec<u64> = (1..announced.min(MAX_PAGES))
                 .map(|p| p * u64::from(limit))
                 .collect();
@@ -190,6 +224,10 @@ impl PersonioSource {
                 match reader.take(page?, o)? {
                     Flow::Done => return Ok(reader.listing),
                     Flow::More(next) => offset = next,
+                }
+                // A short page (T9) shifts every later offset: go on one page at a time.
+                if offset != o + u64::from(limit) {
+                    break;
                 }
             }
         }

@@ -180,3 +180,50 @@ async fn latency_is_survived() {
     assert_eq!(listing.employees.len(), 5);
     assert!(start.elapsed() >= std::time::Duration::from_millis(300));
 }
+
+// T9: pages shorter than the limit while the metadata counts more employees are read on from
+// where they stopped; the listing is complete, never cut at the first short page.
+#[tokio::test(flavor = "current_thread")]
+async fn t9_short_pages_mid_listing_are_read_on() {
+    let sim = connector_personio::sim::PersonioSim::start(connector_personio::sim::SimConfig {
+        short_pages: Some(40),
+        ..crate::support::config()
+    })
+    .await
+    .unwrap();
+    sim.seed(company(261));
+    let listing = sim
+        .source()
+        .build()
+        .unwrap()
+        .list_employees()
+        .await
+        .unwrap();
+    assert_eq!(
+        listing.employees.len(),
+        261,
+        "every employee, not the first 40"
+    );
+    assert_eq!(sim.counts().employees, 7, "⌈261/40⌉ pages");
+}
+
+// T9: a page with nothing new while the metadata announces more fails the listing.
+#[tokio::test(flavor = "current_thread")]
+async fn t9_an_empty_page_before_the_announced_end_fails() {
+    let sim = connector_personio::sim::PersonioSim::start(connector_personio::sim::SimConfig {
+        short_pages: Some(0),
+        ..crate::support::config()
+    })
+    .await
+    .unwrap();
+    sim.seed(company(30));
+    let err = sim
+        .source()
+        .build()
+        .unwrap()
+        .list_employees()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidData, "{err}");
+    assert!(err.message().contains("T9"), "{err}");
+}

@@ -21,8 +21,12 @@ use crate::reconcile::{Action, ChangeSet, Plan, SyncHistory, UserRef};
 pub struct ActionOutcome {
     /// The action, as planned (for a create that fell back, `upn` is the UPN actually used).
     pub action: Action,
-    /// `Ok` when every write of the action succeeded.
+    /// `Ok` when the action's own write succeeded (for a disable: the account is disabled).
     pub result: Result<()>,
+    /// Follow-up writes that failed after the action itself succeeded (T6: revoking a
+    /// leaver's sessions, setting the leave date), and notes such as an adopted account (T4).
+    /// They are reported; they never undo or block the action.
+    pub warnings: Vec<String>,
 }
 
 /// Receives each new account's one-time password, once. It is never logged or reported.
@@ -75,6 +79,7 @@ pub async fn apply_plan_with(
     let total = plan.actions.len();
     let mut done = 0usize;
     let mut results: Vec<Option<Result<()>>> = plan.actions.iter().map(|_| None).collect();
+    let mut warnings: Vec<Vec<String>> = plan.actions.iter().map(|_| Vec::new()).collect();
     let mut actions = plan.actions.clone();
     let mut created: BTreeMap<EmployeeId, DirectoryUserId> = BTreeMap::new();
     for phase in 0..=5u8 {
@@ -91,6 +96,7 @@ pub async fn apply_plan_with(
                 &indices,
                 &mut actions,
                 &mut results,
+                &mut warnings,
                 directory,
                 &mut created,
                 history,
@@ -102,15 +108,13 @@ pub async fn apply_plan_with(
         }
         let mut ops = Vec::new();
         let mut owners = Vec::new();
-        let mut revokes = Vec::new();
+        let mut follow_ups = Vec::new();
         for &i in &indices {
             match to_operation(&actions[i], &created) {
-                Ok((op, revoke)) => {
+                Ok((op, after)) => {
                     ops.push(op);
                     owners.push(i);
-                    if let Some(r) = revoke {
-                        revokes.push((i, r));
-                    }
+                    follow_ups.extend(after.into_iter().map(|(what, op)| (i, what, op)));
                 }
                 Err(e) => results[i] = Some(Err(e)),
             }
@@ -118,15 +122,18 @@ pub async fn apply_plan_with(
         for (i, outcome) in owners.iter().zip(directory.apply(&ops).await) {
             results[*i] = Some(outcome.map(|_| ()));
         }
-        // Sessions are revoked only after the disable went through.
-        let revokes: Vec<(usize, Operation)> = revokes
+        // T6: revoking sessions and setting the leave date run only after the disable went
+        // through, as writes of their own; a failure is reported and the account stays
+        // disabled.
+        let follow_ups: Vec<(usize, &'static str, Operation)> = follow_ups
             .into_iter()
-            .filter(|(i, _)| matches!(results[*i], Some(Ok(()))))
+            .filter(|(i, _, _)| matches!(results[*i], Some(Ok(()))))
             .collect();
-        let ops: Vec<Operation> = revokes.iter().map(|(_, op)| op.clone()).collect();
-        for ((i, _), outcome) in revokes.iter().zip(directory.apply(&ops).await) {
+        let ops: Vec<Operation> = follow_ups.iter().map(|(_, _, op)| op.clone()).collect();
+        for ((i, what, _), outcome) in follow_ups.iter().zip(directory.apply(&ops).await) {
             if let Err(e) = outcome {
-                results[*i] = Some(Err(e));
+                tracing::warn!(employee = %actions[*i].employee_id(), error = %e, "{what} failed; the account stays disabled");
+                warnings[*i].push(format!("{what} failed: {e}"));
             }
         }
         progress.advance(phase_name, done, total);
@@ -147,17 +154,21 @@ pub async fn apply_plan_with(
     actions
         .into_iter()
         .zip(results)
-        .map(|(action, result)| ActionOutcome {
+        .zip(warnings)
+        .map(|((action, result), warnings)| ActionOutcome {
             action,
             result: result.unwrap_or_else(|| Err(Error::new(ErrorKind::Other, "not applied"))),
+            warnings,
         })
         .collect()
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn create_phase(
     indices: &[usize],
     actions: &mut [Action],
     results: &mut [Option<Result<()>>],
+    warnings: &mut [Vec<String>],
     directory: &dyn Directory,
     created: &mut BTreeMap<EmployeeId, DirectoryUserId>,
     history: &mut SyncHistory,
@@ -196,10 +207,24 @@ async fn create_phase(
                 continue;
             };
             match outcome {
-                Ok(Applied::Created(user)) => {
+                Ok(applied @ (Applied::Created(_) | Applied::Adopted(_))) => {
+                    let (user, adopted) = match applied {
+                        Applied::Created(user) => (user, false),
+                        Applied::Adopted(user) => (user, true),
+                        Applied::Done => continue,
+                    };
                     *planned = user.user_principal_name.clone();
-                    passwords.deliver(employee_id, &user.user_principal_name, &password);
-                    if !*account_enabled {
+                    if adopted {
+                        // Its password was set by the attempt that made it, not this one.
+                        warnings[i].push(format!(
+                            "T4: {} already held this employee's account (made by an earlier \
+                             attempt or a concurrent run); it was adopted, not created again",
+                            user.user_principal_name
+                        ));
+                    } else {
+                        passwords.deliver(employee_id, &user.user_principal_name, &password);
+                    }
+                    if !*account_enabled && (!adopted || !user.account_enabled) {
                         history.disabled_by_sync.insert(user.id.clone());
                     }
                     created.insert(employee_id.clone(), user.id.clone());
@@ -274,11 +299,15 @@ fn resolve(
     }
 }
 
-/// The operation for a non-create action, and the session revocation that follows a disable.
+/// A write that follows an action once it succeeded, named for the report.
+type FollowUp = (&'static str, Operation);
+
+/// The operation for a non-create action, and the writes that follow it (T6: a disable is
+/// `accountEnabled = false` alone; revoking sessions and the leave date come after it).
 fn to_operation(
     action: &Action,
     created: &BTreeMap<EmployeeId, DirectoryUserId>,
-) -> Result<(Operation, Option<Operation>)> {
+) -> Result<(Operation, Vec<FollowUp>)> {
     Ok(match action {
         Action::Link {
             user_id, changes, ..
@@ -290,14 +319,14 @@ fn to_operation(
                 user: user_id.clone(),
                 changes: to_changes(changes),
             },
-            None,
+            Vec::new(),
         ),
         Action::SetManager { user, to, .. } => (
             Operation::SetManager {
                 user: resolve(user, created)?,
                 manager: to.as_ref().map(|m| resolve(m, created)).transpose()?,
             },
-            None,
+            Vec::new(),
         ),
         Action::Disable {
             user_id,
@@ -310,20 +339,35 @@ fn to_operation(
                 DirectoryProperty::AccountEnabled,
                 Some(PropertyValue::Bool(false)),
             );
+            let mut after = Vec::new();
+            if *revoke_sessions {
+                after.push((
+                    "revoking sign-in sessions",
+                    Operation::RevokeSessions {
+                        user: user_id.clone(),
+                    },
+                ));
+            }
             if let Some(t) = leave_date_time {
-                changes.insert(
+                let mut leave = Changes::new();
+                leave.insert(
                     DirectoryProperty::EmployeeLeaveDateTime,
                     Some(PropertyValue::Text(t.clone())),
                 );
+                after.push((
+                    "setting employeeLeaveDateTime",
+                    Operation::Update {
+                        user: user_id.clone(),
+                        changes: leave,
+                    },
+                ));
             }
             (
                 Operation::Update {
                     user: user_id.clone(),
                     changes,
                 },
-                revoke_sessions.then(|| Operation::RevokeSessions {
-                    user: user_id.clone(),
-                }),
+                after,
             )
         }
         Action::Enable { user_id, .. } => {
@@ -337,7 +381,7 @@ fn to_operation(
                     user: user_id.clone(),
                     changes,
                 },
-                None,
+                Vec::new(),
             )
         }
         Action::Create { .. } => {

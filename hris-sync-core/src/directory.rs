@@ -48,7 +48,9 @@ pub struct UserSnapshot {
     pub cursor: Option<DeltaCursor>,
 }
 
-/// The changes since a cursor.
+/// The changes since a cursor, already merged: each user id appears at most once, in
+/// `changed` or in `removed`, as the feed's last word on it (T7: a change after a removal
+/// revives the user; a removal after a change removes it).
 #[derive(Clone, Debug, Default)]
 pub struct UserChanges {
     /// Users created or changed since the cursor, each as it now is — except `manager_id`,
@@ -70,8 +72,10 @@ pub struct UserChanges {
 /// - **Reads are complete or fail.** [`list_users`](Self::list_users) returns every user
 ///   object, or an error. A page that could not be read fails the whole listing: a partial
 ///   listing would make missing users look like free UPNs and unlinked employees.
-/// - **Changes are replayable.** [`list_user_changes`](Self::list_user_changes) may return a
-///   user more than once; callers merge by id. An expired cursor is
+/// - **Changes are merged.** A change feed may list a user several times in one round
+///   (replays); [`list_user_changes`](Self::list_user_changes) merges them by id in feed
+///   order, so each id appears once in [`UserChanges`], and a stored cursor the directory no
+///   longer accepts is reported as expired, never as a failed read. An expired cursor is
 ///   [`crate::ErrorKind::CursorExpired`] (do a full read); a directory without a change feed
 ///   answers [`crate::ErrorKind::Unsupported`].
 /// - **One outcome per operation.** [`apply`](Self::apply) returns exactly one [`Outcome`] per

@@ -143,6 +143,13 @@ impl Error {
         self
     }
 
+    /// The same error with `note` appended to its message.
+    #[must_use]
+    pub fn with_note(mut self, note: &str) -> Self {
+        self.message.push_str(note);
+        self
+    }
+
     /// What kind of error this is.
     #[must_use]
     pub fn kind(&self) -> ErrorKind {

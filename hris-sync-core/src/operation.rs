@@ -78,6 +78,10 @@ impl Operation {
 pub enum Applied {
     /// The account was created; here it is as the directory now holds it.
     Created(Box<DirectoryUser>),
+    /// A create found the account already made for this employee (rule T4: an earlier
+    /// attempt whose answer was lost, or another run racing this one) and used it instead of
+    /// making a second one. The password of this attempt was never set.
+    Adopted(Box<DirectoryUser>),
     /// The change was made.
     Done,
 }

@@ -183,6 +183,19 @@ impl DirectoryProperty {
         }
     }
 
+    /// The fields of the complex property this one belongs to, itself included
+    /// (`employeeOrgData`: division and cost center; `onPremisesExtensionAttributes`: the 15
+    /// extension attributes); empty for a plain property. Graph replaces a complex property
+    /// whole, so a write of one field must carry the others as read (T5).
+    #[must_use]
+    pub fn siblings(self) -> Vec<Self> {
+        match self {
+            Self::Division | Self::CostCenter => vec![Self::Division, Self::CostCenter],
+            Self::ExtensionAttribute(_) => (1..=15).map(Self::ExtensionAttribute).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Whether the sync itself owns this property, so a `[[mapping]]` may not target it.
     #[must_use]
     pub fn is_sync_managed(self) -> bool {

@@ -4,7 +4,10 @@
 //! jitter value, and sleep for what it returns. Throttling honours the service's `Retry-After`
 //! and never waits less than [`RetryPolicy::min_throttle_wait`]; other transient failures back
 //! off exponentially with jitter, so many clients do not retry in lockstep. Both are bounded by
-//! [`RetryPolicy::max_retries`], after which the error is marked exhausted and callers stop.
+//! [`RetryPolicy::max_retries`] and by a total [`RetryPolicy::deadline`] per operation (T10),
+//! after which the error is marked exhausted, says what was tried, and callers stop. A
+//! `Retry-After` is read as seconds or as an HTTP date ([`parse_retry_after`]) and capped at
+//! [`RetryPolicy::max_retry_after`], so a hostile or broken header cannot park a run for hours.
 
 use std::time::Duration;
 
@@ -21,6 +24,11 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// The shortest wait after throttling (Personio asks for at least 1 s).
     pub min_throttle_wait: Duration,
+    /// The longest `Retry-After` honoured; a longer one is cut to this (T10).
+    pub max_retry_after: Duration,
+    /// The total time one operation may spend retrying; a retry that would end past it is not
+    /// made (T10).
+    pub deadline: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -30,6 +38,8 @@ impl Default for RetryPolicy {
             base: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
             min_throttle_wait: Duration::from_secs(1),
+            max_retry_after: Duration::from_secs(120),
+            deadline: Duration::from_secs(300),
         }
     }
 }
@@ -44,6 +54,8 @@ impl RetryPolicy {
             base: self.base / f,
             max_backoff: self.max_backoff / f,
             min_throttle_wait: self.min_throttle_wait / f,
+            max_retry_after: self.max_retry_after / f,
+            deadline: self.deadline / f,
         }
     }
 
@@ -62,15 +74,43 @@ impl RetryPolicy {
         // "Equal jitter": half fixed, half random, so the wait never collapses to zero.
         let jitter = jitter.clamp(0.0, 1.0);
         let backoff = exp.mul_f64(0.5 + jitter / 2.0);
+        let asked = error.retry_after().map(|a| a.min(self.max_retry_after));
         Some(match error.kind() {
-            ErrorKind::Throttled => {
-                let asked = error.retry_after().unwrap_or_default();
-                backoff.max(self.min_throttle_wait).max(asked)
-            }
-            _ => error
-                .retry_after()
-                .map_or(backoff, |asked| asked.max(backoff)),
+            ErrorKind::Throttled => backoff
+                .max(self.min_throttle_wait)
+                .max(asked.unwrap_or_default()),
+            _ => asked.map_or(backoff, |asked| asked.max(backoff)),
         })
+    }
+
+    /// [`delay`](Self::delay), also bounded by the [`deadline`](Self::deadline): `elapsed`
+    /// is the time the operation has taken so far, and a wait that would end past the
+    /// deadline is not made.
+    #[must_use]
+    pub fn delay_within(
+        &self,
+        attempt: u32,
+        error: &Error,
+        jitter: f64,
+        elapsed: Duration,
+    ) -> Option<Duration> {
+        self.delay(attempt, error, jitter)
+            .filter(|wait| elapsed.saturating_add(*wait) <= self.deadline)
+    }
+
+    /// Give up on `error` after `attempts` attempts over `elapsed`: the error is marked
+    /// exhausted and its message says what was tried.
+    #[must_use]
+    pub fn give_up_after(error: Error, attempts: u32, elapsed: Duration) -> Error {
+        if !error.is_retryable() {
+            return error.exhausted();
+        }
+        let note = format!(
+            " (gave up after {attempts} attempt{} over {:.1} s)",
+            if attempts == 1 { "" } else { "s" },
+            elapsed.as_secs_f64()
+        );
+        error.with_note(&note).exhausted()
     }
 
     /// Mark an error that will not be retried any more, so callers up the stack do not retry it
@@ -79,6 +119,22 @@ impl RetryPolicy {
     pub fn give_up(error: Error) -> Error {
         error.exhausted()
     }
+}
+
+/// A `Retry-After` header value: delay-seconds, or an HTTP date (RFC 9110 §10.2.3), read
+/// against `now`. A date in the past is no wait; anything unreadable is `None`.
+#[must_use]
+pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = jiff::fmt::rfc2822::DateTimeParser::new()
+        .parse_timestamp(value)
+        .ok()?;
+    let now = jiff::Timestamp::try_from(now).ok()?;
+    let wait = at.duration_since(now);
+    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
 }
 
 /// A jitter value in `[0, 1)` from the operating system's random source (0.5 if it fails).
@@ -140,6 +196,42 @@ mod tests {
         assert!(p.delay(5, &e, 0.5).is_none());
         assert!(p.delay(0, &Error::invalid_input("bad"), 0.5).is_none());
         assert!(p.delay(0, &RetryPolicy::give_up(e), 0.5).is_none());
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(784_111_777); // 06 Nov 1994 08:49:37 GMT
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:50:07 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-5", now), None);
+    }
+
+    #[test]
+    fn t10_retry_after_is_capped_and_retries_have_a_deadline() {
+        let p = RetryPolicy::default();
+        // A day-long Retry-After is cut to the cap.
+        let e = throttled(Some(86_400));
+        assert_eq!(p.delay(0, &e, 0.0), Some(p.max_retry_after));
+        // Within the deadline the wait is made; past it, not.
+        assert!(p.delay_within(0, &e, 0.0, Duration::ZERO).is_some());
+        assert!(p.delay_within(0, &e, 0.0, p.deadline).is_none());
+        let gave_up = RetryPolicy::give_up_after(e, 3, Duration::from_millis(4500));
+        assert!(!gave_up.is_retryable());
+        assert!(
+            gave_up.message().contains("3 attempts over 4.5 s"),
+            "{gave_up}"
+        );
     }
 
     #[test]

@@ -35,6 +35,11 @@ pub struct DirectoryUser {
     pub mail: Option<String>,
     /// Whether the account is synchronised from an on-premises directory (hybrid, never written).
     pub on_premises_sync_enabled: bool,
+    /// Whether the account was synchronised from on-premises once and is cloud-managed now
+    /// (Graph `onPremisesSyncEnabled = false`, unlike `null` for never synchronised). Such an
+    /// account is written, except its `onPremisesExtensionAttributes`, which Graph refuses (T11).
+    #[serde(default)]
+    pub previously_synced: bool,
     /// What kind of object this is.
     pub kind: ObjectKind,
     /// The manager's object id.
@@ -54,6 +59,7 @@ impl DirectoryUser {
             account_enabled: true,
             mail: None,
             on_premises_sync_enabled: false,
+            previously_synced: false,
             kind: ObjectKind::User,
             manager_id: None,
             properties: BTreeMap::new(),

@@ -10,7 +10,24 @@
 //!   `Request_UnsupportedQuery`);
 //! - `/users/delta`, with `$deltatoken=latest`, pages of at most 200, `@odata.deltaLink`,
 //!   `manager@delta`, and `410 Gone` for an expired token;
-//! - `GET /organization` with the verified domains;
+//! - `GET /domains` (and `GET /organization`) with the verified domains;
+//! - **an app's permissions** (T1): each endpoint needs what Graph's permission tables name,
+//!   and a request without it gets `403 Authorization_RequestDenied`. The default grant is
+//!   the least-privilege set of the README: `User.ReadWrite.All` and `Domain.Read.All`, so
+//!   `GET /organization` (which needs `Directory.Read.All`) is refused;
+//! - **the `$batch` body rule** (T2): a POST, PATCH or PUT sub-request without a
+//!   `Content-Type` header and a body fails the whole batch with Graph's
+//!   "Write request id : N does not contain Content-Type header or body.";
+//! - **replication lag** (T3, `replication_lag`): an account created through the API is
+//!   invisible to reads, filters, delta and writes (404 `Request_ResourceNotFound`, also for a
+//!   manager `$ref` naming it) for that long, while its UPN is already taken;
+//! - **delta replays** (T7, `delta_replays`): every delta page repeats its entries, and a
+//!   user deleted by an administrator ([`GraphSim::delete_user`]) is listed as changed and
+//!   then `@removed` in the same round;
+//! - **foreign links** (T8, `foreign_links`): `@odata.nextLink` names another host;
+//! - **whole complex properties** (T5): `employeeOrgData` and `onPremisesExtensionAttributes`
+//!   are replaced whole by a PATCH, and previously synchronised users
+//!   (`onPremisesSyncEnabled = false`) refuse writes to the latter (T11);
 //! - create, update, manager `$ref` and `revokeSignInSessions`, with unique UPNs
 //!   (`Request_BadRequest` + `ObjectConflict`), length limits, required create fields, `null`
 //!   rather than `""` to clear, and no writes to hybrid users (the rules of core's in-memory
@@ -36,6 +53,7 @@ use hris_sync_core::pacing::Budget;
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{DirectoryUser, DirectoryUserId, Result};
 use tokio::sync::oneshot;
+use tokio::time::Instant;
 
 use crate::{EntraDirectory, GraphBuilder, WriteLimits};
 
@@ -60,7 +78,20 @@ pub struct SimConfig {
     pub write_window: Duration,
     /// Largest delta page.
     pub delta_page: usize,
+    /// The app's granted application permissions (T1). Default: the least-privilege set,
+    /// [`LEAST_PRIVILEGE`].
+    pub permissions: Vec<String>,
+    /// How long a new account stays invisible to reads and writes (T3; scaled like every
+    /// other time). Zero turns it off.
+    pub replication_lag: Duration,
+    /// Repeat delta entries, as Graph may (T7).
+    pub delta_replays: bool,
+    /// Send `@odata.nextLink`s that name another host (T8).
+    pub foreign_links: bool,
 }
+
+/// The permissions the README asks for (T1): `User.ReadWrite.All`, `Domain.Read.All`.
+pub const LEAST_PRIVILEGE: &[&str] = &["User.ReadWrite.All", "Domain.Read.All"];
 
 impl Default for SimConfig {
     fn default() -> Self {
@@ -74,6 +105,10 @@ impl Default for SimConfig {
             writes: 3_000,
             write_window: Duration::from_secs(150),
             delta_page: 200,
+            permissions: LEAST_PRIVILEGE.iter().map(|p| (*p).to_owned()).collect(),
+            replication_lag: Duration::ZERO,
+            delta_replays: false,
+            foreign_links: false,
         }
     }
 }
@@ -119,6 +154,10 @@ pub struct Counts {
     pub delta: u64,
     /// `GET /organization`.
     pub organization: u64,
+    /// `GET /domains`.
+    pub domains: u64,
+    /// Requests refused for a missing permission (403, T1).
+    pub forbidden: u64,
     /// `POST /$batch` requests.
     pub batch: u64,
     /// Sub-requests inside batches.
@@ -136,7 +175,7 @@ pub struct Counts {
 }
 
 pub(crate) struct State {
-    pub(crate) tokens: BTreeMap<String, tokio::time::Instant>,
+    pub(crate) tokens: BTreeMap<String, Instant>,
     pub(crate) next_token: u64,
     pub(crate) faults: BTreeMap<Target, VecDeque<Fault>>,
     pub(crate) writes: Budget,
@@ -146,6 +185,10 @@ pub(crate) struct State {
     /// Random faults: probability per request, and the generator's state.
     pub(crate) fault_rate: f64,
     pub(crate) rng: u64,
+    /// Accounts created through the API, and when they become readable (T3).
+    pub(crate) born: BTreeMap<DirectoryUserId, Instant>,
+    /// Users deleted by [`GraphSim::delete_user`], as they were (for replays, T7).
+    pub(crate) tombstones: BTreeMap<DirectoryUserId, DirectoryUser>,
 }
 
 impl State {
@@ -196,6 +239,52 @@ impl Shared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// Whether the account is readable yet (T3: not while it replicates).
+    pub(crate) fn visible(&self, id: &DirectoryUserId) -> bool {
+        self.lock()
+            .born
+            .get(id)
+            .is_none_or(|ready| Instant::now() >= *ready)
+    }
+
+    /// The change-feed position to hand out as "now": held back before the change of any
+    /// account still replicating, so a later delta round lists it (T3).
+    pub(crate) fn feed_position(&self) -> String {
+        let now = Instant::now();
+        let hidden: Vec<DirectoryUserId> = self
+            .lock()
+            .born
+            .iter()
+            .filter(|(_, ready)| now < **ready)
+            .map(|(id, _)| id.clone())
+            .collect();
+        let held = hidden
+            .iter()
+            .filter_map(|id| self.dir.changed_seq(id))
+            .min()
+            .map(|seq| seq.saturating_sub(1));
+        match held {
+            Some(seq) => format!("mem:{seq}"),
+            None => self.dir.cursor().as_str().to_owned(),
+        }
+    }
+
+    /// Record an account created through the API: readable after the replication lag.
+    pub(crate) fn born(&self, id: &DirectoryUserId) {
+        let lag = self.config.replication_lag / self.config.time_scale.max(1);
+        if !lag.is_zero() {
+            self.lock().born.insert(id.clone(), Instant::now() + lag);
+        }
+    }
+
+    /// Whether the app holds one of `any_of` (T1).
+    pub(crate) fn granted(&self, any_of: &[&str]) -> bool {
+        self.config
+            .permissions
+            .iter()
+            .any(|p| any_of.iter().any(|a| a.eq_ignore_ascii_case(p)))
     }
 
     pub(crate) fn take_fault(&self, target: Target) -> Option<Fault> {
@@ -249,6 +338,8 @@ impl GraphSim {
             batch_sizes: Vec::new(),
             fault_rate: 0.0,
             rng: 0x2545_f491_4f6c_dd1d,
+            born: BTreeMap::new(),
+            tombstones: BTreeMap::new(),
         };
         let shared = Arc::new(Shared {
             dir: MemoryDirectory::new(config.domains.clone()),
@@ -305,6 +396,17 @@ impl GraphSim {
                 .scaled(c.time_scale),
             )
             .retry(RetryPolicy::default().scaled(c.time_scale))
+            .consistency_wait(Duration::from_secs(60) / c.time_scale.max(1))
+    }
+
+    /// Delete a user as an administrator would (the change feed reports it `@removed`).
+    pub fn delete_user(&self, id: &DirectoryUserId) -> Option<DirectoryUser> {
+        let user = self.shared.dir.delete(id)?;
+        self.shared
+            .lock()
+            .tombstones
+            .insert(id.clone(), user.clone());
+        Some(user)
     }
 
     /// Put users in place as if they had always been there.

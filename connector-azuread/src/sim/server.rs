@@ -32,6 +32,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/v1.0/users/{id}/revokeSignInSessions", post(revoke))
         .route("/v1.0/organization", get(organization))
+        .route("/v1.0/domains", get(domains))
         .route("/v1.0/$batch", post(batch))
         .fallback(|| async {
             json_response(
@@ -113,6 +114,53 @@ fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Permissions that read users (T1).
+const READ_USERS: &[&str] = &[
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+/// Permissions that write users.
+const WRITE_USERS: &[&str] = &["User.ReadWrite.All", "Directory.ReadWrite.All"];
+
+/// Graph's 403 for a permission the app lacks (T1), counted.
+fn denied(shared: &Shared) -> (u16, Value) {
+    shared.lock().counts.forbidden += 1;
+    (
+        403,
+        graph_error(
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+            None,
+        ),
+    )
+}
+
+/// `Ok` when the app holds one of `any_of`, else the 403 as a response.
+fn require(shared: &Shared, any_of: &[&str]) -> Result<(), Response> {
+    if shared.granted(any_of) {
+        Ok(())
+    } else {
+        let (status, body) = denied(shared);
+        Err(json_response(status, &body))
+    }
+}
+
+/// Graph's 404 for an object that does not exist (or is not replicated yet).
+fn not_found(id: &str) -> (u16, Value) {
+    (
+        404,
+        graph_error(
+            "Request_ResourceNotFound",
+            &format!(
+                "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+            ),
+            None,
+        ),
+    )
 }
 
 fn authorized(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
@@ -234,6 +282,17 @@ async fn organization(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> 
     if let Err(r) = authorized(&shared, &headers) {
         return r;
     }
+    // T1: reading the organization needs Directory.Read.All at least.
+    if let Err(r) = require(
+        &shared,
+        &[
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+            "Organization.Read.All",
+        ],
+    ) {
+        return r;
+    }
     let domains: Vec<Value> = shared
         .config
         .domains
@@ -248,6 +307,51 @@ async fn organization(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> 
             "value": [{ "id": shared.config.tenant_id, "verifiedDomains": domains }]
         }),
     )
+}
+
+/// `GET /domains`: the tenant's domains, `id` being the name (`Domain.Read.All`, T1).
+async fn domains(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    shared.lock().counts.domains += 1;
+    if let Err(r) = authorized(&shared, &headers) {
+        return r;
+    }
+    if let Err(r) = require(
+        &shared,
+        &[
+            "Domain.Read.All",
+            "Domain.ReadWrite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+        ],
+    ) {
+        return r;
+    }
+    let mut value: Vec<Value> = shared
+        .config
+        .domains
+        .iter()
+        .enumerate()
+        .map(|(i, d)| json!({ "id": d, "authenticationType": "Managed", "isAdminManaged": true, "isDefault": i == 0, "isInitial": d.ends_with(".onmicrosoft.com"), "isRoot": true, "isVerified": true, "supportedServices": ["Email", "OfficeCommunicationsOnline"] }))
+        .collect();
+    // A domain added but not verified is listed too, and may not be used in a UPN.
+    value.push(json!({ "id": "unverified.example", "authenticationType": "Managed", "isAdminManaged": true, "isDefault": false, "isInitial": false, "isRoot": true, "isVerified": false, "supportedServices": [] }));
+    json_response(
+        200,
+        &json!({
+            "@odata.context": format!("{}/v1.0/$metadata#domains", shared.base()),
+            "value": value
+        }),
+    )
+}
+
+/// A `@odata.nextLink` on the simulator's own host, or on another one (T8).
+fn next_link_base(shared: &Shared) -> String {
+    if shared.config.foreign_links {
+        // Same port, another loopback address: a different host all the same.
+        shared.base().replace("127.0.0.1", "127.0.0.2")
+    } else {
+        shared.base()
+    }
 }
 
 fn encode(s: &str) -> String {
@@ -304,6 +408,9 @@ async fn list_users(
 ) -> Response {
     shared.lock().counts.list += 1;
     if let Err(r) = authorized(&shared, &headers) {
+        return r;
+    }
+    if let Err(r) = require(&shared, READ_USERS) {
         return r;
     }
     let after = match before(&shared, Target::List).await {
@@ -418,8 +525,10 @@ async fn list_users(
             )
         }
     };
+    // T3: accounts still replicating are not listed (a page may come back short).
     let page: Vec<Value> = rows
         .iter()
+        .filter(|u| shared.visible(&u.id))
         .map(|u| {
             let mut v = users::render(u, select.as_deref(), true);
             if expand_manager {
@@ -441,7 +550,8 @@ async fn list_users(
         "value": page,
     });
     if offset + page_size < total {
-        let Ok(mut next) = reqwest::Url::parse(&format!("{}/v1.0/users", shared.base())) else {
+        let Ok(mut next) = reqwest::Url::parse(&format!("{}/v1.0/users", next_link_base(&shared)))
+        else {
             return json_response(
                 500,
                 &graph_error("InternalServerError", "bad base URL", None),
@@ -475,6 +585,9 @@ async fn delta(
     if let Err(r) = authorized(&shared, &headers) {
         return r;
     }
+    if let Err(r) = require(&shared, READ_USERS) {
+        return r;
+    }
     if let Err(r) = before(&shared, Target::Delta).await {
         return r;
     }
@@ -489,7 +602,7 @@ async fn delta(
             if let Err(r) = parse_select(Some(&select_raw)) {
                 return r;
             }
-            let cursor = shared.dir.cursor().as_str().to_owned();
+            let cursor = shared.feed_position();
             return json_response(
                 200,
                 &json!({
@@ -569,8 +682,9 @@ async fn delta(
         .and_then(|c| c.strip_prefix("init:"))
         .map(str::to_owned);
     let initial_round = initial && (cursor.is_none() || round_start.is_some());
+    let mut removed_ids: Vec<DirectoryUserId> = Vec::new();
     let (users, total, managers, next_cursor, carried) = if initial_round {
-        let start = round_start.unwrap_or_else(|| shared.dir.cursor().as_str().to_owned());
+        let start = round_start.unwrap_or_else(|| shared.feed_position());
         let (users, total) = shared.dir.page(offset, page_size);
         let managers = users
             .iter()
@@ -598,12 +712,16 @@ async fn delta(
                     .map(|c| c.as_str().to_owned())
                     .unwrap_or_default();
                 let total = changes.changed.len();
+                let last_page = offset + page_size >= total;
                 let users: Vec<_> = changes
                     .changed
                     .into_iter()
                     .skip(offset)
                     .take(page_size)
                     .collect();
+                if last_page {
+                    removed_ids = changes.removed;
+                }
                 (users, total, changes.managers, next, from)
             }
             Err(_) => {
@@ -618,7 +736,33 @@ async fn delta(
             }
         }
     };
-    let page: Vec<Value> = users
+    // T3: accounts still replicating are left out, and the round's end position is held
+    // back before their change, so a later round lists them.
+    let hidden: Vec<u64> = users
+        .iter()
+        .filter(|u| !shared.visible(&u.id))
+        .filter_map(|u| shared.dir.changed_seq(&u.id))
+        .collect();
+    let next_cursor = match hidden.iter().min() {
+        Some(seq) => {
+            let held = format!("mem:{}", seq.saturating_sub(1));
+            let now: u64 = next_cursor
+                .trim_start_matches("mem:")
+                .parse()
+                .unwrap_or(u64::MAX);
+            if seq.saturating_sub(1) < now {
+                held
+            } else {
+                next_cursor
+            }
+        }
+        None => next_cursor,
+    };
+    let users: Vec<_> = users
+        .into_iter()
+        .filter(|u| shared.visible(&u.id))
+        .collect();
+    let mut page: Vec<Value> = users
         .iter()
         .map(|u| {
             let mut v = users::render(u, Some(&select), true);
@@ -632,6 +776,19 @@ async fn delta(
             v
         })
         .collect();
+    // T7: Graph may list an entity several times in a round; a deleted user may show up as
+    // changed before its removal.
+    if shared.config.delta_replays {
+        let again = page.clone();
+        page.extend(again);
+    }
+    for id in &removed_ids {
+        let tomb = shared.lock().tombstones.get(id).cloned();
+        if let (true, Some(old)) = (shared.config.delta_replays, tomb) {
+            page.push(users::render(&old, Some(&select), true));
+        }
+        page.push(json!({ "id": id.as_str(), "@removed": { "reason": "deleted" } }));
+    }
     let mut body =
         json!({ "@odata.context": format!("{base}/v1.0/$metadata#users"), "value": page });
     let key = if offset + page_size < total {
@@ -639,7 +796,11 @@ async fn delta(
         let state = format!("{epoch}|{carried}|{select_raw}|{}", offset + page_size);
         (
             "@odata.nextLink",
-            format!("{base}/v1.0/users/delta?$skiptoken={}", encode(&state)),
+            format!(
+                "{}/v1.0/users/delta?$skiptoken={}",
+                next_link_base(&shared),
+                encode(&state)
+            ),
         )
     } else {
         (
@@ -662,6 +823,35 @@ async fn write(
     body: Option<&Value>,
 ) -> (u16, Value, Option<u64>) {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    // T1: what each write needs.
+    let allowed = match (method.as_str(), segments.as_slice()) {
+        ("POST", ["users", _, "revokeSignInSessions"]) => shared.granted(&[
+            "User.RevokeSessions.All",
+            "User.ReadWrite.All",
+            "Directory.ReadWrite.All",
+        ]),
+        ("PATCH", _) if body.and_then(|b| b.get("employeeLeaveDateTime")).is_some() => {
+            shared.granted(WRITE_USERS) && shared.granted(&["User-LifeCycleInfo.ReadWrite.All"])
+        }
+        _ => shared.granted(WRITE_USERS),
+    };
+    if !allowed {
+        let (status, body) = denied(shared);
+        return (status, body, None);
+    }
+    // T3: an account still replicating cannot be written or referenced yet.
+    if let ["users", id, ..] = segments.as_slice() {
+        if !shared.visible(&DirectoryUserId::new(*id)) {
+            let (status, body) = not_found(id);
+            return (status, body, None);
+        }
+    }
+    if let Some(m) = body.and_then(users::reference_id) {
+        if !shared.visible(&m) {
+            let (status, body) = not_found(m.as_str());
+            return (status, body, None);
+        }
+    }
     let op = match (method.as_str(), segments.as_slice()) {
         ("POST", ["users"]) => match body.map(users::new_user) {
             Some(Ok(new)) => Operation::Create(Box::new(new)),
@@ -750,6 +940,11 @@ async fn write(
     let is_create = matches!(op, Operation::Create(_));
     let is_revoke = matches!(op, Operation::RevokeSessions { .. });
     let (status, answer) = users::apply(&shared.dir, op, 201).await;
+    if is_create && status == 201 {
+        if let Some(id) = answer.get("id").and_then(Value::as_str) {
+            shared.born(&DirectoryUserId::new(id));
+        }
+    }
     if (200..300).contains(&status) {
         let mut s = shared.lock();
         s.counts.writes += 1;
@@ -887,19 +1082,26 @@ async fn batch(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
             &graph_error("BadRequest", "Batch request ids must be unique.", None),
         );
     }
+    // T2: a write sub-request must carry a Content-Type header and a body (`{}` when the
+    // action takes none); a body needs the header whatever the method.
+    let is_write = |m: &str| {
+        ["POST", "PATCH", "PUT"]
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(m))
+    };
     if let Some(r) = request.requests.iter().find(|r| {
-        r.body.is_some()
-            && !r
-                .headers
-                .keys()
-                .any(|k| k.eq_ignore_ascii_case("content-type"))
+        let typed = r
+            .headers
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("content-type"));
+        (r.body.is_some() && !typed) || (is_write(&r.method) && (r.body.is_none() || !typed))
     }) {
         return json_response(
             400,
             &graph_error(
                 "BadRequest",
                 &format!(
-                    "Request {}: a Content-Type header is required with a body.",
+                    "Write request id : {} does not contain Content-Type header or body.",
                     r.id
                 ),
                 None,

@@ -70,6 +70,8 @@ pub(crate) fn render(u: &DirectoryUser, select: Option<&[String]>, with_type: bo
         "onPremisesSyncEnabled".into(),
         if u.on_premises_sync_enabled {
             json!(true)
+        } else if u.previously_synced {
+            json!(false)
         } else {
             Value::Null
         },
@@ -349,7 +351,9 @@ pub(crate) async fn apply(
     use hris_sync_core::Directory;
     let mut outcomes = dir.apply(std::slice::from_ref(&op)).await;
     match outcomes.pop() {
-        Some(Ok(Applied::Created(user))) => (created, render(&user, None, false)),
+        Some(Ok(Applied::Created(user) | Applied::Adopted(user))) => {
+            (created, render(&user, None, false))
+        }
         Some(Ok(Applied::Done)) => (204, Value::Null),
         Some(Err(e)) => error_answer(&e),
         None => (500, graph_error("InternalServerError", "no outcome", None)),

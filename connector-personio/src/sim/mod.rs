@@ -68,6 +68,9 @@ pub struct SimConfig {
     /// one in its `Authorization` header. A client that does not adopt it must authenticate
     /// for every request.
     pub rotate_tokens: bool,
+    /// Answer at most this many records a page whatever the `limit`, with metadata that still
+    /// counts every employee (T9: a real answer may be shorter than the limit mid-listing).
+    pub short_pages: Option<u32>,
 }
 
 impl Default for SimConfig {
@@ -85,6 +88,7 @@ impl Default for SimConfig {
             whitelist: None,
             echo_token: true,
             rotate_tokens: false,
+            short_pages: None,
         }
     }
 }

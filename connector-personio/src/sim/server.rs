@@ -396,7 +396,8 @@ async fn employees(
         let start = usize::try_from(offset)
             .unwrap_or(usize::MAX)
             .min(rows.len());
-        let take = usize::try_from(limit).unwrap_or(usize::MAX);
+        let take = usize::try_from(shared.config.short_pages.map_or(limit, |n| n.min(limit)))
+            .unwrap_or(usize::MAX);
         let range = if s.duplicate_at_page_edges && start > 0 {
             // The list shifted by one between reads: the previous page's last record comes again.
             (start - 1)..(start + take - 1).min(rows.len())

@@ -230,7 +230,11 @@ impl SyncReport {
             Some(outcomes) => report
                 .actions
                 .extend(outcomes.iter().map(|o| match &o.result {
-                    Ok(()) => entry(&o.action, Status::Applied, None),
+                    Ok(()) => entry(
+                        &o.action,
+                        Status::Applied,
+                        (!o.warnings.is_empty()).then(|| o.warnings.join("; ")),
+                    ),
                     Err(e) => entry(&o.action, Status::Failed, Some(e.to_string())),
                 })),
         }

@@ -6,7 +6,7 @@
 //! keeps a change feed for [`Directory::list_user_changes`] and a log of every write, so tests
 //! can assert what was written.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
@@ -38,6 +38,7 @@ struct State {
     /// Lower-case UPN → id: uniqueness checks without a scan.
     upns: BTreeMap<String, DirectoryUserId>,
     changed_at: BTreeMap<DirectoryUserId, u64>,
+    removed_at: BTreeMap<DirectoryUserId, u64>,
     seq: u64,
     next_id: u64,
     writes: Vec<WriteRecord>,
@@ -146,6 +147,25 @@ impl MemoryDirectory {
         (page, s.users.len())
     }
 
+    /// Delete a user, as an administrator would outside the sync (the sync never deletes).
+    /// The change feed reports it as removed. Returns the user as it was.
+    pub fn delete(&self, id: &DirectoryUserId) -> Option<DirectoryUser> {
+        let mut s = self.lock();
+        let user = s.users.remove(id)?;
+        s.upns.remove(&user.user_principal_name.to_lowercase());
+        s.changed_at.remove(id);
+        s.seq += 1;
+        let seq = s.seq;
+        s.removed_at.insert(id.clone(), seq);
+        Some(user)
+    }
+
+    /// The position in the change feed of the user's last change.
+    #[must_use]
+    pub fn changed_seq(&self, id: &DirectoryUserId) -> Option<u64> {
+        self.lock().changed_at.get(id).copied()
+    }
+
     /// The current position of the change feed (what [`Directory::list_users`] returns).
     #[must_use]
     pub fn cursor(&self) -> DeltaCursor {
@@ -181,6 +201,17 @@ impl MemoryDirectory {
             Operation::Create(new) => self.create(&mut s, new),
             Operation::Update { user, changes } => {
                 let target = writable(&s, user)?;
+                if target.previously_synced
+                    && changes
+                        .keys()
+                        .any(|p| matches!(p, DirectoryProperty::ExtensionAttribute(_)))
+                {
+                    // T11: Graph manages these only for users never synchronised.
+                    return Err(Error::invalid_input(
+                        "Unable to update the specified properties for objects that have \
+                         originated within an external service (onPremisesExtensionAttributes)",
+                    ));
+                }
                 for (p, v) in changes {
                     match v {
                         Some(v) => v.check(*p)?,
@@ -202,13 +233,12 @@ impl MemoryDirectory {
                 for (p, v) in changes {
                     set_property(user, *p, v.clone());
                 }
-                // Graph writes employeeOrgData whole: a field left out is set to null.
-                let org = [DirectoryProperty::Division, DirectoryProperty::CostCenter];
-                if org.iter().any(|p| changes.contains_key(p)) {
-                    for p in org {
-                        if !changes.contains_key(&p) {
-                            store(user, p, None);
-                        }
+                // Graph writes complex properties whole: a field left out is set to null (T5).
+                let touched: BTreeSet<DirectoryProperty> =
+                    changes.keys().flat_map(|p| p.siblings()).collect();
+                for p in touched {
+                    if !changes.contains_key(&p) {
+                        store(user, p, None);
                     }
                 }
                 let new_upn = s
@@ -451,10 +481,16 @@ impl Directory for MemoryDirectory {
             .filter_map(|(id, _)| s.users.get(id).cloned())
             .collect();
         let managers = changed_users(&changed);
+        let removed = s
+            .removed_at
+            .iter()
+            .filter(|(id, seq)| **seq > since && !s.users.contains_key(*id))
+            .map(|(id, _)| id.clone())
+            .collect();
         Ok(UserChanges {
             changed,
             managers,
-            removed: Vec::new(),
+            removed,
             cursor: Some(DeltaCursor::new(format!("mem:{}", s.seq))),
         })
     }

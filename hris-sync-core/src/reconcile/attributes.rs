@@ -155,7 +155,18 @@ impl Desired {
                 }
             }
         }
-        keep_org_data_whole(&mut changes, user);
+        if user.previously_synced {
+            changes.retain(|property, _| {
+                let refused = matches!(property, DirectoryProperty::ExtensionAttribute(_));
+                if refused {
+                    warnings.push(Reason::PreviouslySynced {
+                        property: *property,
+                    });
+                }
+                !refused
+            });
+        }
+        keep_complex_whole(&mut changes, user);
         (changes, warnings)
     }
 
@@ -220,14 +231,18 @@ fn unchanged_text(
     })
 }
 
-/// Graph writes `employeeOrgData` whole (a field left out becomes null), so a change to
-/// division or cost center carries the other field too, unchanged.
-fn keep_org_data_whole(changes: &mut ChangeSet, user: &DirectoryUser) {
-    let pair = [DirectoryProperty::Division, DirectoryProperty::CostCenter];
-    if pair.iter().any(|p| changes.contains_key(p)) {
-        for p in pair {
-            changes.entry(p).or_insert_with(|| {
-                let have = user.property(p).cloned();
+/// Graph writes `employeeOrgData` and `onPremisesExtensionAttributes` whole (a field left out
+/// becomes null), so a change to one field carries the others too, unchanged, as read (T5).
+fn keep_complex_whole(changes: &mut ChangeSet, user: &DirectoryUser) {
+    let touched: Vec<DirectoryProperty> = changes
+        .keys()
+        .filter(|p| !p.siblings().is_empty())
+        .copied()
+        .collect();
+    for p in touched {
+        for sibling in p.siblings() {
+            changes.entry(sibling).or_insert_with(|| {
+                let have = user.property(sibling).cloned();
                 Change {
                     from: have.clone(),
                     to: have,

@@ -74,6 +74,12 @@ pub enum Reason {
         /// Why.
         why: String,
     },
+    /// The account was synchronised from on-premises once, so Graph refuses writes to this
+    /// extension attribute; the value is reported, not written (T11).
+    PreviouslySynced {
+        /// The property left alone.
+        property: DirectoryProperty,
+    },
     /// The account is disabled and this sync did not disable it, so it stays disabled (S6).
     DisabledByOther,
     /// Eligible again after leaving (S6).
@@ -134,6 +140,12 @@ impl fmt::Display for Reason {
             Self::InvalidValue { property, why } => {
                 write!(f, "S4: {property} left out: {why}")
             }
+            Self::PreviouslySynced { property } => write!(
+                f,
+                "T11: {property} not written: the account was synchronised from on-premises once \
+                 (onPremisesSyncEnabled = false), and its onPremisesExtensionAttributes cannot be \
+                 managed through Graph"
+            ),
             Self::DisabledByOther => {
                 f.write_str("S6: account was disabled outside the sync; it stays disabled")
             }

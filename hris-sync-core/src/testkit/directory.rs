@@ -52,6 +52,9 @@ async fn create(dir: &dyn Directory, new: NewUser) -> Result<DirectoryUser> {
     match one(dir, Operation::Create(Box::new(new))).await {
         Ok(Applied::Created(user)) => Ok(*user),
         Ok(Applied::Done) => fail(format!("create of {upn} returned no account")),
+        Ok(Applied::Adopted(_)) => fail(format!(
+            "create of {upn} adopted an existing account where a new one was due"
+        )),
         Err(e) => fail(format!("create of {upn} failed: {e}")),
     }
 }
