@@ -322,6 +322,11 @@ fn upn_of(op: &Operation) -> String {
 pub(crate) fn what(op: &Operation) -> String {
     match op {
         Operation::Create(new) => format!("POST /users ({})", new.user_principal_name),
+        Operation::Update { user, changes }
+            if changes.contains_key(&hris_sync_core::DirectoryProperty::EmployeeLeaveDateTime) =>
+        {
+            format!("PATCH /users/{user} (employeeLeaveDateTime)")
+        }
         Operation::Update { user, .. } => format!("PATCH /users/{user}"),
         Operation::SetManager {
             user,

@@ -67,6 +67,13 @@ pub(crate) fn error_for_status(
                 408 | 500 | 502 | 503 | 504 | 509 => ErrorKind::Transient,
                 _ => ErrorKind::Other,
             };
+            let text = match (status, needed_permission(what)) {
+                (403, Some(permission)) => format!(
+                    "{text} — the app registration needs the application permission \
+                     {permission} with admin consent (see the README's permission table)"
+                ),
+                _ => text,
+            };
             Error::new(kind, text)
         }
     };
@@ -74,6 +81,26 @@ pub(crate) fn error_for_status(
         Some(d) => error.with_retry_after(d),
         None => error,
     }
+}
+
+/// T1: the least-privileged permission a request needs, named in its 403.
+fn needed_permission(what: &str) -> Option<&'static str> {
+    Some(if what.contains("revokeSignInSessions") {
+        "User.RevokeSessions.All (or User.ReadWrite.All)"
+    } else if what.contains("employeeLeaveDateTime") {
+        "User-LifeCycleInfo.ReadWrite.All"
+    } else if what.starts_with("GET /domains") {
+        "Domain.Read.All"
+    } else if what.starts_with("GET /users") {
+        "User.Read.All (or User.ReadWrite.All)"
+    } else if ["POST /users", "PATCH ", "PUT ", "DELETE "]
+        .iter()
+        .any(|p| what.starts_with(p))
+    {
+        "User.ReadWrite.All"
+    } else {
+        return None;
+    })
 }
 
 /// A token-endpoint refusal: the `AADSTS` code and description, as a configuration error

@@ -14,4 +14,5 @@ mod conformance;
 mod delta;
 mod reads;
 mod secrets;
+mod tenant;
 mod writes;

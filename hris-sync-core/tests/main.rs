@@ -13,5 +13,6 @@ mod support;
 mod conformance;
 mod convergence;
 mod properties;
+mod tenant;
 mod upn_table;
 mod workflows;

@@ -124,3 +124,8 @@ pub(crate) fn generated(
     e.supervisor_id = supervisor.map(|s| EmployeeId::new(s.to_string()).unwrap());
     e
 }
+
+/// The base policy with extra TOML (e.g. more `[[mapping]]` tables) appended.
+pub(crate) fn policy_extra(extra: &str) -> Policy {
+    Policy::from_toml(&format!("{BASE_POLICY}\n{extra}")).unwrap()
+}

@@ -1,0 +1,190 @@
+//! DESIGN §7: the real-tenant rules the core owns (T5, T6, T11).
+
+use async_trait::async_trait;
+use hris_sync_core::apply::{DiscardPasswords, apply_plan};
+use hris_sync_core::memory::{MemoryDirectory, WriteRecord};
+use hris_sync_core::{
+    Action, DeltaCursor, Directory, DirectoryProperty, EmployeeStatus, Error, ErrorKind, Operation,
+    Outcome, PropertyValue, Reason, Result, SyncHistory, UserChanges, UserSnapshot, plan,
+};
+
+use crate::support::{emp, linked_user, now, policy_extra, policy_lifecycle};
+
+/// A directory whose app may not revoke sessions (T1: `User.RevokeSessions.All` missing).
+#[derive(Debug)]
+struct NoRevoke(MemoryDirectory);
+
+#[async_trait]
+impl Directory for NoRevoke {
+    async fn list_users(&self) -> Result<UserSnapshot> {
+        self.0.list_users().await
+    }
+    async fn list_user_changes(&self, cursor: &DeltaCursor) -> Result<UserChanges> {
+        self.0.list_user_changes(cursor).await
+    }
+    async fn verified_domains(&self) -> Result<Vec<String>> {
+        self.0.verified_domains().await
+    }
+    async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
+        let mut out = Vec::new();
+        for op in operations {
+            if matches!(op, Operation::RevokeSessions { .. }) {
+                out.push(Err(Error::new(
+                    ErrorKind::PermissionDenied,
+                    "403 Authorization_RequestDenied",
+                )));
+            } else {
+                out.extend(self.0.apply(std::slice::from_ref(op)).await);
+            }
+        }
+        out
+    }
+}
+
+// T6: a disable is `accountEnabled = false` alone; revoking sessions and the leave date are
+// writes of their own after it. A failed revoke is reported and the leaver stays disabled,
+// recorded as disabled by the sync (S6).
+#[tokio::test(flavor = "current_thread")]
+async fn t6_disable_stands_alone_and_a_failed_revoke_keeps_the_leaver_disabled() {
+    let mut e = emp("1", "Lena", "Vogt");
+    e.status = EmployeeStatus::Inactive;
+    let u = linked_user("u1", "lena.vogt@demo.com", "1");
+    let policy = policy_lifecycle("set_leave_date_time = true");
+    let p = plan(&[e], &[u.clone()], &policy, now());
+    assert_eq!(p.count("disable"), 1);
+    let memory = MemoryDirectory::new(["demo.com"]);
+    memory.seed(u.clone()).unwrap();
+    let dir = NoRevoke(memory);
+    let mut history = SyncHistory::default();
+    let outcomes = apply_plan(&p, &dir, &mut history, &mut DiscardPasswords).await;
+    let disable = outcomes
+        .iter()
+        .find(|o| matches!(o.action, Action::Disable { .. }))
+        .unwrap();
+    assert!(disable.result.is_ok(), "{:?}", disable.result);
+    assert!(
+        disable.warnings.iter().any(|w| w.contains("revoking")),
+        "{:?}",
+        disable.warnings
+    );
+    assert!(history.disabled_by_sync.contains(&u.id));
+    assert!(!dir.0.user(&u.id).unwrap().account_enabled);
+    let updates: Vec<Vec<DirectoryProperty>> = dir
+        .0
+        .writes()
+        .into_iter()
+        .filter_map(|w| match w {
+            WriteRecord::Update(_, props) => Some(props),
+            _ => None,
+        })
+        .collect();
+    // (The names are brought in step first, by the update phase.)
+    assert!(
+        updates.ends_with(&[
+            vec![DirectoryProperty::AccountEnabled],
+            vec![DirectoryProperty::EmployeeLeaveDateTime]
+        ]),
+        "the disable alone, then the leave date after it: {updates:?}"
+    );
+}
+
+// T5: a change to one field of a complex property carries every other field as read, so an
+// unmapped cost center or extension attribute is never nulled.
+#[test]
+fn t5_complex_properties_are_written_whole() {
+    let policy = policy_extra(
+        r#"
+        [[mapping]]
+        personio = "department"
+        entra = "employeeOrgData.division"
+        [[mapping]]
+        personio = "position"
+        entra = "extensionAttribute3"
+        "#,
+    );
+    let mut e = emp("1", "Lena", "Vogt");
+    e.attributes.insert(
+        "department".into(),
+        hris_sync_core::AttributeValue::Text("R&D".into()),
+    );
+    e.attributes.insert(
+        "position".into(),
+        hris_sync_core::AttributeValue::Text("Engineer".into()),
+    );
+    let mut u = linked_user("u1", "e1@demo.com", "1");
+    u.properties.insert(
+        DirectoryProperty::CostCenter,
+        PropertyValue::text("CC-4711"),
+    );
+    u.properties.insert(
+        DirectoryProperty::ExtensionAttribute(9),
+        PropertyValue::text("badge-77"),
+    );
+    let p = plan(&[e], &[u], &policy, now());
+    let changes = p
+        .actions
+        .iter()
+        .find_map(|a| match a {
+            Action::Update { changes, .. } | Action::Link { changes, .. } => Some(changes),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        changes[&DirectoryProperty::CostCenter].to,
+        Some(PropertyValue::text("CC-4711"))
+    );
+    assert_eq!(
+        changes[&DirectoryProperty::ExtensionAttribute(9)].to,
+        Some(PropertyValue::text("badge-77"))
+    );
+    assert_eq!(changes[&DirectoryProperty::ExtensionAttribute(1)].to, None);
+    assert_eq!(
+        changes[&DirectoryProperty::Division].to,
+        Some(PropertyValue::text("R&D"))
+    );
+}
+
+// T11: a previously synchronised account (`onPremisesSyncEnabled = false`) is written, but
+// its extension attributes are reported, not written; a never-synchronised one gets them.
+#[test]
+fn t11_previously_synced_users_get_no_extension_attributes() {
+    let policy = policy_extra(
+        r#"
+        [[mapping]]
+        personio = "dynamic_99"
+        entra = "extensionAttribute3"
+        "#,
+    );
+    let mut e = emp("1", "Lena", "Vogt");
+    for (k, v) in [("dynamic_99", "Engineer")] {
+        e.attributes
+            .insert(k.into(), hris_sync_core::AttributeValue::Text(v.into()));
+    }
+    let mut u = linked_user("u1", "e1@demo.com", "1");
+    u.previously_synced = true;
+    let p = plan(&[e.clone()], &[u.clone()], &policy, now());
+    let Some(Action::Update {
+        changes, warnings, ..
+    }) = p.actions.first()
+    else {
+        panic!("{:?}", p.actions)
+    };
+    assert!(
+        changes.contains_key(&DirectoryProperty::GivenName),
+        "still written"
+    );
+    assert!(
+        !changes
+            .keys()
+            .any(|k| matches!(k, DirectoryProperty::ExtensionAttribute(_)))
+    );
+    assert!(warnings.contains(&Reason::PreviouslySynced {
+        property: DirectoryProperty::ExtensionAttribute(3)
+    }));
+    u.previously_synced = false;
+    let p = plan(&[e], &[u], &policy, now());
+    let Some(Action::Update { changes, .. }) = p.actions.first() else {
+        panic!()
+    };
+    assert!(changes.contains_key(&DirectoryProperty::ExtensionAttribute(3)));
+}
