@@ -339,7 +339,17 @@ pub struct Demo {
 /// # Errors
 /// When a simulator cannot start or a connector cannot be built.
 pub async fn start(now: Timestamp) -> Result<Demo> {
-    start_with(now, PersonioConfig::default(), GraphConfig::default()).await
+    start_with(
+        now,
+        PersonioConfig::default(),
+        GraphConfig {
+            // A real tenant's replication lag (T3), under the least-privilege permissions of
+            // the README (the simulator's default grant, T1).
+            replication_lag: std::time::Duration::from_secs(2),
+            ..GraphConfig::default()
+        },
+    )
+    .await
 }
 
 /// [`start`], with every quota window and retry wait divided by `scale` (for fault and
@@ -356,6 +366,9 @@ pub async fn start_scaled(now: Timestamp, scale: u32) -> Result<Demo> {
         },
         GraphConfig {
             time_scale: scale,
+            // A real tenant's replication lag (T3), under the least-privilege permissions of
+            // the README (the simulator's default grant, T1).
+            replication_lag: std::time::Duration::from_secs(2),
             ..GraphConfig::default()
         },
     )

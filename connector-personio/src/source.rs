@@ -67,7 +67,9 @@ impl Reader {
         if count > self.limit {
             return Ok(Flow::Done);
         }
-        let read = u64::try_from(self.seen.len()).unwrap_or(u64::MAX);
+        // Unreadable records count too: the metadata counts every record it holds.
+        let read = u64::try_from(self.seen.len() + self.listing.rejected.len()).unwrap_or(u64::MAX);
+        let fresh = count - known;
         // What the metadata says is left: by total_elements when given (the better signal),
         // else by total_pages.
         let more_announced = page.metadata.as_ref().and_then(|m| {
@@ -82,7 +84,7 @@ impl Reader {
             // none, as in older answers). Otherwise read on from where it stopped; a page
             // with nothing new while more is announced means the listing cannot be finished.
             return match more_announced {
-                Some(true) if new > 0 => {
+                Some(true) if fresh > 0 => {
                     tracing::debug!(
                         offset,
                         count,
