@@ -118,7 +118,7 @@ async fn run(kind: Kind, n: usize) -> Result<(), Box<dyn std::error::Error>> {
         time_scale: scale,
         // A real tenant's replication lag (T3), under the least-privilege permissions of
         // the README (the simulator's default grant, T1).
-        replication_lag: std::time::Duration::from_secs(2),
+        replication_lag: Duration::from_secs(2),
         ..GraphConfig::default()
     })
     .await?;

@@ -156,10 +156,10 @@ fn t11_previously_synced_users_get_no_extension_attributes() {
         "#,
     );
     let mut e = emp("1", "Lena", "Vogt");
-    for (k, v) in [("dynamic_99", "Engineer")] {
-        e.attributes
-            .insert(k.into(), hris_sync_core::AttributeValue::Text(v.into()));
-    }
+    e.attributes.insert(
+        "dynamic_99".into(),
+        hris_sync_core::AttributeValue::Text("Engineer".into()),
+    );
     let mut u = linked_user("u1", "e1@demo.com", "1");
     u.previously_synced = true;
     let p = plan(&[e.clone()], &[u.clone()], &policy, now());
