@@ -76,12 +76,9 @@ pub(crate) async fn apply(client: &Client, ops: &[Operation]) -> Vec<Outcome> {
         for (i, found) in lookups(client, ops, &recheck, false).await {
             track[i].ambiguous = false;
             match found {
-                Ok(Holder::Ours(user)) => outcomes[i] = Some(Ok(adopt(client, user))),
-                Ok(Holder::Other(id)) => {
-                    outcomes[i] = Some(Err(holder::held_by_other(&upn_of(&ops[i]), &id)));
-                }
+                // Nobody made it: send it again.
                 Ok(Holder::Nobody) => send.push(i),
-                Err(e) => outcomes[i] = Some(Err(e)),
+                found => outcomes[i] = Some(settle(client, &ops[i], found, None)),
             }
         }
         send.sort_unstable();
@@ -148,25 +145,7 @@ pub(crate) async fn apply(client: &Client, ops: &[Operation]) -> Vec<Outcome> {
         }
         for (i, found) in lookups(client, ops, &conflicts, true).await {
             let last = track[i].last_error.take();
-            outcomes[i] = Some(match found {
-                Ok(Holder::Ours(user)) => Ok(adopt(client, user)),
-                Ok(Holder::Other(id)) => Err(match last {
-                    Some(e) if e.is_upn_conflict() => {
-                        e.with_note(&format!(" (T4: held by account {id}, not this employee's)"))
-                    }
-                    _ => holder::held_by_other(&upn_of(&ops[i]), &id),
-                }),
-                Ok(Holder::Nobody) => Err(match last {
-                    // T4: no readable account holds the UPN by the end of the wait (a deleted
-                    // user keeps it for 30 days): the conflict stands, the fallback applies.
-                    Some(e) if e.is_upn_conflict() => {
-                        e.with_note(" (T4: no readable account holds this UPN or this employee id)")
-                    }
-                    Some(e) => e,
-                    None => Error::new(ErrorKind::Other, "Graph write: no outcome"),
-                }),
-                Err(e) => Err(e),
-            });
+            outcomes[i] = Some(settle(client, &ops[i], found, last));
         }
         if pending.is_empty() {
             break;
@@ -201,18 +180,41 @@ pub(crate) fn lag_delay(client: &Client, n: u32, elapsed: Duration) -> Option<Du
     if elapsed >= bound {
         return None;
     }
-    let base = client.settings.retry.base.max(Duration::from_millis(1));
-    let step = base
-        .saturating_mul(2u32.saturating_pow(n.saturating_sub(1).min(16)))
-        .min(client.settings.retry.max_backoff)
-        .mul_f64(0.5 + jitter() / 2.0);
+    let step = client
+        .settings
+        .retry
+        .backoff(n.saturating_sub(1), jitter())
+        .max(Duration::from_millis(1));
     Some(step.min(bound - elapsed))
 }
 
-/// An account found for a create: remembered as this run's (T3) and reported as adopted.
-fn adopt(client: &Client, user: hris_sync_core::DirectoryUser) -> Applied {
-    client.note_created(user.id.as_str());
-    Applied::Adopted(Box::new(user))
+/// The outcome of a create once its UPN's holder is known (T4). `last` is the error the
+/// create last met: a UPN conflict keeps Graph's wording with a note on the holder.
+fn settle(
+    client: &Client,
+    op: &Operation,
+    found: hris_sync_core::Result<Holder>,
+    last: Option<Error>,
+) -> Outcome {
+    match (found, last) {
+        (Ok(Holder::Ours(user)), _) => {
+            // Remembered as this run's account (T3), reported as adopted.
+            client.note_created(user.id.as_str());
+            Ok(Applied::Adopted(Box::new(user)))
+        }
+        (Ok(Holder::Other(id)), Some(e)) if e.is_upn_conflict() => {
+            Err(e.with_note(&format!(" (T4: held by account {id}, not this employee's)")))
+        }
+        (Ok(Holder::Other(id)), _) => Err(holder::held_by_other(upn_of(op), &id)),
+        // T4: no readable account holds the UPN by the end of the wait (a deleted user keeps
+        // it for 30 days): the conflict stands, the fallback applies.
+        (Ok(Holder::Nobody), Some(e)) if e.is_upn_conflict() => {
+            Err(e.with_note(" (T4: no readable account holds this UPN or this employee id)"))
+        }
+        (Ok(Holder::Nobody), Some(e)) => Err(e),
+        (Ok(Holder::Nobody), None) => Err(Error::new(ErrorKind::Other, "Graph write: no outcome")),
+        (Err(e), _) => Err(e),
+    }
 }
 
 /// Ask who holds the UPN of each create at `indices`, several at once. `wait`: keep asking
@@ -312,14 +314,14 @@ async fn send_chunk(client: &Client, ops: &[Operation], chunk: Vec<usize>) -> Ve
     }
 }
 
-fn upn_of(op: &Operation) -> String {
+fn upn_of(op: &Operation) -> &str {
     match op {
-        Operation::Create(new) => new.user_principal_name.clone(),
-        _ => String::new(),
+        Operation::Create(new) => &new.user_principal_name,
+        _ => "",
     }
 }
 
-pub(crate) fn what(op: &Operation) -> String {
+fn what(op: &Operation) -> String {
     match op {
         Operation::Create(new) => format!("POST /users ({})", new.user_principal_name),
         Operation::Update { user, changes }

@@ -91,14 +91,7 @@ pub(crate) fn user(wire: UserWire, managed: &BTreeSet<DirectoryProperty>) -> Dir
     // carry the unmanaged ones as they are.
     let read: BTreeSet<DirectoryProperty> = managed
         .iter()
-        .flat_map(|p| {
-            let siblings = p.siblings();
-            if siblings.is_empty() {
-                vec![*p]
-            } else {
-                siblings
-            }
-        })
+        .flat_map(|p| std::iter::once(*p).chain(p.siblings()))
         .collect();
     for p in names.into_iter().chain(read) {
         let (top, field) = location(p);

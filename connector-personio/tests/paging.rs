@@ -181,16 +181,21 @@ async fn latency_is_survived() {
     assert!(start.elapsed() >= std::time::Duration::from_millis(300));
 }
 
+/// A simulator whose pages hold at most `n` records whatever the limit (T9).
+async fn short_pages(n: u32) -> connector_personio::sim::PersonioSim {
+    connector_personio::sim::PersonioSim::start(connector_personio::sim::SimConfig {
+        short_pages: Some(n),
+        ..crate::support::config()
+    })
+    .await
+    .unwrap()
+}
+
 // T9: pages shorter than the limit while the metadata counts more employees are read on from
 // where they stopped; the listing is complete, never cut at the first short page.
 #[tokio::test(flavor = "current_thread")]
 async fn t9_short_pages_mid_listing_are_read_on() {
-    let sim = connector_personio::sim::PersonioSim::start(connector_personio::sim::SimConfig {
-        short_pages: Some(40),
-        ..crate::support::config()
-    })
-    .await
-    .unwrap();
+    let sim = short_pages(40).await;
     sim.seed(company(261));
     let listing = sim
         .source()
@@ -210,12 +215,7 @@ async fn t9_short_pages_mid_listing_are_read_on() {
 // T9: a page with nothing new while the metadata announces more fails the listing.
 #[tokio::test(flavor = "current_thread")]
 async fn t9_an_empty_page_before_the_announced_end_fails() {
-    let sim = connector_personio::sim::PersonioSim::start(connector_personio::sim::SimConfig {
-        short_pages: Some(0),
-        ..crate::support::config()
-    })
-    .await
-    .unwrap();
+    let sim = short_pages(0).await;
     sim.seed(company(30));
     let err = sim
         .source()

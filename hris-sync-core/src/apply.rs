@@ -206,13 +206,17 @@ async fn create_phase(
             else {
                 continue;
             };
-            match outcome {
-                Ok(applied @ (Applied::Created(_) | Applied::Adopted(_))) => {
-                    let (user, adopted) = match applied {
-                        Applied::Created(user) => (user, false),
-                        Applied::Adopted(user) => (user, true),
-                        Applied::Done => continue,
-                    };
+            let made = match outcome {
+                Ok(Applied::Created(user)) => Ok((user, false)),
+                Ok(Applied::Adopted(user)) => Ok((user, true)),
+                Ok(Applied::Done) => Err(Error::new(
+                    ErrorKind::InvalidData,
+                    format!("the directory did not return the account created for {upn}"),
+                )),
+                Err(e) => Err(e),
+            };
+            match made {
+                Ok((user, adopted)) => {
                     *planned = user.user_principal_name.clone();
                     if adopted {
                         // Its password was set by the attempt that made it, not this one.
@@ -229,12 +233,6 @@ async fn create_phase(
                     }
                     created.insert(employee_id.clone(), user.id.clone());
                     results[i] = Some(Ok(()));
-                }
-                Ok(Applied::Done) => {
-                    results[i] = Some(Err(Error::new(
-                        ErrorKind::InvalidData,
-                        format!("the directory did not return the account created for {upn}"),
-                    )));
                 }
                 Err(e) if attempt == 0 && e.is_upn_conflict() && fallback_upn.is_some() => {
                     if let Some(next) = fallback_upn.take() {

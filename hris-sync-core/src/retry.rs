@@ -67,13 +67,7 @@ impl RetryPolicy {
         if !error.is_retryable() || attempt >= self.max_retries {
             return None;
         }
-        let exp = self
-            .base
-            .saturating_mul(2u32.saturating_pow(attempt))
-            .min(self.max_backoff);
-        // "Equal jitter": half fixed, half random, so the wait never collapses to zero.
-        let jitter = jitter.clamp(0.0, 1.0);
-        let backoff = exp.mul_f64(0.5 + jitter / 2.0);
+        let backoff = self.backoff(attempt, jitter);
         let asked = error.retry_after().map(|a| a.min(self.max_retry_after));
         Some(match error.kind() {
             ErrorKind::Throttled => backoff
@@ -81,6 +75,18 @@ impl RetryPolicy {
                 .max(asked.unwrap_or_default()),
             _ => asked.map_or(backoff, |asked| asked.max(backoff)),
         })
+    }
+
+    /// The exponential back-off before retry number `attempt + 1`, capped at
+    /// [`max_backoff`](Self::max_backoff), with "equal jitter": half fixed, half random, so
+    /// the wait never collapses to zero. `jitter` is a number in `[0, 1)`.
+    #[must_use]
+    pub fn backoff(&self, attempt: u32, jitter: f64) -> Duration {
+        let exp = self
+            .base
+            .saturating_mul(2u32.saturating_pow(attempt))
+            .min(self.max_backoff);
+        exp.mul_f64(0.5 + jitter.clamp(0.0, 1.0) / 2.0)
     }
 
     /// [`delay`](Self::delay), also bounded by the [`deadline`](Self::deadline): `elapsed`

@@ -249,9 +249,14 @@ impl Shared {
             .is_none_or(|ready| Instant::now() >= *ready)
     }
 
-    /// The change-feed position to hand out as "now": held back before the change of any
-    /// account still replicating, so a later delta round lists it (T3).
+    /// The change-feed position to hand out as "now": see [`Shared::hold_back`].
     pub(crate) fn feed_position(&self) -> String {
+        self.hold_back(self.dir.cursor().as_str())
+    }
+
+    /// `cursor` (a `mem:N` position), held back before the change of any account still
+    /// replicating, so a later delta round lists it (T3).
+    pub(crate) fn hold_back(&self, cursor: &str) -> String {
         let now = Instant::now();
         let hidden: Vec<DirectoryUserId> = self
             .lock()
@@ -265,9 +270,10 @@ impl Shared {
             .filter_map(|id| self.dir.changed_seq(id))
             .min()
             .map(|seq| seq.saturating_sub(1));
-        match held {
-            Some(seq) => format!("mem:{seq}"),
-            None => self.dir.cursor().as_str().to_owned(),
+        let at: Option<u64> = cursor.strip_prefix("mem:").and_then(|n| n.parse().ok());
+        match (held, at) {
+            (Some(held), Some(at)) if held < at => format!("mem:{held}"),
+            _ => cursor.to_owned(),
         }
     }
 

@@ -139,8 +139,10 @@ fn denied(shared: &Shared) -> (u16, Value) {
     )
 }
 
-/// `Ok` when the app holds one of `any_of`, else the 403 as a response.
-fn require(shared: &Shared, any_of: &[&str]) -> Result<(), Response> {
+/// `Ok` for a valid token of an app that holds one of `any_of` (T1); else the 401 or 403
+/// as a response.
+fn permitted(shared: &Shared, headers: &HeaderMap, any_of: &[&str]) -> Result<(), Response> {
+    authorized(shared, headers)?;
     if shared.granted(any_of) {
         Ok(())
     } else {
@@ -279,12 +281,10 @@ async fn token(
 
 async fn organization(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     shared.lock().counts.organization += 1;
-    if let Err(r) = authorized(&shared, &headers) {
-        return r;
-    }
     // T1: reading the organization needs Directory.Read.All at least.
-    if let Err(r) = require(
+    if let Err(r) = permitted(
         &shared,
+        &headers,
         &[
             "Directory.Read.All",
             "Directory.ReadWrite.All",
@@ -312,11 +312,9 @@ async fn organization(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> 
 /// `GET /domains`: the tenant's domains, `id` being the name (`Domain.Read.All`, T1).
 async fn domains(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     shared.lock().counts.domains += 1;
-    if let Err(r) = authorized(&shared, &headers) {
-        return r;
-    }
-    if let Err(r) = require(
+    if let Err(r) = permitted(
         &shared,
+        &headers,
         &[
             "Domain.Read.All",
             "Domain.ReadWrite.All",
@@ -407,10 +405,7 @@ async fn list_users(
     headers: HeaderMap,
 ) -> Response {
     shared.lock().counts.list += 1;
-    if let Err(r) = authorized(&shared, &headers) {
-        return r;
-    }
-    if let Err(r) = require(&shared, READ_USERS) {
+    if let Err(r) = permitted(&shared, &headers, READ_USERS) {
         return r;
     }
     let after = match before(&shared, Target::List).await {
@@ -582,10 +577,7 @@ async fn delta(
     headers: HeaderMap,
 ) -> Response {
     shared.lock().counts.delta += 1;
-    if let Err(r) = authorized(&shared, &headers) {
-        return r;
-    }
-    if let Err(r) = require(&shared, READ_USERS) {
+    if let Err(r) = permitted(&shared, &headers, READ_USERS) {
         return r;
     }
     if let Err(r) = before(&shared, Target::Delta).await {
@@ -738,26 +730,7 @@ async fn delta(
     };
     // T3: accounts still replicating are left out, and the round's end position is held
     // back before their change, so a later round lists them.
-    let hidden: Vec<u64> = users
-        .iter()
-        .filter(|u| !shared.visible(&u.id))
-        .filter_map(|u| shared.dir.changed_seq(&u.id))
-        .collect();
-    let next_cursor = match hidden.iter().min() {
-        Some(seq) => {
-            let held = format!("mem:{}", seq.saturating_sub(1));
-            let now: u64 = next_cursor
-                .trim_start_matches("mem:")
-                .parse()
-                .unwrap_or(u64::MAX);
-            if seq.saturating_sub(1) < now {
-                held
-            } else {
-                next_cursor
-            }
-        }
-        None => next_cursor,
-    };
+    let next_cursor = shared.hold_back(&next_cursor);
     let users: Vec<_> = users
         .into_iter()
         .filter(|u| shared.visible(&u.id))
