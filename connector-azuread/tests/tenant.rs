@@ -328,3 +328,99 @@ async fn t11_previously_synced_users_are_told_apart_from_never_synced() {
     assert_eq!(out[0].as_ref().unwrap_err().kind(), ErrorKind::InvalidInput);
     assert!(out[1].is_ok());
 }
+
+fn set_city(id: &DirectoryUserId) -> Operation {
+    let mut changes = Changes::new();
+    changes.insert(DirectoryProperty::City, text("Berlin"));
+    Operation::Update {
+        user: id.clone(),
+        changes,
+    }
+}
+
+// T10: a `Retry-After` given as an HTTP date is honoured: the client waits until that date
+// (the simulator throttles every earlier retry again), so one 429 is all it meets.
+#[tokio::test(flavor = "current_thread")]
+async fn t10_retry_after_as_an_http_date_is_waited_out() {
+    let sim = sim().await;
+    let staff = users(2);
+    sim.seed(staff.clone()).unwrap();
+    sim.inject(
+        connector_azuread::sim::Target::Batch,
+        [connector_azuread::sim::Fault::ThrottleUntil(
+            Duration::from_millis(1500),
+        )],
+    );
+    // Real-time waits here: the date has whole seconds.
+    let entra = sim
+        .directory()
+        .retry(hris_sync_core::retry::RetryPolicy::default())
+        .build()
+        .unwrap();
+    let outcomes = entra.apply(&[set_city(&staff[0].id)]).await;
+    assert!(outcomes[0].is_ok(), "{outcomes:?}");
+    assert_eq!(sim.counts().throttled, 1, "no retry before the date");
+}
+
+// T10: a day-long `Retry-After` is capped (scaled here to 1.2 s), so the write goes through
+// instead of parking the run.
+#[tokio::test(flavor = "current_thread")]
+async fn t10_a_huge_retry_after_is_capped() {
+    let sim = sim().await;
+    let staff = users(1);
+    sim.seed(staff.clone()).unwrap();
+    sim.inject(
+        connector_azuread::sim::Target::Batch,
+        [connector_azuread::sim::Fault::Throttle(86_400)],
+    );
+    let entra = sim.directory().build().unwrap();
+    let outcomes = tokio::time::timeout(
+        Duration::from_secs(60),
+        entra.apply(&[set_city(&staff[0].id)]),
+    )
+    .await
+    .expect("the wait is capped, not a day");
+    assert!(outcomes[0].is_ok(), "{outcomes:?}");
+}
+
+// T6 (service side): without User-LifeCycleInfo.ReadWrite.All, Graph refuses a PATCH that
+// names employeeLeaveDateTime, so a disable sent with the leave date would leave the leaver
+// enabled; the disable alone goes through, and the 403 names the permission.
+#[tokio::test(flavor = "current_thread")]
+async fn t6_a_disable_with_the_leave_date_is_refused_without_lifecycle_permission() {
+    let sim = sim().await;
+    let staff = users(2);
+    sim.seed(staff.clone()).unwrap();
+    let entra = sim.directory().build().unwrap();
+    let disable = |id: &DirectoryUserId, leave: bool| {
+        let mut c = Changes::new();
+        c.insert(
+            DirectoryProperty::AccountEnabled,
+            Some(PropertyValue::Bool(false)),
+        );
+        if leave {
+            c.insert(
+                DirectoryProperty::EmployeeLeaveDateTime,
+                text("2025-06-30T21:59:59Z"),
+            );
+        }
+        Operation::Update {
+            user: id.clone(),
+            changes: c,
+        }
+    };
+    let out = entra
+        .apply(&[disable(&staff[0].id, true), disable(&staff[1].id, false)])
+        .await;
+    let refused = out[0].as_ref().unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::PermissionDenied, "{refused}");
+    assert!(
+        refused
+            .message()
+            .contains("User-LifeCycleInfo.ReadWrite.All"),
+        "{refused}"
+    );
+    assert!(out[1].is_ok());
+    let now = sim.users();
+    assert!(now[0].account_enabled && !now[1].account_enabled);
+}

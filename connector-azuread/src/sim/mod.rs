@@ -135,6 +135,11 @@ pub enum Fault {
     Status(u16),
     /// Answer 429 with `Retry-After` in seconds.
     Throttle(u64),
+    /// Answer 429 with `Retry-After` as an HTTP date at least this far ahead (whole seconds,
+    /// real time), and keep answering 429 to every request of the target until that date, as
+    /// a service does to a client that retries early (T10). Whole requests only, not
+    /// `BatchItem`.
+    ThrottleUntil(Duration),
     /// Break the connection before doing anything.
     Drop,
     /// Do the work, then break the connection (the client cannot know it ran).
@@ -187,6 +192,8 @@ pub(crate) struct State {
     pub(crate) rng: u64,
     /// Accounts created through the API, and when they become readable (T3).
     pub(crate) born: BTreeMap<DirectoryUserId, Instant>,
+    /// Targets throttled until a date (T10, [`Fault::ThrottleUntil`]).
+    pub(crate) throttled_until: BTreeMap<Target, std::time::SystemTime>,
     /// Users deleted by [`GraphSim::delete_user`], as they were (for replays, T7).
     pub(crate) tombstones: BTreeMap<DirectoryUserId, DirectoryUser>,
 }
@@ -345,6 +352,7 @@ impl GraphSim {
             fault_rate: 0.0,
             rng: 0x2545_f491_4f6c_dd1d,
             born: BTreeMap::new(),
+            throttled_until: BTreeMap::new(),
             tombstones: BTreeMap::new(),
         };
         let shared = Arc::new(Shared {

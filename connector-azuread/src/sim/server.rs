@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -82,6 +83,9 @@ fn dropped(partial: &'static [u8]) -> Response {
 /// Apply a fault that answers before any work; `None` lets the request through (a `DropAfter`
 /// is returned to the caller to apply after the work).
 async fn before(shared: &Shared, target: Target) -> Result<Option<Fault>, Response> {
+    if let Some(r) = still_throttled(shared, target) {
+        return Err(r);
+    }
     match shared.take_fault(target) {
         Some(Fault::Status(code)) => Err(json_response(
             code,
@@ -95,6 +99,14 @@ async fn before(shared: &Shared, target: Target) -> Result<Option<Fault>, Respon
             shared.lock().counts.throttled += 1;
             Err(throttled(after))
         }
+        Some(Fault::ThrottleUntil(d)) => {
+            // Whole seconds, as an HTTP date carries them.
+            let at = SystemTime::now() + d + Duration::from_secs(1);
+            let at = UNIX_EPOCH
+                + Duration::from_secs(at.duration_since(UNIX_EPOCH).map_or(0, |e| e.as_secs()));
+            shared.lock().throttled_until.insert(target, at);
+            Err(still_throttled(shared, target).unwrap_or_else(|| throttled(1)))
+        }
         Some(Fault::Drop) => Err(dropped(b"{\"value\":[")),
         Some(Fault::Latency(d)) => {
             tokio::time::sleep(d).await;
@@ -103,6 +115,35 @@ async fn before(shared: &Shared, target: Target) -> Result<Option<Fault>, Respon
         Some(Fault::DropAfter) => Ok(Some(Fault::DropAfter)),
         None => Ok(None),
     }
+}
+
+/// T10: a 429 with `Retry-After` as an HTTP date while `target` is throttled until a date,
+/// counted; `None` once the date has passed.
+fn still_throttled(shared: &Shared, target: Target) -> Option<Response> {
+    let mut s = shared.lock();
+    let until = *s.throttled_until.get(&target)?;
+    if SystemTime::now() >= until {
+        s.throttled_until.remove(&target);
+        return None;
+    }
+    s.counts.throttled += 1;
+    drop(s);
+    let date = hris_sync_core::jiff::Timestamp::try_from(until)
+        .ok()
+        .and_then(|t| {
+            hris_sync_core::jiff::fmt::rfc2822::DateTimePrinter::new()
+                .timestamp_to_rfc9110_string(&t)
+                .ok()
+        })
+        .unwrap_or_default();
+    let mut r = json_response(
+        429,
+        &graph_error("TooManyRequests", "Please retry again later.", None),
+    );
+    if let Ok(v) = date.parse() {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    Some(r)
 }
 
 fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
