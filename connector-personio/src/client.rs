@@ -108,7 +108,8 @@ impl Client {
     /// `POST /v1/auth` with the credentials in the JSON body, retried like any request.
     async fn authenticate(&self) -> Result<(SecretString, Duration)> {
         let what = "POST /v1/auth";
-        let mut attempt = 0;
+        let mut attempt = 0u32;
+        let started = std::time::Instant::now();
         loop {
             self.auth_calls.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(attempt, "authenticating with Personio");
@@ -153,13 +154,23 @@ impl Client {
                     e
                 }
             };
-            match self.settings.retry.delay(attempt, &error, jitter()) {
+            match self
+                .settings
+                .retry
+                .delay_within(attempt, &error, jitter(), started.elapsed())
+            {
                 Some(wait) => {
                     tracing::warn!(attempt, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), error = %error, "retrying Personio authentication");
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
-                None => return Err(RetryPolicy::give_up(error)),
+                None => {
+                    return Err(RetryPolicy::give_up_after(
+                        error,
+                        attempt + 1,
+                        started.elapsed(),
+                    ));
+                }
             }
         }
     }
@@ -172,6 +183,7 @@ impl Client {
     ) -> Result<T> {
         let what = format!("GET {path}");
         let mut attempt = 0u32;
+        let started = std::time::Instant::now();
         let mut reauthenticated = false;
         loop {
             let lease = self
@@ -235,7 +247,11 @@ impl Client {
                     }
                 }
             };
-            match self.settings.retry.delay(attempt, &error, jitter()) {
+            match self
+                .settings
+                .retry
+                .delay_within(attempt, &error, jitter(), started.elapsed())
+            {
                 Some(wait) => {
                     tracing::warn!(
                         request = %what,
@@ -248,7 +264,13 @@ impl Client {
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
-                None => return Err(RetryPolicy::give_up(error)),
+                None => {
+                    return Err(RetryPolicy::give_up_after(
+                        error,
+                        attempt + 1,
+                        started.elapsed(),
+                    ));
+                }
             }
         }
     }

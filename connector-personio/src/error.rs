@@ -44,16 +44,11 @@ pub(crate) fn transport_error(what: &str, err: &reqwest::Error) -> Error {
     Error::new(ErrorKind::Transient, format!("{what}: {err}"))
 }
 
-/// `Retry-After` in seconds (Personio documents none, but honour it if sent).
+/// `Retry-After` as delay-seconds or as an HTTP date (T10). Personio documents none, but a
+/// proxy or gateway in front of it may send either form; core's retry policy caps the wait.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
+    hris_sync_core::retry::parse_retry_after(value, std::time::SystemTime::now())
 }
 
 fn shorten(s: &str) -> String {
@@ -116,5 +111,14 @@ mod tests {
         h.insert(RETRY_AFTER, "3".parse().unwrap());
         let e = error_for_status("GET /x", StatusCode::TOO_MANY_REQUESTS, &h, "");
         assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn retry_after_as_an_http_date_is_kept() {
+        // T10: a date already past means "retry now", not "no advice".
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        let e = error_for_status("GET /x", StatusCode::SERVICE_UNAVAILABLE, &h, "");
+        assert_eq!(e.retry_after(), Some(Duration::ZERO));
     }
 }

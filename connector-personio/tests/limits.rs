@@ -43,6 +43,29 @@ async fn throttled_without_retry_after_waits_a_second() {
     );
 }
 
+// T10: a day-long Retry-After is capped, and retries stop at the total deadline with an
+// error that says what was tried, long before the retry count runs out.
+#[tokio::test(flavor = "current_thread")]
+async fn retries_stop_at_the_deadline() {
+    let sim = sim().await;
+    sim.seed(company(10));
+    sim.inject(std::iter::repeat_n(Fault::Throttle(Some(86_400)), 60));
+    let policy = RetryPolicy {
+        max_retries: 50,
+        base: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(100),
+        min_throttle_wait: Duration::from_millis(50),
+        max_retry_after: Duration::from_millis(200),
+        deadline: Duration::from_millis(700),
+    };
+    let personio = sim.source().retry(policy).build().unwrap();
+    let err = personio.list_employees().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Throttled, "{err}");
+    assert!(err.message().contains("gave up after"), "{err}");
+    let throttled = sim.counts().throttled;
+    assert!((2..50).contains(&throttled), "{throttled} attempts");
+}
+
 // Pacing: twenty pages at the (time-scaled) limits without a single 429.
 #[tokio::test(flavor = "current_thread")]
 async fn paced_under_the_limits() {
