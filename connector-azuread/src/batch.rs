@@ -360,14 +360,15 @@ fn sub_response(client: &Client, op: &Operation, r: BatchItemResponse) -> Step {
     let status = r.status;
     if (200..300).contains(&status) {
         return Step::Done(match op {
-            Operation::Create(_) => {
+            Operation::Create(new) => {
                 let created = r
                     .body
                     .and_then(|b| serde_json::from_value::<UserWire>(b).ok());
                 match created {
                     Some(wire) => {
                         client.note_created(&wire.id);
-                        Ok(Applied::Created(Box::new(convert::user(
+                        Ok(Applied::Created(Box::new(convert::created_user(
+                            new,
                             wire,
                             &client.settings.managed,
                         ))))

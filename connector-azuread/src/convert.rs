@@ -69,6 +69,35 @@ fn value_of(p: DirectoryProperty, raw: &Value) -> Option<PropertyValue> {
     }
 }
 
+/// The account a `POST /users` made. Graph answers a create with its default property set
+/// only (no `employeeId`, `accountEnabled` or most HR fields), so what the answer lacks is
+/// taken from what was sent: that is what the directory now holds.
+pub(crate) fn created_user(
+    new: &NewUser,
+    wire: UserWire,
+    managed: &BTreeSet<DirectoryProperty>,
+) -> DirectoryUser {
+    let mut u = user(wire, managed);
+    if u.user_principal_name.is_empty() {
+        u.user_principal_name.clone_from(&new.user_principal_name);
+    }
+    u.employee_id = Some(new.employee_id.clone());
+    u.account_enabled = new.account_enabled;
+    for (p, v) in [
+        (DirectoryProperty::DisplayName, Some(&new.display_name)),
+        (DirectoryProperty::GivenName, new.given_name.as_ref()),
+        (DirectoryProperty::Surname, new.surname.as_ref()),
+    ] {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            u.properties.insert(p, PropertyValue::text(v.clone()));
+        }
+    }
+    for (p, v) in &new.properties {
+        u.properties.insert(*p, v.clone());
+    }
+    u
+}
+
 /// A listed user as a core [`DirectoryUser`], reading `managed` properties (and the names).
 pub(crate) fn user(wire: UserWire, managed: &BTreeSet<DirectoryProperty>) -> DirectoryUser {
     let mut u = DirectoryUser::new(wire.id, wire.user_principal_name.unwrap_or_default());

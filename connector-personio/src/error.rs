@@ -117,7 +117,10 @@ mod tests {
     fn retry_after_as_an_http_date_is_kept() {
         // T10: a date already past means "retry now", not "no advice".
         let mut h = HeaderMap::new();
-        h.insert(RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        h.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
         let e = error_for_status("GET /x", StatusCode::SERVICE_UNAVAILABLE, &h, "");
         assert_eq!(e.retry_after(), Some(Duration::ZERO));
     }
