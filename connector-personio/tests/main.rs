@@ -11,6 +11,7 @@ mod support;
 
 mod auth;
 mod conformance;
+mod contract;
 mod hostile;
 mod limits;
 mod paging;
