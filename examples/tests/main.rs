@@ -6,4 +6,5 @@
 mod common;
 mod e2e;
 mod faults;
+mod races;
 mod secrets;

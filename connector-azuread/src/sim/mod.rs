@@ -126,6 +126,10 @@ pub enum Target {
     Batch,
     /// One write sub-request inside a `$batch`.
     BatchItem,
+    /// A `$batch` holding at least one create (`POST /users`), after any `Batch` fault: for
+    /// tests that must hit the creates, whatever batches come before them. Random faults
+    /// leave it alone (they already reach every batch through `Batch`).
+    CreateBatch,
 }
 
 /// A failure to inject.
@@ -305,7 +309,7 @@ impl Shared {
         let queued = s.faults.get_mut(&target).and_then(VecDeque::pop_front);
         let fault = queued.or_else(|| {
             // The token endpoint is left alone by random faults: they test the data path.
-            (target != Target::Token)
+            (!matches!(target, Target::Token | Target::CreateBatch))
                 .then(|| s.random_fault(target))
                 .flatten()
         });

@@ -1122,6 +1122,18 @@ async fn batch(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
             ),
         );
     }
+    let creates = request
+        .requests
+        .iter()
+        .any(|r| r.method.eq_ignore_ascii_case("POST") && r.url.trim_end_matches('/') == "/users");
+    let after = if creates {
+        match before(&shared, Target::CreateBatch).await {
+            Ok(a) => after.or(a),
+            Err(r) => return r,
+        }
+    } else {
+        after
+    };
     let mut responses = Vec::with_capacity(n);
     for item in &request.requests {
         shared.lock().counts.batch_items += 1;
