@@ -191,8 +191,7 @@ async fn run(kind: Kind, n: usize) -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let personio_reads = (p1.employees - p0.employees) + (p1.attributes - p0.attributes);
-    let graph_reads =
-        (g1.list - g0.list) + (g1.delta - g0.delta) + (g1.organization - g0.organization);
+    let graph_reads = (g1.list - g0.list) + (g1.delta - g0.delta) + (g1.domains - g0.domains);
     let batches = g1.batch - g0.batch;
     let requests = personio_reads + graph_reads + batches;
     let auth = (p1.auth - p0.auth) + (g1.token - g0.token);
@@ -227,7 +226,7 @@ async fn run(kind: Kind, n: usize) -> Result<(), Box<dyn std::error::Error>> {
     let memory = peak_memory_kib();
     println!("scenario {} employees={n} scale={scale}", kind.name());
     println!(
-        "  requests: personio list+attributes={personio_reads} graph list+delta+organization={graph_reads} batches={batches} (auth/token {auth} not counted); writes={w}"
+        "  requests: personio list+attributes={personio_reads} graph list+delta+domains={graph_reads} batches={batches} (auth/token {auth} not counted); writes={w}"
     );
     println!(
         "  floor: requests={floor_requests} (personio {floor_personio}, graph reads {floor_graph_reads}, batches {floor_batches}), time={:.2}s",
