@@ -1,10 +1,15 @@
-//! Example programs for hris-sync, and what they share: the demo company (`demo`) and the
-//! human output of the `sync` tool (`table`).
+//! Example programs for hris-sync, and what they share: the demo company (`demo`), and the
+//! parts of the `sync` tool: its command line (`cli`), the state lock (`lock`), its logs
+//! (`logging`) and its human output (`table`). They live in this library so their tests run
+//! with `cargo test` while the `sync` example stays a plain binary.
 //!
 //! - `cargo run --release --example sync -- --demo`: a whole sync over HTTP against both
 //!   simulators.
 //! - `cargo run --example embed`: the smallest host service that embeds the library.
 //! - `cargo run --example plan_preview`: a plan, computed in memory, printed as JSON.
 
+pub mod cli;
 pub mod demo;
+pub mod lock;
+pub mod logging;
 pub mod table;

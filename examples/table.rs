@@ -125,3 +125,45 @@ impl Progress for Bar {
         let _ = err.flush();
     }
 }
+
+/// Progress as log lines, for output that is not a terminal (cron, systemd, a container):
+/// an `info` event at most every `every` (and always the last one), so a long first run shows
+/// it is alive without flooding the log.
+#[derive(Debug)]
+pub struct ProgressLines {
+    every: std::time::Duration,
+    last: Option<std::time::Instant>,
+}
+
+impl ProgressLines {
+    /// One line at most every `every`.
+    #[must_use]
+    pub fn new(every: std::time::Duration) -> Self {
+        Self { every, last: None }
+    }
+}
+
+impl Progress for ProgressLines {
+    fn advance(&mut self, phase: &str, done: usize, total: usize) {
+        let now = std::time::Instant::now();
+        let due = self
+            .last
+            .is_none_or(|t| now.duration_since(t) >= self.every);
+        if due || done >= total {
+            self.last = Some(now);
+            tracing::info!(phase, done, total, "progress");
+        }
+    }
+}
+
+/// The progress display for this process: a bar when stderr is a terminal, log lines every
+/// 10 s otherwise.
+#[must_use]
+pub fn progress() -> Box<dyn Progress> {
+    use std::io::IsTerminal as _;
+    if std::io::stderr().is_terminal() {
+        Box::new(Bar)
+    } else {
+        Box::new(ProgressLines::new(std::time::Duration::from_secs(10)))
+    }
+}

@@ -1,8 +1,10 @@
 //! What the sync remembers between cycles, and where it keeps it.
 //!
-//! The embedded default is one JSON file written atomically: a temporary file in the same
-//! folder, flushed to disk, then renamed over the old one, so a crash leaves either the old
-//! state or the new one, never half of each. A file that cannot be read is an error that names
+//! The embedded default is one JSON file written atomically: a temporary file with a random
+//! name in the same folder, readable and writable by its owner only (`0600`: the state holds
+//! every employee's name, email and dates), flushed to disk, renamed over the old one, and the
+//! folder flushed too, so a crash leaves either the old state or the new one, never half of
+//! each. A file that cannot be read is an error that names
 //! it, never silently replaced: losing the state would forget which accounts the sync disabled
 //! (S6) and the counts the source-drop guard compares against (S7).
 
@@ -129,23 +131,23 @@ impl StateStore for FileStateStore {
             .path
             .file_name()
             .map_or_else(|| "state".into(), |n| n.to_string_lossy().into_owned());
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&bytes)?;
-            f.sync_all()?;
-            drop(f);
-            std::fs::rename(&tmp, &self.path)?;
-            // Make the rename itself durable.
-            if let Ok(d) = std::fs::File::open(&dir) {
-                let _ = d.sync_all();
-            }
-            Ok(())
-        };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            self.io("cannot write", &e)
-        })
+        // `tempfile` creates the file `0600` under a random name, so two writers never share
+        // a temporary file, and removes it if anything below fails.
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .map_err(|e| self.io("cannot create a temporary file beside it", &e))?;
+        tmp.write_all(&bytes)
+            .and_then(|()| tmp.as_file().sync_all())
+            .map_err(|e| self.io("cannot write", &e))?;
+        tmp.persist(&self.path)
+            .map_err(|e| self.io("cannot replace it", &e.error))?;
+        // Make the rename itself durable.
+        if let Ok(d) = std::fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
     }
 }
 
@@ -242,6 +244,36 @@ mod tests {
         };
         store.save(&newer).unwrap();
         assert_eq!(store.load().unwrap(), Some(newer));
+        std::fs::remove_dir_all(d).unwrap();
+    }
+
+    // The state holds personal data: only its owner may read it, whatever the umask.
+    #[cfg(unix)]
+    #[test]
+    fn the_state_file_is_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let d = dir();
+        let path = d.join("state.json");
+        let store = FileStateStore::new(&path);
+        store.save(&SyncState::default()).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        // Replacing an existing file keeps it private too.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        store.save(&SyncState::default()).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        std::fs::remove_dir_all(d).unwrap();
+    }
+
+    #[test]
+    fn write_errors_name_the_path() {
+        let d = dir();
+        let path = d.join("missing-folder").join("state.json");
+        let err = FileStateStore::new(&path)
+            .save(&SyncState::default())
+            .unwrap_err();
+        assert!(err.message().contains(&path.display().to_string()), "{err}");
         std::fs::remove_dir_all(d).unwrap();
     }
 

@@ -1,0 +1,190 @@
+//! The command line (DESIGN §4), parsed by clap. Every value is checked here, and a bad one is
+//! a usage error (exit 2) whose message names the flag.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use hris_sync_core::jiff::Timestamp;
+
+/// Keep Microsoft Entra ID in step with Personio: link, create, update and disable accounts,
+/// one way, from the HR system.
+///
+/// Without --apply the run only plans (a dry run). Secrets come from the environment
+/// (PERSONIO_CLIENT_ID, PERSONIO_CLIENT_SECRET, AZURE_TENANT_ID, AZURE_CLIENT_ID,
+/// AZURE_CLIENT_SECRET); everything else from the --config file.
+///
+/// Exit status: 0 all planned actions applied (or planned, in a dry run); 1 some action failed;
+/// 2 bad configuration or credentials; 3 disables held by the safety guard; 4 not run: another
+/// sync holds the state lock.
+#[derive(Debug, Parser)]
+#[command(name = "sync", version, about, long_about, max_term_width = 100)]
+pub struct Cli {
+    /// Run against in-process simulated Personio and Graph seeded with a sample company,
+    /// instead of real services. Only with this flag: a real run never falls back to it.
+    #[arg(long, conflicts_with_all = ["config", "state", "watch"])]
+    pub demo: bool,
+
+    /// The configuration file (TOML, see README).
+    #[arg(long, value_name = "FILE", required_unless_present = "demo")]
+    pub config: Option<PathBuf>,
+
+    /// Write to the directory. Without it the run only plans.
+    #[arg(long)]
+    pub apply: bool,
+
+    /// Write the JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// The state file; a lock file `FILE.lock` beside it allows one run at a time.
+    #[arg(long, value_name = "FILE", default_value = "hris-sync-state.json")]
+    pub state: PathBuf,
+
+    /// Run every --interval until interrupted; a failed cycle is retried with back-off.
+    #[arg(long)]
+    pub watch: bool,
+
+    /// Time between cycles in --watch mode: a number with s, m or h (90s, 30m, 1h).
+    #[arg(long, value_name = "DURATION", requires = "watch", value_parser = parse_interval)]
+    pub interval: Option<Duration>,
+
+    /// Ignore the incremental state and read everything again.
+    #[arg(long)]
+    pub full: bool,
+
+    /// Use this instant as "now" (RFC 3339, e.g. 2026-01-31T08:00:00Z): tests and backfills.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    pub now: Option<Timestamp>,
+
+    /// Let this run disable more accounts than the [safety] limits allow (S7).
+    #[arg(long)]
+    pub allow_mass_disable: bool,
+
+    /// Log format on stderr; the level comes from RUST_LOG (default: info).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How logs are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `90s`, `30m`, `1h`, or plain seconds; never zero.
+pub fn parse_interval(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let bad = || format!("{s:?} is not a duration like 90s, 30m or 1h");
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "" | "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        _ => None,
+    }
+    .ok_or_else(bad)?;
+    if secs == 0 {
+        return Err("the interval must be longer than zero".to_owned());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// The wait before the next cycle in `--watch` mode: the interval, or after `failures`
+/// failed cycles in a row, a back-off from one minute doubling up to the interval.
+#[must_use]
+pub fn next_wait(interval: Duration, failures: u32) -> Duration {
+    if failures == 0 {
+        return interval;
+    }
+    Duration::from_secs(60)
+        .saturating_mul(2u32.saturating_pow(failures - 1))
+        .min(interval)
+}
+
+fn parse_now(s: &str) -> Result<Timestamp, String> {
+    s.parse()
+        .map_err(|e| format!("{s:?} is not an RFC 3339 instant: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(line: &str) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("sync").chain(line.split_whitespace()))
+    }
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flags() {
+        let a = parse(
+            "--config c.toml --apply --report r.json --state s.json --full --allow-mass-disable",
+        )
+        .unwrap();
+        assert!(a.apply && a.full && a.allow_mass_disable && !a.demo);
+        assert_eq!(a.report.unwrap().to_str(), Some("r.json"));
+        assert_eq!(a.state.to_str(), Some("s.json"));
+        let w = parse("--config c.toml --watch --interval 1h --log-format json").unwrap();
+        assert_eq!(w.interval, Some(Duration::from_secs(3600)));
+        assert_eq!(w.log_format, LogFormat::Json);
+        assert_eq!(
+            parse("--config c.toml --now 2025-10-01T08:00:00Z")
+                .unwrap()
+                .now
+                .unwrap()
+                .to_string(),
+            "2025-10-01T08:00:00Z"
+        );
+        assert!(parse("--demo").unwrap().demo);
+    }
+
+    #[test]
+    fn bad_values_name_the_flag() {
+        for (line, flag) in [
+            ("--config c.toml --interval 5m", "--watch"),
+            ("--config c.toml --watch --interval 5x", "--interval"),
+            ("--config c.toml --watch --interval 0", "--interval"),
+            ("--config c.toml --now yesterday", "--now"),
+            ("--config c.toml --log-format xml", "--log-format"),
+            ("--apply", "--config"),
+            ("--demo --config c.toml", "--config"),
+        ] {
+            let err = parse(line).unwrap_err().to_string();
+            assert!(err.contains(flag), "{line}: {err}");
+        }
+        assert!(parse("--bogus").is_err());
+    }
+
+    #[test]
+    fn watch_backs_off_after_failures() {
+        let interval = Duration::from_secs(1800);
+        assert_eq!(next_wait(interval, 0), interval);
+        assert_eq!(next_wait(interval, 1), Duration::from_secs(60));
+        assert_eq!(next_wait(interval, 3), Duration::from_secs(240));
+        assert_eq!(next_wait(interval, 30), interval);
+        assert_eq!(
+            next_wait(Duration::from_secs(30), 1),
+            Duration::from_secs(30)
+        );
+    }
+
+    #[test]
+    fn intervals() {
+        assert_eq!(parse_interval("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_interval("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_interval("30m"), Ok(Duration::from_secs(1800)));
+        assert!(parse_interval("99999999999999999999h").is_err());
+        assert!(parse_interval("m").is_err());
+    }
+}

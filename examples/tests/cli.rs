@@ -1,0 +1,290 @@
+//! The compiled `sync` binary as an operator runs it: help, missing credentials, the state
+//! lock, a real run against both simulators over HTTP (state file mode, JSON logs).
+//!
+//! `cargo test` builds the example as a plain binary (`target/<profile>/examples/sync`) before
+//! it runs these tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use connector_azuread::sim::{GraphSim, SimConfig as GraphConfig};
+use connector_personio::sim::{PersonioSim, SimConfig as PersonioConfig};
+use hris_sync_examples::demo::{self, DEMO_CONFIG};
+use hris_sync_examples::lock::StateLock;
+
+use crate::common::now;
+
+const CREDENTIALS: [&str; 5] = [
+    "PERSONIO_CLIENT_ID",
+    "PERSONIO_CLIENT_SECRET",
+    "AZURE_TENANT_ID",
+    "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_SECRET",
+];
+
+/// The `sync` binary next to this test binary (`target/<profile>/examples/sync`).
+fn binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile = exe.parent().and_then(Path::parent).unwrap();
+    let path = profile.join("examples").join("sync");
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo test` builds it; after `cargo test --test main` alone, run \
+         `cargo build -p hris-sync-examples --example sync` first",
+        path.display()
+    );
+    path
+}
+
+/// `sync` with a clean environment (no credentials, no `RUST_LOG`).
+fn sync() -> Command {
+    let mut c = Command::new(binary());
+    c.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        c.env("PATH", path);
+    }
+    c
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn run(mut c: Command) -> Output {
+    c.output().unwrap()
+}
+
+/// A scratch folder with the demo configuration in `config.toml`.
+fn scratch() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, DEMO_CONFIG).unwrap();
+    let state = dir.path().join("state.json");
+    (dir, config, state)
+}
+
+fn with_fake_credentials(c: &mut Command) {
+    for k in CREDENTIALS {
+        c.env(k, "set-but-unused");
+    }
+    // Nothing may be contacted: any request would fail at once.
+    c.env("PERSONIO_BASE_URL", "http://127.0.0.1:9")
+        .env("GRAPH_BASE_URL", "http://127.0.0.1:9")
+        .env("AZURE_AUTHORITY_HOST", "http://127.0.0.1:9");
+}
+
+#[test]
+fn help_and_version_on_stdout_with_exit_0() {
+    let out = run({
+        let mut c = sync();
+        c.arg("--help");
+        c
+    });
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    for flag in [
+        "--demo",
+        "--config",
+        "--apply",
+        "--state",
+        "--watch",
+        "--log-format",
+    ] {
+        assert!(help.contains(flag), "{flag} in {help}");
+    }
+    assert!(help.contains("Exit status"), "{help}");
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    let out = run({
+        let mut c = sync();
+        c.arg("--version");
+        c
+    });
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).starts_with("sync "),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+// Cron with a lost environment: exit 2 naming every missing variable, and no demo, ever.
+#[test]
+fn missing_credentials_exit_2_and_never_run_the_demo() {
+    let (_dir, config, state) = scratch();
+    let mut c = sync();
+    c.arg("--config")
+        .arg(&config)
+        .arg("--state")
+        .arg(&state)
+        .arg("--apply");
+    c.env("PERSONIO_CLIENT_ID", "present")
+        .env("AZURE_CLIENT_SECRET", "  ");
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    for missing in [
+        "PERSONIO_CLIENT_SECRET",
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+    ] {
+        assert!(err.contains(missing), "{missing} in {err}");
+    }
+    assert!(!err.contains("PERSONIO_CLIENT_ID,"), "it is set: {err}");
+    assert!(out.stdout.is_empty(), "nothing ran: {}", text(&out.stdout));
+    assert!(!state.exists());
+}
+
+#[test]
+fn a_missing_config_file_exit_2_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("nowhere").join("prod.toml");
+    let mut c = sync();
+    with_fake_credentials(&mut c);
+    c.arg("--config").arg(&config);
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(&config.display().to_string()),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_naming_the_flag() {
+    let out = run({
+        let mut c = sync();
+        c.args(["--config", "x.toml", "--watch", "--interval", "soon"]);
+        c
+    });
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--interval"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+// One run per state file: while another process holds the lock, a run exits 4 at once,
+// naming the holder, and touches nothing.
+#[test]
+fn a_second_run_exits_4_while_the_lock_is_held() {
+    let (_dir, config, state) = scratch();
+    let _held = StateLock::acquire(&state, now()).unwrap();
+    let mut c = sync();
+    with_fake_credentials(&mut c);
+    c.arg("--config")
+        .arg(&config)
+        .arg("--state")
+        .arg(&state)
+        .arg("--apply");
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("pid {}", std::process::id())),
+        "{err}"
+    );
+    assert!(err.contains(&now().to_string()), "{err}");
+    assert!(!state.exists());
+}
+
+struct Sims {
+    personio: PersonioSim,
+    graph: GraphSim,
+}
+
+async fn sims() -> Sims {
+    let personio = PersonioSim::start(PersonioConfig::default()).await.unwrap();
+    personio.seed(demo::employees(now()));
+    let graph = GraphSim::start(GraphConfig::default()).await.unwrap();
+    graph.seed(demo::tenant(now()).0).unwrap();
+    Sims { personio, graph }
+}
+
+fn against(sims: &Sims, config: &Path, state: &Path) -> Command {
+    let p = PersonioConfig::default();
+    let g = GraphConfig::default();
+    let mut c = sync();
+    c.env("PERSONIO_CLIENT_ID", &p.client_id)
+        .env("PERSONIO_CLIENT_SECRET", &p.client_secret)
+        .env("PERSONIO_BASE_URL", sims.personio.base_url())
+        .env("AZURE_TENANT_ID", &g.tenant_id)
+        .env("AZURE_CLIENT_ID", &g.client_id)
+        .env("AZURE_CLIENT_SECRET", &g.client_secret)
+        .env("GRAPH_BASE_URL", sims.graph.base_url())
+        .env("AZURE_AUTHORITY_HOST", sims.graph.base_url());
+    c.arg("--config")
+        .arg(config)
+        .arg("--state")
+        .arg(state)
+        .arg("--now")
+        .arg(now().to_string());
+    c
+}
+
+async fn run_async(c: Command) -> Output {
+    tokio::task::spawn_blocking(move || run(c)).await.unwrap()
+}
+
+// A real run over HTTP: the state file and its lock are private, every log line is one JSON
+// object, and a second run has nothing to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_run_keeps_private_state_and_logs_json() {
+    let sims = sims().await;
+    let (_dir, config, state) = scratch();
+    let mut c = against(&sims, &config, &state);
+    c.args(["--apply", "--log-format", "json"])
+        .env("RUST_LOG", "debug");
+    let out = run_async(c).await;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}\n{}", text(&out.stdout));
+    assert!(sims.graph.counts().creates > 0);
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        for file in [state.clone(), hris_sync_examples::lock::lock_path(&state)] {
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}: {mode:o}", file.display());
+        }
+    }
+    let mut lines = 0;
+    for line in err.lines() {
+        let event: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not a JSON object ({e}): {line}"));
+        assert!(
+            event.get("level").is_some() && event.get("fields").is_some(),
+            "{line}"
+        );
+        lines += 1;
+    }
+    assert!(lines > 5, "RUST_LOG=debug gave {lines} lines");
+
+    let mut again = against(&sims, &config, &state);
+    again.arg("--apply");
+    let out = run_async(again).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("nothing to do"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+// A dry run writes nothing, not even the state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_writes_nothing() {
+    let sims = sims().await;
+    let (_dir, config, state) = scratch();
+    let out = run_async(against(&sims, &config, &state)).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(sims.graph.counts().writes, 0);
+    assert!(!state.exists());
+    assert!(
+        text(&out.stdout).contains("create"),
+        "{}",
+        text(&out.stdout)
+    );
+}
