@@ -61,6 +61,16 @@ pub struct Cli {
     #[arg(long)]
     pub allow_mass_disable: bool,
 
+    /// Append each new account's one-time password to FILE as a JSON line (employee_id, upn,
+    /// one_time_password, created_at); the file is created 0600.
+    #[arg(long, value_name = "FILE", conflicts_with = "credentials_command")]
+    pub credentials_out: Option<PathBuf>,
+
+    /// Run CMD (through `sh -c`) for each new account with that JSON line on its stdin; a
+    /// non-zero exit is reported as a failed delivery and not retried.
+    #[arg(long, value_name = "CMD")]
+    pub credentials_command: Option<String>,
+
     /// Log format on stderr; the level comes from RUST_LOG (default: info).
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -159,6 +169,10 @@ mod tests {
             ("--config c.toml --log-format xml", "--log-format"),
             ("--apply", "--config"),
             ("--demo --config c.toml", "--config"),
+            (
+                "--config c.toml --credentials-out a --credentials-command b",
+                "--credentials",
+            ),
         ] {
             let err = parse(line).unwrap_err().to_string();
             assert!(err.contains(flag), "{line}: {err}");

@@ -1,5 +1,6 @@
 //! Example programs for hris-sync, and what they share: the demo company (`demo`), and the
-//! parts of the `sync` tool: its command line (`cli`), the state lock (`lock`), its logs
+//! parts of the `sync` tool: its command line (`cli`), where new hires' one-time passwords go
+//! (`credentials`), the state lock (`lock`), its logs
 //! (`logging`) and its human output (`table`). They live in this library so their tests run
 //! with `cargo test` while the `sync` example stays a plain binary.
 //!
@@ -9,6 +10,7 @@
 //! - `cargo run --example plan_preview`: a plan, computed in memory, printed as JSON.
 
 pub mod cli;
+pub mod credentials;
 pub mod demo;
 pub mod lock;
 pub mod logging;

@@ -24,6 +24,7 @@ use hris_sync_core::jiff::Timestamp;
 use hris_sync_core::policy::ConfigFile;
 use hris_sync_core::{EmployeeId, Error, Password, Result};
 use hris_sync_examples::cli::Cli;
+use hris_sync_examples::credentials::{CredentialSink, Deliveries};
 use hris_sync_examples::lock::{LockError, StateLock};
 use hris_sync_examples::{cli, demo, logging, table};
 
@@ -152,6 +153,32 @@ fn engine(args: &Cli, file: &ConfigFile) -> Result<Syncer> {
     ))
 }
 
+/// After a cycle: where the new accounts' one-time passwords went, or that they went nowhere.
+#[allow(clippy::print_stdout)]
+fn report_credentials(result: &CycleResult, delivers: bool, deliveries: &Deliveries) {
+    let created = result
+        .report
+        .actions
+        .iter()
+        .filter(|a| a.kind == "create" && a.status == hris_sync_core::engine::Status::Applied)
+        .count();
+    if created == 0 {
+        return;
+    }
+    if delivers {
+        println!(
+            "One-time passwords: {} delivered, {} failed (see the log).",
+            deliveries.delivered(),
+            deliveries.failed()
+        );
+    } else {
+        println!(
+            "One-time passwords: {created} new accounts, passwords delivered nowhere \
+             (set --credentials-out FILE or --credentials-command CMD); reset them in the directory."
+        );
+    }
+}
+
 #[allow(clippy::print_stderr)]
 async fn run_real(args: &Cli) -> Result<i32> {
     let missing = missing_credentials();
@@ -174,9 +201,16 @@ async fn run_real(args: &Cli) -> Result<i32> {
         }
         Err(e) => return Err(Error::config(e.to_string())),
     };
+    let sink = match (&args.credentials_out, &args.credentials_command) {
+        (Some(path), _) => CredentialSink::file(path)?,
+        (None, Some(command)) => CredentialSink::command(command),
+        (None, None) => CredentialSink::nowhere(),
+    };
+    let delivers = sink.delivers();
+    let deliveries = sink.counts();
     let mut syncer = engine(args, &file)?
         .with_progress(table::progress())
-        .with_password_sink(Box::new(CountPasswords::default()));
+        .with_password_sink(Box::new(sink));
     let options = SyncOptions {
         apply: args.apply,
         full: args.full,
@@ -189,6 +223,7 @@ async fn run_real(args: &Cli) -> Result<i32> {
         let code = match syncer.run_cycle(clock(args), &options).await {
             Ok(result) => {
                 show(&result, args, !args.apply)?;
+                report_credentials(&result, delivers, &deliveries);
                 result.exit_code()
             }
             Err(e) if args.watch && exit_code_for(&e) != 2 => {

@@ -288,3 +288,86 @@ async fn a_dry_run_writes_nothing() {
         text(&out.stdout)
     );
 }
+
+/// The JSON lines in `path`, parsed.
+fn json_lines(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+// New hires' one-time passwords go to a private JSON-lines file, one line per new account,
+// and never to stdout or the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_are_delivered_to_a_file() {
+    let sims = sims().await;
+    let (dir, config, state) = scratch();
+    let out_file = dir.path().join("new-hires.jsonl");
+    let mut c = against(&sims, &config, &state);
+    c.arg("--apply")
+        .arg("--credentials-out")
+        .arg(&out_file)
+        .env("RUST_LOG", "trace");
+    let out = run_async(c).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines = json_lines(&out_file);
+    let creates = usize::try_from(sims.graph.counts().creates).unwrap();
+    assert_eq!(lines.len(), creates);
+    let output = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    for l in &lines {
+        let upn = l["upn"].as_str().unwrap();
+        assert!(sims.graph.user_by_upn(upn).is_some(), "{upn}");
+        let password = l["one_time_password"].as_str().unwrap();
+        assert!(password.len() >= 16);
+        assert!(!output.contains(password), "a password reached the output");
+    }
+    assert!(
+        text(&out.stdout).contains(&format!("{creates} delivered, 0 failed")),
+        "{}",
+        text(&out.stdout)
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&out_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+// … or to a command, one run per account with the line on stdin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_are_delivered_to_a_command() {
+    let sims = sims().await;
+    let (dir, config, state) = scratch();
+    let seen = dir.path().join("seen.jsonl");
+    let mut c = against(&sims, &config, &state);
+    c.arg("--apply")
+        .arg("--credentials-command")
+        .arg(format!("cat >> '{}'", seen.display()));
+    let out = run_async(c).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines = json_lines(&seen);
+    assert_eq!(
+        lines.len(),
+        usize::try_from(sims.graph.counts().creates).unwrap()
+    );
+    assert!(lines.iter().all(|l| l["employee_id"].is_string()));
+}
+
+// Neither option: the summary says where the passwords did not go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undelivered_credentials_are_said() {
+    let sims = sims().await;
+    let (_dir, config, state) = scratch();
+    let mut c = against(&sims, &config, &state);
+    c.arg("--apply");
+    let out = run_async(c).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("passwords delivered nowhere"),
+        "{}",
+        text(&out.stdout)
+    );
+}

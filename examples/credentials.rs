@@ -1,0 +1,234 @@
+//! Where new hires' one-time passwords go: a private JSON-lines file, or a command that reads
+//! each line on stdin. Never stdout, logs or the report.
+//!
+//! One line per new account:
+//! `{"employee_id":"1045","upn":"ada.lovelace@demo.com","one_time_password":"…","created_at":"2026-11-28T08:00:00Z"}`.
+//!
+//! A delivery that fails (the file cannot be written, the command exits non-zero) is logged
+//! with the employee and UPN, never the password, and counted; it is not retried, because a
+//! command may have acted before it failed. The account exists either way: an administrator
+//! resets its password.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use hris_sync_core::apply::PasswordSink;
+use hris_sync_core::jiff::Timestamp;
+use hris_sync_core::secrecy::ExposeSecret as _;
+use hris_sync_core::{EmployeeId, Error, Password, Result};
+use serde_json::json;
+
+/// Deliveries made and failed, shared with whoever reports them.
+#[derive(Clone, Debug, Default)]
+pub struct Deliveries {
+    delivered: Arc<AtomicUsize>,
+    failed: Arc<AtomicUsize>,
+}
+
+impl Deliveries {
+    /// Passwords handed over.
+    #[must_use]
+    pub fn delivered(&self) -> usize {
+        self.delivered.load(Ordering::Relaxed)
+    }
+
+    /// Passwords that could not be handed over.
+    #[must_use]
+    pub fn failed(&self) -> usize {
+        self.failed.load(Ordering::Relaxed)
+    }
+
+    fn record(&self, ok: bool) {
+        let counter = if ok { &self.delivered } else { &self.failed };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Where the passwords go.
+#[derive(Debug)]
+enum Target {
+    File { path: PathBuf, file: File },
+    Command(String),
+    Nowhere,
+}
+
+/// A [`PasswordSink`] for the `sync` tool.
+#[derive(Debug)]
+pub struct CredentialSink {
+    target: Target,
+    counts: Deliveries,
+}
+
+/// One delivery line (the password included: this is where it is meant to go).
+fn line(employee_id: &EmployeeId, upn: &str, password: &Password) -> String {
+    #[allow(clippy::disallowed_methods)] // the moment of delivery is wall-clock time
+    let created_at = Timestamp::now();
+    json!({
+        "employee_id": employee_id.to_string(),
+        "upn": upn,
+        "one_time_password": password.expose_secret(),
+        "created_at": created_at.to_string(),
+    })
+    .to_string()
+}
+
+impl CredentialSink {
+    /// Append to `path`, created `0600` if it does not exist.
+    ///
+    /// # Errors
+    /// When the file cannot be opened; the message names it.
+    pub fn file(path: &Path) -> Result<Self> {
+        let mut options = OpenOptions::new();
+        options.append(true).create(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options
+            .open(path)
+            .map_err(|e| Error::config(format!("--credentials-out {}: {e}", path.display())))?;
+        Ok(Self {
+            target: Target::File {
+                path: path.to_owned(),
+                file,
+            },
+            counts: Deliveries::default(),
+        })
+    }
+
+    /// Run `command` (through `sh -c`) once per account, with the line on its stdin.
+    #[must_use]
+    pub fn command(command: &str) -> Self {
+        Self {
+            target: Target::Command(command.to_owned()),
+            counts: Deliveries::default(),
+        }
+    }
+
+    /// Deliver nowhere; the summary says so.
+    #[must_use]
+    pub fn nowhere() -> Self {
+        Self {
+            target: Target::Nowhere,
+            counts: Deliveries::default(),
+        }
+    }
+
+    /// Whether passwords go anywhere.
+    #[must_use]
+    pub fn delivers(&self) -> bool {
+        !matches!(self.target, Target::Nowhere)
+    }
+
+    /// The counters, to read after a cycle.
+    #[must_use]
+    pub fn counts(&self) -> Deliveries {
+        self.counts.clone()
+    }
+}
+
+fn run_command(command: &str, line: &str) -> std::result::Result<(), String> {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start it: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(line.as_bytes())
+            .and_then(|()| stdin.write_all(b"\n"))
+            .map_err(|e| format!("cannot write to it: {e}"))?;
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("cannot wait for it: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("it exited with {status}"))
+    }
+}
+
+impl PasswordSink for CredentialSink {
+    fn deliver(&mut self, employee_id: &EmployeeId, upn: &str, password: &Password) {
+        let result = match &mut self.target {
+            Target::Nowhere => return,
+            Target::File { path, file } => {
+                let text = line(employee_id, upn, password);
+                file.write_all(text.as_bytes())
+                    .and_then(|()| file.write_all(b"\n"))
+                    .and_then(|()| file.sync_data())
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            }
+            Target::Command(command) => run_command(command, &line(employee_id, upn, password)),
+        };
+        if let Err(why) = &result {
+            tracing::error!(employee = %employee_id, upn, error = %why, "the one-time password was not delivered; reset it in the directory");
+        }
+        self.counts.record(result.is_ok());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pw() -> Password {
+        Password::new("One-Time-Passw0rd!")
+    }
+
+    #[test]
+    fn file_lines_are_json_and_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new-hires.jsonl");
+        let mut sink = CredentialSink::file(&path).unwrap();
+        let counts = sink.counts();
+        sink.deliver(&EmployeeId::new("1045").unwrap(), "ada@demo.com", &pw());
+        sink.deliver(&EmployeeId::new("1046").unwrap(), "bob@demo.com", &pw());
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0]["employee_id"], "1045");
+        assert_eq!(lines[0]["upn"], "ada@demo.com");
+        assert_eq!(lines[0]["one_time_password"], "One-Time-Passw0rd!");
+        assert!(
+            lines[0]["created_at"]
+                .as_str()
+                .unwrap()
+                .parse::<Timestamp>()
+                .is_ok()
+        );
+        assert_eq!((counts.delivered(), counts.failed()), (2, 0));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn a_failing_command_is_counted_not_retried() {
+        let dir = tempfile::tempdir().unwrap();
+        let seen = dir.path().join("seen");
+        let mut sink = CredentialSink::command(&format!("cat >> {}; exit 3", seen.display()));
+        let counts = sink.counts();
+        sink.deliver(&EmployeeId::new("1045").unwrap(), "ada@demo.com", &pw());
+        assert_eq!((counts.delivered(), counts.failed()), (0, 1));
+        // Run once: the command saw the line once.
+        assert_eq!(std::fs::read_to_string(&seen).unwrap().lines().count(), 1);
+    }
+
+    #[test]
+    fn an_unopenable_file_names_the_flag() {
+        let err = CredentialSink::file(Path::new("/nonexistent-dir/x.jsonl")).unwrap_err();
+        assert!(err.message().contains("--credentials-out"), "{err}");
+    }
+}
