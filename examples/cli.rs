@@ -57,7 +57,7 @@ pub struct Cli {
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<Timestamp>,
 
-    /// Let this run disable more accounts than the [safety] limits allow (S7).
+    /// Let this run disable more accounts than the safety limits of the configuration allow (S7).
     #[arg(long)]
     pub allow_mass_disable: bool,
 
