@@ -388,21 +388,27 @@ async fn start_with(
     let (users, history) = tenant(now);
     graph.seed(users)?;
     let policy = policy()?;
-    let syncer = engine(
-        &personio,
-        &graph,
-        policy,
-        SyncState {
-            version: STATE_VERSION,
-            history,
-            ..SyncState::default()
-        },
-    )?;
+    let syncer = engine(&personio, &graph, policy, state_with(history))?;
     Ok(Demo {
         personio,
         graph,
         syncer,
     })
+}
+
+/// The state a first run over the demo tenant starts from: the tenant's sync history (which
+/// accounts earlier runs disabled), nothing else.
+#[must_use]
+pub fn initial_state(now: Timestamp) -> SyncState {
+    state_with(tenant(now).1)
+}
+
+fn state_with(history: SyncHistory) -> SyncState {
+    SyncState {
+        version: STATE_VERSION,
+        history,
+        ..SyncState::default()
+    }
 }
 
 /// An engine over the two simulators with `state` in memory.

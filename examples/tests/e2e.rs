@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use hris_sync_core::engine::{
-    FileStateStore, MemoryStateStore, STATE_VERSION, SyncOptions, SyncState, Syncer, exit_code_for,
+    FileStateStore, MemoryStateStore, SyncOptions, Syncer, exit_code_for,
 };
 use hris_sync_core::{
     DeltaCursor, Directory, DirectoryProperty, EmployeeStatus, Error, ErrorKind, Operation,
@@ -157,12 +157,7 @@ async fn crash_after_k_writes_then_rerun_converges() {
     for k in [0usize, 1, 5, 23, 60, 100, 118] {
         let d = demo::start(now()).await.unwrap();
         let policy = demo::policy().unwrap();
-        let (_, history) = demo::tenant(now());
-        let state = SyncState {
-            version: STATE_VERSION,
-            history,
-            ..SyncState::default()
-        };
+        let state = demo::initial_state(now());
         // The crashed run: writes k operations, then nothing; its state is thrown away.
         let source = d.personio.source().build().unwrap();
         let directory = StopAfter {

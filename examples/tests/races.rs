@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use connector_azuread::sim::{Fault, Target};
-use hris_sync_core::engine::{CycleResult, MemoryStateStore, STATE_VERSION, SyncState, Syncer};
+use hris_sync_core::engine::{CycleResult, MemoryStateStore, Syncer};
 use hris_sync_core::{
     DeltaCursor, Directory, Error, ErrorKind, Operation, Outcome, Result, UserChanges, UserSnapshot,
 };
@@ -26,22 +26,12 @@ async fn reference() -> BTreeMap<String, String> {
     directory_state(&d)
 }
 
-/// The state a run starts from: the demo tenant's history, nothing else.
-fn initial_state() -> SyncState {
-    let (_, history) = demo::tenant(now());
-    SyncState {
-        version: STATE_VERSION,
-        history,
-        ..SyncState::default()
-    }
-}
-
 fn second_engine(d: &Demo) -> Syncer {
     demo::engine(
         &d.personio,
         &d.graph,
         demo::policy().unwrap(),
-        initial_state(),
+        demo::initial_state(now()),
     )
     .unwrap()
 }
@@ -167,7 +157,7 @@ async fn crash_after_creates_then_immediate_rerun() {
         Box::new(d.personio.source().build().unwrap()),
         Box::new(CrashAfterCreates(directory)),
         policy,
-        Box::new(MemoryStateStore::with(initial_state())),
+        Box::new(MemoryStateStore::with(demo::initial_state(now()))),
     );
     let first = crashed.run_cycle(now(), &apply()).await.unwrap();
     assert_eq!(d.graph.counts().creates, 53, "{}", first.report.to_json());
