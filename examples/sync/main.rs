@@ -190,7 +190,10 @@ async fn run_real(args: &Cli) -> Result<i32> {
         )));
     }
     let file = read_config(args)?;
-    let _lock = match StateLock::acquire(&args.state, clock(args)) {
+    // The holder's start time is when this process started, whatever `--now` says.
+    #[allow(clippy::disallowed_methods)]
+    let started = Timestamp::now();
+    let _lock = match StateLock::acquire(&args.state, started) {
         Ok(lock) => {
             tracing::debug!(lock = %lock.path().display(), "state lock taken");
             lock
