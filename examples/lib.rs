@@ -14,4 +14,6 @@ pub mod credentials;
 pub mod demo;
 pub mod lock;
 pub mod logging;
+pub mod progress;
+pub mod signals;
 pub mod table;

@@ -1,10 +1,7 @@
-//! The `sync` tool's human output: a plan table like `terraform plan`, a summary line and a
-//! progress bar for long phases.
+//! The `sync` tool's human output: a plan table like `terraform plan` and a summary line.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
-use hris_sync_core::apply::Progress;
 use hris_sync_core::engine::{ReportAction, Status, SyncReport};
 use serde_json::Value;
 
@@ -105,65 +102,4 @@ pub fn render(report: &SyncReport, dry_run: bool) -> String {
         s.held
     );
     out
-}
-
-/// A progress bar on standard error, drawn after each apply phase.
-#[derive(Debug, Default)]
-pub struct Bar;
-
-impl Progress for Bar {
-    fn advance(&mut self, phase: &str, done: usize, total: usize) {
-        let width = 30;
-        let filled = (done * width).checked_div(total).unwrap_or(width);
-        let mut err = std::io::stderr();
-        let _ = writeln!(
-            err,
-            "  [{}{}] {done}/{total} actions ({phase} done)",
-            "#".repeat(filled),
-            ".".repeat(width - filled)
-        );
-        let _ = err.flush();
-    }
-}
-
-/// Progress as log lines, for output that is not a terminal (cron, systemd, a container):
-/// an `info` event at most every `every` (and always the last one), so a long first run shows
-/// it is alive without flooding the log.
-#[derive(Debug)]
-pub struct ProgressLines {
-    every: std::time::Duration,
-    last: Option<std::time::Instant>,
-}
-
-impl ProgressLines {
-    /// One line at most every `every`.
-    #[must_use]
-    pub fn new(every: std::time::Duration) -> Self {
-        Self { every, last: None }
-    }
-}
-
-impl Progress for ProgressLines {
-    fn advance(&mut self, phase: &str, done: usize, total: usize) {
-        let now = std::time::Instant::now();
-        let due = self
-            .last
-            .is_none_or(|t| now.duration_since(t) >= self.every);
-        if due || done >= total {
-            self.last = Some(now);
-            tracing::info!(phase, done, total, "progress");
-        }
-    }
-}
-
-/// The progress display for this process: a bar when stderr is a terminal, log lines every
-/// 10 s otherwise.
-#[must_use]
-pub fn progress() -> Box<dyn Progress> {
-    use std::io::IsTerminal as _;
-    if std::io::stderr().is_terminal() {
-        Box::new(Bar)
-    } else {
-        Box::new(ProgressLines::new(std::time::Duration::from_secs(10)))
-    }
 }

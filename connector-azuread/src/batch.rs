@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, StreamExt};
 use hris_sync_core::retry::{RetryPolicy, jitter};
-use hris_sync_core::{Applied, Error, ErrorKind, Operation, Outcome};
+use hris_sync_core::{Applied, ApplyContext, Error, ErrorKind, Operation, Outcome, Stop};
 
 use crate::client::{BatchOutcome, Client};
 use crate::convert;
@@ -54,7 +54,7 @@ struct Track {
     last_error: Option<Error>,
 }
 
-pub(crate) async fn apply(client: &Client, ops: &[Operation]) -> Vec<Outcome> {
+pub(crate) async fn apply(client: &Client, ops: &[Operation], cx: &ApplyContext) -> Vec<Outcome> {
     let started = Instant::now();
     let mut outcomes: Vec<Option<Outcome>> =
         std::iter::repeat_with(|| None).take(ops.len()).collect();
@@ -84,7 +84,23 @@ pub(crate) async fn apply(client: &Client, ops: &[Operation]) -> Vec<Outcome> {
         send.sort_unstable();
         let chunks: Vec<Vec<usize>> = send.chunks(MAX_BATCH).map(<[usize]>::to_vec).collect();
         let results: Vec<Vec<(usize, Step)>> = stream::iter(chunks)
-            .map(|chunk| send_chunk(client, ops, chunk))
+            .map(|chunk| async move {
+                // A stop lets the batches in flight finish and sends no new one.
+                if cx.is_stopped() {
+                    return chunk
+                        .into_iter()
+                        .map(|i| (i, Step::Done(Err(Stop::not_applied()))))
+                        .collect();
+                }
+                let steps = send_chunk(client, ops, chunk).await;
+                cx.written(
+                    steps
+                        .iter()
+                        .filter(|(_, s)| matches!(s, Step::Done(_)))
+                        .count(),
+                );
+                steps
+            })
             .buffer_unordered(client.settings.batches_in_flight)
             .collect()
             .await;
@@ -151,12 +167,21 @@ pub(crate) async fn apply(client: &Client, ops: &[Operation]) -> Vec<Outcome> {
             break;
         }
         pending.sort_unstable();
+        if cx.is_stopped() {
+            for i in pending.drain(..) {
+                outcomes[i] = Some(Err(Stop::not_applied()));
+            }
+            break;
+        }
         tracing::warn!(
             retrying = pending.len(),
             wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
             "retrying throttled, failed or not yet replicated Graph writes"
         );
-        tokio::time::sleep(wait).await;
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = cx.stop().requested() => {}
+        }
     }
     outcomes
         .into_iter()

@@ -5,8 +5,8 @@ use std::fmt;
 
 use async_trait::async_trait;
 use hris_sync_core::{
-    DeltaCursor, Directory, DirectoryUser, DirectoryUserId, Error, ErrorKind, Operation, Outcome,
-    Result, UserChanges, UserSnapshot,
+    ApplyContext, DeltaCursor, Directory, DirectoryUser, DirectoryUserId, Error, ErrorKind,
+    Operation, Outcome, Result, UserChanges, UserSnapshot,
 };
 use reqwest::Url;
 
@@ -221,7 +221,11 @@ impl Directory for EntraDirectory {
     }
 
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
-        batch::apply(&self.client, operations).await
+        batch::apply(&self.client, operations, &ApplyContext::default()).await
+    }
+
+    async fn apply_with(&self, operations: &[Operation], cx: &ApplyContext) -> Vec<Outcome> {
+        batch::apply(&self.client, operations, cx).await
     }
 }
 

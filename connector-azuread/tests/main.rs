@@ -15,5 +15,6 @@ mod contract;
 mod delta;
 mod reads;
 mod secrets;
+mod stopping;
 mod tenant;
 mod writes;

@@ -22,11 +22,11 @@ use hris_sync_core::apply::PasswordSink;
 use hris_sync_core::engine::{CycleResult, FileStateStore, SyncOptions, Syncer, exit_code_for};
 use hris_sync_core::jiff::Timestamp;
 use hris_sync_core::policy::ConfigFile;
-use hris_sync_core::{EmployeeId, Error, Password, Result};
+use hris_sync_core::{EmployeeId, Error, Password, Result, Stop};
 use hris_sync_examples::cli::Cli;
 use hris_sync_examples::credentials::{CredentialSink, Deliveries};
 use hris_sync_examples::lock::{LockError, StateLock};
-use hris_sync_examples::{cli, demo, logging, table};
+use hris_sync_examples::{cli, demo, logging, progress, signals, table};
 
 /// The environment variables a real run needs (DESIGN §4).
 const CREDENTIALS: [&str; 5] = [
@@ -81,7 +81,7 @@ async fn run_demo(args: &Cli) -> Result<i32> {
     demo.syncer = demo
         .syncer
         .with_password_sink(Box::new(created))
-        .with_progress(table::progress());
+        .with_progress(progress::for_stderr());
     println!(
         "Personio: {}   Graph: {}\n",
         demo.personio.base_url(),
@@ -179,6 +179,20 @@ fn report_credentials(result: &CycleResult, delivers: bool, deliveries: &Deliver
     }
 }
 
+/// After a cycle a signal cut short: what was left.
+#[allow(clippy::print_stdout)]
+fn say_stopped(result: &CycleResult) {
+    if result.interrupted == 0 {
+        println!("Stopped by a signal after the run had finished its work.");
+    } else {
+        println!(
+            "Stopped by a signal: {} actions were not applied (counted as failed); the state \
+             is saved and the next run plans them again.",
+            result.interrupted
+        );
+    }
+}
+
 #[allow(clippy::print_stderr)]
 async fn run_real(args: &Cli) -> Result<i32> {
     let missing = missing_credentials();
@@ -211,9 +225,13 @@ async fn run_real(args: &Cli) -> Result<i32> {
     };
     let delivers = sink.delivers();
     let deliveries = sink.counts();
+    let stop = Stop::new();
+    signals::on_shutdown(stop.clone())
+        .map_err(|e| Error::new(hris_sync_core::ErrorKind::Other, format!("signals: {e}")))?;
     let mut syncer = engine(args, &file)?
-        .with_progress(table::progress())
-        .with_password_sink(Box::new(sink));
+        .with_progress(progress::for_stderr())
+        .with_password_sink(Box::new(sink))
+        .with_stop(stop.clone());
     let options = SyncOptions {
         apply: args.apply,
         full: args.full,
@@ -227,6 +245,9 @@ async fn run_real(args: &Cli) -> Result<i32> {
             Ok(result) => {
                 show(&result, args, !args.apply)?;
                 report_credentials(&result, delivers, &deliveries);
+                if stop.is_requested() {
+                    say_stopped(&result);
+                }
                 result.exit_code()
             }
             Err(e) if args.watch && exit_code_for(&e) != 2 => {
@@ -235,7 +256,7 @@ async fn run_real(args: &Cli) -> Result<i32> {
             }
             Err(e) => return Err(e),
         };
-        if !args.watch {
+        if !args.watch || stop.is_requested() {
             return Ok(code);
         }
         failures = if code == 0 {
@@ -247,7 +268,7 @@ async fn run_real(args: &Cli) -> Result<i32> {
         tracing::info!(wait_s = wait.as_secs(), "next cycle");
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
-            _ = tokio::signal::ctrl_c() => return Ok(code),
+            () = stop.requested() => return Ok(code),
         }
     }
 }

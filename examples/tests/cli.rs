@@ -371,3 +371,157 @@ async fn undelivered_credentials_are_said() {
         text(&out.stdout)
     );
 }
+
+// SIGTERM while a `$batch` of creates is in flight: that batch finishes, nothing new is
+// sent, the state is saved, the report says what was left, and the exit status is 1. The
+// next run does the rest (no second account for anyone) and the one after has nothing to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_mid_apply_then_a_clean_converging_run() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    use connector_azuread::sim::{Fault, Target};
+
+    let sims = sims().await;
+    // Hold the first batch of creates, so the signal lands while it is in flight.
+    sims.graph.inject(
+        Target::CreateBatch,
+        [Fault::Latency(Duration::from_secs(3))],
+    );
+    let (dir, config, state) = scratch();
+    let report = dir.path().join("report.json");
+    let mut c = against(&sims, &config, &state);
+    c.arg("--apply")
+        .arg("--report")
+        .arg(&report)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = c.spawn().unwrap();
+    let waited = Instant::now();
+    while sims.graph.counts().faults == 0 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(120),
+            "the run never reached its creates"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let killed = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("Stopped by a signal:"), "{stdout}");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let left = written["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| {
+            a["status"] == "failed" && a["reason"].as_str().unwrap().contains("not applied")
+        })
+        .count();
+    assert!(left > 0, "{written}");
+    let created = sims.graph.counts().creates;
+    assert!(created > 0, "the batch in flight finished");
+    assert!(state.exists(), "the state was saved");
+
+    // The next run does what was left; the one after has nothing to do.
+    let mut again = against(&sims, &config, &state);
+    again.arg("--apply");
+    let out = run_async(again).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut last = against(&sims, &config, &state);
+    last.arg("--apply");
+    let out = run_async(last).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("nothing to do"),
+        "{}",
+        text(&out.stdout)
+    );
+    let mut ids: Vec<String> = sims
+        .graph
+        .users()
+        .into_iter()
+        .filter_map(|u| u.employee_id)
+        .collect();
+    let accounts = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), accounts, "one account per employee");
+}
+
+// A second signal does not wait for the batch in flight: the process exits at once with
+// 128 + SIGTERM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sigterm_exits_at_once() {
+    use std::io::BufRead as _;
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    use connector_azuread::sim::{Fault, Target};
+
+    let sims = sims().await;
+    // Held far longer than the test waits: only the second signal can end the run early.
+    sims.graph.inject(
+        Target::CreateBatch,
+        [Fault::Latency(Duration::from_secs(600))],
+    );
+    let (_dir, config, state) = scratch();
+    let mut c = against(&sims, &config, &state);
+    c.arg("--apply")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (lines, seen) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    while sims.graph.counts().faults == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let term = || {
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .unwrap()
+    };
+    assert!(term().success());
+    // Signals of one kind may merge: send the second once the first was taken.
+    let acknowledged = tokio::task::spawn_blocking(move || {
+        seen.iter()
+            .any(|l| l.contains("stopping after the requests in flight"))
+    });
+    assert!(acknowledged.await.unwrap(), "the first signal was logged");
+    assert!(term().success());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        status.code(),
+        Some(hris_sync_examples::signals::EXIT_SIGTERM)
+    );
+}

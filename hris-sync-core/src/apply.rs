@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::control::{ApplyContext, Stop};
 use crate::directory::Directory;
 use crate::error::{Error, ErrorKind, Result};
 use crate::id::{DirectoryUserId, EmployeeId};
@@ -43,19 +44,11 @@ impl PasswordSink for DiscardPasswords {
     fn deliver(&mut self, _: &EmployeeId, _: &str, _: &Password) {}
 }
 
-/// Told how far an apply has come: after each phase, the actions done so far of all.
-pub trait Progress: Send {
-    /// `phase` (`link`, `create`, …) finished; `done` of `total` actions are through.
-    fn advance(&mut self, phase: &str, done: usize, total: usize);
-}
+pub use crate::control::{NoProgress, Progress};
 
-/// Reports nothing.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct NoProgress;
-
-impl Progress for NoProgress {
-    fn advance(&mut self, _: &str, _: usize, _: usize) {}
-}
+/// Called after each apply phase with the history so far, to save it (S6: a crash or a stop
+/// never loses a recorded disable). An error is logged; the apply goes on.
+pub type Checkpoint<'a> = dyn FnMut(&SyncHistory) -> Result<()> + Send + 'a;
 
 /// Apply `plan` to `directory`, updating `history` (S6) with the accounts disabled or created
 /// disabled. Returns one outcome per action, in plan order.
@@ -65,16 +58,37 @@ pub async fn apply_plan(
     history: &mut SyncHistory,
     passwords: &mut dyn PasswordSink,
 ) -> Vec<ActionOutcome> {
-    apply_plan_with(plan, directory, history, passwords, &mut NoProgress).await
+    apply_plan_with(
+        plan,
+        directory,
+        history,
+        passwords,
+        &ApplyContext::default(),
+    )
+    .await
 }
 
-/// [`apply_plan`], telling `progress` after each phase.
+/// [`apply_plan`] under `cx`: no phase starts after a stop (its actions are failed with
+/// [`Stop::not_applied`], and the directory stops between its own requests); progress is
+/// reported after each phase and as the directory answers.
 pub async fn apply_plan_with(
     plan: &Plan,
     directory: &dyn Directory,
     history: &mut SyncHistory,
     passwords: &mut dyn PasswordSink,
-    progress: &mut dyn Progress,
+    cx: &ApplyContext,
+) -> Vec<ActionOutcome> {
+    apply_plan_saving(plan, directory, history, passwords, cx, &mut |_| Ok(())).await
+}
+
+/// [`apply_plan_with`], handing the history to `checkpoint` after each phase that wrote.
+pub async fn apply_plan_saving(
+    plan: &Plan,
+    directory: &dyn Directory,
+    history: &mut SyncHistory,
+    passwords: &mut dyn PasswordSink,
+    cx: &ApplyContext,
+    checkpoint: &mut Checkpoint<'_>,
 ) -> Vec<ActionOutcome> {
     let total = plan.actions.len();
     let mut done = 0usize;
@@ -82,11 +96,18 @@ pub async fn apply_plan_with(
     let mut warnings: Vec<Vec<String>> = plan.actions.iter().map(|_| Vec::new()).collect();
     let mut actions = plan.actions.clone();
     let mut created: BTreeMap<EmployeeId, DirectoryUserId> = BTreeMap::new();
+    cx.progress().begin(total);
     for phase in 0..=5u8 {
         let indices: Vec<usize> = (0..actions.len())
             .filter(|i| actions[*i].phase() == phase)
             .collect();
         if indices.is_empty() {
+            continue;
+        }
+        if cx.is_stopped() {
+            for &i in &indices {
+                results[i] = Some(Err(Stop::not_applied()));
+            }
             continue;
         }
         let phase_name = actions[indices[0]].kind();
@@ -101,54 +122,37 @@ pub async fn apply_plan_with(
                 &mut created,
                 history,
                 passwords,
+                cx,
             )
             .await;
-            progress.advance(phase_name, done, total);
-            continue;
-        }
-        let mut ops = Vec::new();
-        let mut owners = Vec::new();
-        let mut follow_ups = Vec::new();
-        for &i in &indices {
-            match to_operation(&actions[i], &created) {
-                Ok((op, after)) => {
-                    ops.push(op);
-                    owners.push(i);
-                    follow_ups.extend(after.into_iter().map(|(what, op)| (i, what, op)));
-                }
-                Err(e) => results[i] = Some(Err(e)),
-            }
-        }
-        for (i, outcome) in owners.iter().zip(directory.apply(&ops).await) {
-            results[*i] = Some(outcome.map(|_| ()));
-        }
-        // T6: revoking sessions and setting the leave date run only after the disable went
-        // through, as writes of their own; a failure is reported and the account stays
-        // disabled.
-        let follow_ups: Vec<(usize, &'static str, Operation)> = follow_ups
-            .into_iter()
-            .filter(|(i, _, _)| matches!(results[*i], Some(Ok(()))))
-            .collect();
-        let ops: Vec<Operation> = follow_ups.iter().map(|(_, _, op)| op.clone()).collect();
-        for ((i, what, _), outcome) in follow_ups.iter().zip(directory.apply(&ops).await) {
-            if let Err(e) = outcome {
-                tracing::warn!(employee = %actions[*i].employee_id(), error = %e, "{what} failed; the account stays disabled");
-                warnings[*i].push(format!("{what} failed: {e}"));
-            }
-        }
-        progress.advance(phase_name, done, total);
-        for &i in &indices {
-            if let Some(Ok(())) = results[i] {
-                match &actions[i] {
-                    Action::Disable { user_id, .. } => {
-                        history.disabled_by_sync.insert(user_id.clone());
+        } else {
+            other_phase(
+                &indices,
+                &actions,
+                &mut results,
+                &mut warnings,
+                directory,
+                &created,
+                cx,
+            )
+            .await;
+            for &i in &indices {
+                if let Some(Ok(())) = results[i] {
+                    match &actions[i] {
+                        Action::Disable { user_id, .. } => {
+                            history.disabled_by_sync.insert(user_id.clone());
+                        }
+                        Action::Enable { user_id, .. } => {
+                            history.disabled_by_sync.remove(user_id);
+                        }
+                        _ => {}
                     }
-                    Action::Enable { user_id, .. } => {
-                        history.disabled_by_sync.remove(user_id);
-                    }
-                    _ => {}
                 }
             }
+        }
+        cx.progress().advance(phase_name, done, total);
+        if let Err(e) = checkpoint(history) {
+            tracing::error!(phase = phase_name, error = %e, "could not save the state after this phase");
         }
     }
     actions
@@ -163,6 +167,49 @@ pub async fn apply_plan_with(
         .collect()
 }
 
+/// A phase other than creates: one operation per action, then the T6 follow-ups of the
+/// disables that went through.
+async fn other_phase(
+    indices: &[usize],
+    actions: &[Action],
+    results: &mut [Option<Result<()>>],
+    warnings: &mut [Vec<String>],
+    directory: &dyn Directory,
+    created: &BTreeMap<EmployeeId, DirectoryUserId>,
+    cx: &ApplyContext,
+) {
+    let mut ops = Vec::new();
+    let mut owners = Vec::new();
+    let mut follow_ups = Vec::new();
+    for &i in indices {
+        match to_operation(&actions[i], created) {
+            Ok((op, after)) => {
+                ops.push(op);
+                owners.push(i);
+                follow_ups.extend(after.into_iter().map(|(what, op)| (i, what, op)));
+            }
+            Err(e) => results[i] = Some(Err(e)),
+        }
+    }
+    for (i, outcome) in owners.iter().zip(directory.apply_with(&ops, cx).await) {
+        results[*i] = Some(outcome.map(|_| ()));
+    }
+    // T6: revoking sessions and setting the leave date run only after the disable went
+    // through, as writes of their own; a failure is reported and the account stays
+    // disabled. They belong to the disable in flight, so a stop does not skip them.
+    let follow_ups: Vec<(usize, &'static str, Operation)> = follow_ups
+        .into_iter()
+        .filter(|(i, _, _)| matches!(results[*i], Some(Ok(()))))
+        .collect();
+    let ops: Vec<Operation> = follow_ups.iter().map(|(_, _, op)| op.clone()).collect();
+    for ((i, what, _), outcome) in follow_ups.iter().zip(directory.apply(&ops).await) {
+        if let Err(e) = outcome {
+            tracing::warn!(employee = %actions[*i].employee_id(), error = %e, "{what} failed; the account stays disabled");
+            warnings[*i].push(format!("{what} failed: {e}"));
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn create_phase(
     indices: &[usize],
@@ -173,6 +220,7 @@ async fn create_phase(
     created: &mut BTreeMap<EmployeeId, DirectoryUserId>,
     history: &mut SyncHistory,
     passwords: &mut dyn PasswordSink,
+    cx: &ApplyContext,
 ) {
     let mut pending: Vec<(usize, String)> = indices
         .iter()
@@ -195,7 +243,8 @@ async fn create_phase(
             }
         }
         let mut retry = Vec::new();
-        for ((i, upn, password), outcome) in owners.into_iter().zip(directory.apply(&ops).await) {
+        let answers = directory.apply_with(&ops, cx).await;
+        for ((i, upn, password), outcome) in owners.into_iter().zip(answers) {
             let Action::Create {
                 employee_id,
                 fallback_upn,

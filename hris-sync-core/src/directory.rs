@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use crate::control::{ApplyContext, Stop};
 use crate::error::Result;
 use crate::id::DirectoryUserId;
 use crate::operation::{Operation, Outcome};
@@ -103,6 +104,24 @@ pub trait Directory: Send + Sync + fmt::Debug {
 
     /// Apply operations; one outcome per operation, in order.
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome>;
+
+    /// [`apply`](Self::apply), honouring `cx`: once [`ApplyContext::is_stopped`], send no new
+    /// request, and answer every operation not sent with [`crate::Stop::not_applied`];
+    /// report answered operations with [`ApplyContext::written`].
+    ///
+    /// The default checks the stop once, before the whole call. Implementations that send
+    /// several requests (the Graph connector's `$batch`es) check before each.
+    async fn apply_with(&self, operations: &[Operation], cx: &ApplyContext) -> Vec<Outcome> {
+        if cx.is_stopped() {
+            return operations
+                .iter()
+                .map(|_| Err(Stop::not_applied()))
+                .collect();
+        }
+        let outcomes = self.apply(operations).await;
+        cx.written(outcomes.len());
+        outcomes
+    }
 }
 
 macro_rules! forward_directory {
@@ -120,6 +139,13 @@ macro_rules! forward_directory {
             }
             async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
                 (**self).apply(operations).await
+            }
+            async fn apply_with(
+                &self,
+                operations: &[Operation],
+                cx: &ApplyContext,
+            ) -> Vec<Outcome> {
+                (**self).apply_with(operations, cx).await
             }
         }
     )*};

@@ -54,6 +54,7 @@
 //! ```
 
 pub mod apply;
+mod control;
 mod directory;
 mod employee;
 pub mod engine;
@@ -75,6 +76,7 @@ pub mod transport;
 pub mod upn;
 mod user;
 
+pub use control::{ApplyContext, NoProgress, Progress, Stop};
 pub use directory::{DeltaCursor, Directory, UserChanges, UserSnapshot};
 pub use employee::{AttributeValue, Employee, EmployeeStatus, STANDARD_KEYS};
 pub use error::{Error, ErrorKind, Result};

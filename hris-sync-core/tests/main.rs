@@ -13,6 +13,7 @@ mod support;
 mod conformance;
 mod convergence;
 mod properties;
+mod stopping;
 mod tenant;
 mod upn_table;
 mod workflows;

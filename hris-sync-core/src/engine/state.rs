@@ -62,6 +62,15 @@ pub trait StateStore: Send + Sync + fmt::Debug {
     fn save(&self, state: &SyncState) -> Result<()>;
 }
 
+impl<T: StateStore + ?Sized> StateStore for std::sync::Arc<T> {
+    fn load(&self) -> Result<Option<SyncState>> {
+        (**self).load()
+    }
+    fn save(&self, state: &SyncState) -> Result<()> {
+        (**self).save(state)
+    }
+}
+
 /// The state in one JSON file, written atomically.
 #[derive(Clone, Debug)]
 pub struct FileStateStore {

@@ -8,9 +8,10 @@ use tracing::Instrument;
 
 use super::report::SyncReport;
 use super::state::{STATE_VERSION, StateStore, SyncState};
-use crate::apply::{
-    ActionOutcome, DiscardPasswords, NoProgress, PasswordSink, Progress, apply_plan_with,
-};
+use std::sync::Arc;
+
+use crate::apply::{ActionOutcome, DiscardPasswords, PasswordSink, apply_plan_saving};
+use crate::control::{ApplyContext, NoProgress, Progress, Stop};
 use crate::directory::Directory;
 use crate::employee::Employee;
 use crate::error::{ErrorKind, Result};
@@ -60,6 +61,9 @@ pub struct CycleResult {
     pub full_read: bool,
     /// Where the time went.
     pub timings: Timings,
+    /// Actions not sent because a stop was requested ([`Syncer::with_stop`]); they are in the
+    /// report as failed with the reason "not applied".
+    pub interrupted: usize,
 }
 
 /// Wall-clock time of a cycle's phases.
@@ -106,7 +110,8 @@ pub struct Syncer {
     policy: Policy,
     store: Box<dyn StateStore>,
     passwords: Box<dyn PasswordSink>,
-    progress: Box<dyn Progress>,
+    progress: Arc<dyn Progress>,
+    stop: Stop,
     checked: bool,
 }
 
@@ -135,7 +140,8 @@ impl Syncer {
             policy,
             store,
             passwords: Box::new(DiscardPasswords),
-            progress: Box::new(NoProgress),
+            progress: Arc::new(NoProgress),
+            stop: Stop::new(),
             checked: false,
         }
     }
@@ -149,8 +155,18 @@ impl Syncer {
 
     /// Be told how far each apply has come (a progress bar).
     #[must_use]
-    pub fn with_progress(mut self, progress: Box<dyn Progress>) -> Self {
+    pub fn with_progress(mut self, progress: Arc<dyn Progress>) -> Self {
         self.progress = progress;
+        self
+    }
+
+    /// Stop at the next safe point once `stop` is requested (a shutdown signal): no apply
+    /// starts after it, an apply finishes the phase and the requests in flight, the state is
+    /// saved, and the cycle returns its report with [`CycleResult::interrupted`] counting
+    /// what was not sent.
+    #[must_use]
+    pub fn with_stop(mut self, stop: Stop) -> Self {
+        self.stop = stop;
         self
     }
 
@@ -255,21 +271,33 @@ impl Syncer {
 
         timings.plan = planning.elapsed();
         let applying = std::time::Instant::now();
-        // Apply.
+        // Apply, saving the history after each phase (S6).
         let outcomes = if options.apply && !plan.actions.is_empty() {
-            let outcomes = apply_plan_with(
+            let cx = ApplyContext::new(self.stop.clone(), Arc::clone(&self.progress));
+            let store = self.store.as_ref();
+            let base = previous.unwrap_or_default();
+            let mut checkpoint = |history: &crate::reconcile::SyncHistory| {
+                let mut saved = base.clone();
+                saved.version = STATE_VERSION;
+                saved.history = history.clone();
+                store.save(&saved)
+            };
+            let outcomes = apply_plan_saving(
                 &plan,
                 self.directory.as_ref(),
                 &mut state.history,
                 self.passwords.as_mut(),
-                self.progress.as_mut(),
+                &cx,
+                &mut checkpoint,
             )
             .instrument(tracing::info_span!("apply", actions = plan.actions.len()))
             .await;
             let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
             for o in outcomes.iter().filter(|o| o.result.is_err()) {
                 if let Err(e) = &o.result {
-                    tracing::warn!(kind = o.action.kind(), employee = %o.action.employee_id(), error = %e, "action failed");
+                    if e.kind() != ErrorKind::Aborted {
+                        tracing::warn!(kind = o.action.kind(), employee = %o.action.employee_id(), error = %e, "action failed");
+                    }
                 }
             }
             tracing::info!(applied = outcomes.len() - failed, failed, "applied");
@@ -277,6 +305,17 @@ impl Syncer {
         } else {
             None
         };
+        let interrupted = outcomes.as_ref().map_or(0, |o| {
+            o.iter()
+                .filter(|o| matches!(&o.result, Err(e) if e.kind() == ErrorKind::Aborted))
+                .count()
+        });
+        if interrupted > 0 {
+            tracing::warn!(
+                not_applied = interrupted,
+                "stopped: actions left for the next run"
+            );
+        }
 
         timings.apply = applying.elapsed();
         // Remember.
@@ -301,6 +340,7 @@ impl Syncer {
             report,
             full_read: full,
             timings,
+            interrupted,
         })
     }
 

@@ -1,0 +1,231 @@
+//! DESIGN §4 and S6: a run that is stopped (SIGTERM) or dies mid-apply never loses a
+//! recorded disable, finishes what is in flight, leaves the rest for the next run, and the
+//! next run converges.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use hris_sync_core::engine::{
+    MemoryStateStore, StateStore, Status, SyncOptions, SyncState, Syncer,
+};
+use hris_sync_core::memory::{MemoryDirectory, MemorySource};
+use hris_sync_core::{
+    ApplyContext, DeltaCursor, Directory, DirectoryProperty, DirectoryUserId, Employee,
+    EmployeeStatus, Error, ErrorKind, Operation, Outcome, Policy, PropertyValue, Result, Stop,
+    UserChanges, UserSnapshot,
+};
+
+use crate::support::{emp, linked_user, now};
+
+/// Names only (the memory source carries no department), with a guard loose enough for a
+/// small company's leavers.
+fn policy() -> Policy {
+    Policy::from_toml(
+        r#"
+[upn]
+domain = "demo.com"
+[lifecycle]
+timezone = "Europe/Berlin"
+[safety]
+max_disables = 50
+max_disable_percent = 100
+"#,
+    )
+    .unwrap()
+}
+
+/// Ten linked employees in step, three of whom have left, and four new hires: a plan of
+/// four creates (phase 1) and three disables (phase 4).
+fn company() -> (Vec<Employee>, Arc<MemoryDirectory>) {
+    let dir = Arc::new(MemoryDirectory::new(["demo.com"]));
+    let mut employees = Vec::new();
+    for i in 1..=14 {
+        let mut e = emp(&i.to_string(), "Lena", &format!("Vogt{i}"));
+        if i <= 10 {
+            let mut u = linked_user(&format!("u{i}"), &format!("l{i}@demo.com"), &i.to_string());
+            for (p, v) in [
+                (DirectoryProperty::DisplayName, format!("Lena Vogt{i}")),
+                (DirectoryProperty::GivenName, "Lena".to_owned()),
+                (DirectoryProperty::Surname, format!("Vogt{i}")),
+            ] {
+                u.properties.insert(p, PropertyValue::text(v));
+            }
+            dir.seed(u).unwrap();
+        }
+        if i <= 3 {
+            e.status = EmployeeStatus::Inactive;
+        }
+        employees.push(e);
+    }
+    (employees, dir)
+}
+
+/// A directory that gets a stop request while its first apply call is in flight, as a
+/// SIGTERM during the first phase would: that call completes, nothing after it is sent.
+#[derive(Debug)]
+struct SignalDuringFirstPhase {
+    inner: Arc<MemoryDirectory>,
+    stop: Stop,
+}
+
+#[async_trait]
+impl Directory for SignalDuringFirstPhase {
+    async fn list_users(&self) -> Result<UserSnapshot> {
+        self.inner.list_users().await
+    }
+    async fn list_user_changes(&self, cursor: &DeltaCursor) -> Result<UserChanges> {
+        self.inner.list_user_changes(cursor).await
+    }
+    async fn verified_domains(&self) -> Result<Vec<String>> {
+        self.inner.verified_domains().await
+    }
+    async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
+        self.inner.apply(operations).await
+    }
+    async fn apply_with(&self, operations: &[Operation], cx: &ApplyContext) -> Vec<Outcome> {
+        if cx.is_stopped() {
+            return self.inner.apply_with(operations, cx).await;
+        }
+        let outcomes = self.inner.apply(operations).await;
+        self.stop.request();
+        outcomes
+    }
+}
+
+/// Every state saved, in order; saves fail after `fail_after` of them (a crash, a full disk).
+#[derive(Debug, Default)]
+struct Recorder {
+    saves: Mutex<Vec<SyncState>>,
+    fail_after: Option<usize>,
+}
+
+impl StateStore for Recorder {
+    fn load(&self) -> Result<Option<SyncState>> {
+        Ok(self.saves.lock().unwrap().last().cloned())
+    }
+    fn save(&self, state: &SyncState) -> Result<()> {
+        let mut saves = self.saves.lock().unwrap();
+        if self.fail_after.is_some_and(|n| saves.len() >= n) {
+            return Err(Error::new(ErrorKind::Other, "state file: disk full"));
+        }
+        saves.push(state.clone());
+        Ok(())
+    }
+}
+
+fn applying() -> SyncOptions {
+    SyncOptions {
+        apply: true,
+        ..SyncOptions::default()
+    }
+}
+
+fn disabled(dir: &MemoryDirectory) -> usize {
+    dir.users().iter().filter(|u| !u.account_enabled).count()
+}
+
+// A stop during the creates: they finish, the disables are not sent and are reported as
+// not applied (exit 1), the state is saved, and the next run does the rest and converges.
+#[tokio::test]
+async fn a_stop_mid_apply_finishes_the_phase_and_the_next_run_converges() {
+    let (employees, dir) = company();
+    let store = Arc::new(MemoryStateStore::default());
+    let stop = Stop::new();
+    let directory = SignalDuringFirstPhase {
+        inner: Arc::clone(&dir),
+        stop: stop.clone(),
+    };
+    let mut syncer = Syncer::new(
+        Box::new(MemorySource::new(employees.clone())),
+        Box::new(directory),
+        policy(),
+        Box::new(Arc::clone(&store)),
+    )
+    .with_stop(stop);
+    let first = syncer.run_cycle(now(), &applying()).await.unwrap();
+    assert_eq!(first.plan.count("create"), 4);
+    assert_eq!(first.plan.count("disable"), 3);
+    assert_eq!(first.interrupted, 3, "the disables were not sent");
+    assert_eq!(first.exit_code(), 1);
+    assert_eq!(dir.users().len(), 14, "the creates in flight finished");
+    assert_eq!(disabled(&dir), 0);
+    let left: Vec<_> = first
+        .report
+        .actions
+        .iter()
+        .filter(|a| a.kind == "disable")
+        .collect();
+    assert!(left.iter().all(|a| {
+        a.status == Status::Failed
+            && a.reason
+                .as_deref()
+                .is_some_and(|r| r.contains("not applied"))
+    }));
+    assert!(store.get().is_some(), "the state was saved");
+
+    // The next run (no signal) does exactly what was left.
+    let mut next = Syncer::new(
+        Box::new(MemorySource::new(employees.clone())),
+        Box::new(Arc::clone(&dir)),
+        policy(),
+        Box::new(Arc::clone(&store)),
+    );
+    let second = next.run_cycle(now(), &applying()).await.unwrap();
+    assert_eq!(second.exit_code(), 0);
+    assert_eq!(second.plan.count("create"), 0, "no second account");
+    assert_eq!(second.plan.count("disable"), 3);
+    assert_eq!(disabled(&dir), 3);
+    let third = next.run_cycle(now(), &applying()).await.unwrap();
+    assert!(third.plan.actions.is_empty(), "{:?}", third.plan.actions);
+    assert_eq!(dir.users().len(), 14);
+}
+
+// S6: the state is saved after each phase, so the record of a disable is on disk before the
+// run goes on; a run that dies after the disables (here: the final save fails) still left
+// it behind, and a rehire later is enabled.
+#[tokio::test]
+async fn each_phase_is_saved_and_a_crash_keeps_the_record_of_disables() {
+    let (employees, dir) = company();
+    // Saves: after the creates, after the disables, then the final one fails.
+    let store = Arc::new(Recorder {
+        fail_after: Some(2),
+        ..Recorder::default()
+    });
+    let mut syncer = Syncer::new(
+        Box::new(MemorySource::new(employees.clone())),
+        Box::new(Arc::clone(&dir)),
+        policy(),
+        Box::new(Arc::clone(&store)),
+    );
+    let died = syncer.run_cycle(now(), &applying()).await.unwrap_err();
+    assert!(died.message().contains("disk full"), "{died}");
+    assert_eq!(disabled(&dir), 3);
+    let saves = store.saves.lock().unwrap().clone();
+    assert_eq!(saves.len(), 2);
+    assert!(saves[0].history.disabled_by_sync.is_empty());
+    let recorded: Vec<_> = saves[1].history.disabled_by_sync.iter().cloned().collect();
+    assert_eq!(
+        recorded,
+        ["u1", "u2", "u3"].map(DirectoryUserId::new).to_vec(),
+        "the disables are on record"
+    );
+
+    // A rehire: the sync enables the account it disabled (S6), from the saved record.
+    let mut employees = employees;
+    employees[0].status = EmployeeStatus::Active;
+    let mut next = Syncer::new(
+        Box::new(MemorySource::new(employees)),
+        Box::new(Arc::clone(&dir)),
+        policy(),
+        Box::new(MemoryStateStore::with(saves[1].clone())),
+    );
+    let rehired = next.run_cycle(now(), &applying()).await.unwrap();
+    assert_eq!(
+        rehired.plan.count("enable"),
+        1,
+        "{:?}",
+        rehired.plan.actions
+    );
+    assert_eq!(rehired.plan.count("create"), 0);
+    assert_eq!(disabled(&dir), 2);
+}
