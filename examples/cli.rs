@@ -1,6 +1,7 @@
 //! The command line (DESIGN §4), parsed by clap. Every value is checked here, and a bad one is
 //! a usage error (exit 2) whose message names the flag.
 
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -71,6 +72,12 @@ pub struct Cli {
     #[arg(long, value_name = "CMD")]
     pub credentials_command: Option<String>,
 
+    /// With --watch: serve GET /healthz and GET /metrics (Prometheus text) on ADDR. A bare
+    /// port listens on loopback (127.0.0.1:PORT); give an address such as 0.0.0.0:9100 to
+    /// listen beyond this host.
+    #[arg(long, value_name = "ADDR", requires = "watch", value_parser = parse_listen)]
+    pub listen: Option<SocketAddr>,
+
     /// Log format on stderr; the level comes from RUST_LOG (default: info).
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -117,6 +124,16 @@ pub fn next_wait(interval: Duration, failures: u32) -> Duration {
         .min(interval)
 }
 
+/// `PORT` (loopback) or `HOST:PORT` with an IP address.
+pub fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    let s = s.trim();
+    if let Ok(port) = s.parse::<u16>() {
+        return Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
+    }
+    s.parse()
+        .map_err(|_| format!("{s:?} is not a port or an address like 127.0.0.1:9100 or [::1]:9100"))
+}
+
 fn parse_now(s: &str) -> Result<Timestamp, String> {
     s.parse()
         .map_err(|e| format!("{s:?} is not an RFC 3339 instant: {e}"))
@@ -157,6 +174,10 @@ mod tests {
             "2025-10-01T08:00:00Z"
         );
         assert!(parse("--demo").unwrap().demo);
+        let l = parse("--config c.toml --watch --listen 9100").unwrap();
+        assert_eq!(l.listen, Some("127.0.0.1:9100".parse().unwrap()));
+        let l = parse("--config c.toml --watch --listen [::]:9100").unwrap();
+        assert_eq!(l.listen, Some("[::]:9100".parse().unwrap()));
     }
 
     #[test]
@@ -167,6 +188,8 @@ mod tests {
             ("--config c.toml --watch --interval 0", "--interval"),
             ("--config c.toml --now yesterday", "--now"),
             ("--config c.toml --log-format xml", "--log-format"),
+            ("--config c.toml --listen 9100", "--watch"),
+            ("--config c.toml --watch --listen metrics.local", "--listen"),
             ("--apply", "--config"),
             ("--demo --config c.toml", "--config"),
             (

@@ -14,6 +14,8 @@ pub mod credentials;
 pub mod demo;
 pub mod lock;
 pub mod logging;
+pub mod metrics;
 pub mod progress;
+pub mod serve;
 pub mod signals;
 pub mod table;

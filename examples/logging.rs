@@ -24,7 +24,10 @@ pub fn init(format: LogFormat) -> Result<(), String> {
         .map_err(|e| format!("RUST_LOG: {e}"))?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // A closed stderr (a log pipe gone) must not end the run: by default the subscriber
+        // reports a failed write with `eprintln!`, which panics when stderr is closed.
+        .log_internal_errors(false);
     let installed = match format {
         LogFormat::Text => builder.with_ansi(colour()).try_init(),
         LogFormat::Json => builder.json().with_ansi(false).try_init(),

@@ -383,6 +383,7 @@ fn names_new_account(client: &Client, op: &Operation) -> bool {
 
 fn sub_response(client: &Client, op: &Operation, r: BatchItemResponse) -> Step {
     let status = r.status;
+    client.settings.stats.answered(status);
     if (200..300).contains(&status) {
         return Step::Done(match op {
             Operation::Create(new) => {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use hris_sync_core::pacing::Budget;
 use hris_sync_core::retry::{RetryPolicy, jitter};
-use hris_sync_core::{DirectoryProperty, Error, ErrorKind, Result};
+use hris_sync_core::{DirectoryProperty, Error, ErrorKind, RequestStats, Result};
 use reqwest::Url;
 use reqwest::header::{ACCEPT, HeaderValue, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
@@ -34,6 +34,7 @@ pub(crate) struct Settings {
     pub(crate) timeout: Duration,
     pub(crate) token_margin: Duration,
     pub(crate) consistency_wait: Duration,
+    pub(crate) stats: RequestStats,
 }
 
 /// What a single `$batch` post came back with.
@@ -179,6 +180,7 @@ impl Client {
                 ("client_secret", self.settings.client_secret.expose_secret()),
                 ("grant_type", "client_credentials"),
             ];
+            self.settings.stats.sent();
             let error = match self.http.post(&url).form(&form).send().await {
                 Err(e) => transport_error("token endpoint", &e),
                 Ok(resp) if resp.status().is_success() => {
@@ -197,6 +199,7 @@ impl Client {
                 }
                 Ok(resp) => {
                     let status = resp.status().as_u16();
+                    self.settings.stats.answered(status);
                     let body = resp.text().await.unwrap_or_default();
                     token_error(status, &body)
                 }
@@ -237,6 +240,7 @@ impl Client {
         let mut refreshed = false;
         loop {
             let (token, generation) = self.token().await?;
+            self.settings.stats.sent();
             let sent = self
                 .http
                 .get(url)
@@ -247,6 +251,7 @@ impl Client {
                 Err(e) => transport_error(what, &e),
                 Ok(resp) => {
                     let status = resp.status();
+                    self.settings.stats.answered(status.as_u16());
                     if status.is_success() {
                         match resp.bytes().await {
                             Ok(bytes) => {
@@ -341,6 +346,7 @@ impl Client {
                 Ok(t) => t,
                 Err(e) => return BatchOutcome::Refused(e),
             };
+            self.settings.stats.sent();
             let sent = self
                 .http
                 .post(self.graph_url("/$batch"))
@@ -353,6 +359,7 @@ impl Client {
                 Err(e) => return BatchOutcome::Unknown(transport_error(what, &e)),
             };
             let status = resp.status().as_u16();
+            self.settings.stats.answered(status);
             if status == 401 && !refreshed {
                 self.tokens.invalidate(generation).await;
                 refreshed = true;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::transport::ensure_secure_transport;
-use hris_sync_core::{DirectoryProperty, Error, Result};
+use hris_sync_core::{DirectoryProperty, Error, RequestStats, Result};
 use reqwest::Url;
 use secrecy::SecretString;
 
@@ -63,6 +63,7 @@ pub struct GraphBuilder {
     pub(crate) timeout: Duration,
     pub(crate) token_margin: Duration,
     pub(crate) consistency_wait: Duration,
+    pub(crate) stats: RequestStats,
 }
 
 impl fmt::Debug for GraphBuilder {
@@ -102,6 +103,7 @@ impl Default for GraphBuilder {
             timeout: Duration::from_secs(60),
             token_margin: Duration::from_secs(300),
             consistency_wait: Duration::from_secs(60),
+            stats: RequestStats::new(),
         }
     }
 }
@@ -213,6 +215,14 @@ impl GraphBuilder {
         self
     }
 
+    /// Count requests and throttles in `stats` (a host's metrics); by default they are
+    /// counted where nobody reads them.
+    #[must_use]
+    pub fn request_stats(mut self, stats: RequestStats) -> Self {
+        self.stats = stats;
+        self
+    }
+
     /// Validate and build the directory.
     ///
     /// # Errors
@@ -257,6 +267,7 @@ impl GraphBuilder {
             timeout: self.timeout,
             token_margin: self.token_margin,
             consistency_wait: self.consistency_wait,
+            stats: self.stats,
         })
     }
 }

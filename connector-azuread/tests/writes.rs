@@ -288,3 +288,34 @@ async fn writes_are_paced_under_the_quota() {
     assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
     assert_eq!(sim.counts().throttled, 0);
 }
+
+// A host's metrics: every request sent (retries included) and every 429, for a whole request
+// or a `$batch` sub-request, are counted, as the service saw them.
+#[tokio::test(flavor = "current_thread")]
+async fn requests_and_throttles_are_counted_for_the_host() {
+    let sim = sim().await;
+    let staff = users(30);
+    sim.seed(staff.clone()).unwrap();
+    sim.inject(Target::BatchItem, [Fault::Throttle(0)]);
+    let stats = hris_sync_core::RequestStats::new();
+    let entra = sim
+        .directory()
+        .manage([DirectoryProperty::City])
+        .request_stats(stats.clone())
+        .build()
+        .unwrap();
+    entra.list_users().await.unwrap();
+    let ops: Vec<Operation> = staff
+        .iter()
+        .map(|u| set_city(&u.id, "Leipzig".into()))
+        .collect();
+    assert!(entra.apply(&ops).await.iter().all(Result::is_ok));
+    let seen = sim.counts();
+    let counted = stats.counts();
+    assert_eq!(
+        counted.requests,
+        seen.token + seen.list + seen.delta + seen.domains + seen.batch
+    );
+    assert_eq!(counted.throttled, seen.throttled);
+    assert_eq!(counted.throttled, 1);
+}

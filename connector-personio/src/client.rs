@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use hris_sync_core::retry::{RetryPolicy, jitter};
-use hris_sync_core::{Error, ErrorKind, Result};
+use hris_sync_core::{Error, ErrorKind, RequestStats, Result};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
@@ -30,6 +30,7 @@ pub(crate) struct Settings {
     pub(crate) timeout: Duration,
     pub(crate) token_margin: Duration,
     pub(crate) overlap: Duration,
+    pub(crate) stats: RequestStats,
 }
 
 /// Personio's documented default token lifetime, used when a response does not say.
@@ -117,6 +118,7 @@ impl Client {
                 client_id: &self.settings.client_id,
                 client_secret: self.settings.client_secret.expose_secret(),
             };
+            self.settings.stats.sent();
             let result = self
                 .http
                 .post(self.url("/v1/auth"))
@@ -141,6 +143,7 @@ impl Client {
                 }
                 Ok(resp) => {
                     let (status, headers) = (resp.status(), resp.headers().clone());
+                    self.settings.stats.answered(status.as_u16());
                     let body = resp.text().await.unwrap_or_default();
                     let e = error_for_status(what, status, &headers, &body);
                     if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
@@ -191,6 +194,7 @@ impl Client {
                 .get(self.settings.token_margin, || self.authenticate())
                 .await?;
             let taken = self.pacer.acquire().await;
+            self.settings.stats.sent();
             let sent = self
                 .http
                 .get(self.url(path))
@@ -216,6 +220,7 @@ impl Client {
                         }
                     }
                     let status = resp.status();
+                    self.settings.stats.answered(status.as_u16());
                     if status.is_success() {
                         match resp.bytes().await {
                             Ok(bytes) => {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::transport::ensure_secure_transport;
-use hris_sync_core::{Error, Result};
+use hris_sync_core::{Error, RequestStats, Result};
 use reqwest::Url;
 use secrecy::SecretString;
 
@@ -69,6 +69,7 @@ pub struct PersonioBuilder {
     pub(crate) timeout: Duration,
     pub(crate) token_margin: Duration,
     pub(crate) overlap: Duration,
+    pub(crate) stats: RequestStats,
 }
 
 impl fmt::Debug for PersonioBuilder {
@@ -105,6 +106,7 @@ impl Default for PersonioBuilder {
             timeout: Duration::from_secs(30),
             token_margin: Duration::from_secs(300),
             overlap: DEFAULT_OVERLAP,
+            stats: RequestStats::new(),
         }
     }
 }
@@ -204,6 +206,14 @@ impl PersonioBuilder {
         self
     }
 
+    /// Count requests and throttles in `stats` (a host's metrics); by default they are
+    /// counted where nobody reads them.
+    #[must_use]
+    pub fn request_stats(mut self, stats: RequestStats) -> Self {
+        self.stats = stats;
+        self
+    }
+
     /// Validate and build the source.
     ///
     /// # Errors
@@ -264,6 +274,7 @@ impl PersonioBuilder {
             timeout: self.timeout,
             token_margin: self.token_margin,
             overlap: self.overlap,
+            stats: self.stats,
         })
     }
 }

@@ -135,3 +135,23 @@ fn builder_validation() {
         .unwrap_err();
     assert!(missing.message().contains("PERSONIO_CLIENT_SECRET"));
 }
+
+// A host's metrics: every request sent (retries included) and every 429 are counted, as the
+// service saw them.
+#[tokio::test(flavor = "current_thread")]
+async fn requests_and_throttles_are_counted_for_the_host() {
+    let sim = sim().await;
+    sim.seed(company(250));
+    sim.inject([Fault::Throttle(Some(0))]);
+    let stats = hris_sync_core::RequestStats::new();
+    let personio = sim.source().request_stats(stats.clone()).build().unwrap();
+    personio.list_employees().await.unwrap();
+    let seen = sim.counts();
+    let counted = stats.counts();
+    assert_eq!(
+        counted.requests,
+        seen.auth + seen.employees + seen.attributes
+    );
+    assert_eq!(counted.throttled, seen.throttled);
+    assert_eq!(counted.throttled, 1);
+}

@@ -22,11 +22,12 @@ use hris_sync_core::apply::PasswordSink;
 use hris_sync_core::engine::{CycleResult, FileStateStore, SyncOptions, Syncer, exit_code_for};
 use hris_sync_core::jiff::Timestamp;
 use hris_sync_core::policy::ConfigFile;
-use hris_sync_core::{EmployeeId, Error, Password, Result, Stop};
+use hris_sync_core::{EmployeeId, Error, Password, RequestStats, Result, Stop};
 use hris_sync_examples::cli::Cli;
 use hris_sync_examples::credentials::{CredentialSink, Deliveries};
 use hris_sync_examples::lock::{LockError, StateLock};
-use hris_sync_examples::{cli, demo, logging, progress, signals, table};
+use hris_sync_examples::metrics::Metrics;
+use hris_sync_examples::{cli, demo, logging, progress, serve, signals, table};
 
 /// The environment variables a real run needs (DESIGN §4).
 const CREDENTIALS: [&str; 5] = [
@@ -141,10 +142,16 @@ fn read_config(args: &Cli) -> Result<ConfigFile> {
         .map_err(|e| Error::config(format!("--config {}: {}", path.display(), e.message())))
 }
 
-fn engine(args: &Cli, file: &ConfigFile) -> Result<Syncer> {
+fn engine(args: &Cli, file: &ConfigFile, stats: &[RequestStats; 2]) -> Result<Syncer> {
     let policy = file.validate()?;
-    let source = demo::source_for(PersonioSource::from_env(), file.personio.app_id.as_deref())?;
-    let directory = demo::directory_for(EntraDirectory::from_env(), &policy)?;
+    let source = demo::source_for(
+        PersonioSource::from_env().request_stats(stats[0].clone()),
+        file.personio.app_id.as_deref(),
+    )?;
+    let directory = demo::directory_for(
+        EntraDirectory::from_env().request_stats(stats[1].clone()),
+        &policy,
+    )?;
     Ok(Syncer::new(
         Box::new(source),
         Box::new(directory),
@@ -228,7 +235,8 @@ async fn run_real(args: &Cli) -> Result<i32> {
     let stop = Stop::new();
     signals::on_shutdown(stop.clone())
         .map_err(|e| Error::new(hris_sync_core::ErrorKind::Other, format!("signals: {e}")))?;
-    let mut syncer = engine(args, &file)?
+    let stats = [RequestStats::new(), RequestStats::new()];
+    let mut syncer = engine(args, &file, &stats)?
         .with_progress(progress::for_stderr())
         .with_password_sink(Box::new(sink))
         .with_stop(stop.clone());
@@ -239,9 +247,20 @@ async fn run_real(args: &Cli) -> Result<i32> {
         ..SyncOptions::default()
     };
     let interval = args.interval.unwrap_or(Duration::from_secs(30 * 60));
+    let metrics = std::sync::Arc::new(Metrics::new(interval, stats[0].clone(), stats[1].clone()));
+    if let Some(addr) = args.listen {
+        let bound = serve::start(addr, std::sync::Arc::clone(&metrics), stop.clone()).await?;
+        tracing::info!(addr = %bound, "serving GET /healthz and GET /metrics");
+    }
     let mut failures = 0u32;
     loop {
-        let code = match syncer.run_cycle(clock(args), &options).await {
+        let started = std::time::Instant::now();
+        let cycle = syncer.run_cycle(clock(args), &options).await;
+        match &cycle {
+            Ok(result) => metrics.cycle_done(result, started.elapsed()),
+            Err(_) => metrics.cycle_failed(started.elapsed()),
+        }
+        let code = match cycle {
             Ok(result) => {
                 show(&result, args, !args.apply)?;
                 report_credentials(&result, delivers, &deliveries);

@@ -468,7 +468,6 @@ async fn sigterm_mid_apply_then_a_clean_converging_run() {
 // 128 + SIGTERM.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_sigterm_exits_at_once() {
-    use std::io::BufRead as _;
     use std::process::Stdio;
     use std::time::Duration;
 
@@ -486,18 +485,7 @@ async fn a_second_sigterm_exits_at_once() {
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (lines, seen) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let seen = stderr_lines(&mut child);
     while sims.graph.counts().faults == 0 {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -524,4 +512,115 @@ async fn a_second_sigterm_exits_at_once() {
         status.code(),
         Some(hris_sync_examples::signals::EXIT_SIGTERM)
     );
+}
+
+/// Reads a child's stderr on a thread; lines arrive on the receiver.
+fn stderr_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead as _;
+    let stderr = child.stderr.take().unwrap();
+    let (lines, seen) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    seen
+}
+
+// `--watch --listen`: /healthz answers 200 and /metrics the Prometheus text of the cycle
+// that ran, with the requests counted per service; SIGTERM while it waits ends it with 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_serves_health_and_metrics() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let sims = sims().await;
+    let (_dir, config, state) = scratch();
+    let mut c = against(&sims, &config, &state);
+    c.args([
+        "--apply",
+        "--watch",
+        "--interval",
+        "1h",
+        "--listen",
+        "127.0.0.1:0",
+        "--log-format",
+        "json",
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let seen = stderr_lines(&mut child);
+    let addr = tokio::task::spawn_blocking(move || {
+        seen.iter().find_map(|line| {
+            let event: serde_json::Value = serde_json::from_str(&line).ok()?;
+            event["fields"]["addr"].as_str().map(str::to_owned)
+        })
+    })
+    .await
+    .unwrap()
+    .expect("the address is logged");
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        let req = http.get(format!("http://{addr}{path}"));
+        async move {
+            let resp = req.send().await.unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        }
+    };
+    // Wait for the first cycle to be on record.
+    let waited = Instant::now();
+    let metrics = loop {
+        let (status, body) = get("/metrics").await;
+        assert_eq!(status, 200);
+        if body.contains("hris_sync_cycles_total{result=\"success\"} 1\n") {
+            break body;
+        }
+        assert!(waited.elapsed() < Duration::from_secs(120), "{body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let creates = sims.graph.counts().creates;
+    assert!(
+        metrics.contains(&format!(
+            "hris_sync_actions_total{{kind=\"create\",status=\"applied\"}} {creates}\n"
+        )),
+        "{metrics}"
+    );
+    for service in ["personio", "graph"] {
+        let line = metrics
+            .lines()
+            .find(|l| {
+                l.starts_with(&format!(
+                    "hris_sync_requests_total{{service=\"{service}\"}}"
+                ))
+            })
+            .unwrap();
+        let n: f64 = line.rsplit_once(' ').unwrap().1.parse().unwrap();
+        assert!(n > 0.0, "{line}");
+    }
+    assert!(
+        metrics.contains("hris_sync_last_success_timestamp_seconds "),
+        "{metrics}"
+    );
+    let (status, body) = get("/healthz").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.starts_with("ok: the last successful cycle"), "{body}");
+    assert_eq!(get("/nothing").await.0, 404);
+
+    let killed = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
 }

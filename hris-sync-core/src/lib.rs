@@ -70,6 +70,7 @@ mod property;
 pub mod reconcile;
 pub mod retry;
 mod source;
+mod stats;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod transport;
@@ -87,6 +88,7 @@ pub use policy::Policy;
 pub use property::{DirectoryProperty, PropertyKind, PropertyValue};
 pub use reconcile::{Action, Plan, Reason, SyncHistory, plan, plan_with_history};
 pub use source::{EmployeeListing, HrSource, RejectedRecord};
+pub use stats::{RequestCounts, RequestStats};
 pub use user::{DirectoryUser, ObjectKind};
 
 /// Re-exported so implementors and hosts use the same versions.

@@ -25,6 +25,20 @@ pub enum Status {
     Skipped,
 }
 
+impl Status {
+    /// The report's name for it (`planned`, `applied`, `failed`, `held`, `skipped`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Planned => "planned",
+            Self::Applied => "applied",
+            Self::Failed => "failed",
+            Self::Held => "held",
+            Self::Skipped => "skipped",
+        }
+    }
+}
+
 /// One entry of the report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReportAction {
@@ -285,5 +299,23 @@ impl SyncReport {
     #[must_use]
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_names_match_the_json() {
+        for s in [
+            Status::Planned,
+            Status::Applied,
+            Status::Failed,
+            Status::Held,
+            Status::Skipped,
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
     }
 }
