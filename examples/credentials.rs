@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use hris_sync_core::apply::PasswordSink;
 use hris_sync_core::jiff::Timestamp;
 use hris_sync_core::secrecy::ExposeSecret as _;
-use hris_sync_core::{EmployeeId, Error, Password, Result};
+use hris_sync_core::{AccessPass, EmployeeId, Error, Password, Result};
 use serde_json::json;
 
 /// Deliveries made and failed, shared with whoever reports them.
@@ -65,15 +65,32 @@ pub struct CredentialSink {
 
 /// One delivery line (the password included: this is where it is meant to go).
 fn line(employee_id: &EmployeeId, upn: &str, password: &Password) -> String {
-    #[allow(clippy::disallowed_methods)] // the moment of delivery is wall-clock time
-    let created_at = Timestamp::now();
     json!({
         "employee_id": employee_id.to_string(),
         "upn": upn,
         "one_time_password": password.expose_secret(),
-        "created_at": created_at.to_string(),
+        "created_at": delivered_at(),
     })
     .to_string()
+}
+
+/// A Temporary Access Pass's line: the pass, from when it is usable (`null`: at once) and for
+/// how many minutes.
+fn access_pass_line(employee_id: &EmployeeId, upn: &str, pass: &AccessPass) -> String {
+    json!({
+        "employee_id": employee_id.to_string(),
+        "upn": upn,
+        "temporary_access_pass": pass.pass.expose_secret(),
+        "usable_from": pass.start.map(|t| t.to_string()),
+        "lifetime_minutes": pass.lifetime_minutes,
+        "created_at": delivered_at(),
+    })
+    .to_string()
+}
+
+fn delivered_at() -> String {
+    #[allow(clippy::disallowed_methods)] // the moment of delivery is wall-clock time
+    Timestamp::now().to_string()
 }
 
 impl CredentialSink {
@@ -153,23 +170,34 @@ fn run_command(command: &str, line: &str) -> std::result::Result<(), String> {
     }
 }
 
-impl PasswordSink for CredentialSink {
-    fn deliver(&mut self, employee_id: &EmployeeId, upn: &str, password: &Password) {
+impl CredentialSink {
+    /// Hand one line over; `what` names the secret in the log (never its value).
+    fn send(&mut self, employee_id: &EmployeeId, upn: &str, what: &str, text: &str) {
         let result = match &mut self.target {
             Target::Nowhere => return,
-            Target::File { path, file } => {
-                let text = line(employee_id, upn, password);
-                file.write_all(text.as_bytes())
-                    .and_then(|()| file.write_all(b"\n"))
-                    .and_then(|()| file.sync_data())
-                    .map_err(|e| format!("{}: {e}", path.display()))
-            }
-            Target::Command(command) => run_command(command, &line(employee_id, upn, password)),
+            Target::File { path, file } => file
+                .write_all(text.as_bytes())
+                .and_then(|()| file.write_all(b"\n"))
+                .and_then(|()| file.sync_data())
+                .map_err(|e| format!("{}: {e}", path.display())),
+            Target::Command(command) => run_command(command, text),
         };
         if let Err(why) = &result {
-            tracing::error!(employee = %employee_id, upn, error = %why, "the one-time password was not delivered; reset it in the directory");
+            tracing::error!(employee = %employee_id, upn, error = %why, "the {what} was not delivered; reset it in the directory");
         }
         self.counts.record(result.is_ok());
+    }
+}
+
+impl PasswordSink for CredentialSink {
+    fn deliver(&mut self, employee_id: &EmployeeId, upn: &str, password: &Password) {
+        let text = line(employee_id, upn, password);
+        self.send(employee_id, upn, "one-time password", &text);
+    }
+
+    fn deliver_access_pass(&mut self, employee_id: &EmployeeId, upn: &str, pass: &AccessPass) {
+        let text = access_pass_line(employee_id, upn, pass);
+        self.send(employee_id, upn, "Temporary Access Pass", &text);
     }
 }
 

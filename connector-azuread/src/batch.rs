@@ -24,7 +24,7 @@ use crate::client::{BatchOutcome, Client};
 use crate::convert;
 use crate::error::{error_for_status, parse_retry_after};
 use crate::holder::{self, Holder};
-use crate::model::{BatchItemResponse, BatchRequest, UserWire};
+use crate::model::{AccessPassWire, BatchItemResponse, BatchRequest, UserWire};
 
 /// Graph's limit of sub-requests per `$batch`.
 pub(crate) const MAX_BATCH: usize = 20;
@@ -364,6 +364,9 @@ fn what(op: &Operation) -> String {
             manager: None,
         } => format!("DELETE /users/{user}/manager/$ref"),
         Operation::RevokeSessions { user } => format!("POST /users/{user}/revokeSignInSessions"),
+        Operation::CreateAccessPass { user, .. } => {
+            format!("POST /users/{user}/authentication/temporaryAccessPassMethods")
+        }
     }
 }
 
@@ -405,6 +408,16 @@ fn sub_response(client: &Client, op: &Operation, r: BatchItemResponse) -> Step {
                     )),
                 }
             }
+            Operation::CreateAccessPass { .. } => r
+                .body
+                .and_then(|b| serde_json::from_value::<AccessPassWire>(b).ok())
+                .map(|wire| Applied::AccessPass(Box::new(convert::access_pass(wire))))
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::InvalidData,
+                        format!("{}: created, but the answer holds no pass", what(op)),
+                    )
+                }),
             _ => Ok(Applied::Done),
         });
     }

@@ -4,12 +4,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use hris_sync_core::secrecy::ExposeSecret;
 use hris_sync_core::{
-    DirectoryProperty, DirectoryUser, DirectoryUserId, NewUser, ObjectKind, Operation,
-    PropertyKind, PropertyValue,
+    AccessPass, AccessPassRequest, DirectoryProperty, DirectoryUser, DirectoryUserId, NewUser,
+    ObjectKind, Operation, PropertyKind, PropertyValue,
 };
 use serde_json::{Map, Value, json};
 
-use crate::model::{BatchItem, UserWire};
+use crate::model::{AccessPassWire, BatchItem, UserWire};
 
 /// The `@odata.type` of agent identities listed among users.
 pub(crate) const AGENT_TYPE: &str = "#microsoft.graph.agentUser";
@@ -223,6 +223,11 @@ pub(crate) fn batch_item(id: String, op: &Operation, graph_base: &str) -> BatchI
             // T2: an action without parameters still carries a body in `$batch`.
             Some(json!({})),
         ),
+        Operation::CreateAccessPass { user, request } => (
+            "POST",
+            format!("/users/{user}/authentication/temporaryAccessPassMethods"),
+            Some(access_pass_body(request)),
+        ),
     };
     // T2: Graph refuses a whole `$batch` whose write sub-request lacks `Content-Type` or a
     // body; a DELETE carries neither.
@@ -236,6 +241,29 @@ pub(crate) fn batch_item(id: String, op: &Operation, graph_base: &str) -> BatchI
             BTreeMap::new()
         },
         body,
+    }
+}
+
+/// The body of `POST /users/{id}/authentication/temporaryAccessPassMethods`: only the
+/// documented optional properties, each only when set.
+fn access_pass_body(request: &AccessPassRequest) -> Value {
+    let mut body = Map::new();
+    body.insert("isUsableOnce".to_owned(), json!(request.usable_once));
+    if let Some(m) = request.lifetime_minutes {
+        body.insert("lifetimeInMinutes".to_owned(), json!(m));
+    }
+    if let Some(start) = request.start {
+        body.insert("startDateTime".to_owned(), json!(start.to_string()));
+    }
+    Value::Object(body)
+}
+
+/// A created pass as Graph answers it (`temporaryAccessPassAuthenticationMethod`).
+pub(crate) fn access_pass(wire: AccessPassWire) -> AccessPass {
+    AccessPass {
+        pass: secrecy::SecretString::from(wire.temporary_access_pass),
+        start: wire.start_date_time.and_then(|s| s.parse().ok()),
+        lifetime_minutes: wire.lifetime_in_minutes,
     }
 }
 

@@ -198,3 +198,15 @@ pub(crate) struct BatchItemResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) body: Option<Value>,
 }
+
+/// `temporaryAccessPassAuthenticationMethod`, as a create answers it. The pass is only in the
+/// create's answer; it is wrapped in a secret at once.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AccessPassWire {
+    pub(crate) temporary_access_pass: String,
+    #[serde(default)]
+    pub(crate) start_date_time: Option<String>,
+    #[serde(default)]
+    pub(crate) lifetime_in_minutes: Option<u32>,
+}

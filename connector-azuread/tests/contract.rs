@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use connector_azuread::EntraDirectory;
 use hris_sync_core::retry::RetryPolicy;
+use hris_sync_core::secrecy::ExposeSecret as _;
 use hris_sync_core::{
-    Applied, DeltaCursor, Directory, DirectoryProperty, DirectoryUserId, ErrorKind, NewUser,
-    ObjectKind, Operation, Password, PropertyValue,
+    AccessPassRequest, Applied, DeltaCursor, Directory, DirectoryProperty, DirectoryUserId,
+    ErrorKind, NewUser, ObjectKind, Operation, Password, PropertyValue,
 };
 use serde_json::Value;
 use wiremock::matchers::{body_json, header, method, path, query_param};
@@ -530,6 +531,14 @@ async fn batch_envelope_for_each_write() {
             .into_iter()
             .collect(),
         },
+        Operation::CreateAccessPass {
+            user: id("2b3c4d5e-6f70-4a81-92a3-b4c5d6e7f809"),
+            request: AccessPassRequest {
+                start: Some("2025-07-01T06:00:00Z".parse().unwrap()),
+                lifetime_minutes: Some(480),
+                usable_once: true,
+            },
+        },
     ];
     let outcomes = directory(&server, true).apply(&ops).await;
     assert_eq!(outcomes.len(), ops.len());
@@ -544,7 +553,12 @@ async fn batch_envelope_for_each_write() {
         created.property(DirectoryProperty::CostCenter),
         Some(&PropertyValue::text("CC-1200"))
     );
-    for (i, outcome) in outcomes.iter().enumerate().skip(1) {
+    let Some(Ok(Applied::AccessPass(pass))) = outcomes.last() else {
+        panic!("{:?}", outcomes.last());
+    };
+    assert_eq!(pass.pass.expose_secret(), "+drkzqAD");
+    assert_eq!(pass.lifetime_minutes, Some(480));
+    for (i, outcome) in outcomes.iter().enumerate().take(ops.len() - 1).skip(1) {
         assert!(matches!(outcome, Ok(Applied::Done)), "{i}: {outcome:?}");
     }
 }

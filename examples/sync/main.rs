@@ -174,7 +174,7 @@ fn report_credentials(result: &CycleResult, delivers: bool, deliveries: &Deliver
     }
     if delivers {
         println!(
-            "One-time passwords: {} delivered, {} failed (see the log).",
+            "New-hire credentials: {} delivered, {} failed (see the log).",
             deliveries.delivered(),
             deliveries.failed()
         );

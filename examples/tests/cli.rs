@@ -624,3 +624,67 @@ async fn watch_serves_health_and_metrics() {
         .unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+// `[onboarding] temporary_access_pass = true`: each new account also gets a Temporary Access
+// Pass, delivered as its own JSON line beside the password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn temporary_access_passes_are_made_and_delivered() {
+    let personio = PersonioSim::start(PersonioConfig::default()).await.unwrap();
+    personio.seed(demo::employees(now()));
+    let mut permissions: Vec<String> = connector_azuread::sim::LEAST_PRIVILEGE
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect();
+    permissions.push("UserAuthenticationMethod.ReadWrite.All".to_owned());
+    let graph = GraphSim::start(GraphConfig {
+        permissions,
+        ..GraphConfig::default()
+    })
+    .await
+    .unwrap();
+    graph.seed(demo::tenant(now()).0).unwrap();
+    let sims = Sims { personio, graph };
+    let (dir, config, state) = scratch();
+    std::fs::write(
+        &config,
+        format!(
+            "{DEMO_CONFIG}\n[onboarding]\ntemporary_access_pass = true\ntemporary_access_pass_lifetime_minutes = 480\n"
+        ),
+    )
+    .unwrap();
+    let out_file = dir.path().join("new-hires.jsonl");
+    let mut c = against(&sims, &config, &state);
+    c.arg("--apply").arg("--credentials-out").arg(&out_file);
+    let out = run_async(c).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let creates = usize::try_from(sims.graph.counts().creates).unwrap();
+    assert!(creates > 0);
+    let lines = json_lines(&out_file);
+    let passes: Vec<_> = lines
+        .iter()
+        .filter(|l| l.get("temporary_access_pass").is_some())
+        .collect();
+    assert_eq!(passes.len(), creates);
+    assert_eq!(lines.len(), 2 * creates, "a password and a pass each");
+    assert_eq!(sims.graph.access_passes().len(), creates);
+    for p in &passes {
+        assert_eq!(p["lifetime_minutes"], 480);
+        assert!(sims.graph.user_by_upn(p["upn"].as_str().unwrap()).is_some());
+        let pass = p["temporary_access_pass"].as_str().unwrap();
+        assert!(!text(&out.stdout).contains(pass) && !text(&out.stderr).contains(pass));
+    }
+    // A future hire's pass starts on the hire date.
+    assert!(
+        sims.graph
+            .access_passes()
+            .iter()
+            .any(|(_, r)| r.start.is_some_and(|t| t > now())),
+        "{:?}",
+        sims.graph.access_passes()
+    );
+    assert!(
+        text(&out.stdout).contains(&format!("{} delivered, 0 failed", 2 * creates)),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -12,7 +12,7 @@ use crate::control::{ApplyContext, Stop};
 use crate::directory::Directory;
 use crate::error::{Error, ErrorKind, Result};
 use crate::id::{DirectoryUserId, EmployeeId};
-use crate::operation::{Applied, Changes, NewUser, Operation};
+use crate::operation::{AccessPass, Applied, Changes, NewUser, Operation};
 use crate::password::Password;
 use crate::property::{DirectoryProperty, PropertyValue};
 use crate::reconcile::{Action, ChangeSet, Plan, SyncHistory, UserRef};
@@ -34,6 +34,12 @@ pub struct ActionOutcome {
 pub trait PasswordSink: Send {
     /// Called after an account was created.
     fn deliver(&mut self, employee_id: &EmployeeId, upn: &str, password: &Password);
+
+    /// Called after a Temporary Access Pass was made for a new account (`[onboarding]`).
+    /// The default drops it.
+    fn deliver_access_pass(&mut self, employee_id: &EmployeeId, upn: &str, pass: &AccessPass) {
+        let _ = (employee_id, upn, pass);
+    }
 }
 
 /// Drops passwords (accounts are then reset through the directory's own tools).
@@ -258,7 +264,7 @@ async fn create_phase(
             let made = match outcome {
                 Ok(Applied::Created(user)) => Ok((user, false)),
                 Ok(Applied::Adopted(user)) => Ok((user, true)),
-                Ok(Applied::Done) => Err(Error::new(
+                Ok(Applied::Done | Applied::AccessPass(_)) => Err(Error::new(
                     ErrorKind::InvalidData,
                     format!("the directory did not return the account created for {upn}"),
                 )),
@@ -295,6 +301,63 @@ async fn create_phase(
             break;
         }
         pending = retry;
+    }
+    access_passes(
+        indices, actions, results, warnings, directory, created, passwords,
+    )
+    .await;
+}
+
+/// `[onboarding]`: a Temporary Access Pass for each account this phase made (not for one it
+/// adopted, which had its pass from the attempt that made it), delivered like a password. A
+/// failure is a warning: the account stays created.
+async fn access_passes(
+    indices: &[usize],
+    actions: &[Action],
+    results: &[Option<Result<()>>],
+    warnings: &mut [Vec<String>],
+    directory: &dyn Directory,
+    created: &BTreeMap<EmployeeId, DirectoryUserId>,
+    passwords: &mut dyn PasswordSink,
+) {
+    let mut owners = Vec::new();
+    let mut ops = Vec::new();
+    for &i in indices {
+        let Action::Create {
+            employee_id,
+            access_pass: Some(request),
+            ..
+        } = &actions[i]
+        else {
+            continue;
+        };
+        let adopted = warnings[i].iter().any(|w| w.starts_with("T4:"));
+        if let (Some(Ok(())), Some(user), false) = (&results[i], created.get(employee_id), adopted)
+        {
+            owners.push(i);
+            ops.push(Operation::CreateAccessPass {
+                user: user.clone(),
+                request: request.clone(),
+            });
+        }
+    }
+    if ops.is_empty() {
+        return;
+    }
+    for (i, outcome) in owners.into_iter().zip(directory.apply(&ops).await) {
+        let action = &actions[i];
+        match outcome {
+            Ok(Applied::AccessPass(pass)) => {
+                passwords.deliver_access_pass(action.employee_id(), action.upn(), &pass);
+            }
+            Ok(_) => warnings[i].push(
+                "creating a Temporary Access Pass: the directory returned no pass".to_owned(),
+            ),
+            Err(e) => {
+                tracing::warn!(employee = %action.employee_id(), error = %e, "creating a Temporary Access Pass failed; the account was created");
+                warnings[i].push(format!("creating a Temporary Access Pass failed: {e}"));
+            }
+        }
     }
 }
 

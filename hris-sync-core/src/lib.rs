@@ -82,7 +82,7 @@ pub use directory::{DeltaCursor, Directory, UserChanges, UserSnapshot};
 pub use employee::{AttributeValue, Employee, EmployeeStatus, STANDARD_KEYS};
 pub use error::{Error, ErrorKind, Result};
 pub use id::{DirectoryUserId, EmployeeId, MAX_EMPLOYEE_ID_LEN};
-pub use operation::{Applied, Changes, NewUser, Operation, Outcome};
+pub use operation::{AccessPass, AccessPassRequest, Applied, Changes, NewUser, Operation, Outcome};
 pub use password::{GENERATED_LEN, Password};
 pub use policy::Policy;
 pub use property::{DirectoryProperty, PropertyKind, PropertyValue};

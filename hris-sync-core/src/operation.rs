@@ -58,6 +58,14 @@ pub enum Operation {
         /// The account.
         user: DirectoryUserId,
     },
+    /// Create a Temporary Access Pass for the account (replacing any it has). Answered with
+    /// [`Applied::AccessPass`].
+    CreateAccessPass {
+        /// The account.
+        user: DirectoryUserId,
+        /// Start, lifetime and use.
+        request: AccessPassRequest,
+    },
 }
 
 impl Operation {
@@ -68,10 +76,57 @@ impl Operation {
             Self::Create(_) => None,
             Self::Update { user, .. }
             | Self::SetManager { user, .. }
-            | Self::RevokeSessions { user } => Some(user),
+            | Self::RevokeSessions { user }
+            | Self::CreateAccessPass { user, .. } => Some(user),
         }
     }
 }
+
+/// A Temporary Access Pass to create for a new account (`[onboarding]`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AccessPassRequest {
+    /// When it becomes usable (the hire date at the configured local time); `None`: at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<jiff::Timestamp>,
+    /// Its lifetime; `None`: the tenant policy's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifetime_minutes: Option<u32>,
+    /// One sign-in only.
+    pub usable_once: bool,
+}
+
+/// A Temporary Access Pass the directory made. The pass is a secret: it never appears in
+/// `Debug` output, logs or reports.
+#[derive(Clone)]
+pub struct AccessPass {
+    /// The pass itself.
+    pub pass: secrecy::SecretString,
+    /// When it becomes usable, as the directory answered (`None`: at once).
+    pub start: Option<jiff::Timestamp>,
+    /// Its lifetime in minutes, as the directory answered.
+    pub lifetime_minutes: Option<u32>,
+}
+
+impl std::fmt::Debug for AccessPass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessPass")
+            .field("pass", &"[redacted]")
+            .field("start", &self.start)
+            .field("lifetime_minutes", &self.lifetime_minutes)
+            .finish()
+    }
+}
+
+impl PartialEq for AccessPass {
+    fn eq(&self, other: &Self) -> bool {
+        use secrecy::ExposeSecret as _;
+        self.pass.expose_secret() == other.pass.expose_secret()
+            && self.start == other.start
+            && self.lifetime_minutes == other.lifetime_minutes
+    }
+}
+
+impl Eq for AccessPass {}
 
 /// What a successful operation produced.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,6 +139,8 @@ pub enum Applied {
     Adopted(Box<DirectoryUser>),
     /// The change was made.
     Done,
+    /// A Temporary Access Pass was made (for [`Operation::CreateAccessPass`]).
+    AccessPass(Box<AccessPass>),
 }
 
 /// The outcome of one operation: one per operation, in the order given.

@@ -12,6 +12,7 @@ mod support;
 #[cfg(feature = "testkit")]
 mod conformance;
 mod convergence;
+mod onboarding;
 mod properties;
 mod stopping;
 mod tenant;

@@ -88,6 +88,10 @@ pub struct SimConfig {
     pub delta_replays: bool,
     /// Send `@odata.nextLink`s that name another host (T8).
     pub foreign_links: bool,
+    /// The tenant's Temporary Access Pass policy: minimum and maximum lifetime in minutes
+    /// (Entra's defaults: 60 and 480; the default lifetime is the minimum). A request outside
+    /// it is refused with 400, as Graph refuses it.
+    pub access_pass_lifetime: (u32, u32),
 }
 
 /// The permissions the README asks for (T1): `User.ReadWrite.All`, `Domain.Read.All`.
@@ -109,6 +113,7 @@ impl Default for SimConfig {
             replication_lag: Duration::ZERO,
             delta_replays: false,
             foreign_links: false,
+            access_pass_lifetime: (60, 480),
         }
     }
 }
@@ -474,6 +479,21 @@ impl GraphSim {
         let mut s = self.shared.lock();
         s.fault_rate = rate.clamp(0.0, 1.0);
         s.rng = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    }
+
+    /// The Temporary Access Passes made, in order: the account and the request as the
+    /// simulator took it (its policy's default lifetime filled in).
+    #[must_use]
+    pub fn access_passes(&self) -> Vec<(DirectoryUserId, hris_sync_core::AccessPassRequest)> {
+        self.shared
+            .dir
+            .writes()
+            .into_iter()
+            .filter_map(|w| match w {
+                hris_sync_core::memory::WriteRecord::CreateAccessPass(id, r) => Some((id, r)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Invalidate every token (the next Graph request gets 401).

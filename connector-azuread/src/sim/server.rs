@@ -844,6 +844,11 @@ async fn write(
             "User.ReadWrite.All",
             "Directory.ReadWrite.All",
         ]),
+        // Creating a Temporary Access Pass needs an authentication-methods permission;
+        // User.ReadWrite.All does not cover it.
+        ("POST", ["users", _, "authentication", "temporaryAccessPassMethods"]) => {
+            shared.granted(&["UserAuthenticationMethod.ReadWrite.All"])
+        }
         ("PATCH", _) if body.and_then(|b| b.get("employeeLeaveDateTime")).is_some() => {
             shared.granted(WRITE_USERS) && shared.granted(&["User-LifeCycleInfo.ReadWrite.All"])
         }
@@ -931,6 +936,15 @@ async fn write(
         ("POST", ["users", id, "revokeSignInSessions"]) => Operation::RevokeSessions {
             user: DirectoryUserId::new(*id),
         },
+        ("POST", ["users", id, "authentication", "temporaryAccessPassMethods"]) => {
+            match users::access_pass_request(body, shared.config.access_pass_lifetime) {
+                Ok(request) => Operation::CreateAccessPass {
+                    user: DirectoryUserId::new(*id),
+                    request,
+                },
+                Err((s, b)) => return (s, b, None),
+            }
+        }
         _ => {
             return (
                 400,

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use hris_sync_core::{
-    Applied, DirectoryProperty, DirectoryUser, DirectoryUserId, Error, ErrorKind, NewUser,
-    ObjectKind, Operation, Password, PropertyKind, PropertyValue,
+    AccessPass, AccessPassRequest, Applied, DirectoryProperty, DirectoryUser, DirectoryUserId,
+    Error, ErrorKind, NewUser, ObjectKind, Operation, Password, PropertyKind, PropertyValue,
 };
 use serde_json::{Map, Value, json};
 
@@ -355,6 +355,7 @@ pub(crate) async fn apply(
             (created, render(&user, None, false))
         }
         Some(Ok(Applied::Done)) => (204, Value::Null),
+        Some(Ok(Applied::AccessPass(pass))) => (201, access_pass_answer(&pass)),
         Some(Err(e)) => error_answer(&e),
         None => (500, graph_error("InternalServerError", "no outcome", None)),
     }
@@ -365,4 +366,63 @@ pub(crate) fn reference_id(body: &Value) -> Option<DirectoryUserId> {
     let url = body.get("@odata.id")?.as_str()?;
     let id = url.trim_end_matches('/').rsplit('/').next()?;
     (!id.is_empty()).then(|| DirectoryUserId::new(id))
+}
+
+/// The body of a Temporary Access Pass create, checked as Graph checks it: the documented
+/// optional properties with their types, `lifetimeInMinutes` within 10–43200 and within the
+/// tenant policy `(min, max)`, `startDateTime` an ISO 8601 instant. The policy's default
+/// lifetime (its minimum) fills a missing one.
+pub(crate) fn access_pass_request(
+    body: Option<&Value>,
+    (min, max): (u32, u32),
+) -> Result<AccessPassRequest, (u16, Value)> {
+    let bad = |m: String| (400, graph_error("badRequest", &m, None));
+    let obj = body
+        .and_then(Value::as_object)
+        .ok_or_else(|| bad("A request body is required.".to_owned()))?;
+    let usable_once = match obj.get("isUsableOnce") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(bad("isUsableOnce must be a Boolean.".to_owned())),
+    };
+    let lifetime = match obj.get("lifetimeInMinutes") {
+        None | Some(Value::Null) => min,
+        Some(v) => v
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| bad("lifetimeInMinutes must be an Int32.".to_owned()))?,
+    };
+    if !(10..=43_200).contains(&lifetime) || !(min..=max).contains(&lifetime) {
+        return Err(bad(format!(
+            "The lifetime of the Temporary Access Pass ({lifetime} minutes) is outside the \
+             policy's allowed range of {min} to {max} minutes."
+        )));
+    }
+    let start = match obj.get("startDateTime") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_str()
+                .and_then(|s| s.parse::<hris_sync_core::jiff::Timestamp>().ok())
+                .ok_or_else(|| bad("startDateTime is not a valid DateTimeOffset.".to_owned()))?,
+        ),
+    };
+    Ok(AccessPassRequest {
+        start,
+        lifetime_minutes: Some(lifetime),
+        usable_once,
+    })
+}
+
+/// `201` for a created pass, shaped like Graph's `temporaryAccessPassAuthenticationMethod`.
+fn access_pass_answer(pass: &AccessPass) -> Value {
+    use hris_sync_core::secrecy::ExposeSecret as _;
+    json!({
+        "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethod",
+        "id": "6f1967b7-15e8-4935-ac26-d50770ed07a7",
+        "temporaryAccessPass": pass.pass.expose_secret(),
+        "startDateTime": pass.start.map(|t| t.to_string()),
+        "lifetimeInMinutes": pass.lifetime_minutes,
+        "isUsable": pass.start.is_none(),
+        "methodUsabilityReason": if pass.start.is_none() { "Enabled" } else { "NotYetValid" },
+    })
 }

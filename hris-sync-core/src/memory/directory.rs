@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use crate::directory::{DeltaCursor, Directory, UserChanges, UserSnapshot};
 use crate::error::{Error, ErrorKind, Result};
 use crate::id::DirectoryUserId;
-use crate::operation::{Applied, NewUser, Operation, Outcome};
+use crate::operation::{AccessPass, AccessPassRequest, Applied, NewUser, Operation, Outcome};
 use crate::property::{DirectoryProperty, PropertyValue};
 use crate::upn::is_valid_upn;
 use crate::user::{DirectoryUser, ObjectKind};
@@ -30,6 +30,8 @@ pub enum WriteRecord {
     SetManager(DirectoryUserId, Option<DirectoryUserId>),
     /// This user's sessions were revoked.
     RevokeSessions(DirectoryUserId),
+    /// A Temporary Access Pass was made for this user, with this request.
+    CreateAccessPass(DirectoryUserId, AccessPassRequest),
 }
 
 #[derive(Debug, Default)]
@@ -276,6 +278,26 @@ impl MemoryDirectory {
                 *s.revoked.entry(id.clone()).or_default() += 1;
                 s.writes.push(WriteRecord::RevokeSessions(id));
                 Ok(Applied::Done)
+            }
+            Operation::CreateAccessPass { user, request } => {
+                let id = writable(&s, user)?.id.clone();
+                if let Some(m) = request.lifetime_minutes {
+                    if !crate::policy::ACCESS_PASS_LIFETIME_MINUTES.contains(&m) {
+                        return Err(Error::invalid_input(format!(
+                            "lifetimeInMinutes {m} is outside 10..=43200"
+                        )));
+                    }
+                }
+                let pass = crate::password::Password::generate()?;
+                s.writes
+                    .push(WriteRecord::CreateAccessPass(id, request.clone()));
+                Ok(Applied::AccessPass(Box::new(AccessPass {
+                    pass: secrecy::SecretString::from(
+                        secrecy::ExposeSecret::expose_secret(&pass).to_owned(),
+                    ),
+                    start: request.start,
+                    lifetime_minutes: request.lifetime_minutes,
+                })))
             }
         }
     }

@@ -31,6 +31,35 @@ pub struct ConfigFile {
     /// `[[mapping]]`: HR attribute → directory property.
     #[serde(default)]
     pub mapping: Vec<MappingSection>,
+    /// `[onboarding]`: what new accounts get besides a one-time password.
+    #[serde(default)]
+    pub onboarding: OnboardingSection,
+}
+
+/// `[onboarding]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OnboardingSection {
+    /// Create a Temporary Access Pass for each new account, usable from the hire date.
+    pub temporary_access_pass: bool,
+    /// Its lifetime in minutes (10–43200; within the tenant's Temporary Access Pass policy).
+    /// Unset: the policy's default lifetime.
+    pub temporary_access_pass_lifetime_minutes: Option<u32>,
+    /// Whether it can be used once only (multi-use needs the tenant policy to allow it).
+    pub temporary_access_pass_usable_once: bool,
+    /// The local time (`HH:MM`, in `lifecycle.timezone`) on the hire date it becomes usable.
+    pub temporary_access_pass_start: String,
+}
+
+impl Default for OnboardingSection {
+    fn default() -> Self {
+        Self {
+            temporary_access_pass: false,
+            temporary_access_pass_lifetime_minutes: None,
+            temporary_access_pass_usable_once: true,
+            temporary_access_pass_start: "08:00".to_owned(),
+        }
+    }
 }
 
 /// `[personio]`.

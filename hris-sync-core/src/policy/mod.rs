@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 use jiff::tz::TimeZone;
 
 pub use file::{
-    ConfigFile, EntraSection, LifecycleSection, MappingSection, PersonioSection, SafetySection,
-    ScopeSection, UpnSection,
+    ConfigFile, EntraSection, LifecycleSection, MappingSection, OnboardingSection, PersonioSection,
+    SafetySection, ScopeSection, UpnSection,
 };
 pub use glob::Glob;
 
@@ -96,7 +96,23 @@ pub struct Policy {
     pub mappings: Vec<Mapping>,
     /// `usageLocation` for new accounts.
     pub usage_location: Option<String>,
+    /// A Temporary Access Pass for each new account, when configured.
+    pub access_pass: Option<AccessPassPolicy>,
 }
+
+/// `[onboarding] temporary_access_pass = true`: how new accounts' passes are made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessPassPolicy {
+    /// Minutes the pass lives (Graph: 10–43200); `None` for the tenant policy's default.
+    pub lifetime_minutes: Option<u32>,
+    /// One sign-in only.
+    pub usable_once: bool,
+    /// When on the hire date (in the lifecycle's zone) it becomes usable.
+    pub start: jiff::civil::Time,
+}
+
+/// Graph's documented bounds of `lifetimeInMinutes` (10 minutes to 30 days).
+pub const ACCESS_PASS_LIFETIME_MINUTES: std::ops::RangeInclusive<u32> = 10..=43_200;
 
 impl Policy {
     /// A policy with the defaults of DESIGN §4, the schema `first.last@domain`, UTC and no
@@ -224,7 +240,32 @@ impl ConfigFile {
                 .collect::<Result<_>>()?,
             mappings: self.validate_mappings()?,
             usage_location: self.validate_usage_location()?,
+            access_pass: self.validate_onboarding()?,
         })
+    }
+
+    fn validate_onboarding(&self) -> Result<Option<AccessPassPolicy>> {
+        let o = &self.onboarding;
+        if let Some(m) = o.temporary_access_pass_lifetime_minutes {
+            if !ACCESS_PASS_LIFETIME_MINUTES.contains(&m) {
+                return Err(Error::config(format!(
+                    "onboarding.temporary_access_pass_lifetime_minutes: {m} is outside Graph's \
+                     10..=43200 (10 minutes to 30 days)"
+                )));
+            }
+        }
+        let start =
+            jiff::civil::Time::strptime("%H:%M", &o.temporary_access_pass_start).map_err(|_| {
+                Error::config(format!(
+                    "onboarding.temporary_access_pass_start: {:?} is not a time like \"08:00\"",
+                    o.temporary_access_pass_start
+                ))
+            })?;
+        Ok(o.temporary_access_pass.then_some(AccessPassPolicy {
+            lifetime_minutes: o.temporary_access_pass_lifetime_minutes,
+            usable_once: o.temporary_access_pass_usable_once,
+            start,
+        }))
     }
 
     fn validate_upn(&self) -> Result<UpnSchema> {

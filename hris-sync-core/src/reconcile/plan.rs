@@ -74,6 +74,9 @@ pub enum Action {
         /// Values truncated or left out.
         #[serde(skip_serializing_if = "Vec::is_empty")]
         warnings: Vec<Reason>,
+        /// A Temporary Access Pass to make once the account exists (`[onboarding]`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        access_pass: Option<crate::operation::AccessPassRequest>,
     },
     /// S4: change the properties that differ (one PATCH).
     Update {

@@ -102,6 +102,27 @@ impl<'a> Planner<'a> {
             account_enabled: !request.starts_disabled,
             properties,
             warnings,
+            access_pass: self.access_pass(e),
         });
+    }
+
+    /// The pass for a new account: usable from the hire date at the configured local time, or
+    /// at once when that is already past (or the hire date unknown).
+    fn access_pass(&self, e: &crate::employee::Employee) -> Option<crate::AccessPassRequest> {
+        let policy = self.policy.access_pass.as_ref()?;
+        let start = e
+            .hire_date
+            .and_then(|d| {
+                d.at(policy.start.hour(), policy.start.minute(), 0, 0)
+                    .to_zoned_datetime(self.policy.lifecycle.timezone.clone())
+                    .ok()
+            })
+            .map(|z| z.timestamp())
+            .filter(|t| *t > self.now);
+        Some(crate::AccessPassRequest {
+            start,
+            lifetime_minutes: policy.lifetime_minutes,
+            usable_once: policy.usable_once,
+        })
     }
 }

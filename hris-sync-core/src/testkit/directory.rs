@@ -51,7 +51,9 @@ async fn create(dir: &dyn Directory, new: NewUser) -> Result<DirectoryUser> {
     let upn = new.user_principal_name.clone();
     match one(dir, Operation::Create(Box::new(new))).await {
         Ok(Applied::Created(user)) => Ok(*user),
-        Ok(Applied::Done) => fail(format!("create of {upn} returned no account")),
+        Ok(Applied::Done | Applied::AccessPass(_)) => {
+            fail(format!("create of {upn} returned no account"))
+        }
         Ok(Applied::Adopted(_)) => fail(format!(
             "create of {upn} adopted an existing account where a new one was due"
         )),
