@@ -15,9 +15,10 @@ use hris_sync_core::jiff::Timestamp;
 /// (PERSONIO_CLIENT_ID, PERSONIO_CLIENT_SECRET, AZURE_TENANT_ID, AZURE_CLIENT_ID,
 /// AZURE_CLIENT_SECRET); everything else from the --config file.
 ///
-/// Exit status: 0 all planned actions applied (or planned, in a dry run); 1 some action failed;
-/// 2 bad configuration or credentials; 3 disables held by the safety guard; 4 not run: another
-/// sync holds the state lock.
+/// Exit status: 0 all planned actions applied (or planned, in a dry run); 1 some action failed
+/// (or SIGINT/SIGTERM stopped the run with actions left unsent); 2 bad configuration or
+/// credentials; 3 disables held by the safety guard; 4 not run: another sync holds the state
+/// lock; 130/143 a second SIGINT/SIGTERM ended the run at once.
 #[derive(Debug, Parser)]
 #[command(name = "sync", version, about, long_about, max_term_width = 100)]
 pub struct Cli {
@@ -63,7 +64,8 @@ pub struct Cli {
     pub allow_mass_disable: bool,
 
     /// Append each new account's one-time password to FILE as a JSON line (employee_id, upn,
-    /// one_time_password, created_at); the file is created 0600.
+    /// one_time_password, created_at), and its Temporary Access Pass as another line when
+    /// [onboarding] asks for one; the file is created 0600.
     #[arg(long, value_name = "FILE", conflicts_with = "credentials_command")]
     pub credentials_out: Option<PathBuf>,
 
