@@ -65,7 +65,7 @@ pub struct Cli {
 
     /// Append each new account's one-time password to FILE as a JSON line (employee_id, upn,
     /// one_time_password, created_at), and its Temporary Access Pass as another line when
-    /// [onboarding] asks for one; the file is created 0600.
+    /// the `[onboarding]` table asks for one; the file is created 0600.
     #[arg(long, value_name = "FILE", conflicts_with = "credentials_command")]
     pub credentials_out: Option<PathBuf>,
 
