@@ -235,6 +235,8 @@ async fn create_phase(
             _ => None,
         })
         .collect();
+    // Accounts this phase made itself (not adopted), for their access passes.
+    let mut made_here: Vec<(usize, DirectoryUserId)> = Vec::new();
     // First attempt with the planned UPN; a UPN conflict falls back once (U5).
     for attempt in 0..2 {
         let mut ops = Vec::new();
@@ -282,6 +284,7 @@ async fn create_phase(
                         ));
                     } else {
                         passwords.deliver(employee_id, &user.user_principal_name, &password);
+                        made_here.push((i, user.id.clone()));
                     }
                     if !*account_enabled && (!adopted || !user.account_enabled) {
                         history.disabled_by_sync.insert(user.id.clone());
@@ -302,39 +305,28 @@ async fn create_phase(
         }
         pending = retry;
     }
-    access_passes(
-        indices, actions, results, warnings, directory, created, passwords,
-    )
-    .await;
+    access_passes(&made_here, actions, warnings, directory, passwords).await;
 }
 
 /// `[onboarding]`: a Temporary Access Pass for each account this phase made (not for one it
 /// adopted, which had its pass from the attempt that made it), delivered like a password. A
 /// failure is a warning: the account stays created.
 async fn access_passes(
-    indices: &[usize],
+    made_here: &[(usize, DirectoryUserId)],
     actions: &[Action],
-    results: &[Option<Result<()>>],
     warnings: &mut [Vec<String>],
     directory: &dyn Directory,
-    created: &BTreeMap<EmployeeId, DirectoryUserId>,
     passwords: &mut dyn PasswordSink,
 ) {
     let mut owners = Vec::new();
     let mut ops = Vec::new();
-    for &i in indices {
-        let Action::Create {
-            employee_id,
+    for (i, user) in made_here {
+        if let Action::Create {
             access_pass: Some(request),
             ..
-        } = &actions[i]
-        else {
-            continue;
-        };
-        let adopted = warnings[i].iter().any(|w| w.starts_with("T4:"));
-        if let (Some(Ok(())), Some(user), false) = (&results[i], created.get(employee_id), adopted)
+        } = &actions[*i]
         {
-            owners.push(i);
+            owners.push(*i);
             ops.push(Operation::CreateAccessPass {
                 user: user.clone(),
                 request: request.clone(),
