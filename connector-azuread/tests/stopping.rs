@@ -7,23 +7,10 @@ use std::time::Duration;
 
 use connector_azuread::sim::{Fault, Target};
 use hris_sync_core::{
-    ApplyContext, Changes, Directory, DirectoryProperty, ErrorKind, Operation, Progress,
-    PropertyValue, Stop,
+    ApplyContext, Directory, DirectoryProperty, ErrorKind, Operation, Progress, Stop,
 };
 
-use crate::support::{sim, users};
-
-fn set_city(u: &hris_sync_core::DirectoryUser) -> Operation {
-    let mut changes = Changes::new();
-    changes.insert(
-        DirectoryProperty::City,
-        Some(PropertyValue::Text("Leipzig".into())),
-    );
-    Operation::Update {
-        user: u.id.clone(),
-        changes,
-    }
-}
+use crate::support::{set_city, sim, users};
 
 /// Requests the stop once the first `$batch` is answered, as a signal arriving while it was
 /// in flight would; counts what it was told.
@@ -52,7 +39,10 @@ async fn a_stop_sends_no_new_batch() {
         .batches_in_flight(1)
         .build()
         .unwrap();
-    let ops: Vec<Operation> = staff.iter().map(set_city).collect();
+    let ops: Vec<Operation> = staff
+        .iter()
+        .map(|u| set_city(&u.id, "Leipzig".into()))
+        .collect();
     let stop = Stop::new();
     let progress = Arc::new(StopAfterFirstBatch {
         stop: stop.clone(),
@@ -98,7 +88,7 @@ async fn a_stop_ends_a_retry_wait() {
         .unwrap();
     let stop = Stop::new();
     let cx = ApplyContext::new(stop.clone(), Arc::new(hris_sync_core::NoProgress));
-    let ops = vec![set_city(&staff[0])];
+    let ops = vec![set_city(&staff[0].id, "Leipzig".into())];
     let task = tokio::spawn(async move { entra.apply_with(&ops, &cx).await });
     while sim.counts().throttled == 0 {
         tokio::time::sleep(Duration::from_millis(10)).await;

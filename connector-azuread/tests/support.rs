@@ -3,7 +3,10 @@
 use std::collections::BTreeMap;
 
 use connector_azuread::sim::{GraphSim, SimConfig};
-use hris_sync_core::{DirectoryUser, NewUser, Password};
+use hris_sync_core::{
+    Changes, DirectoryProperty, DirectoryUser, DirectoryUserId, NewUser, Operation, Password,
+    PropertyValue,
+};
 
 /// Every window and wait divided by this in the tests.
 pub(crate) const SCALE: u32 = 100;
@@ -49,3 +52,13 @@ pub(crate) fn new_user(upn: &str, employee_id: &str) -> NewUser {
 
 /// Captured logs (core's test kit).
 pub(crate) use hris_sync_core::testkit::CapturedLogs as Captured;
+
+/// An update setting `city` on `user`.
+pub(crate) fn set_city(user: &DirectoryUserId, city: String) -> Operation {
+    let mut changes = Changes::new();
+    changes.insert(DirectoryProperty::City, Some(PropertyValue::Text(city)));
+    Operation::Update {
+        user: user.clone(),
+        changes,
+    }
+}

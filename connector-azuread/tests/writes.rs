@@ -8,16 +8,7 @@ use hris_sync_core::{
     PropertyValue,
 };
 
-use crate::support::{config, new_user, sim, users};
-
-fn set_city(user: &DirectoryUserId, city: String) -> Operation {
-    let mut changes = Changes::new();
-    changes.insert(DirectoryProperty::City, Some(PropertyValue::Text(city)));
-    Operation::Update {
-        user: user.clone(),
-        changes,
-    }
-}
+use crate::support::{config, new_user, set_city, sim, users};
 
 // 45 operations go as 3 batches (20, 20, 5); each outcome belongs to its own operation even
 // though the simulator answers sub-requests out of order.

@@ -196,9 +196,14 @@ struct Sims {
 }
 
 async fn sims() -> Sims {
+    sims_with(GraphConfig::default()).await
+}
+
+/// Both simulators seeded with the demo company, Graph with `graph`'s settings.
+async fn sims_with(graph: GraphConfig) -> Sims {
     let personio = PersonioSim::start(PersonioConfig::default()).await.unwrap();
     personio.seed(demo::employees(now()));
-    let graph = GraphSim::start(GraphConfig::default()).await.unwrap();
+    let graph = GraphSim::start(graph).await.unwrap();
     graph.seed(demo::tenant(now()).0).unwrap();
     Sims { personio, graph }
 }
@@ -226,6 +231,42 @@ fn against(sims: &Sims, config: &Path, state: &Path) -> Command {
 
 async fn run_async(c: Command) -> Output {
     tokio::task::spawn_blocking(move || run(c)).await.unwrap()
+}
+
+/// One more `--apply` run: it succeeds and has nothing to do (convergence).
+async fn nothing_left_to_do(sims: &Sims, config: &Path, state: &Path) {
+    let mut c = against(sims, config, state);
+    c.arg("--apply");
+    let out = run_async(c).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("nothing to do"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// Send SIGTERM to the process `pid`.
+fn sigterm(pid: u32) {
+    let sent = Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+/// Wait until an injected Graph fault fired (a held batch is in flight).
+async fn until_a_fault_fired(sims: &Sims) {
+    use std::time::{Duration, Instant};
+    let waited = Instant::now();
+    while sims.graph.counts().faults == 0 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(120),
+            "the run never reached the held request"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 // A real run over HTTP: the state file and its lock are private, every log line is one JSON
@@ -262,15 +303,7 @@ async fn a_real_run_keeps_private_state_and_logs_json() {
     }
     assert!(lines > 5, "RUST_LOG=debug gave {lines} lines");
 
-    let mut again = against(&sims, &config, &state);
-    again.arg("--apply");
-    let out = run_async(again).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stdout).contains("nothing to do"),
-        "{}",
-        text(&out.stdout)
-    );
+    nothing_left_to_do(&sims, &config, &state).await;
 }
 
 // A dry run writes nothing, not even the state.
@@ -378,7 +411,7 @@ async fn undelivered_credentials_are_said() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_mid_apply_then_a_clean_converging_run() {
     use std::process::Stdio;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use connector_azuread::sim::{Fault, Target};
 
@@ -397,20 +430,8 @@ async fn sigterm_mid_apply_then_a_clean_converging_run() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let child = c.spawn().unwrap();
-    let waited = Instant::now();
-    while sims.graph.counts().faults == 0 {
-        assert!(
-            waited.elapsed() < Duration::from_secs(120),
-            "the run never reached its creates"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let killed = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    until_a_fault_fired(&sims).await;
+    sigterm(child.id());
     let out = tokio::task::spawn_blocking(move || child.wait_with_output())
         .await
         .unwrap()
@@ -443,15 +464,7 @@ async fn sigterm_mid_apply_then_a_clean_converging_run() {
     again.arg("--apply");
     let out = run_async(again).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let mut last = against(&sims, &config, &state);
-    last.arg("--apply");
-    let out = run_async(last).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stdout).contains("nothing to do"),
-        "{}",
-        text(&out.stdout)
-    );
+    nothing_left_to_do(&sims, &config, &state).await;
     let mut ids: Vec<String> = sims
         .graph
         .users()
@@ -486,24 +499,15 @@ async fn a_second_sigterm_exits_at_once() {
         .stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
     let seen = stderr_lines(&mut child);
-    while sims.graph.counts().faults == 0 {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let term = || {
-        Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status()
-            .unwrap()
-    };
-    assert!(term().success());
+    until_a_fault_fired(&sims).await;
+    sigterm(child.id());
     // Signals of one kind may merge: send the second once the first was taken.
     let acknowledged = tokio::task::spawn_blocking(move || {
         seen.iter()
             .any(|l| l.contains("stopping after the requests in flight"))
     });
     assert!(acknowledged.await.unwrap(), "the first signal was logged");
-    assert!(term().success());
+    sigterm(child.id());
     let status = tokio::task::spawn_blocking(move || child.wait())
         .await
         .unwrap()
@@ -612,12 +616,7 @@ async fn watch_serves_health_and_metrics() {
     assert!(body.starts_with("ok: the last successful cycle"), "{body}");
     assert_eq!(get("/nothing").await.0, 404);
 
-    let killed = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    sigterm(child.id());
     let status = tokio::task::spawn_blocking(move || child.wait())
         .await
         .unwrap()
@@ -629,21 +628,16 @@ async fn watch_serves_health_and_metrics() {
 // Pass, delivered as its own JSON line beside the password.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn temporary_access_passes_are_made_and_delivered() {
-    let personio = PersonioSim::start(PersonioConfig::default()).await.unwrap();
-    personio.seed(demo::employees(now()));
     let mut permissions: Vec<String> = connector_azuread::sim::LEAST_PRIVILEGE
         .iter()
         .map(|p| (*p).to_owned())
         .collect();
     permissions.push("UserAuthenticationMethod.ReadWrite.All".to_owned());
-    let graph = GraphSim::start(GraphConfig {
+    let sims = sims_with(GraphConfig {
         permissions,
         ..GraphConfig::default()
     })
-    .await
-    .unwrap();
-    graph.seed(demo::tenant(now()).0).unwrap();
-    let sims = Sims { personio, graph };
+    .await;
     let (dir, config, state) = scratch();
     std::fs::write(
         &config,
