@@ -1,8 +1,7 @@
 //! Workloads shared by the benchmarks: synthetic companies of any size, generated
 //! deterministically so every run measures the same input.
 
-use hris_sync_core::jiff::Timestamp;
-use hris_sync_core::jiff::civil::date;
+use hris_sync_core::chrono::{DateTime, NaiveDate, Utc};
 use hris_sync_core::{
     AttributeValue, DirectoryProperty, DirectoryUser, Employee, EmployeeId, EmployeeStatus, Policy,
     PropertyValue,
@@ -83,8 +82,8 @@ pub fn policy() -> Policy {
 
 /// The instant the benchmarks plan at.
 #[must_use]
-pub fn now() -> Timestamp {
-    Timestamp::from_second(1_759_305_600).unwrap_or(Timestamp::UNIX_EPOCH) // 2025-10-01T08:00Z
+pub fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_759_305_600, 0).unwrap_or(DateTime::UNIX_EPOCH) // 2025-10-01T08:00Z
 }
 
 /// `n` employees, ids 1..=n, each reporting to one of the first `n / 20` employees.
@@ -99,10 +98,10 @@ pub fn employees(n: usize) -> Vec<Employee> {
             e.first_name = Some(first.to_owned());
             e.last_name = Some(last.to_owned());
             e.email = Some(format!("person{i}@demo.com"));
-            e.hire_date = Some(date(2020, 1, 1));
+            e.hire_date = NaiveDate::from_ymd_opt(2020, 1, 1);
             e.created_at =
-                Timestamp::from_second(1_577_836_800 + i64::try_from(i).unwrap_or(0)).ok();
-            e.updated_at = Timestamp::from_second(1_735_689_600).ok(); // 2025-01-01
+                DateTime::from_timestamp(1_577_836_800 + i64::try_from(i).unwrap_or(0), 0);
+            e.updated_at = DateTime::from_timestamp(1_735_689_600, 0); // 2025-01-01
             e.attributes.insert(
                 "department".to_owned(),
                 AttributeValue::text(DEPARTMENTS[i % DEPARTMENTS.len()]),

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use hris_sync_core::jiff::Timestamp;
+use hris_sync_core::chrono::{DateTime, Utc};
 
 /// Keep Microsoft Entra ID in step with Personio: link, create, update and disable accounts,
 /// one way, from the HR system.
@@ -57,7 +57,7 @@ pub struct Cli {
 
     /// Use this instant as "now" (RFC 3339, e.g. 2026-01-31T08:00:00Z): tests and backfills.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
-    pub now: Option<Timestamp>,
+    pub now: Option<DateTime<Utc>>,
 
     /// Let this run disable more accounts than the safety limits of the configuration allow (S7).
     #[arg(long)]
@@ -136,9 +136,9 @@ pub fn parse_listen(s: &str) -> Result<SocketAddr, String> {
         .map_err(|_| format!("{s:?} is not a port or an address like 127.0.0.1:9100 or [::1]:9100"))
 }
 
-fn parse_now(s: &str) -> Result<Timestamp, String> {
-    s.parse()
-        .map_err(|e| format!("{s:?} is not an RFC 3339 instant: {e}"))
+fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
+    hris_sync_core::time::parse_instant(s)
+        .ok_or_else(|| format!("{s:?} is not an RFC 3339 instant like 2025-10-01T08:00:00Z"))
 }
 
 #[cfg(test)]
@@ -168,11 +168,12 @@ mod tests {
         assert_eq!(w.interval, Some(Duration::from_secs(3600)));
         assert_eq!(w.log_format, LogFormat::Json);
         assert_eq!(
-            parse("--config c.toml --now 2025-10-01T08:00:00Z")
-                .unwrap()
-                .now
-                .unwrap()
-                .to_string(),
+            hris_sync_core::time::rfc3339(
+                &parse("--config c.toml --now 2025-10-01T10:00:00+02:00")
+                    .unwrap()
+                    .now
+                    .unwrap()
+            ),
             "2025-10-01T08:00:00Z"
         );
         assert!(parse("--demo").unwrap().demo);

@@ -4,22 +4,24 @@
 //! One line per new account:
 //! `{"employee_id":"1045","upn":"ada.lovelace@demo.com","one_time_password":"…","created_at":"2026-11-28T08:00:00Z"}`.
 //!
-//! A delivery that fails (the file cannot be written, the command exits non-zero) is logged
-//! with the employee and UPN, never the password, and counted; it is not retried, because a
-//! command may have acted before it failed. The account exists either way: an administrator
-//! resets its password.
+//! A delivery that fails (the file cannot be written, the command exits non-zero) is an error
+//! to the engine, which logs it with the employee and UPN (never the password) and puts a
+//! warning on the create; it is counted here and not retried, because a command may have acted
+//! before it failed. The account exists either way: an administrator resets its password.
+//! The file writes and the command run on the runtime's blocking pool.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use hris_sync_core::apply::PasswordSink;
-use hris_sync_core::jiff::Timestamp;
+use hris_sync_core::chrono::Utc;
 use hris_sync_core::secrecy::ExposeSecret as _;
+use hris_sync_core::time::rfc3339;
 use hris_sync_core::{AccessPass, EmployeeId, Error, Password, Result};
+use hris_sync_core::{Credential, CredentialSink, ErrorKind, Secret};
 use serde_json::json;
 
 /// Deliveries made and failed, shared with whoever reports them.
@@ -49,16 +51,19 @@ impl Deliveries {
 }
 
 /// Where the passwords go.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum Target {
-    File { path: PathBuf, file: File },
+    File {
+        path: PathBuf,
+        file: Arc<Mutex<File>>,
+    },
     Command(String),
     Nowhere,
 }
 
-/// A [`PasswordSink`] for the `sync` tool.
+/// The `sync` tool's [`CredentialSink`].
 #[derive(Debug)]
-pub struct CredentialSink {
+pub struct CredentialOut {
     target: Target,
     counts: Deliveries,
 }
@@ -81,7 +86,7 @@ fn access_pass_line(employee_id: &EmployeeId, upn: &str, pass: &AccessPass) -> S
         "employee_id": employee_id.to_string(),
         "upn": upn,
         "temporary_access_pass": pass.pass.expose_secret(),
-        "usable_from": pass.start.map(|t| t.to_string()),
+        "usable_from": pass.start.as_ref().map(rfc3339),
         "lifetime_minutes": pass.lifetime_minutes,
         "created_at": delivered_at(),
     })
@@ -90,10 +95,10 @@ fn access_pass_line(employee_id: &EmployeeId, upn: &str, pass: &AccessPass) -> S
 
 fn delivered_at() -> String {
     #[allow(clippy::disallowed_methods)] // the moment of delivery is wall-clock time
-    Timestamp::now().to_string()
+    rfc3339(&Utc::now())
 }
 
-impl CredentialSink {
+impl CredentialOut {
     /// Append to `path`, created `0600` if it does not exist.
     ///
     /// # Errors
@@ -109,7 +114,7 @@ impl CredentialSink {
         Ok(Self {
             target: Target::File {
                 path: path.to_owned(),
-                file,
+                file: Arc::new(Mutex::new(file)),
             },
             counts: Deliveries::default(),
         })
@@ -170,34 +175,38 @@ fn run_command(command: &str, line: &str) -> std::result::Result<(), String> {
     }
 }
 
-impl CredentialSink {
-    /// Hand one line over; `what` names the secret in the log (never its value).
-    fn send(&mut self, employee_id: &EmployeeId, upn: &str, what: &str, text: &str) {
-        let result = match &mut self.target {
-            Target::Nowhere => return,
-            Target::File { path, file } => file
-                .write_all(text.as_bytes())
+/// Hands one line over (blocking); the error says why, never the line.
+fn send(target: &Target, text: &str) -> std::result::Result<(), String> {
+    match target {
+        Target::Nowhere => Ok(()),
+        Target::File { path, file } => {
+            let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
+            file.write_all(text.as_bytes())
                 .and_then(|()| file.write_all(b"\n"))
                 .and_then(|()| file.sync_data())
-                .map_err(|e| format!("{}: {e}", path.display())),
-            Target::Command(command) => run_command(command, text),
-        };
-        if let Err(why) = &result {
-            tracing::error!(employee = %employee_id, upn, error = %why, "the {what} was not delivered; reset it in the directory");
+                .map_err(|e| format!("{}: {e}", path.display()))
         }
-        self.counts.record(result.is_ok());
+        Target::Command(command) => run_command(command, text),
     }
 }
 
-impl PasswordSink for CredentialSink {
-    fn deliver(&mut self, employee_id: &EmployeeId, upn: &str, password: &Password) {
-        let text = line(employee_id, upn, password);
-        self.send(employee_id, upn, "one-time password", &text);
-    }
-
-    fn deliver_access_pass(&mut self, employee_id: &EmployeeId, upn: &str, pass: &AccessPass) {
-        let text = access_pass_line(employee_id, upn, pass);
-        self.send(employee_id, upn, "Temporary Access Pass", &text);
+#[async_trait::async_trait]
+impl CredentialSink for CredentialOut {
+    async fn deliver(&self, credential: Credential) -> Result<()> {
+        if !self.delivers() {
+            return Ok(());
+        }
+        let text = match &credential.secret {
+            Secret::Password(p) => line(&credential.employee_id, &credential.upn, p),
+            Secret::AccessPass(p) => access_pass_line(&credential.employee_id, &credential.upn, p),
+            _ => return Ok(()),
+        };
+        let target = self.target.clone();
+        let result = tokio::task::spawn_blocking(move || send(&target, &text))
+            .await
+            .unwrap_or_else(|e| Err(format!("the delivery did not run: {e}")));
+        self.counts.record(result.is_ok());
+        result.map_err(|why| Error::new(ErrorKind::Other, why))
     }
 }
 
@@ -205,18 +214,22 @@ impl PasswordSink for CredentialSink {
 mod tests {
     use super::*;
 
-    fn pw() -> Password {
-        Password::new("One-Time-Passw0rd!")
+    fn pw(id: &str, upn: &str) -> Credential {
+        Credential::new(
+            EmployeeId::new(id).unwrap(),
+            upn,
+            Secret::Password(Password::new("One-Time-Passw0rd!")),
+        )
     }
 
-    #[test]
-    fn file_lines_are_json_and_private() {
+    #[tokio::test]
+    async fn file_lines_are_json_and_private() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("new-hires.jsonl");
-        let mut sink = CredentialSink::file(&path).unwrap();
+        let sink = CredentialOut::file(&path).unwrap();
         let counts = sink.counts();
-        sink.deliver(&EmployeeId::new("1045").unwrap(), "ada@demo.com", &pw());
-        sink.deliver(&EmployeeId::new("1046").unwrap(), "bob@demo.com", &pw());
+        sink.deliver(pw("1045", "ada@demo.com")).await.unwrap();
+        sink.deliver(pw("1046", "bob@demo.com")).await.unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<serde_json::Value> = text
             .lines()
@@ -230,7 +243,7 @@ mod tests {
             lines[0]["created_at"]
                 .as_str()
                 .unwrap()
-                .parse::<Timestamp>()
+                .parse::<hris_sync_core::chrono::DateTime<Utc>>()
                 .is_ok()
         );
         assert_eq!((counts.delivered(), counts.failed()), (2, 0));
@@ -242,13 +255,15 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_failing_command_is_counted_not_retried() {
+    #[tokio::test]
+    async fn a_failing_command_is_an_error_counted_not_retried() {
         let dir = tempfile::tempdir().unwrap();
         let seen = dir.path().join("seen");
-        let mut sink = CredentialSink::command(&format!("cat >> {}; exit 3", seen.display()));
+        let sink = CredentialOut::command(&format!("cat >> {}; exit 3", seen.display()));
         let counts = sink.counts();
-        sink.deliver(&EmployeeId::new("1045").unwrap(), "ada@demo.com", &pw());
+        let err = sink.deliver(pw("1045", "ada@demo.com")).await.unwrap_err();
+        assert!(err.message().contains("exited"), "{err}");
+        assert!(!err.to_string().contains("One-Time"), "{err}");
         assert_eq!((counts.delivered(), counts.failed()), (0, 1));
         // Run once: the command saw the line once.
         assert_eq!(std::fs::read_to_string(&seen).unwrap().lines().count(), 1);
@@ -256,7 +271,7 @@ mod tests {
 
     #[test]
     fn an_unopenable_file_names_the_flag() {
-        let err = CredentialSink::file(Path::new("/nonexistent-dir/x.jsonl")).unwrap_err();
+        let err = CredentialOut::file(Path::new("/nonexistent-dir/x.jsonl")).unwrap_err();
         assert!(err.message().contains("--credentials-out"), "{err}");
     }
 }

@@ -11,9 +11,8 @@ use connector_azuread::EntraDirectory;
 use connector_azuread::sim::{GraphSim, SimConfig as GraphConfig};
 use connector_personio::PersonioSource;
 use connector_personio::sim::{PersonioSim, SimConfig as PersonioConfig};
+use hris_sync_core::chrono::{DateTime, Days, NaiveDate as Date, TimeDelta, Utc};
 use hris_sync_core::engine::{MemoryStateStore, STATE_VERSION, SyncState, Syncer};
-use hris_sync_core::jiff::civil::Date;
-use hris_sync_core::jiff::{SignedDuration, Timestamp, ToSpan};
 use hris_sync_core::policy::MappingTarget;
 use hris_sync_core::upn::{Locale, normalize_part};
 use hris_sync_core::{
@@ -177,16 +176,23 @@ fn user_id(n: usize) -> DirectoryUserId {
     DirectoryUserId::new(format!("6ea91a8d-e32e-41a1-b7bd-{n:012}"))
 }
 
-fn today(now: Timestamp) -> Date {
-    now.to_zoned_datetime(hris_sync_core::jiff::tz::TimeZone::UTC)
-        .date()
+fn today(now: DateTime<Utc>) -> Date {
+    now.date_naive()
 }
 
 /// The company in Personio at `now`.
 #[must_use]
-pub fn employees(now: Timestamp) -> Vec<Employee> {
+pub fn employees(now: DateTime<Utc>) -> Vec<Employee> {
     let today = today(now);
-    let day = |offset: i64| today.checked_add(offset.days()).unwrap_or(today);
+    let day = |offset: i64| {
+        let days = Days::new(offset.unsigned_abs());
+        if offset < 0 {
+            today.checked_sub_days(days)
+        } else {
+            today.checked_add_days(days)
+        }
+        .unwrap_or(today)
+    };
     NAMES
         .iter()
         .enumerate()
@@ -197,10 +203,9 @@ pub fn employees(now: Timestamp) -> Vec<Employee> {
             e.first_name = Some((*first).to_owned());
             e.last_name = Some((*last).to_owned());
             e.email = Some(email(first, last));
-            e.hire_date = Some(Date::constant(2021, 4, 1));
-            e.created_at =
-                Some(now - SignedDuration::from_hours(24 * (400 - i64::try_from(i).unwrap_or(0))));
-            e.updated_at = Some(now - SignedDuration::from_hours(24));
+            e.hire_date = Some(Date::from_ymd_opt(2021, 4, 1).unwrap_or(Date::MIN));
+            e.created_at = Some(now - TimeDelta::hours(24 * (400 - i64::try_from(i).unwrap_or(0))));
+            e.updated_at = Some(now - TimeDelta::hours(24));
             let (dept, office, cc) = DEPARTMENTS[i % DEPARTMENTS.len()];
             e.attributes
                 .insert("department".into(), AttributeValue::text(dept));
@@ -228,10 +233,11 @@ pub fn employees(now: Timestamp) -> Vec<Employee> {
                 cast::FUTURE_LEAVER => e.termination_date = Some(day(30)),
                 cast::INACTIVE => {
                     e.status = EmployeeStatus::Inactive;
-                    e.termination_date = Some(Date::constant(2023, 12, 31));
+                    e.termination_date =
+                        Some(Date::from_ymd_opt(2023, 12, 31).unwrap_or(Date::MIN));
                 }
                 cast::REHIRE => {
-                    e.termination_date = Some(Date::constant(2024, 6, 30));
+                    e.termination_date = Some(Date::from_ymd_opt(2024, 6, 30).unwrap_or(Date::MIN));
                     e.hire_date = Some(day(-7));
                 }
                 cast::RENAMED => e.last_name = Some("Schneider-Wolf".to_owned()),
@@ -239,7 +245,7 @@ pub fn employees(now: Timestamp) -> Vec<Employee> {
                     e.status = EmployeeStatus::Onboarding;
                     e.hire_date = Some(day(10));
                 }
-                cast::HANS_FIRST => e.created_at = Some(now - SignedDuration::from_hours(24 * 900)),
+                cast::HANS_FIRST => e.created_at = Some(now - TimeDelta::hours(24 * 900)),
                 // Another mailbox, the same name: the UPNs collide (U3), the emails do not.
                 cast::HANS_SECOND => e.email = Some("hans.mueller2@demo.com".to_owned()),
                 _ => {}
@@ -252,7 +258,7 @@ pub fn employees(now: Timestamp) -> Vec<Employee> {
 /// The tenant before the first sync, and the history of an earlier run (the rehire's account
 /// was disabled by the sync when she left).
 #[must_use]
-pub fn tenant(now: Timestamp) -> (Vec<DirectoryUser>, SyncHistory) {
+pub fn tenant(now: DateTime<Utc>) -> (Vec<DirectoryUser>, SyncHistory) {
     let staff = employees(now);
     let find = |key: &str| staff.iter().find(|e| e.id.as_str() == key);
     let mut users = vec![
@@ -338,7 +344,7 @@ pub struct Demo {
 ///
 /// # Errors
 /// When a simulator cannot start or a connector cannot be built.
-pub async fn start(now: Timestamp) -> Result<Demo> {
+pub async fn start(now: DateTime<Utc>) -> Result<Demo> {
     start_with(
         now,
         PersonioConfig::default(),
@@ -357,7 +363,7 @@ pub async fn start(now: Timestamp) -> Result<Demo> {
 ///
 /// # Errors
 /// When a simulator cannot start or a connector cannot be built.
-pub async fn start_scaled(now: Timestamp, scale: u32) -> Result<Demo> {
+pub async fn start_scaled(now: DateTime<Utc>, scale: u32) -> Result<Demo> {
     start_with(
         now,
         PersonioConfig {
@@ -376,7 +382,7 @@ pub async fn start_scaled(now: Timestamp, scale: u32) -> Result<Demo> {
 }
 
 async fn start_with(
-    now: Timestamp,
+    now: DateTime<Utc>,
     personio_config: PersonioConfig,
     graph_config: GraphConfig,
 ) -> Result<Demo> {
@@ -399,7 +405,7 @@ async fn start_with(
 /// The state a first run over the demo tenant starts from: the tenant's sync history (which
 /// accounts earlier runs disabled), nothing else.
 #[must_use]
-pub fn initial_state(now: Timestamp) -> SyncState {
+pub fn initial_state(now: DateTime<Utc>) -> SyncState {
     state_with(tenant(now).1)
 }
 

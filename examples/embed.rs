@@ -5,14 +5,14 @@
 //! plans against the real services (a dry run: nothing is written). Without them it runs against
 //! the bundled simulators, so `cargo run --example embed` works anywhere.
 
+use hris_sync_core::chrono::Utc;
 use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};
-use hris_sync_core::jiff::Timestamp;
 use hris_sync_examples::demo;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     #[allow(clippy::disallowed_methods)] // a host service decides what "now" is
-    let now = Timestamp::now();
+    let now = Utc::now();
     let policy = demo::policy()?;
     let real =
         std::env::var("PERSONIO_CLIENT_ID").is_ok() && std::env::var("AZURE_CLIENT_ID").is_ok();

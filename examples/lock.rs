@@ -11,7 +11,7 @@ use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 
 use fs4::fs_std::FileExt as _;
-use hris_sync_core::jiff::Timestamp;
+use hris_sync_core::chrono::{DateTime, Utc};
 
 /// The held lock; released when dropped (or when the process ends).
 #[derive(Debug)]
@@ -68,7 +68,7 @@ impl StateLock {
     /// # Errors
     /// [`LockError::Held`] while another live process holds it; [`LockError::Io`] when the
     /// lock file cannot be opened or locked.
-    pub fn acquire(state: &Path, started: Timestamp) -> Result<Self, LockError> {
+    pub fn acquire(state: &Path, started: DateTime<Utc>) -> Result<Self, LockError> {
         let path = lock_path(state);
         let io = |error| LockError::Io {
             path: path.clone(),
@@ -88,7 +88,11 @@ impl StateLock {
                 },
             });
         }
-        let record = format!("pid {}, started {started}\n", std::process::id());
+        let record = format!(
+            "pid {}, started {}\n",
+            std::process::id(),
+            hris_sync_core::time::rfc3339(&started)
+        );
         file.set_len(0)
             .and_then(|()| file.seek(SeekFrom::Start(0)))
             .and_then(|_| file.write_all(record.as_bytes()))
@@ -117,7 +121,7 @@ fn open_private(path: &Path) -> std::io::Result<File> {
 mod tests {
     use super::*;
 
-    fn started() -> Timestamp {
+    fn started() -> DateTime<Utc> {
         "2026-11-28T08:00:00Z".parse().unwrap()
     }
 

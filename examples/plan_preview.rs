@@ -3,7 +3,7 @@
 //!
 //! `cargo run --example plan_preview`
 
-use hris_sync_core::jiff::civil::date;
+use hris_sync_core::chrono::NaiveDate;
 use hris_sync_core::{DirectoryUser, Employee, EmployeeId, EmployeeStatus, Policy, plan};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -29,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut zoe = person("2", "Zoë", "Müller")?;
     zoe.supervisor_id = Some(boss.id.clone());
     let mut leaver = person("3", "Sven", "Lindqvist")?;
-    leaver.termination_date = Some(date(2025, 9, 30));
+    leaver.termination_date = NaiveDate::from_ymd_opt(2025, 9, 30);
 
     let mut jonas = DirectoryUser::new("u-1", "jonas@demo.com");
     jonas.employee_id = None; // will be linked by email (S2)

@@ -158,7 +158,7 @@ async fn run(kind: Kind, n: usize) -> Result<(), Box<dyn std::error::Error>> {
     if matches!(kind, Kind::Steady | Kind::Steady1) {
         // The state a previous cycle leaves; not measured.
         syncer.run_cycle(at, &options).await?;
-        at += hris_sync_core::jiff::SignedDuration::from_mins(30);
+        at += hris_sync_core::chrono::TimeDelta::minutes(30);
         if kind == Kind::Steady1 {
             for e in staff.iter_mut().step_by(100) {
                 e.attributes

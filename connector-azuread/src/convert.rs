@@ -61,8 +61,8 @@ fn value_of(p: DirectoryProperty, raw: &Value) -> Option<PropertyValue> {
             (!list.is_empty()).then_some(PropertyValue::List(list))
         }
         (PropertyKind::DateTime, Value::String(s)) => Some(PropertyValue::Text(
-            s.parse::<hris_sync_core::jiff::Timestamp>()
-                .map_or_else(|_| s.clone(), |t| t.to_string()),
+            hris_sync_core::time::parse_instant(s)
+                .map_or_else(|| s.clone(), |t| hris_sync_core::time::rfc3339(&t)),
         )),
         (_, Value::String(s)) if !s.is_empty() => Some(PropertyValue::Text(s.clone())),
         _ => None,
@@ -253,7 +253,10 @@ fn access_pass_body(request: &AccessPassRequest) -> Value {
         body.insert("lifetimeInMinutes".to_owned(), json!(m));
     }
     if let Some(start) = request.start {
-        body.insert("startDateTime".to_owned(), json!(start.to_string()));
+        body.insert(
+            "startDateTime".to_owned(),
+            json!(hris_sync_core::time::rfc3339(&start)),
+        );
     }
     Value::Object(body)
 }
@@ -262,7 +265,10 @@ fn access_pass_body(request: &AccessPassRequest) -> Value {
 pub(crate) fn access_pass(wire: AccessPassWire) -> AccessPass {
     AccessPass {
         pass: secrecy::SecretString::from(wire.temporary_access_pass),
-        start: wire.start_date_time.and_then(|s| s.parse().ok()),
+        start: wire
+            .start_date_time
+            .as_deref()
+            .and_then(hris_sync_core::time::parse_instant),
         lifetime_minutes: wire.lifetime_in_minutes,
     }
 }

@@ -244,7 +244,7 @@ async fn employee_org_data_sent_whole() {
         &plan,
         &entra,
         &mut history,
-        &mut hris_sync_core::apply::DiscardPasswords,
+        &hris_sync_core::DiscardCredentials,
     )
     .await;
     assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:?}");

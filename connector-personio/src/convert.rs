@@ -11,8 +11,8 @@
 //! reason naming the field: acting on a half-read record could disable or rewrite the wrong
 //! account. Other unreadable attributes are left out (absent), which never clears anything.
 
-use hris_sync_core::jiff::Timestamp;
-use hris_sync_core::jiff::civil::Date;
+use hris_sync_core::chrono::{DateTime, NaiveDate as Date, Utc};
+use hris_sync_core::time::parse_instant;
 use hris_sync_core::{
     AttributeValue, Employee, EmployeeId, EmployeeStatus, RejectedRecord, STANDARD_KEYS,
 };
@@ -195,24 +195,24 @@ fn date(v: &Value) -> Result<Option<Date>, String> {
 
 /// An instant with an offset (`+02:00` or `+0200`) or a bare date (taken as midnight UTC).
 /// Unreadable values are `None`: they only order UPN assignment and incremental reads.
-fn timestamp(v: &Value) -> Option<Timestamp> {
+fn timestamp(v: &Value) -> Option<DateTime<Utc>> {
     let s = v.as_str()?.trim();
     if s.len() == 10 {
-        return s
-            .parse::<Date>()
-            .ok()?
-            .to_zoned_datetime(hris_sync_core::jiff::tz::TimeZone::UTC)
-            .ok()
-            .map(|z| z.timestamp());
+        return Some(
+            s.parse::<Date>()
+                .ok()?
+                .and_time(Default::default())
+                .and_utc(),
+        );
     }
-    if let Ok(t) = s.parse::<Timestamp>() {
+    if let Some(t) = parse_instant(s) {
         return Some(t);
     }
     // `+0200` → `+02:00`.
     let (body, tail) = s.split_at(s.len().checked_sub(5)?);
     let b = tail.as_bytes();
     if matches!(b[0], b'+' | b'-') && b[1..].iter().all(u8::is_ascii_digit) {
-        format!("{body}{}:{}", &tail[..3], &tail[3..]).parse().ok()
+        parse_instant(&format!("{body}{}:{}", &tail[..3], &tail[3..]))
     } else {
         None
     }

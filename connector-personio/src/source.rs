@@ -5,7 +5,7 @@ use std::fmt;
 
 use async_trait::async_trait;
 use futures_util::stream::{self, StreamExt};
-use hris_sync_core::jiff::Timestamp;
+use hris_sync_core::chrono::{DateTime, TimeDelta, Utc};
 use hris_sync_core::{EmployeeListing, Error, ErrorKind, HrSource, Result};
 
 use crate::client::{Client, Settings};
@@ -182,13 +182,17 @@ impl PersonioSource {
     }
 
     /// One page of the employee list.
-    async fn page(&self, offset: u64, updated_since: Option<Timestamp>) -> Result<EmployeesPage> {
+    async fn page(
+        &self,
+        offset: u64,
+        updated_since: Option<DateTime<Utc>>,
+    ) -> Result<EmployeesPage> {
         let limit = self.client.settings.page_size;
         let mut query = vec![("limit", limit.to_string()), ("offset", offset.to_string())];
         if let Some(since) = updated_since {
             query.push((
                 "updated_since",
-                since.strftime("%Y-%m-%dT%H:%M:%S").to_string(),
+                since.format("%Y-%m-%dT%H:%M:%S").to_string(),
             ));
         }
         self.client.get_json("/v1/company/employees", &query).await
@@ -200,7 +204,7 @@ impl PersonioSource {
     /// several at a time (still paced under the rate limits) and taken in order; after them,
     /// pages are read one by one until a short page, in case the list grew meanwhile. Any failed
     /// page fails the whole listing: a missing page must never look like departed employees.
-    async fn employees(&self, updated_since: Option<Timestamp>) -> Result<EmployeeListing> {
+    async fn employees(&self, updated_since: Option<DateTime<Utc>>) -> Result<EmployeeListing> {
         let limit = self.client.settings.page_size;
         let mut reader = Reader::new(usize::try_from(limit).unwrap_or(usize::MAX));
         let first = self.page(0, updated_since).await?;
@@ -275,10 +279,10 @@ impl HrSource for PersonioSource {
         self.employees(None).await
     }
 
-    async fn list_employees_changed_since(&self, since: Timestamp) -> Result<EmployeeListing> {
-        let overlap = hris_sync_core::jiff::SignedDuration::try_from(self.client.settings.overlap)
-            .unwrap_or(hris_sync_core::jiff::SignedDuration::ZERO);
-        let from = since.checked_sub(overlap).unwrap_or(since);
+    async fn list_employees_changed_since(&self, since: DateTime<Utc>) -> Result<EmployeeListing> {
+        let overlap =
+            TimeDelta::from_std(self.client.settings.overlap).unwrap_or(TimeDelta::zero());
+        let from = since.checked_sub_signed(overlap).unwrap_or(since);
         self.employees(Some(from)).await
     }
 

@@ -5,9 +5,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::support::{at, date};
 use connector_personio::PersonioSource;
-use hris_sync_core::jiff::Timestamp;
-use hris_sync_core::jiff::civil::date;
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{AttributeValue, Employee, EmployeeStatus, ErrorKind, HrSource};
 use serde_json::json;
@@ -194,10 +193,7 @@ async fn employee_pages_are_requested_and_read() {
     assert_eq!(lena.hire_date, Some(date(2022, 3, 1)));
     assert_eq!(lena.termination_date, Some(date(2025, 6, 30)));
     assert_eq!(lena.last_working_day, Some(date(2025, 6, 27)));
-    assert_eq!(
-        lena.updated_at,
-        Some("2025-05-02T07:41:37Z".parse::<Timestamp>().unwrap())
-    );
+    assert_eq!(lena.updated_at, Some(at("2025-05-02T07:41:37Z")));
     assert_eq!(
         lena.supervisor_id
             .as_ref()
@@ -223,10 +219,7 @@ async fn employee_pages_are_requested_and_read() {
     assert_eq!(joerg.status, EmployeeStatus::Onboarding);
     assert_eq!(joerg.preferred_name, None);
     assert_eq!(joerg.hire_date, Some(date(2025, 8, 1)));
-    assert_eq!(
-        joerg.created_at,
-        Some("2025-05-02T08:00:00Z".parse::<Timestamp>().unwrap())
-    );
+    assert_eq!(joerg.created_at, Some(at("2025-05-02T08:00:00Z")));
     for key in [
         "position",
         "department",
@@ -292,7 +285,7 @@ async fn changed_since_sends_the_documented_format() {
         .overlap(Duration::from_secs(3600))
         .build()
         .unwrap();
-    let since: Timestamp = "2025-05-02T08:41:37Z".parse().unwrap();
+    let since = at("2025-05-02T08:41:37Z");
     let listing = personio.list_employees_changed_since(since).await.unwrap();
     assert_eq!(listing.employees.len(), 1);
     assert_eq!(listing.employees[0].status, EmployeeStatus::Active);

@@ -274,7 +274,7 @@ async fn hostile_corpus() {
         &p,
         &dir,
         &mut history,
-        &mut hris_sync_core::apply::DiscardPasswords,
+        &hris_sync_core::DiscardCredentials,
     )
     .await;
     assert!(

@@ -146,7 +146,7 @@ async fn changed_since_uses_updated_since() {
     assert!(
         q.contains(&format!(
             "updated_since={}",
-            cutoff.strftime("%Y-%m-%dT%H%%3A%M%%3A%S")
+            cutoff.format("%Y-%m-%dT%H%%3A%M%%3A%S")
         )),
         "{q}"
     );

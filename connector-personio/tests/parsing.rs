@@ -3,11 +3,10 @@
 use std::collections::BTreeSet;
 
 use connector_personio::sim::{PersonioSim, SimConfig};
-use hris_sync_core::jiff::civil::date;
 use hris_sync_core::{AttributeValue, EmployeeStatus, ErrorKind, HrSource, Policy};
 use serde_json::json;
 
-use crate::support::{company, config, sim};
+use crate::support::{company, config, date, sim};
 
 fn wrapped(value: serde_json::Value, kind: &str) -> serde_json::Value {
     json!({"label": "x", "value": value, "type": kind, "universal_id": null})
@@ -75,8 +74,14 @@ async fn every_value_quirk() {
     assert_eq!(e.hire_date, Some(date(2022, 3, 1)));
     assert_eq!(e.termination_date, Some(date(2025, 6, 30)));
     assert_eq!(e.last_working_day, Some(date(2025, 6, 27)));
-    assert_eq!(e.created_at.unwrap().to_string(), "2022-01-20T13:02:11Z");
-    assert_eq!(e.updated_at.unwrap().to_string(), "2025-05-02T07:41:37Z");
+    assert_eq!(
+        hris_sync_core::time::rfc3339(&e.created_at.unwrap()),
+        "2022-01-20T13:02:11Z"
+    );
+    assert_eq!(
+        hris_sync_core::time::rfc3339(&e.updated_at.unwrap()),
+        "2025-05-02T07:41:37Z"
+    );
     let a = |k: &str| e.attributes.get(k).cloned();
     assert_eq!(a("department"), Some(AttributeValue::text("Engineering")));
     assert_eq!(a("office"), Some(AttributeValue::text("Berlin")));

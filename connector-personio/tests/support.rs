@@ -1,9 +1,19 @@
 //! Shared set-up: simulators, seeded companies, captured logs.
 
 use connector_personio::sim::{PersonioSim, SimConfig};
-use hris_sync_core::jiff::Timestamp;
-use hris_sync_core::jiff::civil::date;
+use hris_sync_core::chrono::{DateTime, NaiveDate, Utc};
 use hris_sync_core::{AttributeValue, Employee, EmployeeId, EmployeeStatus};
+
+/// Every window and wait divided by this in the tests.
+/// A calendar date (tests only: panics on an invalid one).
+pub(crate) fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// An RFC 3339 instant (tests only).
+pub(crate) fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
 
 /// Every window and wait divided by this in the tests.
 pub(crate) const SCALE: u32 = 100;
@@ -32,8 +42,8 @@ pub(crate) fn company(n: u32) -> Vec<Employee> {
             e.last_name = Some(format!("Person{i}"));
             e.email = Some(format!("person{i}@demo.com"));
             e.hire_date = Some(date(2022, 3, 1));
-            e.created_at = Timestamp::from_second(1_640_995_200 + i64::from(i)).ok();
-            e.updated_at = Timestamp::from_second(1_700_000_000 + i64::from(i) * 60).ok();
+            e.created_at = DateTime::from_timestamp(1_640_995_200 + i64::from(i), 0);
+            e.updated_at = DateTime::from_timestamp(1_700_000_000 + i64::from(i) * 60, 0);
             e.attributes.insert(
                 "department".into(),
                 AttributeValue::text(["Sales", "Engineering"][i as usize % 2]),

@@ -18,13 +18,12 @@ use std::time::Duration;
 use clap::Parser as _;
 use connector_azuread::EntraDirectory;
 use connector_personio::PersonioSource;
-use hris_sync_core::apply::PasswordSink;
+use hris_sync_core::chrono::{DateTime, Utc};
 use hris_sync_core::engine::{CycleResult, FileStateStore, SyncOptions, Syncer, exit_code_for};
-use hris_sync_core::jiff::Timestamp;
 use hris_sync_core::policy::ConfigFile;
-use hris_sync_core::{EmployeeId, Error, Password, RequestStats, Result, Stop};
+use hris_sync_core::{Credential, CredentialSink, Error, RequestStats, Result, Secret, Stop};
 use hris_sync_examples::cli::Cli;
-use hris_sync_examples::credentials::{CredentialSink, Deliveries};
+use hris_sync_examples::credentials::{CredentialOut, Deliveries};
 use hris_sync_examples::lock::{LockError, StateLock};
 use hris_sync_examples::metrics::Metrics;
 use hris_sync_examples::{cli, demo, logging, progress, serve, signals, table};
@@ -45,15 +44,19 @@ const EXIT_LOCKED: u8 = 4;
 #[derive(Debug, Default)]
 struct CountPasswords(std::sync::Arc<std::sync::atomic::AtomicUsize>);
 
-impl PasswordSink for CountPasswords {
-    fn deliver(&mut self, _: &EmployeeId, _: &str, _: &Password) {
-        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+#[async_trait::async_trait]
+impl CredentialSink for CountPasswords {
+    async fn deliver(&self, credential: Credential) -> Result<()> {
+        if matches!(credential.secret, Secret::Password(_)) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
     }
 }
 
 #[allow(clippy::disallowed_methods)] // the command line is where the clock enters
-fn clock(args: &Cli) -> Timestamp {
-    args.now.unwrap_or_else(Timestamp::now)
+fn clock(args: &Cli) -> DateTime<Utc> {
+    args.now.unwrap_or_else(Utc::now)
 }
 
 #[allow(clippy::print_stdout)]
@@ -81,7 +84,7 @@ async fn run_demo(args: &Cli) -> Result<i32> {
     let counter = std::sync::Arc::clone(&created.0);
     demo.syncer = demo
         .syncer
-        .with_password_sink(Box::new(created))
+        .with_credential_sink(std::sync::Arc::new(created))
         .with_progress(progress::for_stderr());
     println!(
         "Personio: {}   Graph: {}\n",
@@ -213,7 +216,7 @@ async fn run_real(args: &Cli) -> Result<i32> {
     let file = read_config(args)?;
     // The holder's start time is when this process started, whatever `--now` says.
     #[allow(clippy::disallowed_methods)]
-    let started = Timestamp::now();
+    let started = Utc::now();
     let _lock = match StateLock::acquire(&args.state, started) {
         Ok(lock) => {
             tracing::debug!(lock = %lock.path().display(), "state lock taken");
@@ -226,9 +229,9 @@ async fn run_real(args: &Cli) -> Result<i32> {
         Err(e) => return Err(Error::config(e.to_string())),
     };
     let sink = match (&args.credentials_out, &args.credentials_command) {
-        (Some(path), _) => CredentialSink::file(path)?,
-        (None, Some(command)) => CredentialSink::command(command),
-        (None, None) => CredentialSink::nowhere(),
+        (Some(path), _) => CredentialOut::file(path)?,
+        (None, Some(command)) => CredentialOut::command(command),
+        (None, None) => CredentialOut::nowhere(),
     };
     let delivers = sink.delivers();
     let deliveries = sink.counts();
@@ -238,7 +241,7 @@ async fn run_real(args: &Cli) -> Result<i32> {
     let stats = [RequestStats::new(), RequestStats::new()];
     let mut syncer = engine(args, &file, &stats)?
         .with_progress(progress::for_stderr())
-        .with_password_sink(Box::new(sink))
+        .with_credential_sink(std::sync::Arc::new(sink))
         .with_stop(stop.clone());
     let options = SyncOptions {
         apply: args.apply,

@@ -186,7 +186,10 @@ fn a_second_run_exits_4_while_the_lock_is_held() {
         err.contains(&format!("pid {}", std::process::id())),
         "{err}"
     );
-    assert!(err.contains(&now().to_string()), "{err}");
+    assert!(
+        err.contains(&hris_sync_core::time::rfc3339(&now())),
+        "{err}"
+    );
     assert!(!state.exists());
 }
 
@@ -225,7 +228,7 @@ fn against(sims: &Sims, config: &Path, state: &Path) -> Command {
         .arg("--state")
         .arg(state)
         .arg("--now")
-        .arg(now().to_string());
+        .arg(hris_sync_core::time::rfc3339(&now()));
     c
 }
 

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use hris_sync_core::chrono::{DateTime, Utc};
 use hris_sync_core::engine::SyncOptions;
-use hris_sync_core::jiff::Timestamp;
 use hris_sync_examples::demo::Demo;
 
-pub(crate) fn now() -> Timestamp {
+pub(crate) fn now() -> DateTime<Utc> {
     "2026-11-27T09:00:00Z".parse().unwrap()
 }
 

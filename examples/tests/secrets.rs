@@ -3,30 +3,24 @@
 
 use std::sync::{Arc, Mutex};
 
-use hris_sync_core::apply::PasswordSink;
+use hris_sync_core::Credential;
 use hris_sync_core::engine::SyncOptions;
-use hris_sync_core::secrecy::ExposeSecret;
 use hris_sync_core::testkit::CapturedLogs;
-use hris_sync_core::{EmployeeId, Password};
 use hris_sync_examples::demo;
-
-#[derive(Clone, Default)]
-struct Keep(Arc<Mutex<Vec<String>>>);
-
-impl PasswordSink for Keep {
-    fn deliver(&mut self, _: &EmployeeId, _: &str, password: &Password) {
-        self.0
-            .lock()
-            .unwrap()
-            .push(password.expose_secret().to_owned());
-    }
-}
 
 #[test]
 fn no_secret_in_logs_reports_errors_or_debug() {
     let logs = CapturedLogs::default();
     let _guard = logs.install();
-    let passwords = Keep::default();
+    let passwords: Arc<Mutex<Vec<String>>> = Arc::default();
+    // A closure is a credential sink.
+    let kept = Arc::clone(&passwords);
+    let sink = move |credential: Credential| {
+        kept.lock()
+            .unwrap()
+            .push(credential.secret.expose().to_owned());
+        async { Ok(()) }
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -34,7 +28,7 @@ fn no_secret_in_logs_reports_errors_or_debug() {
     let (texts, personio_secret, graph_secret) = runtime.block_on(async {
         let now = "2026-11-27T09:00:00Z".parse().unwrap();
         let mut d = demo::start(now).await.unwrap();
-        d.syncer = d.syncer.with_password_sink(Box::new(passwords.clone()));
+        d.syncer = d.syncer.with_credential_sink(Arc::new(sink));
         let options = SyncOptions {
             apply: true,
             ..SyncOptions::default()
@@ -73,7 +67,7 @@ fn no_secret_in_logs_reports_errors_or_debug() {
     });
     let logs = logs.text();
     assert!(logs.contains("sync_cycle"), "trace output was captured");
-    let passwords = passwords.0.lock().unwrap().clone();
+    let passwords = passwords.lock().unwrap().clone();
     assert!(
         passwords.len() > 50,
         "passwords were generated: {}",

@@ -4,15 +4,19 @@
 //! disables and enables. Each phase is one [`Directory::apply`] call, so a connector can batch
 //! and parallelise inside it. A failed action never stops the others; every action gets an
 //! outcome. A create whose UPN turns out to be taken is retried once with the plan's fallback
-//! UPN (U5). Passwords are generated here, handed to the caller's hook once, and dropped.
+//! UPN (U5). Passwords are generated here, handed to the caller's [`CredentialSink`] once, and
+//! dropped.
 
 use std::collections::BTreeMap;
 
+use async_trait::async_trait;
+
 use crate::control::{ApplyContext, Stop};
+pub use crate::credentials::{Credential, CredentialSink, DiscardCredentials, Secret};
 use crate::directory::Directory;
 use crate::error::{Error, ErrorKind, Result};
 use crate::id::{DirectoryUserId, EmployeeId};
-use crate::operation::{AccessPass, Applied, Changes, NewUser, Operation};
+use crate::operation::{Applied, Changes, NewUser, Operation};
 use crate::password::Password;
 use crate::property::{DirectoryProperty, PropertyValue};
 use crate::reconcile::{Action, ChangeSet, Plan, SyncHistory, UserRef};
@@ -30,31 +34,29 @@ pub struct ActionOutcome {
     pub warnings: Vec<String>,
 }
 
-/// Receives each new account's one-time password, once. It is never logged or reported.
-pub trait PasswordSink: Send {
-    /// Called after an account was created.
-    fn deliver(&mut self, employee_id: &EmployeeId, upn: &str, password: &Password);
-
-    /// Called after a Temporary Access Pass was made for a new account (`[onboarding]`).
-    /// The default drops it.
-    fn deliver_access_pass(&mut self, employee_id: &EmployeeId, upn: &str, pass: &AccessPass) {
-        let _ = (employee_id, upn, pass);
-    }
-}
-
-/// Drops passwords (accounts are then reset through the directory's own tools).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct DiscardPasswords;
-
-impl PasswordSink for DiscardPasswords {
-    fn deliver(&mut self, _: &EmployeeId, _: &str, _: &Password) {}
-}
-
 pub use crate::control::{NoProgress, Progress};
 
-/// Called after each apply phase with the history so far, to save it (S6: a crash or a stop
-/// never loses a recorded disable). An error is logged; the apply goes on.
-pub type Checkpoint<'a> = dyn FnMut(&SyncHistory) -> Result<()> + Send + 'a;
+/// Saves the history after each apply phase (S6: a crash or a stop never loses a recorded
+/// disable). An error is logged; the apply goes on.
+#[async_trait]
+pub trait Checkpoint: Send + Sync {
+    /// Save `history`, the record so far.
+    ///
+    /// # Errors
+    /// When it could not be saved; the apply goes on and the end of the cycle saves again.
+    async fn save(&self, history: &SyncHistory) -> Result<()>;
+}
+
+/// No checkpoints: the caller saves the history once the apply is over.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoCheckpoint;
+
+#[async_trait]
+impl Checkpoint for NoCheckpoint {
+    async fn save(&self, _: &SyncHistory) -> Result<()> {
+        Ok(())
+    }
+}
 
 /// Apply `plan` to `directory`, updating `history` (S6) with the accounts disabled or created
 /// disabled. Returns one outcome per action, in plan order.
@@ -62,13 +64,13 @@ pub async fn apply_plan(
     plan: &Plan,
     directory: &dyn Directory,
     history: &mut SyncHistory,
-    passwords: &mut dyn PasswordSink,
+    credentials: &dyn CredentialSink,
 ) -> Vec<ActionOutcome> {
     apply_plan_with(
         plan,
         directory,
         history,
-        passwords,
+        credentials,
         &ApplyContext::default(),
     )
     .await
@@ -81,10 +83,10 @@ pub async fn apply_plan_with(
     plan: &Plan,
     directory: &dyn Directory,
     history: &mut SyncHistory,
-    passwords: &mut dyn PasswordSink,
+    credentials: &dyn CredentialSink,
     cx: &ApplyContext,
 ) -> Vec<ActionOutcome> {
-    apply_plan_saving(plan, directory, history, passwords, cx, &mut |_| Ok(())).await
+    apply_plan_saving(plan, directory, history, credentials, cx, &NoCheckpoint).await
 }
 
 /// [`apply_plan_with`], handing the history to `checkpoint` after each phase that wrote.
@@ -92,9 +94,9 @@ pub async fn apply_plan_saving(
     plan: &Plan,
     directory: &dyn Directory,
     history: &mut SyncHistory,
-    passwords: &mut dyn PasswordSink,
+    credentials: &dyn CredentialSink,
     cx: &ApplyContext,
-    checkpoint: &mut Checkpoint<'_>,
+    checkpoint: &dyn Checkpoint,
 ) -> Vec<ActionOutcome> {
     let total = plan.actions.len();
     let mut done = 0usize;
@@ -127,7 +129,7 @@ pub async fn apply_plan_saving(
                 directory,
                 &mut created,
                 history,
-                passwords,
+                credentials,
                 cx,
             )
             .await;
@@ -157,7 +159,7 @@ pub async fn apply_plan_saving(
             }
         }
         cx.progress().advance(phase_name, done, total);
-        if let Err(e) = checkpoint(history) {
+        if let Err(e) = checkpoint.save(history).await {
             tracing::error!(phase = phase_name, error = %e, "could not save the state after this phase");
         }
     }
@@ -225,7 +227,7 @@ async fn create_phase(
     directory: &dyn Directory,
     created: &mut BTreeMap<EmployeeId, DirectoryUserId>,
     history: &mut SyncHistory,
-    passwords: &mut dyn PasswordSink,
+    credentials: &dyn CredentialSink,
     cx: &ApplyContext,
 ) {
     let mut pending: Vec<(usize, String)> = indices
@@ -283,7 +285,14 @@ async fn create_phase(
                             user.user_principal_name
                         ));
                     } else {
-                        passwords.deliver(employee_id, &user.user_principal_name, &password);
+                        let credential = Credential::new(
+                            employee_id.clone(),
+                            user.user_principal_name.clone(),
+                            Secret::Password(password),
+                        );
+                        if let Some(w) = deliver(credentials, credential).await {
+                            warnings[i].push(w);
+                        }
                         made_here.push((i, user.id.clone()));
                     }
                     if !*account_enabled && (!adopted || !user.account_enabled) {
@@ -305,7 +314,7 @@ async fn create_phase(
         }
         pending = retry;
     }
-    access_passes(&made_here, actions, warnings, directory, passwords).await;
+    access_passes(&made_here, actions, warnings, directory, credentials).await;
 }
 
 /// `[onboarding]`: a Temporary Access Pass for each account this phase made (not for one it
@@ -316,7 +325,7 @@ async fn access_passes(
     actions: &[Action],
     warnings: &mut [Vec<String>],
     directory: &dyn Directory,
-    passwords: &mut dyn PasswordSink,
+    credentials: &dyn CredentialSink,
 ) {
     let mut owners = Vec::new();
     let mut ops = Vec::new();
@@ -340,7 +349,14 @@ async fn access_passes(
         let action = &actions[i];
         match outcome {
             Ok(Applied::AccessPass(pass)) => {
-                passwords.deliver_access_pass(action.employee_id(), action.upn(), &pass);
+                let credential = Credential::new(
+                    action.employee_id().clone(),
+                    action.upn(),
+                    Secret::AccessPass(*pass),
+                );
+                if let Some(w) = deliver(credentials, credential).await {
+                    warnings[i].push(w);
+                }
             }
             Ok(_) => warnings[i].push(
                 "creating a Temporary Access Pass: the directory returned no pass".to_owned(),
@@ -352,6 +368,25 @@ async fn access_passes(
         }
     }
 }
+
+/// Hands `credential` to the sink; a failure becomes the action's warning (the account stays).
+async fn deliver(credentials: &dyn CredentialSink, credential: Credential) -> Option<String> {
+    let kind = credential.secret.kind();
+    let employee = credential.employee_id.clone();
+    let upn = credential.upn.clone();
+    match credentials.deliver(credential).await {
+        Ok(()) => None,
+        Err(e) => {
+            tracing::error!(employee = %employee, upn = %upn, kind, error = %e, "a new account's credential could not be delivered");
+            Some(format!(
+                "{UNDELIVERED}: the {kind} for {upn} could not be delivered ({e}); reset it in the directory"
+            ))
+        }
+    }
+}
+
+/// The start of the warning on a create whose first credential was not delivered.
+pub const UNDELIVERED: &str = "credential not delivered";
 
 fn new_user(action: &Action, upn: &str) -> Result<(Operation, Password)> {
     let Action::Create {

@@ -3,8 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use jiff::Timestamp;
-use jiff::civil::Date;
+use chrono::{DateTime, NaiveDate as Date, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::id::EmployeeId;
@@ -176,9 +175,11 @@ pub struct Employee {
     /// Last day actually worked (local date).
     pub last_working_day: Option<Date>,
     /// When the record was created in the HR system; orders UPN assignment (U4).
-    pub created_at: Option<Timestamp>,
+    #[serde(default, with = "crate::time::serde_opt")]
+    pub created_at: Option<DateTime<Utc>>,
     /// When the record last changed in the HR system.
-    pub updated_at: Option<Timestamp>,
+    #[serde(default, with = "crate::time::serde_opt")]
+    pub updated_at: Option<DateTime<Utc>>,
     /// The supervisor's HR id.
     pub supervisor_id: Option<EmployeeId>,
     /// Every other attribute the HR system returned, keyed by its attribute key
@@ -218,9 +219,9 @@ impl Employee {
         fn date(v: Option<Date>) -> AttributeValue {
             v.map_or(AttributeValue::Empty, AttributeValue::Date)
         }
-        fn instant(v: Option<Timestamp>) -> AttributeValue {
+        fn instant(v: Option<DateTime<Utc>>) -> AttributeValue {
             v.map_or(AttributeValue::Empty, |t| {
-                AttributeValue::Text(t.to_string())
+                AttributeValue::Text(crate::time::rfc3339(&t))
             })
         }
         Some(match key {
@@ -348,7 +349,7 @@ mod tests {
         assert_eq!(l.to_text().as_deref(), Some("a, b"));
         assert_eq!(l.to_list(), ["a", "b"]);
         assert!(AttributeValue::List(vec![]).is_empty());
-        let d = AttributeValue::Date(jiff::civil::date(2025, 6, 30));
+        let d = AttributeValue::Date(Date::from_ymd_opt(2025, 6, 30).unwrap());
         assert_eq!(d.to_text().as_deref(), Some("2025-06-30"));
     }
 

@@ -54,7 +54,9 @@
 //! ```
 
 pub mod apply;
+mod blocking;
 mod control;
+mod credentials;
 mod directory;
 mod employee;
 pub mod engine;
@@ -73,11 +75,13 @@ mod source;
 mod stats;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod time;
 pub mod transport;
 pub mod upn;
 mod user;
 
 pub use control::{ApplyContext, NoProgress, Progress, Stop};
+pub use credentials::{Credential, CredentialSink, DiscardCredentials, Secret};
 pub use directory::{DeltaCursor, Directory, UserChanges, UserSnapshot};
 pub use employee::{AttributeValue, Employee, EmployeeStatus, STANDARD_KEYS};
 pub use error::{Error, ErrorKind, Result};
@@ -92,5 +96,7 @@ pub use stats::{RequestCounts, RequestStats};
 pub use user::{DirectoryUser, ObjectKind};
 
 /// Re-exported so implementors and hosts use the same versions.
-pub use jiff;
+pub use async_trait::async_trait;
+pub use chrono;
+pub use chrono_tz;
 pub use secrecy;

@@ -86,8 +86,11 @@ impl Operation {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct AccessPassRequest {
     /// When it becomes usable (the hire date at the configured local time); `None`: at once.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub start: Option<jiff::Timestamp>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::time::serde_opt::serialize"
+    )]
+    pub start: Option<chrono::DateTime<chrono::Utc>>,
     /// Its lifetime; `None`: the tenant policy's default.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lifetime_minutes: Option<u32>,
@@ -102,7 +105,7 @@ pub struct AccessPass {
     /// The pass itself.
     pub pass: secrecy::SecretString,
     /// When it becomes usable, as the directory answered (`None`: at once).
-    pub start: Option<jiff::Timestamp>,
+    pub start: Option<chrono::DateTime<chrono::Utc>>,
     /// Its lifetime in minutes, as the directory answered.
     pub lifetime_minutes: Option<u32>,
 }

@@ -322,9 +322,9 @@ impl PropertyValue {
                     Ok(())
                 }
             }
-            (PropertyKind::DateTime, Self::Text(s)) => match s.parse::<jiff::Timestamp>() {
-                Ok(_) => Ok(()),
-                Err(_) => bad(format!("{s:?} is not an ISO 8601 date-time")),
+            (PropertyKind::DateTime, Self::Text(s)) => match crate::time::parse_instant(s) {
+                Some(_) => Ok(()),
+                None => bad(format!("{s:?} is not an ISO 8601 date-time")),
             },
             (PropertyKind::TextList { max_items, max_len }, Self::List(v)) => {
                 if v.len() > max_items {

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use jiff::Timestamp;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::employee::Employee;
@@ -55,7 +55,7 @@ pub trait HrSource: Send + Sync + fmt::Debug {
     async fn list_employees(&self) -> Result<EmployeeListing>;
 
     /// Read the employees changed after `since`.
-    async fn list_employees_changed_since(&self, since: Timestamp) -> Result<EmployeeListing>;
+    async fn list_employees_changed_since(&self, since: DateTime<Utc>) -> Result<EmployeeListing>;
 
     /// The attribute keys the credentials may read.
     async fn readable_attributes(&self) -> Result<BTreeSet<String>>;
@@ -68,7 +68,7 @@ macro_rules! forward_source {
             async fn list_employees(&self) -> Result<EmployeeListing> {
                 (**self).list_employees().await
             }
-            async fn list_employees_changed_since(&self, since: Timestamp) -> Result<EmployeeListing> {
+            async fn list_employees_changed_since(&self, since: DateTime<Utc>) -> Result<EmployeeListing> {
                 (**self).list_employees_changed_since(since).await
             }
             async fn readable_attributes(&self) -> Result<BTreeSet<String>> {

@@ -3,14 +3,15 @@
 
 use std::collections::BTreeSet;
 
-use hris_sync_core::apply::{DiscardPasswords, PasswordSink, apply_plan};
-use hris_sync_core::jiff::Timestamp;
+use hris_sync_core::apply::apply_plan;
+use hris_sync_core::chrono::{DateTime, Utc};
 use hris_sync_core::memory::{MemoryDirectory, WriteRecord};
 use hris_sync_core::secrecy::ExposeSecret;
 use hris_sync_core::{
     AttributeValue, Directory, DirectoryProperty, DirectoryUser, Employee, EmployeeId,
-    EmployeeStatus, Password, Policy, PropertyValue, SyncHistory, plan_with_history,
+    EmployeeStatus, Policy, PropertyValue, SyncHistory, plan_with_history,
 };
+use hris_sync_core::{Credential, CredentialSink, DiscardCredentials, Secret};
 use proptest::prelude::*;
 
 use crate::support::{at, day, emp, generated, linked_user, policy, user};
@@ -26,9 +27,9 @@ async fn sync_once(
     employees: &[Employee],
     dir: &MemoryDirectory,
     policy: &Policy,
-    now: Timestamp,
+    now: DateTime<Utc>,
     history: &mut SyncHistory,
-    sink: &mut dyn PasswordSink,
+    sink: &dyn CredentialSink,
 ) -> usize {
     let users = dir.list_users().await.unwrap().users;
     let plan = plan_with_history(employees, &users, policy, now, history);
@@ -50,7 +51,7 @@ async fn replan(
     employees: &[Employee],
     dir: &MemoryDirectory,
     policy: &Policy,
-    now: Timestamp,
+    now: DateTime<Utc>,
     history: &SyncHistory,
 ) -> hris_sync_core::Plan {
     let users = dir.list_users().await.unwrap().users;
@@ -90,15 +91,20 @@ fn company() -> (Vec<Employee>, Vec<DirectoryUser>) {
 }
 
 #[derive(Default)]
-struct Collect(Vec<(String, String)>);
+struct Collect(std::sync::Mutex<Vec<(String, String)>>);
 
-impl PasswordSink for Collect {
-    fn deliver(&mut self, employee_id: &EmployeeId, upn: &str, password: &Password) {
+#[async_trait::async_trait]
+impl CredentialSink for Collect {
+    async fn deliver(&self, credential: Credential) -> hris_sync_core::Result<()> {
+        let Secret::Password(password) = &credential.secret else {
+            panic!("no access passes in this policy");
+        };
         assert!(password.meets_complexity());
-        self.0.push((
-            employee_id.to_string(),
-            format!("{upn}:{}", password.expose_secret().len()),
+        self.0.lock().unwrap().push((
+            credential.employee_id.to_string(),
+            format!("{}:{}", credential.upn, password.expose_secret().len()),
         ));
+        Ok(())
     }
 }
 
@@ -114,8 +120,8 @@ fn s10_first_run_then_nothing() {
         let policy = policy();
         let now = at("2025-10-01T08:00:00Z");
         let mut history = SyncHistory::default();
-        let mut passwords = Collect::default();
-        let n = sync_once(&employees, &dir, &policy, now, &mut history, &mut passwords).await;
+        let passwords = Collect::default();
+        let n = sync_once(&employees, &dir, &policy, now, &mut history, &passwords).await;
         assert!(n > 0);
         let again = replan(&employees, &dir, &policy, now, &history).await;
         assert!(again.is_empty(), "{}", again.to_json());
@@ -161,7 +167,7 @@ fn s10_first_run_then_nothing() {
         );
         // No account for the inactive record nor for the emoji name; nothing deleted.
         assert_eq!(dir.users().len(), 4 + 3);
-        assert_eq!(passwords.0.len(), 3);
+        assert_eq!(passwords.0.lock().unwrap().len(), 3);
         assert!(
             !dir.writes()
                 .iter()
@@ -177,7 +183,7 @@ fn s10_first_run_then_nothing() {
             &policy,
             now,
             &mut history,
-            &mut DiscardPasswords,
+            &DiscardCredentials,
         )
         .await;
         assert!(dir.user_by_upn("sven@demo.com").unwrap().account_enabled);
@@ -200,7 +206,7 @@ fn u5_create_time_conflict_falls_back_once() {
         let plan = plan_with_history(&employees, &[], &policy, now, &SyncHistory::default());
         dir.take_upn("hans.mueller@demo.com").unwrap();
         let mut history = SyncHistory::default();
-        let outcomes = apply_plan(&plan, &dir, &mut history, &mut DiscardPasswords).await;
+        let outcomes = apply_plan(&plan, &dir, &mut history, &DiscardCredentials).await;
         assert!(outcomes[0].result.is_ok(), "{:?}", outcomes[0].result);
         assert_eq!(outcomes[0].action.upn(), "hans.mueller_8@demo.com");
         assert_eq!(
@@ -221,7 +227,7 @@ fn u5_create_time_conflict_falls_back_once() {
         );
         dir.take_upn("anna.weber@demo.com").unwrap();
         dir.take_upn("anna.weber_9@demo.com").unwrap();
-        let outcomes = apply_plan(&plan, &dir, &mut history, &mut DiscardPasswords).await;
+        let outcomes = apply_plan(&plan, &dir, &mut history, &DiscardCredentials).await;
         let err = outcomes[0].result.as_ref().unwrap_err();
         assert!(err.is_upn_conflict(), "{err}");
     });
@@ -246,21 +252,13 @@ fn s4_update_writes_only_changed_properties() {
             &policy,
             now,
             &mut history,
-            &mut DiscardPasswords,
+            &DiscardCredentials,
         )
         .await;
         dir.clear_writes();
         e.attributes
             .insert("department".into(), AttributeValue::text("Marketing"));
-        sync_once(
-            &[e],
-            &dir,
-            &policy,
-            now,
-            &mut history,
-            &mut DiscardPasswords,
-        )
-        .await;
+        sync_once(&[e], &dir, &policy, now, &mut history, &DiscardCredentials).await;
         let writes = dir.writes();
         assert_eq!(writes.len(), 1, "{writes:?}");
         let WriteRecord::Update(_, props) = &writes[0] else {
@@ -319,7 +317,7 @@ proptest! {
             let policy = policy();
             let now = at("2025-10-01T08:00:00Z");
             let mut history = SyncHistory::default();
-            sync_once(&employees, &dir, &policy, now, &mut history, &mut DiscardPasswords).await;
+            sync_once(&employees, &dir, &policy, now, &mut history, &DiscardCredentials).await;
             let again = replan(&employees, &dir, &policy, now, &history).await;
             assert!(again.is_empty(), "{}", again.to_json());
             let ids: Vec<String> = dir.users().into_iter().filter_map(|u| u.employee_id).collect();

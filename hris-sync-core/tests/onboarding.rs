@@ -3,12 +3,11 @@
 
 use std::sync::{Arc, Mutex};
 
-use hris_sync_core::apply::{PasswordSink, apply_plan};
+use hris_sync_core::apply::apply_plan;
 use hris_sync_core::memory::{MemoryDirectory, WriteRecord};
 use hris_sync_core::secrecy::ExposeSecret as _;
-use hris_sync_core::{
-    AccessPass, Action, EmployeeId, ErrorKind, Password, Policy, SyncHistory, plan,
-};
+use hris_sync_core::{AccessPass, Action, ErrorKind, Policy, SyncHistory, plan};
+use hris_sync_core::{Credential, CredentialSink, Secret};
 
 use crate::support::{at, day, emp, now};
 
@@ -21,13 +20,16 @@ fn policy(onboarding: &str) -> hris_sync_core::Result<Policy> {
 #[derive(Default)]
 struct Delivered(Arc<Mutex<Vec<(String, String, AccessPass)>>>);
 
-impl PasswordSink for Delivered {
-    fn deliver(&mut self, _: &EmployeeId, _: &str, _: &Password) {}
-    fn deliver_access_pass(&mut self, employee_id: &EmployeeId, upn: &str, pass: &AccessPass) {
-        self.0
-            .lock()
-            .unwrap()
-            .push((employee_id.to_string(), upn.to_owned(), pass.clone()));
+#[async_trait::async_trait]
+impl CredentialSink for Delivered {
+    async fn deliver(&self, credential: Credential) -> hris_sync_core::Result<()> {
+        if let Secret::AccessPass(pass) = credential.secret {
+            self.0
+                .lock()
+                .unwrap()
+                .push((credential.employee_id.to_string(), credential.upn, pass));
+        }
+        Ok(())
     }
 }
 
@@ -63,8 +65,7 @@ async fn new_accounts_get_a_pass_from_their_hire_date() {
     let dir = MemoryDirectory::new(["demo.com"]);
     let delivered = Delivered::default();
     let seen = Arc::clone(&delivered.0);
-    let mut sink = delivered;
-    let outcomes = apply_plan(&p, &dir, &mut SyncHistory::default(), &mut sink).await;
+    let outcomes = apply_plan(&p, &dir, &mut SyncHistory::default(), &delivered).await;
     assert!(
         outcomes
             .iter()

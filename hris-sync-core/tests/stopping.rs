@@ -99,11 +99,12 @@ struct Recorder {
     fail_after: Option<usize>,
 }
 
+#[async_trait::async_trait]
 impl StateStore for Recorder {
-    fn load(&self) -> Result<Option<SyncState>> {
+    async fn load(&self) -> Result<Option<SyncState>> {
         Ok(self.saves.lock().unwrap().last().cloned())
     }
-    fn save(&self, state: &SyncState) -> Result<()> {
+    async fn save(&self, state: &SyncState) -> Result<()> {
         let mut saves = self.saves.lock().unwrap();
         if self.fail_after.is_some_and(|n| saves.len() >= n) {
             return Err(Error::new(ErrorKind::Other, "state file: disk full"));

@@ -1,7 +1,6 @@
 //! Builders shared by the tests.
 
-use hris_sync_core::jiff::civil::Date;
-use hris_sync_core::jiff::{SignedDuration, Timestamp};
+use hris_sync_core::chrono::{DateTime, NaiveDate as Date, TimeDelta, Utc};
 use hris_sync_core::reconcile::Skipped;
 use hris_sync_core::{Action, DirectoryUser, Employee, EmployeeId, EmployeeStatus, Plan, Policy};
 
@@ -37,7 +36,7 @@ pub(crate) fn policy_lifecycle(extra: &str) -> Policy {
     Policy::from_toml(&text).unwrap()
 }
 
-pub(crate) fn at(s: &str) -> Timestamp {
+pub(crate) fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
@@ -91,7 +90,7 @@ pub(crate) fn kinds_for<'p>(plan: &'p Plan, id: &str) -> Vec<&'p str> {
         .collect()
 }
 
-pub(crate) fn now() -> Timestamp {
+pub(crate) fn now() -> DateTime<Utc> {
     at("2025-10-01T08:00:00Z")
 }
 
@@ -119,8 +118,7 @@ pub(crate) fn generated(
         3 => Some(day("2026-03-31")),
         _ => None,
     };
-    e.created_at =
-        Some(at("2024-01-01T00:00:00Z") + SignedDuration::from_hours(i64::from(created)));
+    e.created_at = Some(at("2024-01-01T00:00:00Z") + TimeDelta::hours(i64::from(created)));
     e.supervisor_id = supervisor.map(|s| EmployeeId::new(s.to_string()).unwrap());
     e
 }

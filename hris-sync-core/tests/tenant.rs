@@ -1,7 +1,8 @@
 //! DESIGN §7: the real-tenant rules the core owns (T5, T6, T11).
 
 use async_trait::async_trait;
-use hris_sync_core::apply::{DiscardPasswords, apply_plan};
+use hris_sync_core::DiscardCredentials;
+use hris_sync_core::apply::apply_plan;
 use hris_sync_core::memory::{MemoryDirectory, WriteRecord};
 use hris_sync_core::{
     Action, DeltaCursor, Directory, DirectoryProperty, EmployeeStatus, Error, ErrorKind, Operation,
@@ -56,7 +57,7 @@ async fn t6_disable_stands_alone_and_a_failed_revoke_keeps_the_leaver_disabled()
     memory.seed(u.clone()).unwrap();
     let dir = NoRevoke(memory);
     let mut history = SyncHistory::default();
-    let outcomes = apply_plan(&p, &dir, &mut history, &mut DiscardPasswords).await;
+    let outcomes = apply_plan(&p, &dir, &mut history, &DiscardCredentials).await;
     let disable = outcomes
         .iter()
         .find(|o| matches!(o.action, Action::Disable { .. }))

@@ -128,14 +128,10 @@ fn still_throttled(shared: &Shared, target: Target) -> Option<Response> {
     }
     s.counts.throttled += 1;
     drop(s);
-    let date = hris_sync_core::jiff::Timestamp::try_from(until)
-        .ok()
-        .and_then(|t| {
-            hris_sync_core::jiff::fmt::rfc2822::DateTimePrinter::new()
-                .timestamp_to_rfc9110_string(&t)
-                .ok()
-        })
-        .unwrap_or_default();
+    // An HTTP date (RFC 9110 §5.6.7): `Sun, 06 Nov 1994 08:49:37 GMT`.
+    let date = hris_sync_core::chrono::DateTime::<hris_sync_core::chrono::Utc>::from(until)
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
     let mut r = json_response(
         429,
         &graph_error("TooManyRequests", "Please retry again later.", None),

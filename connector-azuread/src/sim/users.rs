@@ -402,7 +402,7 @@ pub(crate) fn access_pass_request(
         None | Some(Value::Null) => None,
         Some(v) => Some(
             v.as_str()
-                .and_then(|s| s.parse::<hris_sync_core::jiff::Timestamp>().ok())
+                .and_then(hris_sync_core::time::parse_instant)
                 .ok_or_else(|| bad("startDateTime is not a valid DateTimeOffset.".to_owned()))?,
         ),
     };
@@ -420,7 +420,7 @@ fn access_pass_answer(pass: &AccessPass) -> Value {
         "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethod",
         "id": "6f1967b7-15e8-4935-ac26-d50770ed07a7",
         "temporaryAccessPass": pass.pass.expose_secret(),
-        "startDateTime": pass.start.map(|t| t.to_string()),
+        "startDateTime": pass.start.as_ref().map(hris_sync_core::time::rfc3339),
         "lifetimeInMinutes": pass.lifetime_minutes,
         "isUsable": pass.start.is_none(),
         "methodUsabilityReason": if pass.start.is_none() { "Enabled" } else { "NotYetValid" },

@@ -12,7 +12,7 @@ fn dates_keep_their_calendar_day() {
     ] {
         assert_eq!(
             date(&json!(s)).unwrap(),
-            Some(hris_sync_core::jiff::civil::date(2025, 6, 30)),
+            Some(hris_sync_core::chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap()),
             "{s}"
         );
     }
@@ -34,9 +34,9 @@ fn timestamps_with_either_offset_spelling() {
     let a = timestamp(&json!("2017-05-23T09:49:03+02:00")).unwrap();
     let b = timestamp(&json!("2017-05-23T09:49:03+0200")).unwrap();
     assert_eq!(a, b);
-    assert_eq!(a.to_string(), "2017-05-23T07:49:03Z");
+    assert_eq!(hris_sync_core::time::rfc3339(&a), "2017-05-23T07:49:03Z");
     assert_eq!(
-        timestamp(&json!("2017-05-23")).unwrap().to_string(),
+        hris_sync_core::time::rfc3339(&timestamp(&json!("2017-05-23")).unwrap()),
         "2017-05-23T00:00:00Z"
     );
     assert_eq!(timestamp(&json!("yesterday")), None);

@@ -8,9 +8,8 @@
 
 use std::collections::BTreeSet;
 
-use hris_sync_core::jiff::Timestamp;
-use hris_sync_core::jiff::civil::Date;
-use hris_sync_core::jiff::tz::{Offset, TimeZone};
+use hris_sync_core::chrono::{DateTime, FixedOffset, NaiveDate as Date, NaiveDateTime, Utc};
+use hris_sync_core::time::parse_instant;
 use hris_sync_core::{AttributeValue, Employee};
 use serde_json::{Value, json};
 
@@ -35,12 +34,15 @@ fn date_value(d: Option<Date>, style: u64) -> Value {
     }
 }
 
-fn instant_value(t: Option<Timestamp>, style: u64) -> Value {
+fn instant_value(t: Option<DateTime<Utc>>, style: u64) -> Value {
     let Some(t) = t else { return Value::Null };
-    let zoned = t.to_zoned_datetime(TimeZone::fixed(Offset::constant(1)));
+    let Some(plus_one) = FixedOffset::east_opt(3600) else {
+        return Value::Null;
+    };
+    let zoned = t.with_timezone(&plus_one);
     Value::String(match style {
-        1 => zoned.strftime("%Y-%m-%dT%H:%M:%S%z").to_string(),
-        _ => zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+        1 => zoned.format("%Y-%m-%dT%H:%M:%S%z").to_string(),
+        _ => zoned.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
     })
 }
 
@@ -227,22 +229,17 @@ pub(crate) fn allowed_attributes(keys: &BTreeSet<String>) -> Value {
 }
 
 /// Parse `updated_since` as Personio accepts it: `2022-12-24T08:15:30` (taken as UTC) or a date.
-pub(crate) fn parse_since(s: &str) -> Option<Timestamp> {
+pub(crate) fn parse_since(s: &str) -> Option<DateTime<Utc>> {
     let s = s.trim();
     if s.len() == 10 {
         let d = s.parse::<Date>().ok()?;
-        return d
-            .to_zoned_datetime(TimeZone::UTC)
-            .ok()
-            .map(|z| z.timestamp());
+        return Some(d.and_time(Default::default()).and_utc());
     }
-    if let Ok(t) = s.parse::<Timestamp>() {
+    if let Some(t) = parse_instant(s) {
         return Some(t);
     }
-    let dt = s.parse::<hris_sync_core::jiff::civil::DateTime>().ok()?;
-    dt.to_zoned_datetime(TimeZone::UTC)
-        .ok()
-        .map(|z| z.timestamp())
+    let dt = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
+    Some(dt.and_utc())
 }
 
 #[cfg(test)]
@@ -252,9 +249,9 @@ mod tests {
     #[test]
     fn since_forms() {
         let t = parse_since("2025-09-30T17:00:00").unwrap();
-        assert_eq!(t.to_string(), "2025-09-30T17:00:00Z");
+        assert_eq!(hris_sync_core::time::rfc3339(&t), "2025-09-30T17:00:00Z");
         assert_eq!(
-            parse_since("2025-09-30").unwrap().to_string(),
+            hris_sync_core::time::rfc3339(&parse_since("2025-09-30").unwrap()),
             "2025-09-30T00:00:00Z"
         );
         assert!(parse_since("yesterday").is_none());

@@ -3,15 +3,18 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use jiff::{SignedDuration, Timestamp};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 use tracing::Instrument;
 
 use super::report::SyncReport;
 use super::state::{STATE_VERSION, StateStore, SyncState};
 use std::sync::Arc;
 
-use crate::apply::{ActionOutcome, DiscardPasswords, PasswordSink, apply_plan_saving};
+use crate::apply::{ActionOutcome, Checkpoint, apply_plan_saving};
 use crate::control::{ApplyContext, NoProgress, Progress, Stop};
+use crate::credentials::{CredentialSink, DiscardCredentials};
 use crate::directory::Directory;
 use crate::employee::Employee;
 use crate::error::{ErrorKind, Result};
@@ -32,7 +35,7 @@ pub struct SyncOptions {
     /// Apply disables the S7 guard would hold.
     pub allow_mass_disable: bool,
     /// Read everything again after this long (default one day).
-    pub full_sync_period: SignedDuration,
+    pub full_sync_period: Duration,
 }
 
 impl Default for SyncOptions {
@@ -41,7 +44,7 @@ impl Default for SyncOptions {
             apply: false,
             full: false,
             allow_mass_disable: false,
-            full_sync_period: SignedDuration::from_hours(24),
+            full_sync_period: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -70,11 +73,11 @@ pub struct CycleResult {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Timings {
     /// Start-up checks and both reads.
-    pub read: std::time::Duration,
+    pub read: Duration,
     /// `plan` and the guard.
-    pub plan: std::time::Duration,
+    pub plan: Duration,
     /// Applying the plan.
-    pub apply: std::time::Duration,
+    pub apply: Duration,
 }
 
 impl CycleResult {
@@ -107,9 +110,9 @@ pub fn exit_code_for(error: &crate::Error) -> i32 {
 pub struct Syncer {
     source: Box<dyn HrSource>,
     directory: Box<dyn Directory>,
-    policy: Policy,
+    policy: Arc<Policy>,
     store: Box<dyn StateStore>,
-    passwords: Box<dyn PasswordSink>,
+    credentials: Arc<dyn CredentialSink>,
     progress: Arc<dyn Progress>,
     stop: Stop,
     checked: bool,
@@ -127,7 +130,7 @@ impl fmt::Debug for Syncer {
 
 impl Syncer {
     /// An engine over these connectors, policy and state store. New accounts' passwords are
-    /// dropped unless [`Syncer::with_password_sink`] sets a hook.
+    /// dropped unless [`Syncer::with_credential_sink`] sets a sink.
     pub fn new(
         source: Box<dyn HrSource>,
         directory: Box<dyn Directory>,
@@ -137,9 +140,9 @@ impl Syncer {
         Self {
             source,
             directory,
-            policy,
+            policy: Arc::new(policy),
             store,
-            passwords: Box::new(DiscardPasswords),
+            credentials: Arc::new(DiscardCredentials),
             progress: Arc::new(NoProgress),
             stop: Stop::new(),
             checked: false,
@@ -148,8 +151,8 @@ impl Syncer {
 
     /// Receive each new account's one-time password (never logged, never reported).
     #[must_use]
-    pub fn with_password_sink(mut self, sink: Box<dyn PasswordSink>) -> Self {
-        self.passwords = sink;
+    pub fn with_credential_sink(mut self, sink: Arc<dyn CredentialSink>) -> Self {
+        self.credentials = sink;
         self
     }
 
@@ -198,24 +201,26 @@ impl Syncer {
     /// errors: they are in the report.
     pub async fn run_cycle(
         &mut self,
-        now: Timestamp,
+        now: DateTime<Utc>,
         options: &SyncOptions,
     ) -> Result<CycleResult> {
         let span = tracing::info_span!("sync_cycle", apply = options.apply);
         self.cycle(now, options).instrument(span).await
     }
 
-    async fn cycle(&mut self, now: Timestamp, options: &SyncOptions) -> Result<CycleResult> {
+    async fn cycle(&mut self, now: DateTime<Utc>, options: &SyncOptions) -> Result<CycleResult> {
         let started = std::time::Instant::now();
         let mut timings = Timings::default();
         self.check()
             .instrument(tracing::info_span!("checks"))
             .await?;
-        let previous = self.store.load()?;
+        let previous = self.store.load().await?;
         let mut state = previous.clone().unwrap_or_default();
-        let stale = state
-            .last_full_sync
-            .is_none_or(|t| now.duration_since(t) >= options.full_sync_period);
+        let stale = state.last_full_sync.is_none_or(|t| {
+            (now - t)
+                .to_std()
+                .is_ok_and(|age| age >= options.full_sync_period)
+        });
         let mut full = options.full
             || previous.is_none()
             || state.cursor.is_none()
@@ -255,10 +260,20 @@ impl Syncer {
         timings.read = started.elapsed();
         let planning = std::time::Instant::now();
         // Plan and guard.
-        let mut plan = {
-            let _span = tracing::info_span!("plan").entered();
-            plan_with_history(&employees, &users, &self.policy, now, &state.history)
+        // The planner is pure CPU work (about 0.9 s for 100,000 new employees): it runs on the
+        // runtime's blocking pool, so the host's other tasks keep running.
+        let (mut plan, employees, users, history) = {
+            let policy = Arc::clone(&self.policy);
+            let history = std::mem::take(&mut state.history);
+            let span = tracing::info_span!("plan");
+            crate::blocking::off_runtime(move || {
+                let _span = span.entered();
+                let plan = plan_with_history(&employees, &users, &policy, now, &history);
+                (plan, employees, users, history)
+            })
+            .await?
         };
+        state.history = history;
         let held = guard::hold_disables(&mut plan, &self.policy.safety, options.allow_mass_disable);
         if !held.is_empty() {
             tracing::warn!(held = held.len(), "S7: mass disable held");
@@ -274,21 +289,17 @@ impl Syncer {
         // Apply, saving the history after each phase (S6).
         let outcomes = if options.apply && !plan.actions.is_empty() {
             let cx = ApplyContext::new(self.stop.clone(), Arc::clone(&self.progress));
-            let store = self.store.as_ref();
-            let base = previous.unwrap_or_default();
-            let mut checkpoint = |history: &crate::reconcile::SyncHistory| {
-                let mut saved = base.clone();
-                saved.version = STATE_VERSION;
-                saved.history = history.clone();
-                store.save(&saved)
+            let checkpoint = SaveHistory {
+                store: self.store.as_ref(),
+                base: previous.unwrap_or_default(),
             };
             let outcomes = apply_plan_saving(
                 &plan,
                 self.directory.as_ref(),
                 &mut state.history,
-                self.passwords.as_mut(),
+                self.credentials.as_ref(),
                 &cx,
-                &mut checkpoint,
+                &checkpoint,
             )
             .instrument(tracing::info_span!("apply", actions = plan.actions.len()))
             .await;
@@ -330,7 +341,7 @@ impl Syncer {
             });
         }
         if options.apply {
-            self.store.save(&state)?;
+            self.store.save(&state).await?;
         }
         let report = SyncReport::build(&plan, outcomes.as_deref(), &held, &rejected);
         Ok(CycleResult {
@@ -398,5 +409,22 @@ impl Syncer {
                 Ok(snapshot.users)
             }
         }
+    }
+}
+
+/// The checkpoint of a cycle: the previous state with the history so far, so a crash
+/// mid-apply keeps every recorded disable (S6) and nothing half-read.
+struct SaveHistory<'a> {
+    store: &'a dyn StateStore,
+    base: SyncState,
+}
+
+#[async_trait::async_trait]
+impl Checkpoint for SaveHistory<'_> {
+    async fn save(&self, history: &crate::reconcile::SyncHistory) -> Result<()> {
+        let mut saved = self.base.clone();
+        saved.version = STATE_VERSION;
+        saved.history = history.clone();
+        self.store.save(&saved).await
     }
 }

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
-use jiff::Timestamp;
+use chrono::{DateTime, Utc};
 
 use crate::employee::{Employee, STANDARD_KEYS};
 use crate::error::Result;
@@ -75,7 +75,7 @@ impl HrSource for MemorySource {
         Ok(self.listing(|_| true))
     }
 
-    async fn list_employees_changed_since(&self, since: Timestamp) -> Result<EmployeeListing> {
+    async fn list_employees_changed_since(&self, since: DateTime<Utc>) -> Result<EmployeeListing> {
         // Records without a modification time are always returned: over-reporting is allowed,
         // missing a change is not.
         Ok(self.listing(|e| e.updated_at.is_none_or(|t| t > since)))

@@ -9,7 +9,7 @@ mod glob;
 
 use std::collections::BTreeSet;
 
-use jiff::tz::TimeZone;
+use chrono_tz::Tz;
 
 pub use file::{
     ConfigFile, EntraSection, LifecycleSection, MappingSection, OnboardingSection, PersonioSection,
@@ -53,9 +53,9 @@ pub struct Mapping {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lifecycle {
     /// The zone that decides what "today" is.
-    pub timezone: TimeZone,
+    pub timezone: Tz,
     /// Create at most this many days before the hire date (`None`: as soon as eligible).
-    pub prehire_days: Option<i64>,
+    pub prehire_days: Option<u32>,
     /// Enable a pre-hire's account at once.
     pub enable_before_hire: bool,
     /// Create accounts for employees whose termination date is still ahead.
@@ -108,7 +108,7 @@ pub struct AccessPassPolicy {
     /// One sign-in only.
     pub usable_once: bool,
     /// When on the hire date (in the lifecycle's zone) it becomes usable.
-    pub start: jiff::civil::Time,
+    pub start: chrono::NaiveTime,
 }
 
 /// Graph's documented bounds of `lifetimeInMinutes` (10 minutes to 30 days).
@@ -254,8 +254,8 @@ impl ConfigFile {
                 )));
             }
         }
-        let start =
-            jiff::civil::Time::strptime("%H:%M", &o.temporary_access_pass_start).map_err(|_| {
+        let start = chrono::NaiveTime::parse_from_str(&o.temporary_access_pass_start, "%H:%M")
+            .map_err(|_| {
                 Error::config(format!(
                     "onboarding.temporary_access_pass_start: {:?} is not a time like \"08:00\"",
                     o.temporary_access_pass_start
@@ -327,22 +327,28 @@ impl ConfigFile {
 
     fn validate_lifecycle(&self) -> Result<Lifecycle> {
         let l = &self.lifecycle;
-        let timezone = TimeZone::get(&l.timezone).map_err(|_| {
+        let timezone = l.timezone.parse::<Tz>().map_err(|_| {
             Error::config(format!(
                 "lifecycle.timezone: {:?} is not a known IANA time zone (e.g. \"Europe/Berlin\")",
                 l.timezone
             ))
         })?;
-        if let Some(d) = l.prehire_days {
-            if !(0..=3650).contains(&d) {
-                return Err(Error::config(format!(
-                    "lifecycle.prehire_days: {d} is out of range 0..=3650"
-                )));
-            }
-        }
+        let prehire_days = match l.prehire_days {
+            None => None,
+            Some(d) => Some(
+                u32::try_from(d)
+                    .ok()
+                    .filter(|d| *d <= 3650)
+                    .ok_or_else(|| {
+                        Error::config(format!(
+                            "lifecycle.prehire_days: {d} is out of range 0..=3650"
+                        ))
+                    })?,
+            ),
+        };
         Ok(Lifecycle {
             timezone,
-            prehire_days: l.prehire_days,
+            prehire_days,
             enable_before_hire: l.enable_before_hire,
             provision_future_leavers: l.provision_future_leavers,
             disable_on_leave: l.disable_on_leave,

@@ -120,7 +120,7 @@ fn defaults_when_tables_are_omitted() {
     assert_eq!(p.upn.domain, "demo.com");
     assert_eq!(p.upn.beginning, "first_name");
     assert_eq!(p.upn.end.as_deref(), Some("last_name"));
-    assert_eq!(p.lifecycle.timezone, TimeZone::UTC);
+    assert_eq!(p.lifecycle.timezone, Tz::UTC);
     assert!(p.lifecycle.enable_before_hire);
     assert_eq!(p.safety.max_disables, 10);
     assert!(p.mappings.is_empty());

@@ -290,9 +290,9 @@ fn convert(property: DirectoryProperty, value: &AttributeValue) -> Result<Conver
                 let Some(text) = other.to_text() else {
                     return Ok(plain(None));
                 };
-                if let Ok(ts) = text.parse::<jiff::Timestamp>() {
-                    Ok(plain(Some(PropertyValue::Text(ts.to_string()))))
-                } else if let Ok(d) = text.parse::<jiff::civil::Date>() {
+                if let Some(ts) = crate::time::parse_instant(&text) {
+                    Ok(plain(Some(PropertyValue::Text(crate::time::rfc3339(&ts)))))
+                } else if let Ok(d) = text.parse::<chrono::NaiveDate>() {
                     Ok(plain(Some(PropertyValue::Text(midnight_utc(d)))))
                 } else {
                     Err(format!("{text:?} is not a date"))
@@ -329,7 +329,7 @@ fn convert(property: DirectoryProperty, value: &AttributeValue) -> Result<Conver
 
 /// `YYYY-MM-DDT00:00:00Z`: the calendar date kept as written, as Graph's date-time properties
 /// expect.
-pub(crate) fn midnight_utc(date: jiff::civil::Date) -> String {
+pub(crate) fn midnight_utc(date: chrono::NaiveDate) -> String {
     format!("{date}T00:00:00Z")
 }
 
@@ -370,7 +370,7 @@ mod tests {
 
     #[test]
     fn dates_stay_on_their_calendar_day() {
-        let d = AttributeValue::Date(jiff::civil::date(2025, 6, 30));
+        let d = AttributeValue::Date(chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap());
         let c = convert(DirectoryProperty::EmployeeHireDate, &d).unwrap();
         assert_eq!(c.value, Some(PropertyValue::text("2025-06-30T00:00:00Z")));
         assert!(

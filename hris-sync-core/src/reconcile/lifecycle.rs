@@ -3,8 +3,7 @@
 //! All dates are local calendar dates compared with *today* in `lifecycle.timezone`: an
 //! employee terminated on Sep 30 is still employed on Sep 30 and is disabled from Oct 1.
 
-use jiff::civil::Date;
-use jiff::{Timestamp, ToSpan};
+use chrono::{DateTime, Days, NaiveDate as Date, NaiveTime, Utc};
 
 use crate::employee::{Employee, EmployeeStatus};
 use crate::policy::Lifecycle;
@@ -75,7 +74,7 @@ impl<'a> Standing<'a> {
     pub(crate) fn prehire_wait(&self) -> Option<Date> {
         let days = self.rules.prehire_days?;
         let hire = self.employee.hire_date?;
-        let horizon = self.today.checked_add(days.days()).ok()?;
+        let horizon = self.today.checked_add_days(Days::new(u64::from(days)))?;
         (hire > horizon).then_some(hire)
     }
 
@@ -91,21 +90,18 @@ impl<'a> Standing<'a> {
 
     /// `employeeLeaveDateTime` for a disable: the end of the termination date in the configured
     /// zone, or `now` when there is no termination date.
-    pub(crate) fn leave_date_time(&self, now: Timestamp) -> String {
-        self.termination()
-            .and_then(|t| {
-                t.at(23, 59, 59, 0)
-                    .to_zoned_datetime(self.rules.timezone.clone())
-                    .ok()
-            })
-            .map_or(now, |z| z.timestamp())
-            .round(jiff::Unit::Second)
-            .unwrap_or(now)
-            .to_string()
+    pub(crate) fn leave_date_time(&self, now: DateTime<Utc>) -> String {
+        use chrono::SubsecRound;
+        let end_of_day = NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN);
+        let at = self
+            .termination()
+            .and_then(|t| crate::time::local_instant(t, end_of_day, self.rules.timezone))
+            .unwrap_or(now);
+        crate::time::rfc3339(&at.round_subsecs(0))
     }
 }
 
 /// *Today*: the calendar date of `now` in the zone.
-pub(crate) fn today(now: Timestamp, rules: &Lifecycle) -> Date {
-    now.to_zoned_datetime(rules.timezone.clone()).date()
+pub(crate) fn today(now: DateTime<Utc>, rules: &Lifecycle) -> Date {
+    crate::time::today(now, rules.timezone)
 }

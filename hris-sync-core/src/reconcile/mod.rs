@@ -20,8 +20,7 @@ mod upns;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use jiff::Timestamp;
-use jiff::civil::Date;
+use chrono::{DateTime, NaiveDate as Date, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use plan::{Action, Change, ChangeSet, Notice, Plan, Skipped, UserRef};
@@ -50,7 +49,7 @@ pub fn plan(
     employees: &[Employee],
     users: &[DirectoryUser],
     policy: &Policy,
-    now: Timestamp,
+    now: DateTime<Utc>,
 ) -> Plan {
     plan_with_history(employees, users, policy, now, &SyncHistory::default())
 }
@@ -61,7 +60,7 @@ pub fn plan_with_history(
     employees: &[Employee],
     users: &[DirectoryUser],
     policy: &Policy,
-    now: Timestamp,
+    now: DateTime<Utc>,
     history: &SyncHistory,
 ) -> Plan {
     Planner::new(users, policy, now, history).run(employees)
@@ -86,7 +85,7 @@ struct UpnRequest<'a> {
 
 struct Planner<'a> {
     policy: &'a Policy,
-    now: Timestamp,
+    now: DateTime<Utc>,
     today: Date,
     history: &'a SyncHistory,
     index: UserIndex<'a>,
@@ -102,7 +101,7 @@ impl<'a> Planner<'a> {
     fn new(
         users: &'a [DirectoryUser],
         policy: &'a Policy,
-        now: Timestamp,
+        now: DateTime<Utc>,
         history: &'a SyncHistory,
     ) -> Self {
         Self {

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use jiff::civil::Date;
+use chrono::NaiveDate as Date;
 use serde::Serialize;
 
 use crate::id::EmployeeId;

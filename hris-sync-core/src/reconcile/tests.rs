@@ -7,7 +7,7 @@ fn policy() -> Policy {
     Policy::with_domain("demo.com").unwrap()
 }
 
-fn now() -> Timestamp {
+fn now() -> DateTime<Utc> {
     "2025-10-01T08:00:00Z".parse().unwrap()
 }
 

@@ -113,11 +113,8 @@ impl<'a> Planner<'a> {
         let start = e
             .hire_date
             .and_then(|d| {
-                d.at(policy.start.hour(), policy.start.minute(), 0, 0)
-                    .to_zoned_datetime(self.policy.lifecycle.timezone.clone())
-                    .ok()
+                crate::time::local_instant(d, policy.start, self.policy.lifecycle.timezone)
             })
-            .map(|z| z.timestamp())
             .filter(|t| *t > self.now);
         Some(crate::AccessPassRequest {
             start,

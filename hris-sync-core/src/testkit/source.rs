@@ -6,8 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use jiff::Timestamp;
-use jiff::civil::date;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::employee::{AttributeValue, Employee, EmployeeStatus};
 use crate::error::{ErrorKind, Result};
@@ -20,8 +19,12 @@ use super::{ensure, fail};
 /// The instant the fixtures' `updated_at` values straddle: records 1–3 changed before it,
 /// records 4–6 after.
 #[must_use]
-pub fn changed_cutoff() -> Timestamp {
-    Timestamp::from_second(1_746_000_000).unwrap_or(Timestamp::UNIX_EPOCH) // 2025-04-30T08:00Z
+pub fn changed_cutoff() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_746_000_000, 0).unwrap_or(DateTime::UNIX_EPOCH) // 2025-04-30T08:00Z
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
 }
 
 fn id(s: &str) -> EmployeeId {
@@ -31,7 +34,7 @@ fn id(s: &str) -> EmployeeId {
 /// Six employees every source must return exactly.
 #[must_use]
 pub fn fixtures() -> Vec<Employee> {
-    let at = |secs: i64| Timestamp::from_second(secs).ok();
+    let at = |secs: i64| DateTime::from_timestamp(secs, 0);
     let person = |n: &str, first: &str, last: &str, status| {
         let mut e = Employee::new(id(n), status);
         e.first_name = Some(first.to_owned());
