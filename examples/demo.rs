@@ -13,7 +13,6 @@ use connector_personio::PersonioSource;
 use connector_personio::sim::{PersonioSim, SimConfig as PersonioConfig};
 use hris_sync_core::chrono::{DateTime, Days, NaiveDate as Date, TimeDelta, Utc};
 use hris_sync_core::engine::{MemoryStateStore, STATE_VERSION, SyncState, Syncer};
-use hris_sync_core::policy::MappingTarget;
 use hris_sync_core::upn::{Locale, normalize_part};
 use hris_sync_core::{
     AttributeValue, DirectoryProperty, DirectoryUser, DirectoryUserId, Employee, EmployeeId,
@@ -445,14 +444,7 @@ pub fn directory_for(
     builder: connector_azuread::GraphBuilder,
     policy: &Policy,
 ) -> Result<EntraDirectory> {
-    let managed = policy.mappings.iter().filter_map(|m| match m.target {
-        MappingTarget::Property(p) => Some(p),
-        MappingTarget::Manager => None,
-    });
-    builder
-        .manage(managed)
-        .managers(policy.maps_manager())
-        .build()
+    builder.policy(policy).build()
 }
 
 /// A Personio source configured from `policy`'s `[personio]` settings.

@@ -14,7 +14,6 @@ use connector_personio::sim::{PersonioSim, SimConfig as PersonioConfig};
 use hris_sync_benches::{employees, now, policy, steady_state};
 use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};
 use hris_sync_core::pacing::Budget;
-use hris_sync_core::policy::MappingTarget;
 use hris_sync_core::{Action, AttributeValue, DirectoryUser};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,15 +133,7 @@ async fn run(kind: Kind, n: usize) -> Result<(), Box<dyn std::error::Error>> {
     };
     personio.seed(staff.clone());
     graph.seed(users)?;
-    let managed = policy.mappings.iter().filter_map(|m| match m.target {
-        MappingTarget::Property(p) => Some(p),
-        MappingTarget::Manager => None,
-    });
-    let directory = graph
-        .directory()
-        .manage(managed)
-        .managers(policy.maps_manager())
-        .build()?;
+    let directory = graph.directory().policy(&policy).build()?;
     let source = personio.source().build()?;
     let mut syncer = Syncer::new(
         Box::new(source),

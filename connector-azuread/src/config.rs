@@ -161,7 +161,18 @@ impl GraphBuilder {
         self
     }
 
-    /// The properties the sync manages (the policy's mapped properties): read with `$select`.
+    /// Read what planning under `policy` needs: its mapped properties (with `$select`) and,
+    /// when it maps the manager, each user's manager. This is how a host should configure the
+    /// reads; [`hris_sync_core::engine::Syncer`] refuses a directory that reads less than its
+    /// policy needs, because every unread property would be written again in every cycle.
+    #[must_use]
+    pub fn policy(self, policy: &hris_sync_core::Policy) -> Self {
+        let needed = hris_sync_core::ReadSet::for_policy(policy);
+        self.manage(needed.properties).managers(needed.managers)
+    }
+
+    /// Also read these properties (with `$select`); [`GraphBuilder::policy`] sets them from a
+    /// policy.
     #[must_use]
     pub fn manage(mut self, properties: impl IntoIterator<Item = DirectoryProperty>) -> Self {
         self.managed.extend(properties);

@@ -5,8 +5,8 @@ use std::fmt;
 
 use async_trait::async_trait;
 use hris_sync_core::{
-    ApplyContext, DeltaCursor, Directory, DirectoryUser, DirectoryUserId, Error, ErrorKind,
-    Operation, Outcome, Result, UserChanges, UserSnapshot,
+    ApplyContext, DeltaCursor, Directory, DirectoryProperty, DirectoryUser, DirectoryUserId, Error,
+    ErrorKind, Operation, Outcome, ReadSet, Result, UserChanges, UserSnapshot,
 };
 use reqwest::Url;
 
@@ -21,15 +21,24 @@ const MAX_PAGES: usize = 100_000;
 
 /// Microsoft Entra ID as a [`Directory`].
 ///
+/// Build it from the policy, so it reads exactly what the planner compares:
+///
 /// ```no_run
 /// # async fn run() -> hris_sync_core::Result<()> {
 /// use connector_azuread::EntraDirectory;
-/// use hris_sync_core::{Directory, DirectoryProperty};
+/// use hris_sync_core::{Directory, Policy};
 ///
-/// let entra = EntraDirectory::from_env()
-///     .manage([DirectoryProperty::Department, DirectoryProperty::JobTitle])
-///     .managers(true)
-///     .build()?;
+/// let policy = Policy::from_toml(
+///     r#"
+///     [upn]
+///     domain = "example.com"
+///     [[mapping]]
+///     personio = "department"
+///     entra = "department"
+///     "#,
+/// )?;
+/// // AZURE_TENANT_ID, AZURE_CLIENT_ID and a credential from the environment.
+/// let entra = EntraDirectory::from_env().policy(&policy).build()?;
 /// let snapshot = entra.list_users().await?;
 /// println!("{} users", snapshot.users.len());
 /// # Ok(()) }
@@ -209,6 +218,19 @@ impl Directory for EntraDirectory {
 
     /// `GET /domains` (T1: `Domain.Read.All`; `GET /organization` would need
     /// `Directory.Read.All`), keeping the verified ones.
+    fn read_set(&self) -> ReadSet {
+        let always = [
+            DirectoryProperty::DisplayName,
+            DirectoryProperty::GivenName,
+            DirectoryProperty::Surname,
+        ];
+        let settings = &self.client.settings;
+        ReadSet::of(
+            always.into_iter().chain(settings.managed.iter().copied()),
+            settings.managers,
+        )
+    }
+
     async fn verified_domains(&self) -> Result<Vec<String>> {
         let url = self.url("/domains", &[("$select", "id,isVerified".to_owned())])?;
         let page: Page<Domain> = self.client.get_json("GET /domains", &url).await?;
@@ -247,7 +269,7 @@ enum FeedEntry {
 /// it.
 fn merge_feed(
     wires: Vec<UserWire>,
-    managed: &std::collections::BTreeSet<hris_sync_core::DirectoryProperty>,
+    managed: &std::collections::BTreeSet<DirectoryProperty>,
 ) -> BTreeMap<String, FeedEntry> {
     let mut merged: BTreeMap<String, FeedEntry> = BTreeMap::new();
     for mut wire in wires {

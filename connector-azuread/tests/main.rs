@@ -13,6 +13,7 @@ mod auth;
 mod conformance;
 mod contract;
 mod delta;
+mod embedding;
 mod onboarding;
 mod reads;
 mod secrets;

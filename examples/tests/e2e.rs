@@ -128,6 +128,9 @@ impl<D: Directory> Directory for StopAfter<D> {
     async fn verified_domains(&self) -> Result<Vec<String>> {
         self.inner.verified_domains().await
     }
+    fn read_set(&self) -> hris_sync_core::ReadSet {
+        self.inner.read_set()
+    }
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
         let left = self.left.load(Ordering::SeqCst);
         let n = left.min(operations.len());

@@ -131,6 +131,9 @@ impl<D: Directory> Directory for CrashAfterCreates<D> {
     async fn verified_domains(&self) -> Result<Vec<String>> {
         self.0.verified_domains().await
     }
+    fn read_set(&self) -> hris_sync_core::ReadSet {
+        self.0.read_set()
+    }
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
         if operations
             .iter()

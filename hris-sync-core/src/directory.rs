@@ -11,6 +11,7 @@ use crate::control::{ApplyContext, Stop};
 use crate::error::Result;
 use crate::id::DirectoryUserId;
 use crate::operation::{Operation, Outcome};
+use crate::read_set::ReadSet;
 use crate::user::DirectoryUser;
 
 /// An opaque position in a directory's change feed (for Graph: a delta link). Store it and
@@ -102,6 +103,11 @@ pub trait Directory: Send + Sync + fmt::Debug {
     /// The domains the directory accepts in a UPN.
     async fn verified_domains(&self) -> Result<Vec<String>>;
 
+    /// What [`list_users`](Self::list_users) and
+    /// [`list_user_changes`](Self::list_user_changes) read of each user. The engine refuses to
+    /// start when it does not cover the policy ([`ReadSet::check_covers`]).
+    fn read_set(&self) -> ReadSet;
+
     /// Apply operations; one outcome per operation, in order.
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome>;
 
@@ -136,6 +142,9 @@ macro_rules! forward_directory {
             }
             async fn verified_domains(&self) -> Result<Vec<String>> {
                 (**self).verified_domains().await
+            }
+            fn read_set(&self) -> ReadSet {
+                (**self).read_set()
             }
             async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
                 (**self).apply(operations).await

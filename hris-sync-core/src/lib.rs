@@ -69,6 +69,7 @@ pub mod pacing;
 mod password;
 pub mod policy;
 mod property;
+mod read_set;
 pub mod reconcile;
 pub mod retry;
 mod source;
@@ -90,6 +91,7 @@ pub use operation::{AccessPass, AccessPassRequest, Applied, Changes, NewUser, Op
 pub use password::{GENERATED_LEN, Password};
 pub use policy::Policy;
 pub use property::{DirectoryProperty, PropertyKind, PropertyValue};
+pub use read_set::ReadSet;
 pub use reconcile::{Action, Plan, Reason, SyncHistory, plan, plan_with_history};
 pub use source::{EmployeeListing, HrSource, RejectedRecord};
 pub use stats::{RequestCounts, RequestStats};

@@ -79,6 +79,9 @@ impl Directory for SignalDuringFirstPhase {
     async fn verified_domains(&self) -> Result<Vec<String>> {
         self.inner.verified_domains().await
     }
+    fn read_set(&self) -> hris_sync_core::ReadSet {
+        self.inner.read_set()
+    }
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
         self.inner.apply(operations).await
     }

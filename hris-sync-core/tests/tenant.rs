@@ -26,6 +26,9 @@ impl Directory for NoRevoke {
     async fn verified_domains(&self) -> Result<Vec<String>> {
         self.0.verified_domains().await
     }
+    fn read_set(&self) -> hris_sync_core::ReadSet {
+        self.0.read_set()
+    }
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
         let mut out = Vec::new();
         for op in operations {

@@ -185,6 +185,9 @@ impl Syncer {
         if self.checked {
             return Ok(());
         }
+        self.directory
+            .read_set()
+            .check_covers(&crate::ReadSet::for_policy(&self.policy))?;
         let readable = self.source.readable_attributes().await?;
         self.policy.check_readable(&readable)?;
         let domains = self.directory.verified_domains().await?;

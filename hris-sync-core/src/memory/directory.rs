@@ -521,6 +521,10 @@ impl Directory for MemoryDirectory {
         Ok(self.domains.clone())
     }
 
+    fn read_set(&self) -> crate::ReadSet {
+        crate::ReadSet::everything()
+    }
+
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
         operations.iter().map(|op| self.apply_one(op)).collect()
     }
