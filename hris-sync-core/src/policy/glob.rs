@@ -1,11 +1,15 @@
-//! Case-insensitive UPN globs: `*` matches any run of characters, `?` exactly one.
+//! Case-insensitive UPN globs for `protected_upns`: `*` matches any run of characters, `?`
+//! exactly one. Matching is `wildmatch`'s (linear, no recursion), on the lower-cased pattern
+//! and text, so `ADMIN@Demo.com` is protected by `admin@*`.
 
 use std::fmt;
 
+use wildmatch::WildMatch;
+
 /// A compiled glob pattern.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Glob {
-    pattern: Vec<char>,
+    matcher: WildMatch,
     source: String,
 }
 
@@ -19,7 +23,7 @@ impl Glob {
             return Err("empty pattern".to_owned());
         }
         Ok(Self {
-            pattern: pattern.to_lowercase().chars().collect(),
+            matcher: WildMatch::new(&pattern.to_lowercase()),
             source: pattern.to_owned(),
         })
     }
@@ -33,34 +37,17 @@ impl Glob {
     /// Whether `text` matches (case-insensitive).
     #[must_use]
     pub fn matches(&self, text: &str) -> bool {
-        let text: Vec<char> = text.to_lowercase().chars().collect();
-        let p = &self.pattern;
-        // Iterative matcher with single-star backtracking: linear in practice, no recursion.
-        let (mut ti, mut pi) = (0usize, 0usize);
-        let mut star: Option<(usize, usize)> = None;
-        while ti < text.len() {
-            match p.get(pi) {
-                Some('*') => {
-                    star = Some((pi, ti));
-                    pi += 1;
-                }
-                Some(&c) if c == '?' || c == text[ti] => {
-                    pi += 1;
-                    ti += 1;
-                }
-                _ => match star {
-                    Some((sp, st)) => {
-                        pi = sp + 1;
-                        ti = st + 1;
-                        star = Some((sp, st + 1));
-                    }
-                    None => return false,
-                },
-            }
-        }
-        p[pi..].iter().all(|c| *c == '*')
+        self.matcher.matches(&text.to_lowercase())
     }
 }
+
+impl PartialEq for Glob {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for Glob {}
 
 impl fmt::Debug for Glob {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -71,6 +58,7 @@ impl fmt::Debug for Glob {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn matches_like_the_config_examples() {
@@ -87,5 +75,47 @@ mod tests {
         assert!(!q.matches("svc-001@demo.com"));
         assert!(Glob::new("*").unwrap().matches(""));
         assert!(Glob::new("").is_err());
+        // Non-ASCII: one `?` is one character, not one byte.
+        assert!(Glob::new("j?rg@*").unwrap().matches("JÖRG@demo.com"));
+    }
+
+    fn upn() -> impl Strategy<Value = String> {
+        "[a-zA-Z0-9._ÄÖÜäöü-]{1,12}@[a-z]{1,8}\\.(com|de)"
+    }
+
+    proptest! {
+        // A protected UPN stays protected whatever its case: a pattern that is the UPN itself
+        // (in any case) matches it, and so do its prefix with `*` and `*` with its domain.
+        #[test]
+        fn a_upn_matches_itself_its_prefix_and_its_domain(upn in upn(), upper in any::<bool>()) {
+            let written = if upper { upn.to_uppercase() } else { upn.clone() };
+            prop_assert!(Glob::new(&written).unwrap().matches(&upn));
+            let (local, domain) = upn.split_once('@').unwrap();
+            let first: String = local.chars().take(1).collect();
+            let prefix = Glob::new(&format!("{first}*@{domain}")).unwrap();
+            let any_local = Glob::new(&format!("*@{}", domain.to_uppercase())).unwrap();
+            prop_assert!(prefix.matches(&upn));
+            prop_assert!(any_local.matches(&upn));
+        }
+
+        // `?` stands for exactly one character: replacing every character of a UPN by `?`
+        // matches it, and matches nothing one character longer or shorter.
+        #[test]
+        fn question_marks_count_characters(upn in upn()) {
+            let n = upn.chars().count();
+            let pattern = "?".repeat(n);
+            let glob = Glob::new(&pattern).unwrap();
+            prop_assert!(glob.matches(&upn));
+            let longer = format!("{upn}x");
+            let shorter: String = upn.chars().skip(1).collect();
+            prop_assert!(!glob.matches(&longer));
+            prop_assert!(!glob.matches(&shorter));
+        }
+
+        // A pattern without wildcards matches only the same text (ignoring case).
+        #[test]
+        fn a_literal_matches_only_itself(a in upn(), b in upn()) {
+            prop_assert_eq!(Glob::new(&a).unwrap().matches(&b), a.to_lowercase() == b.to_lowercase());
+        }
     }
 }
