@@ -5,9 +5,12 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use std::sync::atomic::AtomicBool;
+
 use hris_sync_core::pacing::Budget;
-use hris_sync_core::retry::{RetryPolicy, jitter};
+use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{DirectoryProperty, Error, ErrorKind, RequestStats, Result};
+use hris_sync_http::{HttpClient, Step, TokenCache, json_body, retrying};
 use reqwest::Url;
 use reqwest::header::{ACCEPT, HeaderValue, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
@@ -17,7 +20,6 @@ use tokio::sync::Mutex;
 use crate::config::WriteLimits;
 use crate::error::{error_for_status, parse_retry_after, token_error, transport_error};
 use crate::model::{BatchRequest, BatchResponse, TokenResponse};
-use crate::token::TokenCache;
 
 /// Validated settings (see [`crate::GraphBuilder`]).
 pub(crate) struct Settings {
@@ -35,7 +37,12 @@ pub(crate) struct Settings {
     pub(crate) token_margin: Duration,
     pub(crate) consistency_wait: Duration,
     pub(crate) stats: RequestStats,
+    pub(crate) http: HttpClient,
 }
+
+/// Graph answers JSON; every request asks for it (a host's own client has no default headers
+/// of ours).
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// What a single `$batch` post came back with.
 pub(crate) enum BatchOutcome {
@@ -73,15 +80,7 @@ impl fmt::Debug for Client {
 
 impl Client {
     pub(crate) fn new(settings: Settings) -> Result<Self> {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("hris-sync/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::config(format!("HTTP client: {e}")))?;
+        let http = settings.http.build(settings.timeout)?;
         let limits = &settings.write_limits;
         let writes = Budget::new(&[(
             limits.window,
@@ -163,71 +162,67 @@ impl Client {
     }
 
     async fn fetch_token(&self) -> Result<(SecretString, Duration)> {
-        let started = std::time::Instant::now();
+        retrying(&self.settings.retry, "Graph", "token endpoint", || {
+            self.fetch_token_once()
+        })
+        .await
+    }
+
+    async fn fetch_token_once(&self) -> Step<(SecretString, Duration)> {
         let url = format!(
             "{}/{}/oauth2/v2.0/token",
             self.settings.authority.as_str().trim_end_matches('/'),
             self.settings.tenant_id
         );
         let scope = format!("{}/.default", self.graph_base());
-        let mut attempt = 0;
-        loop {
-            self.token_calls.fetch_add(1, Ordering::Relaxed);
-            tracing::debug!(attempt, "requesting a Graph token");
-            let form = [
-                ("client_id", self.settings.client_id.as_str()),
-                ("scope", scope.as_str()),
-                ("client_secret", self.settings.client_secret.expose_secret()),
-                ("grant_type", "client_credentials"),
-            ];
-            self.settings.stats.sent();
-            let error = match self.http.post(&url).form(&form).send().await {
-                Err(e) => transport_error("token endpoint", &e),
-                Ok(resp) if resp.status().is_success() => {
-                    let bytes = resp
-                        .bytes()
-                        .await
-                        .map_err(|e| transport_error("token endpoint", &e))?;
-                    let token: TokenResponse = serde_json::from_slice(&bytes).map_err(|e| {
-                        Error::new(
-                            ErrorKind::InvalidData,
-                            format!("token endpoint: unexpected answer: {e}"),
-                        )
-                    })?;
-                    let lifetime = Duration::from_secs(token.expires_in.unwrap_or(3599));
-                    return Ok((SecretString::from(token.access_token), lifetime));
-                }
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    self.settings.stats.answered(status);
-                    let body = resp.text().await.unwrap_or_default();
-                    token_error(status, &body)
-                }
+        self.token_calls.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!("requesting a Graph token");
+        let form = [
+            ("client_id", self.settings.client_id.as_str()),
+            ("scope", scope.as_str()),
+            ("client_secret", self.settings.client_secret.expose_secret()),
+            ("grant_type", "client_credentials"),
+        ];
+        self.settings.stats.sent();
+        let resp = match self
+            .http
+            .post(&url)
+            .header(ACCEPT, JSON)
+            .form(&form)
+            .send()
+            .await
+        {
+            Err(e) => return Step::Failed(transport_error("token endpoint", &e)),
+            Ok(resp) => resp,
+        };
+        let status = resp.status().as_u16();
+        if resp.status().is_success() {
+            let bytes = match resp.bytes().await {
+                Ok(b) => b,
+                Err(e) => return Step::Failed(transport_error("token endpoint", &e)),
             };
-            match self
-                .settings
-                .retry
-                .delay_within(attempt, &error, jitter(), started.elapsed())
-            {
-                Some(wait) => {
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
+            return match serde_json::from_slice::<TokenResponse>(&bytes) {
+                Ok(token) => {
+                    let lifetime = Duration::from_secs(token.expires_in.unwrap_or(3599));
+                    Step::Done((SecretString::from(token.access_token), lifetime))
                 }
-                None => {
-                    return Err(RetryPolicy::give_up_after(
-                        error,
-                        attempt + 1,
-                        started.elapsed(),
-                    ));
-                }
-            }
+                Err(e) => Step::Fatal(Error::new(
+                    ErrorKind::InvalidData,
+                    format!("token endpoint: unexpected answer: {e}"),
+                )),
+            };
         }
+        self.settings.stats.answered(status);
+        let body = resp.text().await.unwrap_or_default();
+        Step::Failed(token_error(status, &body))
     }
 
     async fn token(&self) -> Result<(SecretString, u64)> {
-        self.tokens
+        let lease = self
+            .tokens
             .get(self.settings.token_margin, || self.fetch_token())
-            .await
+            .await?;
+        Ok((lease.value, lease.generation))
     }
 
     /// GET an absolute URL (a first page or an `@odata.nextLink`, used verbatim), retried;
@@ -235,82 +230,63 @@ impl Client {
     /// of a delta link, which carries a token).
     pub(crate) async fn get_json<T: DeserializeOwned>(&self, what: &str, url: &str) -> Result<T> {
         self.check_link(what, url)?;
-        let started = std::time::Instant::now();
-        let mut attempt = 0u32;
-        let mut refreshed = false;
-        loop {
-            let (token, generation) = self.token().await?;
-            self.settings.stats.sent();
-            let sent = self
-                .http
-                .get(url)
-                .bearer_auth(token.expose_secret())
-                .send()
-                .await;
-            let error = match sent {
-                Err(e) => transport_error(what, &e),
-                Ok(resp) => {
-                    let status = resp.status();
-                    self.settings.stats.answered(status.as_u16());
-                    if status.is_success() {
-                        match resp.bytes().await {
-                            Ok(bytes) => {
-                                return serde_json::from_slice(&bytes).map_err(|e| {
-                                    Error::new(
-                                        ErrorKind::InvalidData,
-                                        format!(
-                                            "{what}: the answer is not the documented JSON: {e}"
-                                        ),
-                                    )
-                                });
-                            }
-                            Err(e) => transport_error(what, &e),
-                        }
-                    } else if status.as_u16() == 401 && !refreshed {
-                        tracing::info!(
-                            request = what,
-                            "Graph refused the token; fetching a new one"
-                        );
-                        self.tokens.invalidate(generation).await;
-                        refreshed = true;
-                        continue;
-                    } else {
-                        let retry_after = parse_retry_after(
-                            resp.headers()
-                                .get(RETRY_AFTER)
-                                .and_then(|v| v.to_str().ok()),
-                        );
-                        let body = resp.json::<serde_json::Value>().await.ok();
-                        error_for_status(what, status.as_u16(), retry_after, body.as_ref())
-                    }
-                }
+        let refreshed = AtomicBool::new(false);
+        retrying(&self.settings.retry, "Graph", what, || {
+            self.get_once(what, url, &refreshed)
+        })
+        .await
+    }
+
+    async fn get_once<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        url: &str,
+        refreshed: &AtomicBool,
+    ) -> Step<T> {
+        let (token, generation) = match self.token().await {
+            Ok(t) => t,
+            Err(e) => return Step::Fatal(e),
+        };
+        self.settings.stats.sent();
+        let sent = self
+            .http
+            .get(url)
+            .header(ACCEPT, JSON)
+            .bearer_auth(token.expose_secret())
+            .send()
+            .await;
+        let resp = match sent {
+            Err(e) => return Step::Failed(transport_error(what, &e)),
+            Ok(resp) => resp,
+        };
+        let status = resp.status();
+        self.settings.stats.answered(status.as_u16());
+        if status.is_success() {
+            return match resp.bytes().await {
+                Ok(bytes) => json_body(what, &bytes),
+                Err(e) => Step::Failed(transport_error(what, &e)),
             };
-            match self
-                .settings
-                .retry
-                .delay_within(attempt, &error, jitter(), started.elapsed())
-            {
-                Some(wait) => {
-                    tracing::warn!(
-                        request = what,
-                        attempt = attempt + 1,
-                        max = self.settings.retry.max_retries,
-                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                        error = %error,
-                        "retrying Graph request"
-                    );
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                None => {
-                    return Err(RetryPolicy::give_up_after(
-                        error,
-                        attempt + 1,
-                        started.elapsed(),
-                    ));
-                }
-            }
         }
+        if status.as_u16() == 401 && !refreshed.swap(true, Ordering::Relaxed) {
+            tracing::info!(
+                request = what,
+                "Graph refused the token; fetching a new one"
+            );
+            self.tokens.invalidate(generation).await;
+            return Step::Again;
+        }
+        let retry_after = parse_retry_after(
+            resp.headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+        );
+        let body = resp.json::<serde_json::Value>().await.ok();
+        Step::Failed(error_for_status(
+            what,
+            status.as_u16(),
+            retry_after,
+            body.as_ref(),
+        ))
     }
 
     /// Wait until `writes` more writes fit Graph's write quota, then count them. Returns the
@@ -350,6 +326,7 @@ impl Client {
             let sent = self
                 .http
                 .post(self.graph_url("/$batch"))
+                .header(ACCEPT, JSON)
                 .bearer_auth(token.expose_secret())
                 .json(batch)
                 .send()

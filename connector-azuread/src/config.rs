@@ -64,6 +64,7 @@ pub struct GraphBuilder {
     pub(crate) token_margin: Duration,
     pub(crate) consistency_wait: Duration,
     pub(crate) stats: RequestStats,
+    pub(crate) http: hris_sync_http::HttpClient,
 }
 
 impl fmt::Debug for GraphBuilder {
@@ -104,6 +105,7 @@ impl Default for GraphBuilder {
             token_margin: Duration::from_secs(300),
             consistency_wait: Duration::from_secs(60),
             stats: RequestStats::new(),
+            http: hris_sync_http::HttpClient::Default,
         }
     }
 }
@@ -234,6 +236,15 @@ impl GraphBuilder {
         self
     }
 
+    /// Send with the host's own client (its proxy, corporate roots and connection pool)
+    /// instead of one built here. Its own timeouts then apply; [`GraphBuilder::timeout`] does
+    /// not.
+    #[must_use]
+    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = hris_sync_http::HttpClient::Given(client);
+        self
+    }
+
     /// Validate and build the directory.
     ///
     /// # Errors
@@ -279,6 +290,7 @@ impl GraphBuilder {
             token_margin: self.token_margin,
             consistency_wait: self.consistency_wait,
             stats: self.stats,
+            http: self.http,
         })
     }
 }

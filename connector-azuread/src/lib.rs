@@ -40,7 +40,6 @@ mod holder;
 mod model;
 #[cfg(feature = "sim")]
 pub mod sim;
-mod token;
 
 pub use config::{DEFAULT_AUTHORITY_HOST, DEFAULT_GRAPH_BASE_URL, GraphBuilder, WriteLimits};
 pub use directory::EntraDirectory;

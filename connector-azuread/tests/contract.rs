@@ -666,3 +666,37 @@ async fn throttled_sub_request_is_sent_again_alone() {
     assert_eq!(second["requests"].as_array().unwrap().len(), 1);
     assert_eq!(second["requests"][0], first["requests"][1]);
 }
+
+// DESIGN §1: a host's own `reqwest::Client` (its proxy, its roots, its headers) carries every
+// request, the token request included, and ours still go out as JSON requests.
+#[tokio::test(flavor = "current_thread")]
+async fn a_host_client_carries_every_request() {
+    let server = graph().await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/domains"))
+        .respond_with(answer(&server, "domains.json"))
+        .mount(&server)
+        .await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-host-proxy", "corp-egress".parse().unwrap());
+    let host = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let entra = EntraDirectory::builder()
+        .tenant_id(TENANT)
+        .client_id(CLIENT_ID)
+        .client_secret(SECRET)
+        .authority_host(server.uri())
+        .graph_base_url(server.uri())
+        .with_http_client(host)
+        .build()
+        .unwrap();
+    entra.verified_domains().await.unwrap();
+    let seen = server.received_requests().await.unwrap();
+    assert_eq!(seen.len(), 2, "a token and the domains");
+    for r in &seen {
+        assert_eq!(r.headers.get("x-host-proxy").unwrap(), "corp-egress");
+        assert_eq!(r.headers.get("accept").unwrap(), "application/json");
+    }
+}

@@ -1,17 +1,17 @@
 //! The HTTP client: pacing, authentication, retries. One request loop for every endpoint.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use hris_sync_core::retry::{RetryPolicy, jitter};
+use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{Error, ErrorKind, RequestStats, Result};
+use hris_sync_http::{HttpClient, Step, TokenCache, json_body, retrying};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 
-use crate::auth::TokenCache;
 use crate::config::RateLimits;
 use crate::error::{error_for_status, transport_error};
 use crate::model::{AuthRequest, AuthResponse};
@@ -31,6 +31,7 @@ pub(crate) struct Settings {
     pub(crate) token_margin: Duration,
     pub(crate) overlap: Duration,
     pub(crate) stats: RequestStats,
+    pub(crate) http: HttpClient,
 }
 
 /// Personio's documented default token lifetime, used when a response does not say.
@@ -38,11 +39,14 @@ const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(86_400);
 
 pub(crate) struct Client {
     http: reqwest::Client,
+    /// `Accept` and the app/partner ids, sent with every request (a host's own client has no
+    /// default headers of ours).
+    headers: HeaderMap,
     pub(crate) settings: Settings,
     tokens: TokenCache,
     pacer: Pacer,
     auth_calls: AtomicU64,
-    rotating: std::sync::atomic::AtomicBool,
+    rotating: AtomicBool,
 }
 
 impl fmt::Debug for Client {
@@ -71,20 +75,15 @@ impl Client {
                 headers.insert(name, v);
             }
         }
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("hris-sync/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::config(format!("HTTP client: {e}")))?;
+        let http = settings.http.build(settings.timeout)?;
         Ok(Self {
             pacer: Pacer::new(&settings.limits),
             http,
+            headers,
             settings,
             tokens: TokenCache::new(),
             auth_calls: AtomicU64::new(0),
-            rotating: std::sync::atomic::AtomicBool::new(false),
+            rotating: AtomicBool::new(false),
         })
     }
 
@@ -108,175 +107,140 @@ impl Client {
 
     /// `POST /v1/auth` with the credentials in the JSON body, retried like any request.
     async fn authenticate(&self) -> Result<(SecretString, Duration)> {
+        retrying(&self.settings.retry, "Personio", "POST /v1/auth", || {
+            self.authenticate_once()
+        })
+        .await
+    }
+
+    async fn authenticate_once(&self) -> Step<(SecretString, Duration)> {
         let what = "POST /v1/auth";
-        let mut attempt = 0u32;
-        let started = std::time::Instant::now();
-        loop {
-            self.auth_calls.fetch_add(1, Ordering::Relaxed);
-            tracing::debug!(attempt, "authenticating with Personio");
-            let body = AuthRequest {
-                client_id: &self.settings.client_id,
-                client_secret: self.settings.client_secret.expose_secret(),
+        self.auth_calls.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!("authenticating with Personio");
+        let body = AuthRequest {
+            client_id: &self.settings.client_id,
+            client_secret: self.settings.client_secret.expose_secret(),
+        };
+        self.settings.stats.sent();
+        let sent = self
+            .http
+            .post(self.url("/v1/auth"))
+            .headers(self.headers.clone())
+            .json(&body)
+            .send()
+            .await;
+        let resp = match sent {
+            Err(e) => return Step::Failed(transport_error(what, &e)),
+            Ok(resp) => resp,
+        };
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        if status.is_success() {
+            let bytes = match resp.bytes().await {
+                Ok(b) => b,
+                Err(e) => return Step::Failed(transport_error(what, &e)),
             };
-            self.settings.stats.sent();
-            let result = self
-                .http
-                .post(self.url("/v1/auth"))
-                .json(&body)
-                .send()
-                .await;
-            let error = match result {
-                Err(e) => transport_error(what, &e),
-                Ok(resp) if resp.status().is_success() => {
-                    let bytes = resp.bytes().await.map_err(|e| transport_error(what, &e))?;
-                    let parsed: AuthResponse = serde_json::from_slice(&bytes).map_err(|e| {
-                        Error::new(
-                            ErrorKind::InvalidData,
-                            format!("{what}: unexpected answer: {e}"),
-                        )
-                    })?;
+            return match serde_json::from_slice::<AuthResponse>(&bytes) {
+                Ok(parsed) => {
                     let lifetime = parsed
                         .data
                         .expires_in
                         .map_or(DEFAULT_TOKEN_LIFETIME, Duration::from_secs);
-                    return Ok((SecretString::from(parsed.data.token), lifetime));
+                    Step::Done((SecretString::from(parsed.data.token), lifetime))
                 }
-                Ok(resp) => {
-                    let (status, headers) = (resp.status(), resp.headers().clone());
-                    self.settings.stats.answered(status.as_u16());
-                    let body = resp.text().await.unwrap_or_default();
-                    let e = error_for_status(what, status, &headers, &body);
-                    if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
-                        // Wrong credentials: retrying cannot help.
-                        return Err(Error::config(format!(
-                            "Personio refused the API credentials (PERSONIO_CLIENT_ID / \
-                             PERSONIO_CLIENT_SECRET): {}",
-                            e.message()
-                        )));
-                    }
-                    e
-                }
+                Err(e) => Step::Fatal(Error::new(
+                    ErrorKind::InvalidData,
+                    format!("{what}: unexpected answer: {e}"),
+                )),
             };
-            match self
-                .settings
-                .retry
-                .delay_within(attempt, &error, jitter(), started.elapsed())
-            {
-                Some(wait) => {
-                    tracing::warn!(attempt, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), error = %error, "retrying Personio authentication");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                None => {
-                    return Err(RetryPolicy::give_up_after(
-                        error,
-                        attempt + 1,
-                        started.elapsed(),
-                    ));
-                }
-            }
         }
+        self.settings.stats.answered(status.as_u16());
+        let body = resp.text().await.unwrap_or_default();
+        let e = error_for_status(what, status, &headers, &body);
+        if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+            // Wrong credentials: retrying cannot help.
+            return Step::Fatal(Error::config(format!(
+                "Personio refused the API credentials (PERSONIO_CLIENT_ID / \
+                 PERSONIO_CLIENT_SECRET): {}",
+                e.message()
+            )));
+        }
+        Step::Failed(e)
     }
 
     /// GET `path` with `query`, paced, authenticated and retried; the body parsed as `T`.
+    /// A refused token is replaced once per call.
     pub(crate) async fn get_json<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],
     ) -> Result<T> {
         let what = format!("GET {path}");
-        let mut attempt = 0u32;
-        let started = std::time::Instant::now();
-        let mut reauthenticated = false;
-        loop {
-            let lease = self
-                .tokens
-                .get(self.settings.token_margin, || self.authenticate())
-                .await?;
-            let taken = self.pacer.acquire().await;
-            self.settings.stats.sent();
-            let sent = self
-                .http
-                .get(self.url(path))
-                .query(query)
-                .bearer_auth(lease.value.expose_secret())
-                .send()
-                .await;
-            self.pacer.answered(taken).await;
-            let error = match sent {
-                Err(e) => transport_error(&what, &e),
-                Ok(resp) => {
-                    if let Some(token) = resp
-                        .headers()
-                        .get(AUTHORIZATION)
-                        .and_then(|v| v.to_str().ok())
-                    {
-                        if self.tokens.adopt(token).await
-                            && !self.rotating.swap(true, Ordering::Relaxed)
-                        {
-                            tracing::info!(
-                                "Personio rotates tokens on this tenant; requests go one at a time"
-                            );
-                        }
-                    }
-                    let status = resp.status();
-                    self.settings.stats.answered(status.as_u16());
-                    if status.is_success() {
-                        match resp.bytes().await {
-                            Ok(bytes) => {
-                                return serde_json::from_slice(&bytes).map_err(|e| {
-                                    Error::new(
-                                        ErrorKind::InvalidData,
-                                        format!(
-                                            "{what}: the answer is not the documented JSON: {e}"
-                                        ),
-                                    )
-                                });
-                            }
-                            Err(e) => transport_error(&what, &e),
-                        }
-                    } else if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
-                        && !reauthenticated
-                    {
-                        tracing::info!(
-                            status = status.as_u16(),
-                            "Personio refused the token; authenticating again"
-                        );
-                        self.tokens.invalidate(lease.generation).await;
-                        reauthenticated = true;
-                        continue;
-                    } else {
-                        let headers = resp.headers().clone();
-                        let body = resp.text().await.unwrap_or_default();
-                        error_for_status(&what, status, &headers, &body)
-                    }
-                }
-            };
-            match self
-                .settings
-                .retry
-                .delay_within(attempt, &error, jitter(), started.elapsed())
-            {
-                Some(wait) => {
-                    tracing::warn!(
-                        request = %what,
-                        attempt = attempt + 1,
-                        max = self.settings.retry.max_retries,
-                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                        error = %error,
-                        "retrying Personio request"
-                    );
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                None => {
-                    return Err(RetryPolicy::give_up_after(
-                        error,
-                        attempt + 1,
-                        started.elapsed(),
-                    ));
-                }
+        let reauthenticated = AtomicBool::new(false);
+        retrying(&self.settings.retry, "Personio", &what, || {
+            self.get_once(&what, path, query, &reauthenticated)
+        })
+        .await
+    }
+
+    async fn get_once<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        path: &str,
+        query: &[(&str, String)],
+        reauthenticated: &AtomicBool,
+    ) -> Step<T> {
+        let lease = match self
+            .tokens
+            .get(self.settings.token_margin, || self.authenticate())
+            .await
+        {
+            Ok(lease) => lease,
+            Err(e) => return Step::Fatal(e),
+        };
+        let taken = self.pacer.acquire().await;
+        self.settings.stats.sent();
+        let sent = self
+            .http
+            .get(self.url(path))
+            .headers(self.headers.clone())
+            .query(query)
+            .bearer_auth(lease.value.expose_secret())
+            .send()
+            .await;
+        self.pacer.answered(taken).await;
+        let resp = match sent {
+            Err(e) => return Step::Failed(transport_error(what, &e)),
+            Ok(resp) => resp,
+        };
+        if let Some(token) = resp
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+        {
+            if self.tokens.adopt(token).await && !self.rotating.swap(true, Ordering::Relaxed) {
+                tracing::info!("Personio rotates tokens on this tenant; requests go one at a time");
             }
         }
+        let status = resp.status();
+        self.settings.stats.answered(status.as_u16());
+        if status.is_success() {
+            return match resp.bytes().await {
+                Ok(bytes) => json_body(what, &bytes),
+                Err(e) => Step::Failed(transport_error(what, &e)),
+            };
+        }
+        if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+            && !reauthenticated.swap(true, Ordering::Relaxed)
+        {
+            tracing::info!(
+                status = status.as_u16(),
+                "Personio refused the token; authenticating again"
+            );
+            self.tokens.invalidate(lease.generation).await;
+            return Step::Again;
+        }
+        let headers = resp.headers().clone();
+        let body = resp.text().await.unwrap_or_default();
+        Step::Failed(error_for_status(what, status, &headers, &body))
     }
 }

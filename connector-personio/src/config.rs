@@ -70,6 +70,7 @@ pub struct PersonioBuilder {
     pub(crate) token_margin: Duration,
     pub(crate) overlap: Duration,
     pub(crate) stats: RequestStats,
+    pub(crate) http: hris_sync_http::HttpClient,
 }
 
 impl fmt::Debug for PersonioBuilder {
@@ -107,6 +108,7 @@ impl Default for PersonioBuilder {
             token_margin: Duration::from_secs(300),
             overlap: DEFAULT_OVERLAP,
             stats: RequestStats::new(),
+            http: hris_sync_http::HttpClient::Default,
         }
     }
 }
@@ -214,6 +216,15 @@ impl PersonioBuilder {
         self
     }
 
+    /// Send with the host's own client (its proxy, corporate roots and connection pool)
+    /// instead of one built here. Its own timeouts then apply; [`PersonioBuilder::timeout`]
+    /// does not.
+    #[must_use]
+    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = hris_sync_http::HttpClient::Given(client);
+        self
+    }
+
     /// Validate and build the source.
     ///
     /// # Errors
@@ -275,6 +286,7 @@ impl PersonioBuilder {
             token_margin: self.token_margin,
             overlap: self.overlap,
             stats: self.stats,
+            http: self.http,
         })
     }
 }

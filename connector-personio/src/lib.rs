@@ -36,7 +36,6 @@
 //! # Ok(()) }
 //! ```
 
-mod auth;
 mod client;
 mod config;
 mod convert;

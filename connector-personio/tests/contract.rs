@@ -355,3 +355,37 @@ async fn a_lasting_403_is_a_permission_error() {
         "{err}"
     );
 }
+
+// DESIGN §1: a host's own `reqwest::Client` carries every request, and our headers (JSON, the
+// app and partner ids) still go with each of them.
+#[tokio::test(flavor = "current_thread")]
+async fn a_host_client_carries_every_request() {
+    let server = personio().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/company/employees/attributes"))
+        .respond_with(answer(200, "attributes.json"))
+        .mount(&server)
+        .await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-host-proxy", "corp-egress".parse().unwrap());
+    let host = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let personio = PersonioSource::builder()
+        .client_id(CLIENT_ID)
+        .client_secret(SECRET)
+        .base_url(server.uri())
+        .app_id(APP_ID)
+        .with_http_client(host)
+        .build()
+        .unwrap();
+    personio.readable_attributes().await.unwrap();
+    let seen = server.received_requests().await.unwrap();
+    assert_eq!(seen.len(), 2, "auth and the attributes");
+    for r in &seen {
+        assert_eq!(r.headers.get("x-host-proxy").unwrap(), "corp-egress");
+        assert_eq!(r.headers.get("x-personio-app-id").unwrap(), APP_ID);
+        assert_eq!(r.headers.get("accept").unwrap(), "application/json");
+    }
+}

@@ -1,0 +1,56 @@
+//! The `reqwest::Client` a connector sends with.
+
+use std::time::Duration;
+
+use hris_sync_core::{Error, Result};
+
+/// Where a connector's HTTP client comes from.
+///
+/// By default each connector builds its own: the request timeout, a connect timeout of at
+/// most 10 s, the `hris-sync/VERSION` user agent, and rustls with the bundled webpki roots
+/// (plus the operating system's trust store with the `native-roots` feature of the
+/// connectors). A host that needs a proxy, a private CA or a shared connection pool builds its
+/// own `reqwest::Client` and hands it in with `with_http_client`; it is then used as it is
+/// (its timeouts, roots and proxy), and the connectors add their own headers per request.
+#[derive(Clone, Debug, Default)]
+pub enum HttpClient {
+    /// Built by the connector.
+    #[default]
+    Default,
+    /// The host's.
+    Given(reqwest::Client),
+}
+
+impl HttpClient {
+    /// The client to send with: the host's, or a new one with `timeout`.
+    ///
+    /// # Errors
+    /// When reqwest cannot build a client (no TLS backend).
+    pub fn build(&self, timeout: Duration) -> Result<reqwest::Client> {
+        match self {
+            Self::Given(client) => Ok(client.clone()),
+            Self::Default => reqwest::Client::builder()
+                .timeout(timeout)
+                .connect_timeout(timeout.min(Duration::from_secs(10)))
+                .user_agent(concat!("hris-sync/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| Error::config(format!("HTTP client: {e}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_given_client_is_used_as_it_is() {
+        let given = reqwest::Client::new();
+        assert!(
+            HttpClient::Given(given)
+                .build(Duration::from_secs(1))
+                .is_ok()
+        );
+        assert!(HttpClient::Default.build(Duration::from_secs(30)).is_ok());
+    }
+}

@@ -1,0 +1,47 @@
+//! The HTTP plumbing the hris-sync connectors share, so each behaviour exists once:
+//!
+//! - [`retrying`]: the one retry loop. It asks the core's pure
+//!   [`RetryPolicy`](hris_sync_core::retry::RetryPolicy) how long to wait after each failure
+//!   (honouring `Retry-After`, a deadline, and which errors are retryable), logs each retry,
+//!   sleeps on tokio's clock and gives up with the attempts counted in the error.
+//! - [`TokenCache`]: the one bearer-token cache. One fetch at a time, a token kept for its
+//!   lifetime minus a margin, one invalidation per refused token (so concurrent 401s cause one
+//!   new token, not one each), and adoption of a rotated token a response carries.
+//! - [`HttpClient`]: the `reqwest::Client` a connector sends with, either built here (timeouts,
+//!   user agent, webpki roots, and the OS trust store with the `native-roots` feature) or
+//!   handed in by the host (its proxy, its corporate roots, its connection pool).
+//!
+//! hris-sync-core stays free of HTTP; connectors keep their own status→error mapping.
+//!
+//! ```
+//! use hris_sync_core::retry::RetryPolicy;
+//! use hris_sync_core::{Error, ErrorKind};
+//! use hris_sync_http::{Step, retrying};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let mut calls = 0;
+//! let policy = RetryPolicy { base: std::time::Duration::from_millis(1), ..RetryPolicy::default() };
+//! let answer = retrying(&policy, "Example", "GET /thing", || {
+//!     calls += 1;
+//!     let n = calls;
+//!     async move {
+//!         if n < 3 {
+//!             Step::Failed(Error::new(ErrorKind::Transient, "HTTP 503"))
+//!         } else {
+//!             Step::Done(n)
+//!         }
+//!     }
+//! })
+//! .await;
+//! assert_eq!(answer.unwrap(), 3);
+//! # }
+//! ```
+
+mod client;
+mod retry;
+mod token;
+
+pub use client::HttpClient;
+pub use retry::{Step, json_body, retrying};
+pub use token::{Lease, TokenCache};
