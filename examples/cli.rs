@@ -1,4 +1,4 @@
-//! The command line (DESIGN §4), parsed by clap. Every value is checked here, and a bad one is
+//! The command line (docs/rules.md §4), parsed by clap. Every value is checked here, and a bad one is
 //! a usage error (exit 2) whose message names the flag.
 
 use std::net::{Ipv4Addr, SocketAddr};

@@ -19,7 +19,7 @@ use hris_sync_core::{
     EmployeeStatus, Error, Policy, PropertyValue, Result, SyncHistory,
 };
 
-/// The demo's configuration file (DESIGN §4).
+/// The demo's configuration file (docs/rules.md §4).
 pub const DEMO_CONFIG: &str = r#"
 [personio]
 app_id = "ACME_HRIS_SYNC"

@@ -1,4 +1,4 @@
-//! Shutdown on SIGINT and SIGTERM (DESIGN §4): the first signal asks the run to stop at the
+//! Shutdown on SIGINT and SIGTERM (docs/rules.md §4): the first signal asks the run to stop at the
 //! next safe point — the `$batch`es in flight are answered, the state is saved, the report is
 //! printed, and the exit status is 1 if actions were left (0 if nothing was); a second signal
 //! exits at once with 128 + the signal's number (130 for SIGINT, 143 for SIGTERM).

@@ -667,7 +667,7 @@ async fn throttled_sub_request_is_sent_again_alone() {
     assert_eq!(second["requests"][0], first["requests"][1]);
 }
 
-// DESIGN §1: a host's own `reqwest::Client` (its proxy, its roots, its headers) carries every
+// docs/rules.md §1: a host's own `reqwest::Client` (its proxy, its roots, its headers) carries every
 // request, the token request included, and ours still go out as JSON requests.
 #[tokio::test(flavor = "current_thread")]
 async fn a_host_client_carries_every_request() {

@@ -1,4 +1,4 @@
-//! DESIGN §1, a host embeds the engine: the directory reads what the policy needs or the engine
+//! docs/rules.md §1, a host embeds the engine: the directory reads what the policy needs or the engine
 //! refuses to start, and a cycle is a `Send` future a multi-thread runtime can spawn.
 
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! DESIGN §4: a stop request (SIGTERM) lets the `$batch` in flight finish and sends no new
+//! docs/rules.md §4: a stop request (SIGTERM) lets the `$batch` in flight finish and sends no new
 //! one; a wait for a retry ends at once.
 
 use std::sync::Arc;

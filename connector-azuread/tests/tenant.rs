@@ -1,4 +1,4 @@
-//! DESIGN §7: the real-tenant rules against a simulator that enforces the service side of
+//! docs/rules.md §7: the real-tenant rules against a simulator that enforces the service side of
 //! each (T1–T11). Each test fails on a client that ignores its rule.
 
 use std::time::Duration;

@@ -356,7 +356,7 @@ async fn a_lasting_403_is_a_permission_error() {
     );
 }
 
-// DESIGN §1: a host's own `reqwest::Client` carries every request, and our headers (JSON, the
+// docs/rules.md §1: a host's own `reqwest::Client` carries every request, and our headers (JSON, the
 // app and partner ids) still go with each of them.
 #[tokio::test(flavor = "current_thread")]
 async fn a_host_client_carries_every_request() {

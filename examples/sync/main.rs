@@ -1,4 +1,4 @@
-//! `sync`: keep Entra ID in step with Personio (DESIGN §4).
+//! `sync`: keep Entra ID in step with Personio (docs/rules.md §4).
 //!
 //! ```text
 //! sync --config FILE [--apply] [--report FILE] [--state FILE] [--watch [--interval 30m]]
@@ -28,7 +28,7 @@ use hris_sync_examples::lock::{LockError, StateLock};
 use hris_sync_examples::metrics::Metrics;
 use hris_sync_examples::{cli, demo, logging, progress, serve, signals, table};
 
-/// The environment variables a real run needs (DESIGN §4).
+/// The environment variables a real run needs (docs/rules.md §4).
 const CREDENTIALS: [&str; 5] = [
     "PERSONIO_CLIENT_ID",
     "PERSONIO_CLIENT_SECRET",

@@ -1,6 +1,6 @@
 //! Applying a [`Plan`] to a [`Directory`].
 //!
-//! Phases run in the order of DESIGN §5: links, creates, updates, the manager pass, then
+//! Phases run in the order of docs/rules.md §5: links, creates, updates, the manager pass, then
 //! disables and enables. Each phase is one [`Directory::apply`] call, so a connector can batch
 //! and parallelise inside it. A failed action never stops the others; every action gets an
 //! outcome. A create whose UPN turns out to be taken is retried once with the plan's fallback

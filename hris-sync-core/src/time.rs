@@ -1,4 +1,4 @@
-//! Time in the public API: `chrono` throughout (DESIGN §1 — the services that embed this crate
+//! Time in the public API: `chrono` throughout (docs/rules.md §1 — the services that embed this crate
 //! already speak chrono).
 //!
 //! - Instants are [`DateTime<Utc>`]: `now`, change watermarks, record timestamps.

@@ -1,4 +1,4 @@
-//! DESIGN §4 and S6: a run that is stopped (SIGTERM) or dies mid-apply never loses a
+//! docs/rules.md §4 and S6: a run that is stopped (SIGTERM) or dies mid-apply never loses a
 //! recorded disable, finishes what is in flight, leaves the rest for the next run, and the
 //! next run converges.
 

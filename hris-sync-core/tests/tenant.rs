@@ -1,4 +1,4 @@
-//! DESIGN §7: the real-tenant rules the core owns (T5, T6, T11).
+//! docs/rules.md §7: the real-tenant rules the core owns (T5, T6, T11).
 
 use async_trait::async_trait;
 use hris_sync_core::DiscardCredentials;

@@ -1,4 +1,4 @@
-//! DESIGN §3, U1–U5: a named table of UPN cases, each planned end to end through `plan`.
+//! docs/rules.md §3, U1–U5: a named table of UPN cases, each planned end to end through `plan`.
 
 use hris_sync_core::upn::is_valid_upn;
 use hris_sync_core::{DirectoryUser, Employee, Plan, plan};

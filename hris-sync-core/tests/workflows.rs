@@ -1,4 +1,4 @@
-//! DESIGN §2, S1–S9: the sync workflows, one test per behaviour, planned through `plan`.
+//! docs/rules.md §2, S1–S9: the sync workflows, one test per behaviour, planned through `plan`.
 
 use hris_sync_core::guard::{self, DisableVerdict};
 use hris_sync_core::reconcile::{OutOfScope, UserRef};

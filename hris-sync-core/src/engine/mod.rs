@@ -1,4 +1,4 @@
-//! The sync engine: cycles, state, and reports (DESIGN §4–§5).
+//! The sync engine: cycles, state, and reports (docs/rules.md §4–§5).
 //!
 //! [`Syncer::run_cycle`] reads both sides (incrementally when it can), plans, holds a mass
 //! disable (S7), applies, saves the state and returns the report. The reads are complete or

@@ -1,4 +1,4 @@
-//! The report of a cycle: DESIGN §4's JSON, and what the command-line tool prints.
+//! The report of a cycle: docs/rules.md §4's JSON, and what the command-line tool prints.
 
 use std::collections::BTreeMap;
 
@@ -56,7 +56,7 @@ pub struct ReportAction {
     pub reason: Option<String>,
 }
 
-/// Counts by outcome; the keys are exactly DESIGN §4's.
+/// Counts by outcome; the keys are exactly docs/rules.md §4's.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     /// Accounts linked (or to link).

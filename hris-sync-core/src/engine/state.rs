@@ -30,7 +30,7 @@ use crate::user::DirectoryUser;
 /// The version of the state format written by this build.
 pub const STATE_VERSION: u32 = 1;
 
-/// Everything the sync carries from one cycle to the next (DESIGN §5).
+/// Everything the sync carries from one cycle to the next (docs/rules.md §5).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncState {
     /// Format version; a newer file than this build understands is refused.

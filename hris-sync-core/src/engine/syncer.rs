@@ -81,7 +81,7 @@ pub struct Timings {
 }
 
 impl CycleResult {
-    /// The exit status of DESIGN §4: 0 all applied (or planned), 1 some action failed, 3 held
+    /// The exit status of docs/rules.md §4: 0 all applied (or planned), 1 some action failed, 3 held
     /// by S7. (2, bad configuration, is for errors before a result exists.)
     #[must_use]
     pub fn exit_code(&self) -> i32 {

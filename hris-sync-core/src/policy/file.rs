@@ -1,4 +1,4 @@
-//! The configuration file (DESIGN §4) as written: TOML, deserialized with serde.
+//! The configuration file (docs/rules.md §4) as written: TOML, deserialized with serde.
 //!
 //! Every table refuses unknown keys, so a typo is an error that names the key instead of a
 //! setting that silently does nothing. [`ConfigFile::validate`] turns the file into a

@@ -1,4 +1,4 @@
-//! The sync policy: the configuration file (DESIGN §4), validated and typed.
+//! The sync policy: the configuration file (docs/rules.md §4), validated and typed.
 //!
 //! Validation errors are [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) and
 //! start with the offending key (`upn.domain: …`, `mapping[2].entra: …`), so an operator can
@@ -115,7 +115,7 @@ pub struct AccessPassPolicy {
 pub const ACCESS_PASS_LIFETIME_MINUTES: std::ops::RangeInclusive<u32> = 10..=43_200;
 
 impl Policy {
-    /// A policy with the defaults of DESIGN §4, the schema `first.last@domain`, UTC and no
+    /// A policy with the defaults of docs/rules.md §4, the schema `first.last@domain`, UTC and no
     /// mappings. Handy for tests and embedding; a configuration file is the usual source.
     ///
     /// # Errors

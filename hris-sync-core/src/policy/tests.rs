@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 use super::*;
 use crate::ErrorKind;
 
-const DESIGN_EXAMPLE: &str = r#"
+const EXAMPLE_CONFIG: &str = r#"
 [personio]
 app_id = "ACME_HRIS_SYNC"
 [entra]
@@ -47,7 +47,7 @@ fn config_error(text: &str) -> String {
 
 #[test]
 fn design_example_parses() {
-    let p = Policy::from_toml(DESIGN_EXAMPLE).unwrap();
+    let p = Policy::from_toml(EXAMPLE_CONFIG).unwrap();
     assert_eq!(p.upn.domain, "demo.com");
     assert_eq!(p.upn.separator, Separator::Dot);
     assert_eq!(p.lifecycle.prehire_days, Some(14));
@@ -64,7 +64,7 @@ fn design_example_parses() {
 
 #[test]
 fn unknown_graph_property_names_the_key() {
-    let text = DESIGN_EXAMPLE.replace("entra = \"jobTitle\"", "entra = \"jobtitel\"");
+    let text = EXAMPLE_CONFIG.replace("entra = \"jobTitle\"", "entra = \"jobtitel\"");
     let msg = config_error(&text);
     assert!(msg.starts_with("mapping[1].entra:"), "{msg}");
     assert!(msg.contains("jobtitel"), "{msg}");
@@ -72,45 +72,45 @@ fn unknown_graph_property_names_the_key() {
 
 #[test]
 fn unknown_part_mode_names_the_key() {
-    let text = DESIGN_EXAMPLE.replace("end_part = \"entire\"", "end_part = \"initials\"");
+    let text = EXAMPLE_CONFIG.replace("end_part = \"entire\"", "end_part = \"initials\"");
     let msg = config_error(&text);
     assert!(msg.starts_with("upn.end_part:"), "{msg}");
 }
 
 #[test]
 fn bad_time_zone_names_the_key() {
-    let text = DESIGN_EXAMPLE.replace("Europe/Berlin", "Europe/Berln");
+    let text = EXAMPLE_CONFIG.replace("Europe/Berlin", "Europe/Berln");
     let msg = config_error(&text);
     assert!(msg.starts_with("lifecycle.timezone:"), "{msg}");
 }
 
 #[test]
 fn missing_domain_names_the_key() {
-    let text = DESIGN_EXAMPLE.replace("domain = \"demo.com\"\n", "");
+    let text = EXAMPLE_CONFIG.replace("domain = \"demo.com\"\n", "");
     let msg = config_error(&text);
     assert!(msg.starts_with("upn.domain:"), "{msg}");
 }
 
 #[test]
 fn unknown_key_is_refused() {
-    let text = DESIGN_EXAMPLE.replace("revoke_sessions = true", "revoke_session = true");
+    let text = EXAMPLE_CONFIG.replace("revoke_sessions = true", "revoke_session = true");
     let msg = config_error(&text);
     assert!(msg.contains("revoke_session"), "{msg}");
 }
 
 #[test]
 fn other_validations() {
-    let bad_sep = DESIGN_EXAMPLE.replace("separator = \".\"", "separator = \"+\"");
+    let bad_sep = EXAMPLE_CONFIG.replace("separator = \".\"", "separator = \"+\"");
     assert!(config_error(&bad_sep).starts_with("upn.separator:"));
-    let managed = DESIGN_EXAMPLE.replace("entra = \"department\"", "entra = \"displayName\"");
+    let managed = EXAMPLE_CONFIG.replace("entra = \"department\"", "entra = \"displayName\"");
     assert!(config_error(&managed).contains("set by the sync itself"));
-    let twice = DESIGN_EXAMPLE.replace("entra = \"department\"", "entra = \"jobTitle\"");
+    let twice = EXAMPLE_CONFIG.replace("entra = \"department\"", "entra = \"jobTitle\"");
     assert!(config_error(&twice).contains("mapped twice"));
-    let pct = DESIGN_EXAMPLE.replace("max_disable_percent = 5", "max_disable_percent = 500");
+    let pct = EXAMPLE_CONFIG.replace("max_disable_percent = 5", "max_disable_percent = 500");
     assert!(config_error(&pct).starts_with("safety.max_disable_percent:"));
-    let loc = DESIGN_EXAMPLE.replace("usage_location = \"DE\"", "usage_location = \"DEU\"");
+    let loc = EXAMPLE_CONFIG.replace("usage_location = \"DE\"", "usage_location = \"DEU\"");
     assert!(config_error(&loc).starts_with("entra.usage_location:"));
-    let dom = DESIGN_EXAMPLE.replace("demo.com", "demo");
+    let dom = EXAMPLE_CONFIG.replace("demo.com", "demo");
     assert!(config_error(&dom).starts_with("upn.domain:"));
 }
 
@@ -128,7 +128,7 @@ fn defaults_when_tables_are_omitted() {
 
 #[test]
 fn readable_attribute_check_names_each_missing_one() {
-    let p = Policy::from_toml(DESIGN_EXAMPLE).unwrap();
+    let p = Policy::from_toml(EXAMPLE_CONFIG).unwrap();
     let readable: BTreeSet<String> = ["first_name", "last_name", "email", "status", "created_at"]
         .iter()
         .map(|s| (*s).to_owned())
@@ -143,7 +143,7 @@ fn readable_attribute_check_names_each_missing_one() {
 
 #[test]
 fn domain_check() {
-    let p = Policy::from_toml(DESIGN_EXAMPLE).unwrap();
+    let p = Policy::from_toml(EXAMPLE_CONFIG).unwrap();
     assert!(p.check_domain(&["Demo.com".to_owned()]).is_ok());
     let err = p.check_domain(&["other.com".to_owned()]).unwrap_err();
     assert!(err.message().starts_with("upn.domain:"));

@@ -1,4 +1,4 @@
-//! Reconcile: `plan(employees, users, policy, now) -> Plan` (DESIGN §2–§3).
+//! Reconcile: `plan(employees, users, policy, now) -> Plan` (docs/rules.md §2–§3).
 //!
 //! Pure and deterministic (S9): no I/O, no clock (`now` is a parameter), no randomness, and
 //! only ordered collections, so the same inputs in any order give a byte-identical plan.

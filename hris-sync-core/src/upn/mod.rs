@@ -1,4 +1,4 @@
-//! UPN generation (DESIGN §3, rules U1–U6).
+//! UPN generation (docs/rules.md §3, rules U1–U6).
 //!
 //! A [`UpnSchema`] turns an employee into two candidate UPNs: the plain form
 //! `beginning[separator]end@domain` and the collision form
@@ -102,7 +102,7 @@ impl fmt::Display for UpnProblem {
     }
 }
 
-/// The operator's UPN schema (DESIGN §3), validated.
+/// The operator's UPN schema (docs/rules.md §3), validated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UpnSchema {
     /// Attribute key of the beginning part (e.g. `first_name`).
