@@ -71,7 +71,7 @@ impl Metrics {
         ));
         for a in &result.report.actions {
             *c.actions
-                .entry((a.kind.clone(), a.status.as_str()))
+                .entry((a.kind.as_str().to_owned(), a.status.as_str()))
                 .or_default() += 1;
         }
         if result.exit_code() == 0 {

@@ -2,19 +2,19 @@
 
 use std::fmt::Write as _;
 
-use hris_sync_core::engine::{ReportAction, Status, SyncReport};
+use hris_sync_core::engine::{ReportAction, ReportChanges, ReportKind, Status, SyncReport};
 use serde_json::Value;
 
 fn symbol(a: &ReportAction) -> &'static str {
-    match (a.status, a.kind.as_str()) {
+    match (a.status, a.kind) {
         (Status::Failed, _) => "x",
         (Status::Held, _) => "!",
-        (_, "create") => "+",
-        (_, "link") => "=",
-        (_, "update" | "set_manager") => "~",
-        (_, "disable") => "-",
-        (_, "enable") => "^",
-        (_, "conflict") => "?",
+        (_, ReportKind::Create) => "+",
+        (_, ReportKind::Link) => "=",
+        (_, ReportKind::Update | ReportKind::SetManager) => "~",
+        (_, ReportKind::Disable) => "-",
+        (_, ReportKind::Enable) => "^",
+        (_, ReportKind::Conflict) => "?",
         _ => ".",
     }
 }
@@ -27,14 +27,12 @@ fn short(v: &Value) -> String {
     }
 }
 
-fn changes(v: &Value) -> String {
-    let Some(obj) = v.as_object() else {
-        return String::new();
-    };
-    obj.iter()
+fn changes(changes: &ReportChanges) -> String {
+    changes
+        .iter()
         .map(|(k, c)| {
-            let from = c.get("from").map_or_else(String::new, short);
-            let to = c.get("to").map_or_else(String::new, short);
+            let from = short(&c.from);
+            let to = short(&c.to);
             if from == "∅" {
                 format!("{k}: {to}")
             } else {
@@ -58,18 +56,17 @@ pub fn render(report: &SyncReport, dry_run: bool) -> String {
     let writes = report
         .actions
         .iter()
-        .filter(|a| !matches!(a.kind.as_str(), "skip" | "conflict"))
+        .filter(|a| !matches!(a.kind, ReportKind::Skip | ReportKind::Conflict))
         .count();
     if writes == 0 {
         let _ = writeln!(out, "  nothing to do: the directory is in step with HR");
     }
     for a in &report.actions {
         let status = match a.status {
-            Status::Planned => "",
-            Status::Applied => "",
             Status::Failed => " FAILED",
             Status::Held => " HELD",
-            Status::Skipped => "",
+            // Planned, applied, skipped, and any status a later version adds.
+            _ => "",
         };
         let upn = a.upn.clone().unwrap_or_default();
         let detail = match (changes(&a.changes), &a.reason) {

@@ -170,7 +170,10 @@ fn report_credentials(result: &CycleResult, delivers: bool, deliveries: &Deliver
         .report
         .actions
         .iter()
-        .filter(|a| a.kind == "create" && a.status == hris_sync_core::engine::Status::Applied)
+        .filter(|a| {
+            a.kind == hris_sync_core::engine::ReportKind::Create
+                && a.status == hris_sync_core::engine::Status::Applied
+        })
         .count();
     if created == 0 {
         return;

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use hris_sync_core::engine::{
-    FileStateStore, MemoryStateStore, SyncOptions, Syncer, exit_code_for,
+    FileStateStore, MemoryStateStore, ReportKind, SyncOptions, Syncer, exit_code_for,
 };
 use hris_sync_core::{
     DeltaCursor, Directory, DirectoryProperty, EmployeeStatus, Error, ErrorKind, Operation,
@@ -365,7 +365,9 @@ async fn hostile_directory_data_is_never_written() {
             .report
             .actions
             .iter()
-            .find(|a| a.employee_id == id && matches!(a.kind.as_str(), "skip" | "conflict"))
+            .find(|a| {
+                a.employee_id == id && matches!(a.kind, ReportKind::Skip | ReportKind::Conflict)
+            })
             .and_then(|a| a.reason.clone())
             .unwrap_or_default()
     };

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use connector_azuread::sim::{Fault, Target};
-use hris_sync_core::engine::{CycleResult, MemoryStateStore, Syncer};
+use hris_sync_core::engine::{CycleResult, MemoryStateStore, ReportKind, Syncer};
 use hris_sync_core::{
     DeltaCursor, Directory, Error, ErrorKind, Operation, Outcome, Result, UserChanges, UserSnapshot,
 };
@@ -43,7 +43,7 @@ fn adopted(result: &CycleResult) -> usize {
         .actions
         .iter()
         .filter(|a| {
-            a.kind == "create"
+            a.kind == ReportKind::Create
                 && a.reason
                     .as_deref()
                     .is_some_and(|r| r.contains("adopted, not created again"))

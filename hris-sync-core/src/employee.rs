@@ -11,6 +11,7 @@ use crate::id::EmployeeId;
 /// An employee's employment status, as the HR system reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum EmployeeStatus {
     /// Hired, not yet started.
     Onboarding,

@@ -12,6 +12,7 @@ use crate::property::{DirectoryProperty, PropertyValue};
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ObjectKind {
     /// An ordinary user account.
     #[default]

@@ -157,7 +157,7 @@ async fn a_stop_mid_apply_finishes_the_phase_and_the_next_run_converges() {
         .report
         .actions
         .iter()
-        .filter(|a| a.kind == "disable")
+        .filter(|a| a.kind == hris_sync_core::engine::ReportKind::Disable)
         .collect();
     assert!(left.iter().all(|a| {
         a.status == Status::Failed

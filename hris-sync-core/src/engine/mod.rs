@@ -11,6 +11,8 @@ mod report;
 mod state;
 mod syncer;
 
-pub use report::{ReportAction, Status, Summary, SyncReport};
+pub use report::{
+    ReportAction, ReportChange, ReportChanges, ReportKind, Status, Summary, SyncReport,
+};
 pub use state::{FileStateStore, MemoryStateStore, STATE_VERSION, StateStore, SyncState};
 pub use syncer::{CycleResult, SyncOptions, Syncer, Timings, exit_code_for};

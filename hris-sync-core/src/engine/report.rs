@@ -12,6 +12,7 @@ use crate::source::RejectedRecord;
 /// What happened to an action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Status {
     /// Planned, not applied (a dry run).
     Planned,
@@ -39,17 +40,98 @@ impl Status {
     }
 }
 
+/// What a report entry is about; serialised as the snake-case word (`set_manager`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ReportKind {
+    /// An existing account linked to its employee (S2).
+    Link,
+    /// A new account.
+    Create,
+    /// Attribute changes.
+    Update,
+    /// A manager change.
+    SetManager,
+    /// An account disabled (S5).
+    Disable,
+    /// An account enabled again (S6).
+    Enable,
+    /// An employee not acted on.
+    Skip,
+    /// A conflict an operator must resolve.
+    Conflict,
+}
+
+impl ReportKind {
+    /// The word used in the JSON report and the table.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Link => "link",
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::SetManager => "set_manager",
+            Self::Disable => "disable",
+            Self::Enable => "enable",
+            Self::Skip => "skip",
+            Self::Conflict => "conflict",
+        }
+    }
+
+    fn of(action: &Action) -> Self {
+        match action {
+            Action::Link { .. } => Self::Link,
+            Action::Create { .. } => Self::Create,
+            Action::Update { .. } => Self::Update,
+            Action::SetManager { .. } => Self::SetManager,
+            Action::Disable { .. } => Self::Disable,
+            Action::Enable { .. } => Self::Enable,
+        }
+    }
+}
+
+impl std::fmt::Display for ReportKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One value's change, `{"from": …, "to": …}` in the JSON report. The values are the
+/// directory's JSON values (text, a list, a flag, an id or `null`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ReportChange {
+    /// The value before (`null`: none, or unknown for a new account).
+    pub from: Value,
+    /// The value after.
+    pub to: Value,
+}
+
+impl ReportChange {
+    fn new(from: impl Serialize, to: impl Serialize) -> Self {
+        Self {
+            from: json!(from),
+            to: json!(to),
+        }
+    }
+}
+
+/// Changes by property name (`department`, `accountEnabled`, `manager`).
+pub type ReportChanges = BTreeMap<String, ReportChange>;
+
 /// One entry of the report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ReportAction {
-    /// `link`, `create`, `update`, `set_manager`, `disable`, `enable`, `skip`, `conflict`.
-    pub kind: String,
+    /// What the entry is about.
+    pub kind: ReportKind,
     /// The employee (empty for a record without a readable id).
     pub employee_id: String,
     /// The UPN involved.
     pub upn: Option<String>,
     /// What changes (`{"property": {"from": …, "to": …}}`).
-    pub changes: Value,
+    pub changes: ReportChanges,
     /// What happened.
     pub status: Status,
     /// Why (skips, conflicts, disables, enables, failures, truncations).
@@ -58,6 +140,7 @@ pub struct ReportAction {
 
 /// Counts by outcome; the keys are exactly docs/rules.md §4's.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Summary {
     /// Accounts linked (or to link).
     pub linked: usize,
@@ -81,6 +164,7 @@ pub struct Summary {
 
 /// The report of one cycle.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct SyncReport {
     /// Counts.
     pub summary: Summary,
@@ -90,13 +174,12 @@ pub struct SyncReport {
 
 /// The changes that change something (a field sent only because Graph writes
 /// `employeeOrgData` whole is left out).
-fn change_set(changes: &ChangeSet) -> Value {
+fn change_set(changes: &ChangeSet) -> ReportChanges {
     changes
         .iter()
         .filter(|(_, c)| c.from != c.to)
-        .map(|(p, c)| (p.name(), json!({ "from": c.from, "to": c.to })))
-        .collect::<serde_json::Map<String, Value>>()
-        .into()
+        .map(|(p, c)| (p.name(), ReportChange::new(&c.from, &c.to)))
+        .collect()
 }
 
 fn user_ref(r: &UserRef) -> Value {
@@ -134,27 +217,25 @@ fn entry(action: &Action, status: Status, failure: Option<String>) -> ReportActi
             warnings,
             ..
         } => {
-            let mut m: BTreeMap<String, Value> = properties
+            let new = |to: Value| ReportChange {
+                from: Value::Null,
+                to,
+            };
+            let mut m: ReportChanges = properties
                 .iter()
-                .map(|(p, v)| (p.name(), json!({ "from": null, "to": v })))
+                .map(|(p, v)| (p.name(), new(json!(v))))
                 .collect();
-            m.insert(
-                "displayName".into(),
-                json!({ "from": null, "to": display_name }),
-            );
-            m.insert(
-                "givenName".into(),
-                json!({ "from": null, "to": given_name }),
-            );
-            m.insert("surname".into(), json!({ "from": null, "to": surname }));
-            m.insert(
-                "accountEnabled".into(),
-                json!({ "from": null, "to": account_enabled }),
-            );
-            (json!(m), joined(warnings))
+            m.insert("displayName".into(), new(json!(display_name)));
+            m.insert("givenName".into(), new(json!(given_name)));
+            m.insert("surname".into(), new(json!(surname)));
+            m.insert("accountEnabled".into(), new(json!(account_enabled)));
+            (m, joined(warnings))
         }
         Action::SetManager { from, to, .. } => (
-            json!({ "manager": { "from": from.as_ref().map(|f| f.as_str()), "to": to.as_ref().map(user_ref) } }),
+            BTreeMap::from([(
+                "manager".to_owned(),
+                ReportChange::new(from.as_ref().map(|f| f.as_str()), to.as_ref().map(user_ref)),
+            )]),
             None,
         ),
         Action::Disable {
@@ -163,25 +244,24 @@ fn entry(action: &Action, status: Status, failure: Option<String>) -> ReportActi
             revoke_sessions,
             ..
         } => {
-            let mut m = json!({ "accountEnabled": { "from": true, "to": false } });
-            if let (Some(t), Some(obj)) = (leave_date_time, m.as_object_mut()) {
-                obj.insert(
+            let mut m =
+                BTreeMap::from([("accountEnabled".to_owned(), ReportChange::new(true, false))]);
+            if let Some(t) = leave_date_time {
+                m.insert(
                     "employeeLeaveDateTime".into(),
-                    json!({ "from": null, "to": t }),
+                    ReportChange::new(Value::Null, t),
                 );
             }
             if *revoke_sessions {
-                if let Some(obj) = m.as_object_mut() {
-                    obj.insert(
-                        "signInSessions".into(),
-                        json!({ "from": "valid", "to": "revoked" }),
-                    );
-                }
+                m.insert(
+                    "signInSessions".into(),
+                    ReportChange::new("valid", "revoked"),
+                );
             }
             (m, Some(reason.to_string()))
         }
         Action::Enable { reason, .. } => (
-            json!({ "accountEnabled": { "from": false, "to": true } }),
+            BTreeMap::from([("accountEnabled".to_owned(), ReportChange::new(false, true))]),
             Some(reason.to_string()),
         ),
     };
@@ -191,7 +271,7 @@ fn entry(action: &Action, status: Status, failure: Option<String>) -> ReportActi
         (None, r) => r,
     };
     ReportAction {
-        kind: action.kind().to_owned(),
+        kind: ReportKind::of(action),
         employee_id: action.employee_id().to_string(),
         upn: Some(action.upn().to_owned()),
         changes,
@@ -202,14 +282,18 @@ fn entry(action: &Action, status: Status, failure: Option<String>) -> ReportActi
 
 fn skip(s: &Skipped) -> ReportAction {
     ReportAction {
-        kind: if s.conflict { "conflict" } else { "skip" }.to_owned(),
+        kind: if s.conflict {
+            ReportKind::Conflict
+        } else {
+            ReportKind::Skip
+        },
         employee_id: s
             .employee_id
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default(),
         upn: s.upn.clone(),
-        changes: json!({}),
+        changes: ReportChanges::new(),
         status: Status::Skipped,
         reason: Some(s.reason.to_string()),
     }
@@ -217,10 +301,10 @@ fn skip(s: &Skipped) -> ReportAction {
 
 fn rejected(r: &RejectedRecord) -> ReportAction {
     ReportAction {
-        kind: "skip".to_owned(),
+        kind: ReportKind::Skip,
         employee_id: r.id.clone().unwrap_or_default(),
         upn: None,
-        changes: json!({}),
+        changes: ReportChanges::new(),
         status: Status::Skipped,
         reason: Some(format!("unreadable HR record: {}", r.reason)),
     }
@@ -317,5 +401,50 @@ mod tests {
         ] {
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }
+    }
+
+    #[test]
+    fn kinds_serialise_as_their_words() {
+        for k in [
+            ReportKind::Link,
+            ReportKind::Create,
+            ReportKind::Update,
+            ReportKind::SetManager,
+            ReportKind::Disable,
+            ReportKind::Enable,
+            ReportKind::Skip,
+            ReportKind::Conflict,
+        ] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+    }
+
+    // The typed entry writes the JSON the report has always had.
+    #[test]
+    fn a_disable_entry_keeps_its_json() {
+        let action = Action::Disable {
+            employee_id: crate::EmployeeId::new("1029").unwrap(),
+            user_id: crate::DirectoryUserId::new("u-22"),
+            upn: "sven@demo.com".into(),
+            reason: crate::Reason::Inactive,
+            revoke_sessions: true,
+            leave_date_time: Some("2025-09-30T21:59:59Z".into()),
+        };
+        let json = serde_json::to_value(entry(&action, Status::Applied, None)).unwrap();
+        assert_eq!(
+            json,
+            json!({
+                "kind": "disable",
+                "employee_id": "1029",
+                "upn": "sven@demo.com",
+                "changes": {
+                    "accountEnabled": {"from": true, "to": false},
+                    "employeeLeaveDateTime": {"from": null, "to": "2025-09-30T21:59:59Z"},
+                    "signInSessions": {"from": "valid", "to": "revoked"}
+                },
+                "status": "applied",
+                "reason": crate::Reason::Inactive.to_string()
+            })
+        );
     }
 }

@@ -51,6 +51,7 @@ impl Default for SyncOptions {
 
 /// What a cycle did.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct CycleResult {
     /// The plan (without held disables).
     pub plan: Plan,
@@ -71,6 +72,7 @@ pub struct CycleResult {
 
 /// Wall-clock time of a cycle's phases.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timings {
     /// Start-up checks and both reads.
     pub read: Duration,

@@ -37,6 +37,7 @@ pub enum UserRef {
 /// One write the plan intends. Serialized with a `kind` tag.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Action {
     /// S2: write `employeeId` on the matching account (with any attribute changes, one PATCH).
     Link {

@@ -12,6 +12,7 @@ use crate::upn::UpnProblem;
 
 /// Why a user is out of the sync's scope (S8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OutOfScope {
     /// The UPN matches `scope.protected_upns`.
     Protected,
