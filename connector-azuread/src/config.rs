@@ -48,6 +48,21 @@ impl WriteLimits {
 
 /// Everything an [`EntraDirectory`] needs. Build one with [`EntraDirectory::builder`] or
 /// [`EntraDirectory::from_env`].
+///
+/// ```no_run
+/// use connector_azuread::EntraDirectory;
+/// use hris_sync_core::Policy;
+///
+/// # fn build(policy: &Policy) -> hris_sync_core::Result<EntraDirectory> {
+/// let entra = EntraDirectory::builder()
+///     .tenant_id("contoso.onmicrosoft.com")
+///     .client_id("11111111-2222-3333-4444-555555555555")
+///     .client_secret(std::env::var("AZURE_CLIENT_SECRET").unwrap_or_default())
+///     .policy(policy) // read exactly what the policy maps
+///     .batches_in_flight(4)
+///     .build()?;
+/// # Ok(entra) }
+/// ```
 #[derive(Clone)]
 pub struct GraphBuilder {
     pub(crate) tenant_id: Option<String>,

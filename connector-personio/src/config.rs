@@ -56,6 +56,24 @@ impl RateLimits {
 
 /// Everything a [`PersonioSource`] needs. Build one with [`PersonioSource::builder`] or
 /// [`PersonioSource::from_env`].
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use connector_personio::PersonioSource;
+///
+/// # fn build() -> hris_sync_core::Result<PersonioSource> {
+/// // The host's client: its proxy and trust roots carry every request.
+/// let client = reqwest::Client::builder()
+///     .proxy(reqwest::Proxy::https("http://proxy.internal:3128").expect("a proxy URL"))
+///     .build()
+///     .expect("a client");
+/// let personio = PersonioSource::from_env() // PERSONIO_CLIENT_ID, PERSONIO_CLIENT_SECRET
+///     .app_id("ACME_HRIS_SYNC")
+///     .page_size(100)
+///     .with_http_client(client)
+///     .build()?;
+/// # Ok(personio) }
+/// ```
 #[derive(Clone)]
 pub struct PersonioBuilder {
     pub(crate) client_id: Option<String>,

@@ -109,6 +109,37 @@ pub fn exit_code_for(error: &crate::Error) -> i32 {
 }
 
 /// The sync engine: holds the connectors, the policy and the state store.
+///
+/// ```
+/// use std::sync::Arc;
+/// use hris_sync_core::chrono::{DateTime, Utc};
+/// use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};
+/// use hris_sync_core::memory::{MemoryDirectory, MemorySource};
+/// use hris_sync_core::{Credential, Employee, EmployeeId, EmployeeStatus, Policy};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> hris_sync_core::Result<()> {
+/// let mut ada = Employee::new(EmployeeId::new("7")?, EmployeeStatus::Active);
+/// ada.first_name = Some("Ada".into());
+/// ada.last_name = Some("Lovelace".into());
+/// ada.email = Some("ada@private.example".into());
+/// let policy = Policy::with_domain("example.com")?;
+/// let mut syncer = Syncer::new(
+///     Box::new(MemorySource::new([ada])),
+///     Box::new(MemoryDirectory::new(["example.com"])),
+///     policy,
+///     Box::new(MemoryStateStore::default()),
+/// )
+/// .with_credential_sink(Arc::new(|c: Credential| async move {
+///     assert_eq!(c.upn, "ada.lovelace@example.com");
+///     Ok(())
+/// }));
+/// let now: DateTime<Utc> = "2025-10-01T08:00:00Z".parse().expect("an instant");
+/// let options = SyncOptions { apply: true, ..SyncOptions::default() };
+/// let result = syncer.run_cycle(now, &options).await?;
+/// assert_eq!(result.report.summary.created, 1);
+/// # Ok(()) }
+/// ```
 pub struct Syncer {
     source: Box<dyn HrSource>,
     directory: Box<dyn Directory>,
