@@ -82,6 +82,11 @@ impl fmt::Display for ErrorKind {
 ///
 /// Messages never contain secrets: connectors build them from status codes, error codes and
 /// request ids, never from credentials or tokens.
+///
+/// It is one struct with a [`ErrorKind`] rather than an enum per failure, so a host matches on
+/// the kind (retry, alert, exit 2) and new failures never break its matches; `Display`,
+/// `std::error::Error` and `source()` are written out by hand, which is why the crate does not
+/// depend on `thiserror`.
 #[derive(Debug)]
 pub struct Error {
     kind: ErrorKind,
