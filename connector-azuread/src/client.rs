@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicBool;
 use hris_sync_core::pacing::Budget;
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{DirectoryProperty, Error, ErrorKind, RequestStats, Result};
-use hris_sync_http::{HttpClient, Step, TokenCache, json_body, retrying};
+use hris_sync_http::{HttpClient, Step, TokenCache, read_json, retrying};
 use reqwest::Url;
 use reqwest::header::{ACCEPT, HeaderValue, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
@@ -262,10 +262,7 @@ impl Client {
         let status = resp.status();
         self.settings.stats.answered(status.as_u16());
         if status.is_success() {
-            return match resp.bytes().await {
-                Ok(bytes) => json_body(what, &bytes),
-                Err(e) => Step::Failed(transport_error(what, &e)),
-            };
+            return read_json(what, resp, transport_error).await;
         }
         if status.as_u16() == 401 && !refreshed.swap(true, Ordering::Relaxed) {
             tracing::info!(

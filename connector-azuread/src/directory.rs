@@ -219,14 +219,12 @@ impl Directory for EntraDirectory {
     /// `GET /domains` (T1: `Domain.Read.All`; `GET /organization` would need
     /// `Directory.Read.All`), keeping the verified ones.
     fn read_set(&self) -> ReadSet {
-        let always = [
-            DirectoryProperty::DisplayName,
-            DirectoryProperty::GivenName,
-            DirectoryProperty::Surname,
-        ];
+        // `convert::select` always asks for the names, and for every managed property.
         let settings = &self.client.settings;
         ReadSet::of(
-            always.into_iter().chain(settings.managed.iter().copied()),
+            ReadSet::NAMES
+                .into_iter()
+                .chain(settings.managed.iter().copied()),
             settings.managers,
         )
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{Error, ErrorKind, RequestStats, Result};
-use hris_sync_http::{HttpClient, Step, TokenCache, json_body, retrying};
+use hris_sync_http::{HttpClient, Step, TokenCache, read_json, retrying};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
@@ -224,10 +224,7 @@ impl Client {
         let status = resp.status();
         self.settings.stats.answered(status.as_u16());
         if status.is_success() {
-            return match resp.bytes().await {
-                Ok(bytes) => json_body(what, &bytes),
-                Err(e) => Step::Failed(transport_error(what, &e)),
-            };
+            return read_json(what, resp, transport_error).await;
         }
         if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
             && !reauthenticated.swap(true, Ordering::Relaxed)

@@ -26,6 +26,13 @@ pub struct ReadSet {
 }
 
 impl ReadSet {
+    /// The names the planner compares for every linked account, mapped or not.
+    pub const NAMES: [DirectoryProperty; 3] = [
+        DirectoryProperty::DisplayName,
+        DirectoryProperty::GivenName,
+        DirectoryProperty::Surname,
+    ];
+
     /// Everything: every property and the manager.
     #[must_use]
     pub fn everything() -> Self {
@@ -46,25 +53,15 @@ impl ReadSet {
         }
     }
 
-    /// What planning under `policy` needs: the names the planner always compares
-    /// (`displayName`, `givenName`, `surname`), every mapped property, and the manager when a
-    /// mapping sets it.
+    /// What planning under `policy` needs: the [`NAMES`](Self::NAMES) the planner always
+    /// compares, every mapped property, and the manager when a mapping sets it.
     #[must_use]
     pub fn for_policy(policy: &Policy) -> Self {
         let mapped = policy.mappings.iter().filter_map(|m| match m.target {
             MappingTarget::Property(p) => Some(p),
             MappingTarget::Manager => None,
         });
-        Self::of(
-            [
-                DirectoryProperty::DisplayName,
-                DirectoryProperty::GivenName,
-                DirectoryProperty::Surname,
-            ]
-            .into_iter()
-            .chain(mapped),
-            policy.maps_manager(),
-        )
+        Self::of(Self::NAMES.into_iter().chain(mapped), policy.maps_manager())
     }
 
     /// Whether this reads `property`.
@@ -132,14 +129,7 @@ entra = "manager"
     #[test]
     fn a_directory_reading_less_is_refused_naming_what_is_missing() {
         let needed = ReadSet::for_policy(&policy());
-        let bare = ReadSet::of(
-            [
-                DirectoryProperty::DisplayName,
-                DirectoryProperty::GivenName,
-                DirectoryProperty::Surname,
-            ],
-            false,
-        );
+        let bare = ReadSet::of(ReadSet::NAMES, false);
         let err = bare.check_covers(&needed).unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::InvalidConfig);
         assert!(err.message().contains("department, manager"), "{err}");

@@ -43,5 +43,5 @@ mod retry;
 mod token;
 
 pub use client::HttpClient;
-pub use retry::{Step, json_body, retrying};
+pub use retry::{Step, read_json, retrying};
 pub use token::{Lease, TokenCache};

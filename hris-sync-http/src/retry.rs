@@ -72,11 +72,21 @@ where
     }
 }
 
-/// A success answer's body read as the documented JSON: [`Step::Done`], or [`Step::Fatal`]
-/// with an [`ErrorKind::InvalidData`](hris_sync_core::ErrorKind::InvalidData) error naming
-/// `what` (a body that is not the documented shape does not get better by asking again).
-pub fn json_body<T: serde::de::DeserializeOwned>(what: &str, body: &[u8]) -> Step<T> {
-    serde_json::from_slice(body).map_or_else(
+/// A success answer's body read as the documented JSON: [`Step::Done`]; [`Step::Failed`] with
+/// the connector's own `transport` error when the body breaks off (worth another try); or
+/// [`Step::Fatal`] with an [`ErrorKind::InvalidData`](hris_sync_core::ErrorKind::InvalidData)
+/// error naming `what` (a body that is not the documented shape does not get better by asking
+/// again).
+pub async fn read_json<T: serde::de::DeserializeOwned>(
+    what: &str,
+    answer: reqwest::Response,
+    transport: fn(&str, &reqwest::Error) -> Error,
+) -> Step<T> {
+    let body = match answer.bytes().await {
+        Ok(body) => body,
+        Err(e) => return Step::Failed(transport(what, &e)),
+    };
+    serde_json::from_slice(&body).map_or_else(
         |e| {
             Step::Fatal(Error::new(
                 hris_sync_core::ErrorKind::InvalidData,
