@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -18,15 +19,13 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 
 use crate::config::WriteLimits;
-use crate::error::{error_for_status, parse_retry_after, token_error, transport_error};
-use crate::model::{BatchRequest, BatchResponse, TokenResponse};
+use crate::credential::{TokenCredential, TokenRequest};
+use crate::error::{error_for_status, parse_retry_after, transport_error};
+use crate::model::{BatchRequest, BatchResponse};
 
 /// Validated settings (see [`crate::GraphBuilder`]).
 pub(crate) struct Settings {
-    pub(crate) tenant_id: String,
-    pub(crate) client_id: String,
-    pub(crate) client_secret: SecretString,
-    pub(crate) authority: Url,
+    pub(crate) credential: Arc<dyn TokenCredential>,
     pub(crate) graph: Url,
     pub(crate) managed: BTreeSet<DirectoryProperty>,
     pub(crate) managers: bool,
@@ -70,9 +69,7 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GraphClient")
             .field("graph", &self.settings.graph.as_str())
-            .field("tenant_id", &self.settings.tenant_id)
-            .field("client_id", &self.settings.client_id)
-            .field("client_secret", &"[redacted]")
+            .field("credential", &self.settings.credential)
             .field("token_calls", &self.token_calls.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
@@ -162,59 +159,21 @@ impl Client {
     }
 
     async fn fetch_token(&self) -> Result<(SecretString, Duration)> {
-        retrying(&self.settings.retry, "Graph", "token endpoint", || {
-            self.fetch_token_once()
+        let scope = format!("{}/.default", self.graph_base());
+        retrying(&self.settings.retry, "Graph", "token endpoint", || async {
+            self.token_calls.fetch_add(1, Ordering::Relaxed);
+            self.settings.stats.sent();
+            tracing::debug!("requesting a Graph token");
+            let request = TokenRequest::new(&scope, &self.http);
+            match self.settings.credential.get_token(request).await {
+                Ok(token) => Step::Done((token.token, token.expires_in)),
+                Err(e) if matches!(e.kind(), ErrorKind::Transient | ErrorKind::Throttled) => {
+                    Step::Failed(e)
+                }
+                Err(e) => Step::Fatal(e),
+            }
         })
         .await
-    }
-
-    async fn fetch_token_once(&self) -> Step<(SecretString, Duration)> {
-        let url = format!(
-            "{}/{}/oauth2/v2.0/token",
-            self.settings.authority.as_str().trim_end_matches('/'),
-            self.settings.tenant_id
-        );
-        let scope = format!("{}/.default", self.graph_base());
-        self.token_calls.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!("requesting a Graph token");
-        let form = [
-            ("client_id", self.settings.client_id.as_str()),
-            ("scope", scope.as_str()),
-            ("client_secret", self.settings.client_secret.expose_secret()),
-            ("grant_type", "client_credentials"),
-        ];
-        self.settings.stats.sent();
-        let resp = match self
-            .http
-            .post(&url)
-            .header(ACCEPT, JSON)
-            .form(&form)
-            .send()
-            .await
-        {
-            Err(e) => return Step::Failed(transport_error("token endpoint", &e)),
-            Ok(resp) => resp,
-        };
-        let status = resp.status().as_u16();
-        if resp.status().is_success() {
-            let bytes = match resp.bytes().await {
-                Ok(b) => b,
-                Err(e) => return Step::Failed(transport_error("token endpoint", &e)),
-            };
-            return match serde_json::from_slice::<TokenResponse>(&bytes) {
-                Ok(token) => {
-                    let lifetime = Duration::from_secs(token.expires_in.unwrap_or(3599));
-                    Step::Done((SecretString::from(token.access_token), lifetime))
-                }
-                Err(e) => Step::Fatal(Error::new(
-                    ErrorKind::InvalidData,
-                    format!("token endpoint: unexpected answer: {e}"),
-                )),
-            };
-        }
-        self.settings.stats.answered(status);
-        let body = resp.text().await.unwrap_or_default();
-        Step::Failed(token_error(status, &body))
     }
 
     async fn token(&self) -> Result<(SecretString, u64)> {

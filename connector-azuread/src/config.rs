@@ -2,6 +2,8 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use hris_sync_core::retry::RetryPolicy;
@@ -11,6 +13,31 @@ use reqwest::Url;
 use secrecy::SecretString;
 
 use crate::EntraDirectory;
+use crate::credential::{
+    ClientCertificateCredential, ClientSecretCredential, EnvCredential, ManagedIdentityCredential,
+    TokenCredential, WorkloadIdentityCredential, no_credential,
+};
+
+/// How the directory gets its tokens; built in [`GraphBuilder::build`] with the builder's
+/// tenant, client id and authority.
+#[derive(Clone)]
+enum CredentialChoice {
+    Secret(SecretString),
+    CertificateFile(PathBuf, SecretString),
+    FederatedTokenFile(PathBuf),
+    Given(Arc<dyn TokenCredential>),
+}
+
+impl fmt::Debug for CredentialChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Secret(_) => f.write_str("ClientSecret([redacted])"),
+            Self::CertificateFile(path, _) => write!(f, "ClientCertificate({})", path.display()),
+            Self::FederatedTokenFile(path) => write!(f, "WorkloadIdentity({})", path.display()),
+            Self::Given(c) => c.fmt(f),
+        }
+    }
+}
 
 /// The global Microsoft Graph endpoint.
 pub const DEFAULT_GRAPH_BASE_URL: &str = "https://graph.microsoft.com";
@@ -67,7 +94,7 @@ impl WriteLimits {
 pub struct GraphBuilder {
     pub(crate) tenant_id: Option<String>,
     pub(crate) client_id: Option<String>,
-    pub(crate) client_secret: Option<SecretString>,
+    credential: Option<CredentialChoice>,
     pub(crate) authority_host: String,
     pub(crate) graph_base_url: String,
     pub(crate) managed: BTreeSet<DirectoryProperty>,
@@ -87,10 +114,7 @@ impl fmt::Debug for GraphBuilder {
         f.debug_struct("GraphBuilder")
             .field("tenant_id", &self.tenant_id)
             .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "[redacted]"),
-            )
+            .field("credential", &self.credential)
             .field("authority_host", &self.authority_host)
             .field("graph_base_url", &self.graph_base_url)
             .field("managed", &self.managed)
@@ -108,7 +132,7 @@ impl Default for GraphBuilder {
         Self {
             tenant_id: None,
             client_id: None,
-            client_secret: None,
+            credential: None,
             authority_host: DEFAULT_AUTHORITY_HOST.to_owned(),
             graph_base_url: DEFAULT_GRAPH_BASE_URL.to_owned(),
             managed: BTreeSet::new(),
@@ -126,21 +150,43 @@ impl Default for GraphBuilder {
 }
 
 impl GraphBuilder {
-    /// Read `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`, and (optional)
-    /// `AZURE_AUTHORITY_HOST` and `GRAPH_BASE_URL` for national clouds.
+    /// Read the credential from the environment as [`EnvCredential`] describes
+    /// (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, and `AZURE_CLIENT_SECRET`,
+    /// `AZURE_CLIENT_CERTIFICATE_PATH` [+ `_PASSWORD`], `AZURE_FEDERATED_TOKEN_FILE`, or a
+    /// managed identity), and (optional) `AZURE_AUTHORITY_HOST` and `GRAPH_BASE_URL` for
+    /// national clouds.
     #[must_use]
     pub fn from_env() -> Self {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        Self {
+        let mut builder = Self {
             tenant_id: var("AZURE_TENANT_ID"),
             client_id: var("AZURE_CLIENT_ID"),
-            client_secret: var("AZURE_CLIENT_SECRET").map(SecretString::from),
             authority_host: var("AZURE_AUTHORITY_HOST")
                 .unwrap_or_else(|| DEFAULT_AUTHORITY_HOST.to_owned()),
             graph_base_url: var("GRAPH_BASE_URL")
                 .unwrap_or_else(|| DEFAULT_GRAPH_BASE_URL.to_owned()),
             ..Self::default()
-        }
+        };
+        builder.credential = match EnvCredential::detect() {
+            EnvCredential::Secret => {
+                var("AZURE_CLIENT_SECRET").map(|s| CredentialChoice::Secret(SecretString::from(s)))
+            }
+            EnvCredential::Certificate => var("AZURE_CLIENT_CERTIFICATE_PATH").map(|p| {
+                CredentialChoice::CertificateFile(
+                    PathBuf::from(p),
+                    SecretString::from(
+                        std::env::var("AZURE_CLIENT_CERTIFICATE_PASSWORD").unwrap_or_default(),
+                    ),
+                )
+            }),
+            EnvCredential::WorkloadIdentity => var("AZURE_FEDERATED_TOKEN_FILE")
+                .map(|p| CredentialChoice::FederatedTokenFile(PathBuf::from(p))),
+            EnvCredential::ManagedIdentity => Some(CredentialChoice::Given(Arc::new(
+                ManagedIdentityCredential::from_env(),
+            ))),
+            _ => None,
+        };
+        builder
     }
 
     /// The directory (tenant) id or a verified domain of the tenant.
@@ -157,10 +203,43 @@ impl GraphBuilder {
         self
     }
 
-    /// The app registration's client secret.
+    /// Authenticate with the app registration's client secret.
     #[must_use]
     pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
-        self.client_secret = Some(SecretString::from(secret.into()));
+        self.credential = Some(CredentialChoice::Secret(SecretString::from(secret.into())));
+        self
+    }
+
+    /// Authenticate with a certificate file, PEM or PKCS#12, opened with `password` (empty
+    /// for none): see [`ClientCertificateCredential`]. The file is read by
+    /// [`GraphBuilder::build`].
+    #[must_use]
+    pub fn client_certificate(
+        mut self,
+        path: impl Into<PathBuf>,
+        password: impl Into<SecretString>,
+    ) -> Self {
+        self.credential = Some(CredentialChoice::CertificateFile(
+            path.into(),
+            password.into(),
+        ));
+        self
+    }
+
+    /// Authenticate with workload identity federation: the token in `path`, read again for
+    /// every token request. See [`WorkloadIdentityCredential`].
+    #[must_use]
+    pub fn federated_token_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.credential = Some(CredentialChoice::FederatedTokenFile(path.into()));
+        self
+    }
+
+    /// Authenticate with any [`TokenCredential`]: a [`ManagedIdentityCredential`], or the
+    /// host's own token source. The tenant, client id and authority of this builder are then
+    /// not used for tokens.
+    #[must_use]
+    pub fn credential(mut self, credential: impl TokenCredential + 'static) -> Self {
+        self.credential = Some(CredentialChoice::Given(Arc::new(credential)));
         self
     }
 
@@ -266,35 +345,39 @@ impl GraphBuilder {
     /// [`hris_sync_core::ErrorKind::InvalidConfig`] naming the setting: missing credentials,
     /// a bad URL, plain `http://` to a non-loopback host, no batches in flight.
     pub fn build(self) -> Result<EntraDirectory> {
-        let tenant_id = self
-            .tenant_id
-            .clone()
-            .filter(|t| !t.contains(['/', '?', '#']))
-            .ok_or_else(|| Error::config("AZURE_TENANT_ID: missing or not a tenant id"))?;
-        let client_id = self
-            .client_id
-            .clone()
-            .ok_or_else(|| Error::config("AZURE_CLIENT_ID: missing"))?;
-        let client_secret = self
-            .client_secret
-            .clone()
-            .ok_or_else(|| Error::config("AZURE_CLIENT_SECRET: missing"))?;
+        let tenant = self.tenant_id.clone().unwrap_or_default();
+        let client = self.client_id.clone().unwrap_or_default();
+        let host = self.authority_host.as_str();
+        let credential: Arc<dyn TokenCredential> = match self.credential.clone() {
+            Some(CredentialChoice::Given(c)) => c,
+            Some(CredentialChoice::Secret(secret)) => Arc::new(
+                ClientSecretCredential::new(&tenant, &client, secret)?.authority_host(host)?,
+            ),
+            Some(CredentialChoice::CertificateFile(path, password)) => Arc::new(
+                ClientCertificateCredential::from_file(&tenant, &client, path, password)?
+                    .authority_host(host)?,
+            ),
+            Some(CredentialChoice::FederatedTokenFile(path)) => Arc::new(
+                WorkloadIdentityCredential::new(&tenant, &client, path)?.authority_host(host)?,
+            ),
+            None => {
+                // Name what is missing in the order an operator sets it.
+                crate::credential::validate_ids(host, &tenant, &client)?;
+                return Err(no_credential());
+            }
+        };
         let url = |what: &str, raw: &str| -> Result<Url> {
             let url = Url::parse(raw.trim_end_matches('/'))
                 .map_err(|e| Error::config(format!("{what}: {raw:?} is not a URL: {e}")))?;
             ensure_secure_transport(what, url.scheme(), url.host_str().unwrap_or_default())?;
             Ok(url)
         };
-        let authority = url("AZURE_AUTHORITY_HOST", &self.authority_host)?;
         let graph = url("GRAPH_BASE_URL", &self.graph_base_url)?;
         if self.batches_in_flight == 0 {
             return Err(Error::config("batches in flight must be at least 1"));
         }
         EntraDirectory::new(crate::client::Settings {
-            tenant_id,
-            client_id,
-            client_secret,
-            authority,
+            credential,
             graph,
             managed: self.managed,
             managers: self.managers,

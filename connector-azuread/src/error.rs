@@ -106,8 +106,10 @@ fn needed_permission(what: &str) -> Option<&'static str> {
 }
 
 /// A token-endpoint refusal: the `AADSTS` code and description, as a configuration error
-/// (wrong tenant, client id or secret; missing consent), or transient for 5xx.
-pub(crate) fn token_error(status: u16, body: &str) -> Error {
+/// (wrong tenant, client id or credential; missing consent) ending with `hint` (what to
+/// check for this kind of credential), or transient for 404, 410, 5xx (the managed identity
+/// endpoints answer those while they start) and throttled for 429.
+pub(crate) fn token_error(status: u16, body: &str, hint: &str) -> Error {
     let parsed: Option<TokenError> = serde_json::from_str(body).ok();
     let detail = parsed.map_or_else(
         || shorten(body),
@@ -124,11 +126,8 @@ pub(crate) fn token_error(status: u16, body: &str) -> Error {
     let text = format!("token endpoint: HTTP {status}: {detail}");
     match status {
         429 => Error::new(ErrorKind::Throttled, text),
-        500..=599 => Error::new(ErrorKind::Transient, text),
-        _ => Error::config(format!(
-            "{text} — check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, and that the \
-             app registration has admin consent"
-        )),
+        404 | 410 | 500..=599 => Error::new(ErrorKind::Transient, text),
+        _ => Error::config(format!("{text} — {hint}")),
     }
 }
 
@@ -230,9 +229,10 @@ mod tests {
     #[test]
     fn token_errors_name_the_aadsts_code() {
         let body = r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.\r\nTrace ID: x","error_codes":[7000215],"timestamp":"2025-01-01 00:00:00Z","trace_id":"t","correlation_id":"c"}"#;
-        let e = token_error(401, body);
+        let e = token_error(401, body, "check the secret");
         assert_eq!(e.kind(), ErrorKind::InvalidConfig);
         assert!(e.message().contains("AADSTS7000215"), "{e}");
-        assert_eq!(token_error(503, "").kind(), ErrorKind::Transient);
+        assert!(e.message().ends_with("check the secret"), "{e}");
+        assert_eq!(token_error(503, "", "").kind(), ErrorKind::Transient);
     }
 }

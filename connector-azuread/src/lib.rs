@@ -34,6 +34,7 @@ mod batch;
 mod client;
 mod config;
 mod convert;
+pub mod credential;
 mod directory;
 mod error;
 mod holder;
@@ -42,4 +43,8 @@ mod model;
 pub mod sim;
 
 pub use config::{DEFAULT_AUTHORITY_HOST, DEFAULT_GRAPH_BASE_URL, GraphBuilder, WriteLimits};
+pub use credential::{
+    AccessToken, ClientCertificateCredential, ClientSecretCredential, EnvCredential,
+    ManagedIdentityCredential, TokenCredential, TokenRequest, WorkloadIdentityCredential,
+};
 pub use directory::EntraDirectory;

@@ -7,11 +7,41 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Token endpoint success: `{"token_type":"Bearer","expires_in":3599,"access_token":"…"}`.
+/// The managed identity endpoints answer the same shape with `expires_in` and `expires_on`
+/// (epoch seconds) as strings (IMDS) or `expires_on` only (App Service `2019-08-01`).
 #[derive(Deserialize)]
 pub(crate) struct TokenResponse {
     pub(crate) access_token: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "number_or_string")]
     pub(crate) expires_in: Option<u64>,
+    #[serde(default, deserialize_with = "number_or_string")]
+    pub(crate) expires_on: Option<u64>,
+}
+
+impl TokenResponse {
+    /// The token's lifetime from `now`: `expires_in`, else `expires_on` minus now, else the
+    /// documented shortest default (60 minutes, less one second).
+    pub(crate) fn lifetime(&self, now: std::time::SystemTime) -> std::time::Duration {
+        let secs = self.expires_in.or_else(|| {
+            let now = now.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+            self.expires_on.map(|on| on.saturating_sub(now))
+        });
+        std::time::Duration::from_secs(secs.unwrap_or(3599))
+    }
+}
+
+fn number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Number(u64),
+        Text(String),
+    }
+    Ok(match Option::<Either>::deserialize(d)? {
+        None => None,
+        Some(Either::Number(n)) => Some(n),
+        Some(Either::Text(t)) => Some(t.trim().parse().map_err(serde::de::Error::custom)?),
+    })
 }
 
 impl std::fmt::Debug for TokenResponse {
@@ -19,6 +49,7 @@ impl std::fmt::Debug for TokenResponse {
         f.debug_struct("TokenResponse")
             .field("access_token", &"[redacted]")
             .field("expires_in", &self.expires_in)
+            .field("expires_on", &self.expires_on)
             .finish()
     }
 }

@@ -12,6 +12,8 @@ mod support;
 mod auth;
 mod conformance;
 mod contract;
+mod contract_credentials;
+mod credentials;
 mod delta;
 mod embedding;
 mod onboarding;

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser as _;
-use connector_azuread::EntraDirectory;
+use connector_azuread::{EntraDirectory, EnvCredential};
 use connector_personio::PersonioSource;
 use hris_sync_core::chrono::{DateTime, Utc};
 use hris_sync_core::engine::{CycleResult, FileStateStore, SyncOptions, Syncer, exit_code_for};
@@ -28,14 +28,9 @@ use hris_sync_examples::lock::{LockError, StateLock};
 use hris_sync_examples::metrics::Metrics;
 use hris_sync_examples::{cli, demo, logging, progress, serve, signals, table};
 
-/// The environment variables a real run needs (docs/rules.md §4).
-const CREDENTIALS: [&str; 5] = [
-    "PERSONIO_CLIENT_ID",
-    "PERSONIO_CLIENT_SECRET",
-    "AZURE_TENANT_ID",
-    "AZURE_CLIENT_ID",
-    "AZURE_CLIENT_SECRET",
-];
+/// The Personio variables a real run needs (docs/rules.md §4); the Entra ones depend on the
+/// credential the environment configures ([`EnvCredential`]).
+const PERSONIO_CREDENTIALS: [&str; 2] = ["PERSONIO_CLIENT_ID", "PERSONIO_CLIENT_SECRET"];
 
 /// Exit status when another run holds the state lock.
 const EXIT_LOCKED: u8 = 4;
@@ -125,12 +120,15 @@ async fn run_demo(args: &Cli) -> Result<i32> {
     Ok(first.exit_code().max(second.exit_code()))
 }
 
-/// Every credential variable that is unset or empty, by name.
+/// Every credential variable that is unset or empty, by name: Personio's, then those of the
+/// Entra credential the environment configures (a client secret's when it configures none).
 fn missing_credentials() -> Vec<&'static str> {
-    CREDENTIALS
+    let mut missing: Vec<&'static str> = PERSONIO_CREDENTIALS
         .into_iter()
         .filter(|k| std::env::var(k).map_or(true, |v| v.trim().is_empty()))
-        .collect()
+        .collect();
+    missing.extend(EnvCredential::detect().missing());
+    missing
 }
 
 /// The policy and connector settings of the `--config` file.

@@ -685,3 +685,43 @@ async fn temporary_access_passes_are_made_and_delivered() {
         text(&out.stdout)
     );
 }
+
+// Enterprise credentials from the environment, as `azure_identity` names them: with
+// `AZURE_CLIENT_CERTIFICATE_PATH` (PKCS#12) and no secret, the run signs client assertions
+// the tenant verifies against the app's registered certificate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_run_authenticates_with_a_certificate_from_the_environment() {
+    let pfx = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../connector-azuread/tests/fixtures/credentials/app.pfx");
+    let registered =
+        connector_azuread::sim::certificate_der(&std::fs::read(&pfx).unwrap(), "test-pfx-pass")
+            .unwrap();
+    let sims = sims_with(GraphConfig {
+        certificates: vec![registered],
+        ..GraphConfig::default()
+    })
+    .await;
+    let (_dir, config, state) = scratch();
+    let mut c = against(&sims, &config, &state);
+    c.env_remove("AZURE_CLIENT_SECRET")
+        .env("AZURE_CLIENT_CERTIFICATE_PATH", &pfx)
+        .env("AZURE_CLIENT_CERTIFICATE_PASSWORD", "test-pfx-pass");
+    let out = run_async(c).await;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}\n{}", text(&out.stdout));
+    let counts = sims.graph.counts();
+    assert_eq!(counts.assertions, 1, "one assertion, one token");
+    assert!(counts.list + counts.delta > 0, "the tenant was read");
+    assert!(!err.contains("test-pfx-pass"), "{err}");
+
+    // The same run with a wrong password: exit 2, naming the variable; nothing read.
+    let mut c = against(&sims, &config, &state);
+    c.env_remove("AZURE_CLIENT_SECRET")
+        .env("AZURE_CLIENT_CERTIFICATE_PATH", &pfx)
+        .env("AZURE_CLIENT_CERTIFICATE_PASSWORD", "not-it");
+    let out = run_async(c).await;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("AZURE_CLIENT_CERTIFICATE_PATH"), "{err}");
+    assert!(!err.contains("not-it"), "{err}");
+}

@@ -40,6 +40,7 @@
 //! (`take_upn`), and counts requests by kind. Time can be scaled like the Personio
 //! simulator's.
 
+mod identity;
 mod server;
 mod users;
 
@@ -92,6 +93,71 @@ pub struct SimConfig {
     /// (Entra's defaults: 60 and 480; the default lifetime is the minimum). A request outside
     /// it is refused with 400, as Graph refuses it.
     pub access_pass_lifetime: (u32, u32),
+    /// Certificates registered on the app (its key credentials), DER: client assertions
+    /// signed by their keys are accepted. [`certificate_der`] reads one from a file.
+    pub certificates: Vec<Vec<u8>>,
+    /// The app's federated identity credentials.
+    pub federated: Vec<FederatedCredential>,
+    /// The managed identity of the host the client runs on, if it has one.
+    pub managed_identity: Option<ManagedIdentity>,
+}
+
+/// A federated identity credential: tokens from `issuer` for `subject` and `audience` are
+/// exchanged for the app's tokens.
+#[derive(Clone, Debug)]
+pub struct FederatedCredential {
+    /// `iss` of the accepted tokens.
+    pub issuer: String,
+    /// `sub` of the accepted tokens.
+    pub subject: String,
+    /// An `aud` the tokens must carry (`api://AzureADTokenExchange` by convention).
+    pub audience: String,
+    /// The issuer's signing certificate, DER (what the real service reads from the issuer's
+    /// published keys).
+    pub issuer_certificate: Vec<u8>,
+}
+
+/// The audience Entra's federated credentials use by default.
+pub const TOKEN_EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
+
+/// The managed identity the simulated host has.
+#[derive(Clone, Debug)]
+pub struct ManagedIdentity {
+    /// Its client id (`client_id=` picks it; another id is "Identity not found").
+    pub client_id: String,
+    /// The `IDENTITY_HEADER` value the App Service endpoint requires.
+    pub identity_header: String,
+}
+
+/// The certificate (DER) in a PEM or PKCS#12 file's bytes: the one matching its key.
+///
+/// # Errors
+/// The file's, as [`crate::ClientCertificateCredential::new`] reports them.
+pub fn certificate_der(file: &[u8], password: &str) -> Result<Vec<u8>> {
+    Ok(crate::credential::Signer::from_bytes(file, password)?
+        .certificate()
+        .to_vec())
+}
+
+/// A token as an external issuer (a Kubernetes cluster, a CI system) signs it: RS256 with
+/// the key in `issuer_pem`, with `claims` as given (`iss`, `sub`, `aud`, `exp`, `nbf`…).
+/// For workload identity federation tests.
+///
+/// # Errors
+/// An unreadable key file.
+pub fn sign_token(issuer_pem: &[u8], claims: &serde_json::Value) -> Result<String> {
+    let signer = crate::credential::Signer::from_bytes(issuer_pem, "")?;
+    signer.sign(
+        crate::credential::Alg::Rs256,
+        &serde_json::json!({ "kid": signer.thumbprint() }),
+        claims,
+    )
+}
+
+/// Seconds since the epoch, for `exp`/`nbf` claims in tests.
+#[must_use]
+pub fn epoch_now() -> u64 {
+    crate::credential::epoch_now()
 }
 
 /// The permissions the README asks for (T1): `User.ReadWrite.All`, `Domain.Read.All`.
@@ -114,6 +180,9 @@ impl Default for SimConfig {
             delta_replays: false,
             foreign_links: false,
             access_pass_lifetime: (60, 480),
+            certificates: Vec::new(),
+            federated: Vec::new(),
+            managed_identity: None,
         }
     }
 }
@@ -186,6 +255,10 @@ pub struct Counts {
     pub faults: u64,
     /// Requests refused for a missing, invalid or expired token.
     pub unauthorized: u64,
+    /// Certificate client assertions accepted.
+    pub assertions: u64,
+    /// Federated tokens accepted (workload identity federation).
+    pub federated: u64,
 }
 
 pub(crate) struct State {

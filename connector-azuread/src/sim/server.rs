@@ -23,7 +23,12 @@ use super::{Fault, Shared, Target};
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/{tenant}/oauth2/v2.0/token", post(token))
+        .route("/{tenant}/oauth2/v2.0/token", post(super::identity::token))
+        .route(
+            "/metadata/identity/oauth2/token",
+            get(super::identity::imds),
+        )
+        .route("/msi/token", get(super::identity::identity_endpoint))
         .route("/v1.0/users", get(list_users).post(create_user))
         .route("/v1.0/users/delta", get(delta))
         .route("/v1.0/users/{id}", axum::routing::patch(patch_user))
@@ -44,7 +49,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-fn json_response(status: u16, body: &Value) -> Response {
+pub(super) fn json_response(status: u16, body: &Value) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if status == StatusCode::NO_CONTENT {
         return status.into_response();
@@ -82,7 +87,7 @@ fn dropped(partial: &'static [u8]) -> Response {
 
 /// Apply a fault that answers before any work; `None` lets the request through (a `DropAfter`
 /// is returned to the caller to apply after the work).
-async fn before(shared: &Shared, target: Target) -> Result<Option<Fault>, Response> {
+pub(super) async fn before(shared: &Shared, target: Target) -> Result<Option<Fault>, Response> {
     if let Some(r) = still_throttled(shared, target) {
         return Err(r);
     }
@@ -142,7 +147,7 @@ fn still_throttled(shared: &Shared, target: Target) -> Option<Response> {
     Some(r)
 }
 
-fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
+pub(super) fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
     let Some(q) = raw else { return Vec::new() };
     reqwest::Url::parse(&format!("http://x/?{q}"))
         .map(|u| {
@@ -226,94 +231,6 @@ fn authorized(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
             ),
         ))
     }
-}
-
-async fn token(
-    State(shared): State<Arc<Shared>>,
-    Path(tenant): Path<String>,
-    body: Bytes,
-) -> Response {
-    shared.lock().counts.token += 1;
-    if let Err(r) = before(&shared, Target::Token).await {
-        return r;
-    }
-    let form = pairs(Some(&String::from_utf8_lossy(&body)));
-    let get = |k: &str| {
-        form.iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let c = &shared.config;
-    let refuse = |status: u16, error: &str, code: u64, text: &str| {
-        json_response(
-            status,
-            &json!({
-                "error": error,
-                "error_description": format!("AADSTS{code}: {text}\r\nTrace ID: 0b1c-sim\r\nCorrelation ID: 5e6f-sim\r\nTimestamp: 2025-01-01 00:00:00Z"),
-                "error_codes": [code],
-                "timestamp": "2025-01-01 00:00:00Z",
-                "trace_id": "0b1c-sim",
-                "correlation_id": "5e6f-sim"
-            }),
-        )
-    };
-    if tenant != c.tenant_id && !c.domains.iter().any(|d| d.eq_ignore_ascii_case(&tenant)) {
-        return refuse(
-            400,
-            "invalid_request",
-            90002,
-            &format!("Tenant '{tenant}' not found."),
-        );
-    }
-    if get("grant_type") != "client_credentials" {
-        return refuse(
-            400,
-            "unsupported_grant_type",
-            70003,
-            "The app requested an unsupported grant type.",
-        );
-    }
-    if get("client_id") != c.client_id {
-        return refuse(
-            400,
-            "unauthorized_client",
-            700016,
-            "Application was not found in the directory.",
-        );
-    }
-    if get("client_secret") != c.client_secret {
-        return refuse(
-            401,
-            "invalid_client",
-            7000215,
-            "Invalid client secret provided.",
-        );
-    }
-    if get("scope") != format!("{}/.default", shared.base()) {
-        return refuse(
-            400,
-            "invalid_scope",
-            1002012,
-            "The provided value for scope is not valid.",
-        );
-    }
-    let token = {
-        let mut s = shared.lock();
-        s.next_token += 1;
-        let token = format!(
-            "eyJ0eXAiOiJKV1Qi.sim{:06}.{:016x}",
-            s.next_token,
-            hris_sync_core::retry::jitter().to_bits()
-        );
-        let ttl = c.token_ttl / c.time_scale.max(1);
-        s.tokens.insert(token.clone(), Instant::now() + ttl);
-        token
-    };
-    json_response(
-        200,
-        &json!({ "token_type": "Bearer", "expires_in": c.token_ttl.as_secs(), "ext_expires_in": c.token_ttl.as_secs(), "access_token": token }),
-    )
 }
 
 async fn organization(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {

@@ -1,0 +1,152 @@
+//! The identity platform's token endpoint, shared by every credential that posts a form to
+//! it (secret, certificate, federated), and the answer every credential returns.
+
+use std::fmt;
+use std::time::Duration;
+
+use hris_sync_core::transport::ensure_secure_transport;
+use hris_sync_core::{Error, ErrorKind, Result};
+use reqwest::Url;
+use reqwest::header::{ACCEPT, HeaderValue};
+use secrecy::SecretString;
+
+use crate::error::{token_error, transport_error};
+use crate::model::TokenResponse;
+
+/// A bearer token and how long it is good for. `Debug` shows no token.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct AccessToken {
+    /// The bearer token.
+    pub token: SecretString,
+    /// Its lifetime from now, as the issuer stated it.
+    pub expires_in: Duration,
+}
+
+impl AccessToken {
+    /// A token good for `expires_in` from now.
+    #[must_use]
+    pub fn new(token: SecretString, expires_in: Duration) -> Self {
+        Self { token, expires_in }
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("token", &"[redacted]")
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
+/// `{authority}/{tenant}/oauth2/v2.0/token`, validated.
+#[derive(Clone, Debug)]
+pub(crate) struct Authority {
+    pub(crate) tenant_id: String,
+    pub(crate) token_url: String,
+}
+
+impl Authority {
+    /// `host` is the authority (`https://login.microsoftonline.com`, or a national cloud's).
+    ///
+    /// # Errors
+    /// A tenant id that is empty or carries URL syntax; an authority that is not a URL or is
+    /// plain `http://` to a non-loopback host.
+    pub(crate) fn new(host: &str, tenant_id: &str) -> Result<Self> {
+        let tenant_id = tenant_id.trim();
+        if tenant_id.is_empty() || tenant_id.contains(['/', '?', '#', ' ']) {
+            return Err(Error::config("AZURE_TENANT_ID: missing or not a tenant id"));
+        }
+        let url = Url::parse(host.trim_end_matches('/')).map_err(|e| {
+            Error::config(format!("AZURE_AUTHORITY_HOST: {host:?} is not a URL: {e}"))
+        })?;
+        ensure_secure_transport(
+            "AZURE_AUTHORITY_HOST",
+            url.scheme(),
+            url.host_str().unwrap_or_default(),
+        )?;
+        Ok(Self {
+            token_url: format!(
+                "{}/{tenant_id}/oauth2/v2.0/token",
+                url.as_str().trim_end_matches('/')
+            ),
+            tenant_id: tenant_id.to_owned(),
+        })
+    }
+}
+
+/// A client id: present, and plain text.
+pub(crate) fn client_id(id: &str) -> Result<String> {
+    let id = id.trim();
+    if id.is_empty() {
+        Err(Error::config("AZURE_CLIENT_ID: missing"))
+    } else {
+        Ok(id.to_owned())
+    }
+}
+
+/// Posts one client-credentials form (RFC 6749 §4.4) and reads the answer. `hint` ends a
+/// refusal's message: what to check for this kind of credential.
+pub(crate) async fn post_form(
+    http: &reqwest::Client,
+    url: &str,
+    form: &[(&str, &str)],
+    hint: &str,
+) -> Result<AccessToken> {
+    let resp = http
+        .post(url)
+        .header(ACCEPT, HeaderValue::from_static("application/json"))
+        .form(form)
+        .send()
+        .await
+        .map_err(|e| transport_error("token endpoint", &e))?;
+    read_answer(resp, "token endpoint", hint).await
+}
+
+/// A token answer: `{"access_token", "expires_in"}` (seconds, a number from the token
+/// endpoint and a string from the managed identity endpoints), or an error body.
+pub(crate) async fn read_answer(
+    resp: reqwest::Response,
+    what: &str,
+    hint: &str,
+) -> Result<AccessToken> {
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.map_err(|e| transport_error(what, &e))?;
+    if !(200..300).contains(&status) {
+        return Err(token_error(status, &String::from_utf8_lossy(&bytes), hint));
+    }
+    let token: TokenResponse = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidData,
+            format!("{what}: unexpected answer: {e}"),
+        )
+    })?;
+    let expires_in = token.lifetime(std::time::SystemTime::now());
+    Ok(AccessToken::new(
+        SecretString::from(token.access_token),
+        expires_in,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authority_validation() {
+        let a = Authority::new("https://login.microsoftonline.com/", "contoso.com").unwrap();
+        assert_eq!(
+            a.token_url,
+            "https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token"
+        );
+        for bad in ["", " ", "a/b", "a?b", "a#b"] {
+            let e = Authority::new("https://login.microsoftonline.com", bad).unwrap_err();
+            assert!(e.message().starts_with("AZURE_TENANT_ID"), "{e}");
+        }
+        let e = Authority::new("http://login.example.com", "t").unwrap_err();
+        assert!(e.message().starts_with("AZURE_AUTHORITY_HOST"), "{e}");
+        assert!(Authority::new("http://127.0.0.1:9", "t").is_ok());
+        assert!(client_id(" ").is_err());
+    }
+}
