@@ -1,7 +1,9 @@
 //! # connector-azuread
 //!
 //! Microsoft Entra ID as a [`Directory`](hris_sync_core::Directory) for hris-sync, over
-//! Microsoft Graph v1.0 with app-only (client-credentials) authentication.
+//! Microsoft Graph v1.0 with app-only authentication: a client secret, a client certificate,
+//! workload identity federation or a managed identity ([`credential`]), or a host's own
+//! [`TokenCredential`].
 //!
 //! The connector is thin. Wire models mirror Graph's JSON (`model`). Users and operations are
 //! converted at the edge (`convert`). Every status, of a whole response or of a `$batch`
@@ -25,8 +27,8 @@
 //!   never repeated blindly: after an ambiguous failure, its UPN is looked up first.
 //! - **Typed conflicts.** A duplicate UPN (`Request_BadRequest` with a `details` entry
 //!   `userPrincipalName`/`ObjectConflict`) is a conflict the engine can act on (U5).
-//! - **Secrets kept.** The client secret, tokens and new users' passwords are redacted from
-//!   `Debug` output and never logged.
+//! - **Secrets kept.** Client secrets, certificate passwords and keys, federated tokens, access
+//!   tokens and new users' passwords are redacted from `Debug` output and never logged.
 //!
 //! With the feature `sim`, the module `sim` holds a stateful Graph simulator for tests and demos.
 
