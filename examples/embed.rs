@@ -92,10 +92,7 @@ async fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         Box::new(Arc::clone(&store)),
     )
     .with_credential_sink(Arc::new(vault));
-    let options = SyncOptions {
-        apply: !real,
-        ..SyncOptions::default()
-    };
+    let options = SyncOptions::dry_run().apply(!real);
     let result = tokio::spawn(async move { syncer.run_cycle(now, &options).await }).await??;
     let saved_at = store.row.read().await.as_ref().map(|(at, _)| *at);
     #[allow(clippy::print_stdout)]

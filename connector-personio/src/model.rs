@@ -59,6 +59,12 @@ pub(crate) struct EmployeesPage {
     pub(crate) data: Vec<Value>,
 }
 
+/// `GET /v1/company/employees/{id}`: `{success, data: {type: "Employee", attributes}}`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct EmployeeAnswer {
+    pub(crate) data: Value,
+}
+
 /// Paging metadata (`current_page` is 0-based).
 #[derive(Debug, Deserialize, Serialize)]
 pub(crate) struct PageMetadata {

@@ -6,12 +6,29 @@ use std::fmt;
 use async_trait::async_trait;
 use futures_util::stream::{self, StreamExt};
 use hris_sync_core::chrono::{DateTime, TimeDelta, Utc};
-use hris_sync_core::{EmployeeListing, Error, ErrorKind, HrSource, Result};
+use hris_sync_core::{
+    EmployeeId, EmployeeListing, EmployeeLookup, Error, ErrorKind, HrSource, Result,
+};
+use serde_json::Value;
 
 use crate::client::{Client, Settings};
 use crate::config::PersonioBuilder;
 use crate::convert;
-use crate::model::{AttributesResponse, EmployeesPage};
+use crate::model::{AttributesResponse, EmployeeAnswer, EmployeesPage};
+
+/// A path segment with everything but unreserved characters percent-encoded (an id from a
+/// webhook is outside input).
+fn url_segment(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
 
 /// Pages beyond this many are refused: a server that never ends a listing is a bug, not a
 /// company of ten million.
@@ -181,6 +198,16 @@ impl PersonioSource {
         self.client.auth_calls()
     }
 
+    /// `GET /v1/company/employees/{id}`: the record, or `None` for a 404.
+    async fn employee(&self, id: &EmployeeId) -> Result<Option<Value>> {
+        let path = format!("/v1/company/employees/{}", url_segment(id.as_str()));
+        match self.client.get_json::<EmployeeAnswer>(&path, &[]).await {
+            Ok(answer) => Ok(Some(answer.data)),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// One page of the employee list.
     async fn page(
         &self,
@@ -284,6 +311,41 @@ impl HrSource for PersonioSource {
             TimeDelta::from_std(self.client.settings.overlap).unwrap_or(TimeDelta::zero());
         let from = since.checked_sub_signed(overlap).unwrap_or(since);
         self.employees(Some(from)).await
+    }
+
+    /// One `GET /v1/company/employees/{id}` per id, a few in flight (one at a time where
+    /// tokens rotate), paced like every request. A 404 is a missing id; any other failure
+    /// fails the lookup.
+    async fn get_employees(&self, ids: &[EmployeeId]) -> Result<EmployeeLookup> {
+        let in_flight = if self.client.rotating() {
+            1
+        } else {
+            PAGES_IN_FLIGHT
+        };
+        let mut answers = stream::iter(ids.to_vec())
+            .map(|id| async move {
+                let answer = self.employee(&id).await;
+                (id, answer)
+            })
+            .buffered(in_flight);
+        let mut lookup = EmployeeLookup::default();
+        while let Some((id, answer)) = answers.next().await {
+            match answer? {
+                None => lookup.missing.push(id),
+                Some(record) => match convert::employee(&record) {
+                    Ok(e) if e.id == id => lookup.employees.push(e),
+                    Ok(e) => lookup.rejected.push(convert::reject(
+                        Some(id.to_string()),
+                        format!("asked for employee {id}, Personio answered with {}", e.id),
+                    )),
+                    Err(rejected) => {
+                        tracing::warn!(id = ?rejected.id, reason = %rejected.reason, "skipping an unreadable Personio record");
+                        lookup.rejected.push(rejected);
+                    }
+                },
+            }
+        }
+        Ok(lookup)
     }
 
     async fn readable_attributes(&self) -> Result<BTreeSet<String>> {

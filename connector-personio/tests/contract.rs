@@ -389,3 +389,40 @@ async fn a_host_client_carries_every_request() {
         assert_eq!(r.headers.get("accept").unwrap(), "application/json");
     }
 }
+
+// By id (targeted cycles): `GET /v1/company/employees/{id}` with the same headers as the list,
+// the documented single-record answer parsed like a list record, and a 404 (whatever its
+// message says) a missing id.
+#[tokio::test]
+async fn an_employee_is_read_by_id() {
+    use hris_sync_core::EmployeeId;
+    let server = personio().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/company/employees/48213"))
+        .and(header("x-personio-app-id", APP_ID))
+        .respond_with(answer(200, "employee.json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/company/employees/99"))
+        .respond_with(answer(404, "employee-not-found.json"))
+        .mount(&server)
+        .await;
+    let lookup = source(&server)
+        .get_employees(&[
+            EmployeeId::new("48213").unwrap(),
+            EmployeeId::new("99").unwrap(),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(lookup.employees.len(), 1);
+    let lena = &lookup.employees[0];
+    assert_eq!(lena.id.as_str(), "48213");
+    assert_eq!(lena.first_name.as_deref(), Some("Lena"));
+    assert_eq!(lookup.missing, [EmployeeId::new("99").unwrap()]);
+    assert!(lookup.rejected.is_empty());
+    let sent = requests_to(&server, "/v1/company/employees/48213").await;
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].headers.get("authorization").is_some());
+    assert_eq!(sent[0].url.query(), None);
+}

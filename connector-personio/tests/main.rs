@@ -10,6 +10,7 @@
 mod support;
 
 mod auth;
+mod by_id;
 mod conformance;
 mod contract;
 mod hostile;

@@ -93,7 +93,7 @@ pub use policy::Policy;
 pub use property::{DirectoryProperty, PropertyKind, PropertyValue};
 pub use read_set::ReadSet;
 pub use reconcile::{Action, Plan, Reason, SyncHistory, plan, plan_with_history};
-pub use source::{EmployeeListing, HrSource, RejectedRecord};
+pub use source::{EmployeeListing, EmployeeLookup, HrSource, RejectedRecord};
 pub use stats::{RequestCounts, RequestStats};
 pub use user::{DirectoryUser, ObjectKind};
 

@@ -15,6 +15,7 @@ mod convergence;
 mod onboarding;
 mod properties;
 mod stopping;
+mod targeted;
 mod tenant;
 mod upn_table;
 mod workflows;

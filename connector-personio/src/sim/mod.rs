@@ -113,6 +113,8 @@ pub struct Counts {
     pub auth: u64,
     /// `GET /v1/company/employees`.
     pub employees: u64,
+    /// `GET /v1/company/employees/{id}`.
+    pub by_id: u64,
     /// `GET /v1/company/employees/attributes`.
     pub attributes: u64,
     /// Answers with status 429 (any endpoint).

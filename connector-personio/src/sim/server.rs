@@ -19,6 +19,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/auth", post(auth))
         .route("/v1/company/employees", get(employees))
         .route("/v1/company/employees/attributes", get(attributes))
+        .route("/v1/company/employees/{id}", get(employee_by_id))
         .route("/v1/company/employees/custom-attributes", get(attributes))
         .fallback(not_found)
         .with_state(shared)
@@ -264,6 +265,104 @@ fn take_fault(shared: &Shared, offset: u64) -> Option<Fault> {
     queued.or_else(|| s.random_fault())
 }
 
+/// The answer an injected fault gives instead of the real one (a latency fault only waits).
+async fn fault_answer(shared: &Shared, fault: Option<Fault>) -> Option<Response> {
+    let response = match fault? {
+        Fault::Status(code) => {
+            shared.lock().counts.faults += 1;
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            v1_error(status, i64::from(code), "Internal server error")
+        }
+        Fault::Throttle(after) => {
+            shared.lock().counts.throttled += 1;
+            let mut r = v1_error(StatusCode::TOO_MANY_REQUESTS, 429, "Too many requests");
+            if let Some(a) = after.and_then(|a| a.to_string().parse().ok()) {
+                r.headers_mut().insert(header::RETRY_AFTER, a);
+            }
+            r
+        }
+        Fault::Drop => {
+            shared.lock().counts.faults += 1;
+            let parts: Vec<Result<Bytes, std::io::Error>> = vec![
+                Ok(Bytes::from_static(
+                    b"{\"success\":true,\"metadata\":{\"total_elements\":",
+                )),
+                Err(std::io::Error::other("connection dropped by the simulator")),
+            ];
+            Response::builder()
+                .status(StatusCode::OK)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from_stream(futures_util::stream::iter(parts)))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+        Fault::Latency(d) => {
+            tokio::time::sleep(d).await;
+            return None;
+        }
+    };
+    Some(response)
+}
+
+/// `GET /v1/company/employees/{id}`: `{success, data: {type: "Employee", attributes}}`, or
+/// the v1 error body with 404 (its message in German, as Personio sends it: clients must not
+/// read it). Counted against the same per-minute budget as the list, as the rate limit names
+/// the endpoint's path.
+async fn employee_by_id(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    record(&shared, "GET /v1/company/employees/{id}", None, &headers);
+    shared.lock().counts.by_id += 1;
+    let token = match authorize(&shared, &headers) {
+        Ok(t) => t,
+        Err(r) => return *r,
+    };
+    {
+        let mut s = shared.lock();
+        if s.list_budget
+            .try_take(Instant::now().into_std(), 1)
+            .is_err()
+        {
+            s.counts.throttled += 1;
+            return v1_error(StatusCode::TOO_MANY_REQUESTS, 429, "Too many requests");
+        }
+    }
+    // Injected faults reach by-id reads through the shared queue (page faults are the list's).
+    if let Some(r) = fault_answer(&shared, take_fault(&shared, u64::MAX)).await {
+        return r;
+    }
+    let record = {
+        let s = shared.lock();
+        let visible = |k: &str| shared.visible(k);
+        let found = hris_sync_core::EmployeeId::new(id.clone())
+            .ok()
+            .and_then(|key| s.employees.get(&key))
+            .map(|e| {
+                let boss = e.supervisor_id.as_ref().and_then(|b| s.employees.get(b));
+                render::employee(e, boss, &visible)
+            });
+        found.or_else(|| {
+            s.raw
+                .iter()
+                .find(|r| {
+                    let v = &r["attributes"]["id"]["value"];
+                    v.as_str() == Some(id.as_str())
+                        || v.as_u64().is_some_and(|n| n.to_string() == id)
+                })
+                .cloned()
+        })
+    };
+    match record {
+        Some(data) => with_token(
+            &shared,
+            &token,
+            json_ok(&json!({"success": true, "data": data})),
+        ),
+        None => v1_error(StatusCode::NOT_FOUND, 0, "Es ist ein Problem aufgetreten"),
+    }
+}
+
 async fn employees(
     State(shared): State<Arc<Shared>>,
     RawQuery(query): RawQuery,
@@ -337,36 +436,8 @@ async fn employees(
         None
     };
 
-    match take_fault(&shared, offset) {
-        Some(Fault::Status(code)) => {
-            shared.lock().counts.faults += 1;
-            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            return v1_error(status, i64::from(code), "Internal server error");
-        }
-        Some(Fault::Throttle(after)) => {
-            shared.lock().counts.throttled += 1;
-            let mut r = v1_error(StatusCode::TOO_MANY_REQUESTS, 429, "Too many requests");
-            if let Some(a) = after.and_then(|a| a.to_string().parse().ok()) {
-                r.headers_mut().insert(header::RETRY_AFTER, a);
-            }
-            return r;
-        }
-        Some(Fault::Drop) => {
-            shared.lock().counts.faults += 1;
-            let parts: Vec<Result<Bytes, std::io::Error>> = vec![
-                Ok(Bytes::from_static(
-                    b"{\"success\":true,\"metadata\":{\"total_elements\":",
-                )),
-                Err(std::io::Error::other("connection dropped by the simulator")),
-            ];
-            return Response::builder()
-                .status(StatusCode::OK)
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from_stream(futures_util::stream::iter(parts)))
-                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
-        }
-        Some(Fault::Latency(d)) => tokio::time::sleep(d).await,
-        None => {}
+    if let Some(r) = fault_answer(&shared, take_fault(&shared, offset)).await {
+        return r;
     }
 
     // Select first, render only the page: the list is long, a page is short.

@@ -1,6 +1,6 @@
 //! [`Syncer`]: one cycle is read → plan → guard → apply → report.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use std::time::Duration;
@@ -25,6 +25,8 @@ use crate::reconcile::{Action, Plan, plan_with_history};
 use crate::source::{HrSource, RejectedRecord};
 use crate::user::DirectoryUser;
 
+mod targeted;
+
 /// How a cycle runs.
 #[derive(Clone, Debug)]
 pub struct SyncOptions {
@@ -36,6 +38,45 @@ pub struct SyncOptions {
     pub allow_mass_disable: bool,
     /// Read everything again after this long (default one day).
     pub full_sync_period: Duration,
+}
+
+/// Builder-style setters, so a host can write
+/// `SyncOptions::default().apply(true).full_sync_period(Duration::from_secs(6 * 3600))` and
+/// keep compiling when options are added. The fields stay public for struct literals.
+impl SyncOptions {
+    /// Options for a dry run: plan, write nothing.
+    #[must_use]
+    pub fn dry_run() -> Self {
+        Self::default()
+    }
+
+    /// Write to the directory (`false`: only plan).
+    #[must_use]
+    pub fn apply(mut self, apply: bool) -> Self {
+        self.apply = apply;
+        self
+    }
+
+    /// Ignore incremental state and read everything.
+    #[must_use]
+    pub fn full(mut self, full: bool) -> Self {
+        self.full = full;
+        self
+    }
+
+    /// Apply disables the S7 guard would hold (an operator's explicit decision).
+    #[must_use]
+    pub fn allow_mass_disable(mut self, allow: bool) -> Self {
+        self.allow_mass_disable = allow;
+        self
+    }
+
+    /// Read everything again after this long (default one day).
+    #[must_use]
+    pub fn full_sync_period(mut self, period: Duration) -> Self {
+        self.full_sync_period = period;
+        self
+    }
 }
 
 impl Default for SyncOptions {
@@ -135,7 +176,7 @@ pub fn exit_code_for(error: &crate::Error) -> i32 {
 ///     Ok(())
 /// }));
 /// let now: DateTime<Utc> = "2025-10-01T08:00:00Z".parse().expect("an instant");
-/// let options = SyncOptions { apply: true, ..SyncOptions::default() };
+/// let options = SyncOptions::dry_run().apply(true);
 /// let result = syncer.run_cycle(now, &options).await?;
 /// assert_eq!(result.report.summary.created, 1);
 /// # Ok(()) }
@@ -294,6 +335,42 @@ impl Syncer {
         );
 
         timings.read = started.elapsed();
+        self.plan_and_apply(
+            now,
+            options,
+            None,
+            Read {
+                previous,
+                state,
+                employees,
+                users,
+                rejected,
+                full,
+                timings,
+            },
+        )
+        .await
+    }
+
+    /// Plan what was read, guard, apply, remember. `scope` limits the actions to these
+    /// employees (a targeted cycle): the plan is made against every employee and account, so
+    /// links, UPNs and managers see the whole company, and then only the scope's actions run.
+    async fn plan_and_apply(
+        &mut self,
+        now: DateTime<Utc>,
+        options: &SyncOptions,
+        scope: Option<&BTreeSet<EmployeeId>>,
+        read: Read,
+    ) -> Result<CycleResult> {
+        let Read {
+            previous,
+            mut state,
+            employees,
+            users,
+            rejected,
+            full,
+            mut timings,
+        } = read;
         let planning = std::time::Instant::now();
         // Plan and guard.
         // The planner is pure CPU work (about 0.9 s for 100,000 new employees): it runs on the
@@ -310,6 +387,9 @@ impl Syncer {
             .await?
         };
         state.history = history;
+        if let Some(scope) = scope {
+            plan.keep_only(scope);
+        }
         let held = guard::hold_disables(&mut plan, &self.policy.safety, options.allow_mass_disable);
         if !held.is_empty() {
             tracing::warn!(held = held.len(), "S7: mass disable held");
@@ -369,7 +449,11 @@ impl Syncer {
         state.version = STATE_VERSION;
         state.employees = employees;
         state.users = users;
-        state.watermark = Some(now);
+        if scope.is_none() {
+            // A targeted read says nothing about the others: the next changed-since read
+            // still starts where the last complete one did.
+            state.watermark = Some(now);
+        }
         if full {
             state.last_full_sync = Some(now);
             state.last_counts = Some(LastRunCounts {
@@ -448,6 +532,17 @@ impl Syncer {
     }
 }
 
+/// What a cycle read, handed to [`Syncer::plan_and_apply`].
+struct Read {
+    previous: Option<SyncState>,
+    state: SyncState,
+    employees: Vec<Employee>,
+    users: Vec<DirectoryUser>,
+    rejected: Vec<RejectedRecord>,
+    full: bool,
+    timings: Timings,
+}
+
 /// The checkpoint of a cycle: the previous state with the history so far, so a crash
 /// mid-apply keeps every recorded disable (S6) and nothing half-read.
 struct SaveHistory<'a> {
@@ -462,5 +557,24 @@ impl Checkpoint for SaveHistory<'_> {
         saved.version = STATE_VERSION;
         saved.history = history.clone();
         self.store.save(&saved).await
+    }
+}
+
+#[cfg(test)]
+mod options_tests {
+    use super::*;
+
+    #[test]
+    fn setters_match_the_fields() {
+        let o = SyncOptions::dry_run()
+            .apply(true)
+            .full(true)
+            .allow_mass_disable(true)
+            .full_sync_period(Duration::from_secs(60));
+        assert!(o.apply && o.full && o.allow_mass_disable);
+        assert_eq!(o.full_sync_period, Duration::from_secs(60));
+        let d = SyncOptions::dry_run();
+        assert!(!d.apply && !d.full && !d.allow_mass_disable);
+        assert_eq!(d.full_sync_period, Duration::from_secs(24 * 3600));
     }
 }

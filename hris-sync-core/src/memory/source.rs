@@ -9,13 +9,15 @@ use chrono::{DateTime, Utc};
 use crate::employee::{Employee, STANDARD_KEYS};
 use crate::error::Result;
 use crate::id::EmployeeId;
-use crate::source::{EmployeeListing, HrSource, RejectedRecord};
+use crate::source::{EmployeeListing, EmployeeLookup, HrSource, RejectedRecord};
 
 #[derive(Debug, Default)]
 struct State {
     employees: BTreeMap<EmployeeId, Employee>,
     rejected: Vec<RejectedRecord>,
     readable: Option<BTreeSet<String>>,
+    full_reads: usize,
+    id_reads: usize,
 }
 
 /// An in-memory HR system. Records are kept one per id; [`MemorySource::upsert`] replaces.
@@ -60,6 +62,13 @@ impl MemorySource {
         self.lock().readable = Some(keys.into_iter().collect());
     }
 
+    /// How many full listings were read, and how many records were read by id.
+    #[must_use]
+    pub fn reads(&self) -> (usize, usize) {
+        let s = self.lock();
+        (s.full_reads, s.id_reads)
+    }
+
     fn listing(&self, keep: impl Fn(&Employee) -> bool) -> EmployeeListing {
         let s = self.lock();
         EmployeeListing {
@@ -72,7 +81,28 @@ impl MemorySource {
 #[async_trait]
 impl HrSource for MemorySource {
     async fn list_employees(&self) -> Result<EmployeeListing> {
+        self.lock().full_reads += 1;
         Ok(self.listing(|_| true))
+    }
+
+    async fn get_employees(&self, ids: &[EmployeeId]) -> Result<EmployeeLookup> {
+        let mut s = self.lock();
+        s.id_reads += ids.len();
+        let mut lookup = EmployeeLookup::default();
+        for id in ids {
+            if let Some(e) = s.employees.get(id) {
+                lookup.employees.push(e.clone());
+            } else if let Some(r) = s
+                .rejected
+                .iter()
+                .find(|r| r.id.as_deref() == Some(id.as_str()))
+            {
+                lookup.rejected.push(r.clone());
+            } else {
+                lookup.missing.push(id.clone());
+            }
+        }
+        Ok(lookup)
     }
 
     async fn list_employees_changed_since(&self, since: DateTime<Utc>) -> Result<EmployeeListing> {

@@ -243,6 +243,39 @@ impl Plan {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
     }
 
+    /// Keep only what concerns the employees in `scope` (a targeted cycle). A manager
+    /// assignment to an account this plan would create for someone outside the scope is
+    /// dropped too: that account will not exist until a cycle that creates it, which sets
+    /// the manager then.
+    pub fn keep_only(&mut self, scope: &std::collections::BTreeSet<EmployeeId>) {
+        self.actions.retain(|a| scope.contains(a.employee_id()));
+        let created: std::collections::BTreeSet<EmployeeId> = self
+            .actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Create { employee_id, .. } => Some(employee_id.clone()),
+                _ => None,
+            })
+            .collect();
+        self.actions.retain(|a| match a {
+            Action::SetManager {
+                to: Some(UserRef::Pending(manager)),
+                ..
+            } => created.contains(manager),
+            _ => true,
+        });
+        self.skipped
+            .retain(|s| s.employee_id.as_ref().is_some_and(|id| scope.contains(id)));
+        self.notices.retain(|n| scope.contains(&n.employee_id));
+        let touched: std::collections::BTreeSet<&EmployeeId> = self
+            .actions
+            .iter()
+            .map(Action::employee_id)
+            .chain(self.skipped.iter().filter_map(|s| s.employee_id.as_ref()))
+            .collect();
+        self.unchanged = scope.iter().filter(|id| !touched.contains(id)).count();
+    }
+
     /// How many actions of a kind (`"create"`, `"disable"`, …) the plan holds.
     #[must_use]
     pub fn count(&self, kind: &str) -> usize {

@@ -90,6 +90,33 @@ pub async fn run_all(source: &dyn HrSource) -> Result<()> {
     lists_exactly_the_fixtures(source).await?;
     changed_since_covers_every_change(source).await?;
     readable_attributes_cover_the_required(source).await?;
+    reads_employees_by_id(source).await?;
+    Ok(())
+}
+
+/// `get_employees` returns the asked fixtures exactly as the listing does, and an unknown id
+/// as missing (not as an error, not as an employee).
+///
+/// # Errors
+/// Naming the id that came back wrong.
+pub async fn reads_employees_by_id(source: &dyn HrSource) -> Result<()> {
+    let asked = [id("1002"), id("1005"), id("987654")];
+    let lookup = source.get_employees(&asked).await?;
+    ensure(lookup.rejected.is_empty(), || {
+        format!("rejected records: {:?}", lookup.rejected)
+    })?;
+    ensure(lookup.missing == [id("987654")], || {
+        format!("missing {:?}, want [987654]", lookup.missing)
+    })?;
+    ensure(lookup.employees.len() == 2, || {
+        format!("{} employees for two known ids", lookup.employees.len())
+    })?;
+    for want in fixtures().iter().filter(|e| asked[..2].contains(&e.id)) {
+        let Some(got) = lookup.employees.iter().find(|e| e.id == want.id) else {
+            return fail(format!("employee {} not returned by id", want.id));
+        };
+        compare(want, got)?;
+    }
     Ok(())
 }
 

@@ -1,0 +1,113 @@
+//! The targeted cycle (docs/rules.md §8): refresh a few employees in the cached snapshot,
+//! plan them against everyone, apply only their actions.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use tracing::Instrument as _;
+
+use super::{CycleResult, Read, SyncOptions, Syncer, Timings};
+use crate::error::{ErrorKind, Result};
+use crate::id::EmployeeId;
+
+impl Syncer {
+    /// Run a **targeted cycle** for `ids`: the employees a webhook named.
+    ///
+    /// It reads those employees from the HR source ([`crate::HrSource::get_employees`]) and
+    /// the directory's change feed, merges both into the snapshot the last cycle saved, and
+    /// plans the whole company from it, so links, UPN choices and managers are decided exactly
+    /// as a full cycle would decide them. Only the actions of `ids` are guarded and applied.
+    /// The state is saved with the refreshed employees, but the HR watermark and the time of
+    /// the last full read do not move: a targeted read vouches for nobody else.
+    ///
+    /// With no saved state yet (or an empty `ids`), it runs a normal cycle instead
+    /// ([`Syncer::run_cycle`]).
+    ///
+    /// # Errors
+    /// As [`Syncer::run_cycle`]: a failed read of any of `ids` fails the cycle, before anything
+    /// is written.
+    pub async fn run_targeted_cycle(
+        &mut self,
+        now: DateTime<Utc>,
+        ids: &BTreeSet<EmployeeId>,
+        options: &SyncOptions,
+    ) -> Result<CycleResult> {
+        let span = tracing::info_span!(
+            "targeted_cycle",
+            employees = ids.len(),
+            apply = options.apply
+        );
+        self.targeted(now, ids, options).instrument(span).await
+    }
+
+    async fn targeted(
+        &mut self,
+        now: DateTime<Utc>,
+        ids: &BTreeSet<EmployeeId>,
+        options: &SyncOptions,
+    ) -> Result<CycleResult> {
+        let started = std::time::Instant::now();
+        self.check().await?;
+        let previous = self.store.load().await?;
+        let Some(mut state) = previous.clone().filter(|s| s.last_full_sync.is_some()) else {
+            tracing::info!("no snapshot yet: a full cycle instead of a targeted one");
+            return self.run_cycle(now, options).await;
+        };
+        if ids.is_empty() || options.full {
+            return self.run_cycle(now, options).await;
+        }
+        let wanted: Vec<EmployeeId> = ids.iter().cloned().collect();
+        let lookup = self
+            .source
+            .get_employees(&wanted)
+            .instrument(tracing::info_span!("read_hr", targeted = wanted.len()))
+            .await?;
+        let mut merged: BTreeMap<EmployeeId, _> = state
+            .employees
+            .drain(..)
+            .map(|e| (e.id.clone(), e))
+            .collect();
+        for id in &lookup.missing {
+            merged.remove(id);
+        }
+        for e in lookup.employees {
+            merged.insert(e.id.clone(), e);
+        }
+        // A rejected record keeps its last good version: the same as a full read's skip.
+        let employees: Vec<_> = merged.into_values().collect();
+
+        let users = match self.read_users(&mut state, false).await {
+            Err(e) if e.kind() == ErrorKind::CursorExpired => {
+                tracing::warn!("the directory's change feed expired; reading everything");
+                self.read_users(&mut state, true).await?
+            }
+            other => other?,
+        };
+        tracing::info!(
+            refreshed = wanted.len(),
+            missing = lookup.missing.len(),
+            rejected = lookup.rejected.len(),
+            "targeted read"
+        );
+        let timings = Timings {
+            read: started.elapsed(),
+            ..Timings::default()
+        };
+        self.plan_and_apply(
+            now,
+            options,
+            Some(ids),
+            Read {
+                previous,
+                state,
+                employees,
+                users,
+                rejected: lookup.rejected,
+                // The HR side was not read in full, whatever the directory side did.
+                full: false,
+                timings,
+            },
+        )
+        .await
+    }
+}
