@@ -1,5 +1,5 @@
 //! Work that would hold up an async runtime: file I/O with `fsync`, and the planner on large
-//! companies (about 0.9 s for 100,000 new employees, see `benches/README.md`).
+//! companies (about 0.8 s for 100,000 new employees, see `benches/README.md`).
 //!
 //! Inside a tokio runtime the work runs on its blocking pool, so the host's other tasks (a
 //! health endpoint, a webhook receiver) keep answering. Outside one (a host on another
