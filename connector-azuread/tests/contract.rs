@@ -85,7 +85,7 @@ fn directory(server: &MockServer, managers: bool) -> EntraDirectory {
 }
 
 /// The requests the server saw whose path is `p`.
-async fn requests_to(server: &MockServer, p: &str) -> Vec<Request> {
+pub(crate) async fn requests_to(server: &MockServer, p: &str) -> Vec<Request> {
     server
         .received_requests()
         .await

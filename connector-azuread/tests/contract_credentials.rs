@@ -9,7 +9,9 @@ use connector_azuread::{EntraDirectory, ManagedIdentityCredential};
 use hris_sync_core::Directory;
 use serde_json::Value;
 use wiremock::matchers::{header, method, path, query_param};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::contract::requests_to;
 
 const TENANT: &str = "contoso.onmicrosoft.com";
 const CLIENT_ID: &str = "11111111-2222-3333-4444-555555555555";
@@ -51,16 +53,6 @@ async fn with_domains(server: &MockServer) {
         .await;
 }
 
-pub(crate) async fn sent_to(server: &MockServer, p: &str) -> Vec<Request> {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| r.url.path() == p)
-        .collect()
-}
-
 // The certificate credential posts `client_assertion_type` = jwt-bearer and a PS256 JWT with
 // `x5t#S256`, `aud` = the token endpoint, `iss` = `sub` = the client id, a fresh `jti`, and a
 // ten-minute validity; no secret field.
@@ -99,7 +91,7 @@ async fn a_certificate_assertion_is_the_documented_jwt() {
             .unwrap();
         entra.verified_domains().await.unwrap();
     }
-    let sent = sent_to(&server, &token_path).await;
+    let sent = requests_to(&server, &token_path).await;
     assert_eq!(sent.len(), 2);
     let mut ids = Vec::new();
     for request in &sent {

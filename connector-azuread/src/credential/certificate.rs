@@ -19,12 +19,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
-use super::endpoint::{AccessToken, Authority, client_id, post_form};
+use super::endpoint::{AccessToken, Authority, client_id, post_assertion};
 use super::{TokenCredential, TokenRequest, der, pem, pkcs12};
 use crate::config::DEFAULT_AUTHORITY_HOST;
-
-/// The form value naming a JWT client assertion (RFC 7523).
-pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// How long a signed assertion is valid.
 const ASSERTION_LIFETIME: Duration = Duration::from_secs(600);
@@ -300,16 +297,12 @@ impl ClientCertificateCredential {
 impl TokenCredential for ClientCertificateCredential {
     async fn get_token(&self, request: TokenRequest<'_>) -> Result<AccessToken> {
         let assertion = SecretString::from(self.assertion()?);
-        post_form(
+        post_assertion(
             request.http,
             &self.authority.token_url,
-            &[
-                ("client_id", self.client_id.as_str()),
-                ("scope", request.scope),
-                ("client_assertion_type", JWT_BEARER),
-                ("client_assertion", assertion.expose_secret()),
-                ("grant_type", "client_credentials"),
-            ],
+            &self.client_id,
+            request.scope,
+            &assertion,
             "check AZURE_TENANT_ID and AZURE_CLIENT_ID, that the certificate in \
              AZURE_CLIENT_CERTIFICATE_PATH is uploaded to the app registration and not expired, \
              and that the app has admin consent",

@@ -8,7 +8,7 @@ use hris_sync_core::transport::ensure_secure_transport;
 use hris_sync_core::{Error, ErrorKind, Result};
 use reqwest::Url;
 use reqwest::header::{ACCEPT, HeaderValue};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{token_error, transport_error};
 use crate::model::TokenResponse;
@@ -102,6 +102,34 @@ pub(crate) async fn post_form(
         .await
         .map_err(|e| transport_error("token endpoint", &e))?;
     read_answer(resp, "token endpoint", hint).await
+}
+
+/// The form value naming a JWT client assertion (RFC 7523).
+pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// Posts a client-assertion form (RFC 7523): a signed certificate assertion or a federated
+/// token, in place of a secret.
+pub(crate) async fn post_assertion(
+    http: &reqwest::Client,
+    url: &str,
+    client_id: &str,
+    scope: &str,
+    assertion: &SecretString,
+    hint: &str,
+) -> Result<AccessToken> {
+    post_form(
+        http,
+        url,
+        &[
+            ("client_id", client_id),
+            ("scope", scope),
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", assertion.expose_secret()),
+            ("grant_type", "client_credentials"),
+        ],
+        hint,
+    )
+    .await
 }
 
 /// A token answer: `{"access_token", "expires_in"}` (seconds, a number from the token

@@ -6,10 +6,9 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 use hris_sync_core::{Error, Result};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
-use super::certificate::JWT_BEARER;
-use super::endpoint::{AccessToken, Authority, client_id, post_form};
+use super::endpoint::{AccessToken, Authority, client_id, post_assertion};
 use super::{TokenCredential, TokenRequest};
 use crate::config::DEFAULT_AUTHORITY_HOST;
 
@@ -89,16 +88,12 @@ impl WorkloadIdentityCredential {
 impl TokenCredential for WorkloadIdentityCredential {
     async fn get_token(&self, request: TokenRequest<'_>) -> Result<AccessToken> {
         let assertion = self.read_token().await?;
-        post_form(
+        post_assertion(
             request.http,
             &self.authority.token_url,
-            &[
-                ("client_id", self.client_id.as_str()),
-                ("scope", request.scope),
-                ("client_assertion_type", JWT_BEARER),
-                ("client_assertion", assertion.expose_secret()),
-                ("grant_type", "client_credentials"),
-            ],
+            &self.client_id,
+            request.scope,
+            &assertion,
             "check that the app registration has a federated credential whose issuer, subject \
              and audience match the token in AZURE_FEDERATED_TOKEN_FILE, and that the file is \
              kept fresh",

@@ -71,13 +71,18 @@ fn mint(shared: &Shared) -> String {
     token
 }
 
+/// Counts a token request and lets an injected fault answer it.
+async fn token_request(shared: &Shared) -> Result<(), Response> {
+    shared.lock().counts.token += 1;
+    before(shared, Target::Token).await.map(drop)
+}
+
 pub(super) async fn token(
     State(shared): State<Arc<Shared>>,
     Path(tenant): Path<String>,
     body: Bytes,
 ) -> Response {
-    shared.lock().counts.token += 1;
-    if let Err(r) = before(&shared, Target::Token).await {
+    if let Err(r) = token_request(&shared).await {
         return r;
     }
     let form = pairs(Some(&String::from_utf8_lossy(&body)));
@@ -357,8 +362,7 @@ pub(super) async fn imds(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    shared.lock().counts.token += 1;
-    if let Err(r) = before(&shared, Target::Token).await {
+    if let Err(r) = token_request(&shared).await {
         return r;
     }
     if headers.get("metadata").and_then(|v| v.to_str().ok()) != Some("true") {
@@ -376,8 +380,7 @@ pub(super) async fn identity_endpoint(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    shared.lock().counts.token += 1;
-    if let Err(r) = before(&shared, Target::Token).await {
+    if let Err(r) = token_request(&shared).await {
         return r;
     }
     let expected = shared

@@ -265,6 +265,24 @@ fn take_fault(shared: &Shared, offset: u64) -> Option<Fault> {
     queued.or_else(|| s.random_fault())
 }
 
+/// The 429 of the documented per-minute limit on `/v1/company/employees` (list and by id),
+/// when the budget is spent.
+fn over_list_budget(shared: &Shared) -> Option<Response> {
+    let mut s = shared.lock();
+    if s.list_budget
+        .try_take(Instant::now().into_std(), 1)
+        .is_err()
+    {
+        s.counts.throttled += 1;
+        return Some(v1_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            429,
+            "Too many requests",
+        ));
+    }
+    None
+}
+
 /// The answer an injected fault gives instead of the real one (a latency fault only waits).
 async fn fault_answer(shared: &Shared, fault: Option<Fault>) -> Option<Response> {
     let response = match fault? {
@@ -318,15 +336,8 @@ async fn employee_by_id(
         Ok(t) => t,
         Err(r) => return *r,
     };
-    {
-        let mut s = shared.lock();
-        if s.list_budget
-            .try_take(Instant::now().into_std(), 1)
-            .is_err()
-        {
-            s.counts.throttled += 1;
-            return v1_error(StatusCode::TOO_MANY_REQUESTS, 429, "Too many requests");
-        }
+    if let Some(r) = over_list_budget(&shared) {
+        return r;
     }
     // Injected faults reach by-id reads through the shared queue (page faults are the list's).
     if let Some(r) = fault_answer(&shared, take_fault(&shared, u64::MAX)).await {
@@ -379,15 +390,8 @@ async fn employees(
         Ok(t) => t,
         Err(r) => return *r,
     };
-    {
-        let mut s = shared.lock();
-        if s.list_budget
-            .try_take(Instant::now().into_std(), 1)
-            .is_err()
-        {
-            s.counts.throttled += 1;
-            return v1_error(StatusCode::TOO_MANY_REQUESTS, 429, "Too many requests");
-        }
+    if let Some(r) = over_list_budget(&shared) {
+        return r;
     }
     let pairs = query_pairs(query.as_deref());
     let param = |k: &str| {
