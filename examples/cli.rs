@@ -76,9 +76,15 @@ pub struct Cli {
 
     /// With --watch: serve GET /healthz and GET /metrics (Prometheus text) on ADDR. A bare
     /// port listens on loopback (127.0.0.1:PORT); give an address such as 0.0.0.0:9100 to
-    /// listen beyond this host.
+    /// listen beyond this host. With PERSONIO_WEBHOOK_TOKEN set, also POST
+    /// /webhooks/personio: each notification starts a targeted cycle for its person.
     #[arg(long, value_name = "ADDR", requires = "watch", value_parser = parse_listen)]
     pub listen: Option<SocketAddr>,
+
+    /// With webhooks: how long a burst of notifications may gather before one targeted cycle
+    /// runs for all of them (default 5s; same units as --interval).
+    #[arg(long, value_name = "DURATION", requires = "listen", value_parser = parse_interval)]
+    pub debounce: Option<Duration>,
 
     /// Log format on stderr; the level comes from RUST_LOG (default: info).
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = LogFormat::Text)]

@@ -19,3 +19,4 @@ pub mod progress;
 pub mod serve;
 pub mod signals;
 pub mod table;
+pub mod webhook;

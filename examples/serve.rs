@@ -1,5 +1,6 @@
-//! The HTTP side of `--watch --listen`: `GET /healthz` and `GET /metrics`. Everything else is
-//! 404; nothing here changes state.
+//! The HTTP side of `--watch --listen`: `GET /healthz`, `GET /metrics`, and, when a webhook
+//! token is configured, `POST /webhooks/personio` ([`crate::webhook`]). Everything else is
+//! 404; nothing here runs a sync.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,17 +20,25 @@ use crate::metrics::Metrics;
 ///
 /// # Errors
 /// When `addr` cannot be bound (in use, not an address of this host, no permission).
-pub async fn start(addr: SocketAddr, metrics: Arc<Metrics>, stop: Stop) -> Result<SocketAddr> {
+pub async fn start(
+    addr: SocketAddr,
+    metrics: Arc<Metrics>,
+    webhooks: Option<Arc<crate::webhook::Webhooks>>,
+    stop: Stop,
+) -> Result<SocketAddr> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| Error::config(format!("--listen {addr}: cannot listen: {e}")))?;
     let bound = listener
         .local_addr()
         .map_err(|e| Error::config(format!("--listen {addr}: {e}")))?;
-    let app = Router::new()
+    let mut app = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .with_state(metrics);
+    if let Some(hooks) = webhooks {
+        app = app.merge(crate::webhook::router(hooks));
+    }
     tokio::spawn(async move {
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move { stop.requested().await })
@@ -76,7 +85,7 @@ mod tests {
             RequestStats::new(),
         ));
         let stop = Stop::new();
-        let addr = start("127.0.0.1:0".parse().unwrap(), metrics, stop.clone())
+        let addr = start("127.0.0.1:0".parse().unwrap(), metrics, None, stop.clone())
             .await
             .unwrap();
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();

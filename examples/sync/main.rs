@@ -26,7 +26,9 @@ use hris_sync_examples::cli::Cli;
 use hris_sync_examples::credentials::{CredentialOut, Deliveries};
 use hris_sync_examples::lock::{LockError, StateLock};
 use hris_sync_examples::metrics::Metrics;
+use hris_sync_examples::webhook::{Batch, Inbox, WebhookAuth, Webhooks};
 use hris_sync_examples::{cli, demo, logging, progress, serve, signals, table};
+use std::sync::Arc;
 
 /// The Personio variables a real run needs (docs/rules.md §4); the Entra ones depend on the
 /// credential the environment configures ([`EnvCredential`]).
@@ -37,7 +39,7 @@ const EXIT_LOCKED: u8 = 4;
 
 /// Counts new accounts; their one-time passwords are dropped, never shown.
 #[derive(Debug, Default)]
-struct CountPasswords(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+struct CountPasswords(Arc<std::sync::atomic::AtomicUsize>);
 
 #[async_trait::async_trait]
 impl CredentialSink for CountPasswords {
@@ -76,10 +78,10 @@ async fn run_demo(args: &Cli) -> Result<i32> {
     );
     let mut demo = demo::start(now).await?;
     let created = CountPasswords::default();
-    let counter = std::sync::Arc::clone(&created.0);
+    let counter = Arc::clone(&created.0);
     demo.syncer = demo
         .syncer
-        .with_credential_sink(std::sync::Arc::new(created))
+        .with_credential_sink(Arc::new(created))
         .with_progress(progress::for_stderr());
     println!(
         "Personio: {}   Graph: {}\n",
@@ -118,6 +120,20 @@ async fn run_demo(args: &Cli) -> Result<i32> {
         p.auth, p.employees, g.token, g.list, g.delta, g.batch, g.writes, g.throttled
     );
     Ok(first.exit_code().max(second.exit_code()))
+}
+
+/// The webhook receiver's authentication, when `PERSONIO_WEBHOOK_TOKEN` is set: the token in
+/// `Authorization` (Personio's `TOKEN` auth type) or in the header `PERSONIO_WEBHOOK_HEADER`
+/// names (its `CUSTOM` type).
+fn webhook_auth() -> Option<WebhookAuth> {
+    let token = std::env::var("PERSONIO_WEBHOOK_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty())?;
+    let header = std::env::var("PERSONIO_WEBHOOK_HEADER")
+        .ok()
+        .filter(|h| !h.trim().is_empty())
+        .unwrap_or_else(|| "authorization".to_owned());
+    Some(WebhookAuth::new(token.into(), &header))
 }
 
 /// Every credential variable that is unset or empty, by name: Personio's, then those of the
@@ -242,7 +258,7 @@ async fn run_real(args: &Cli) -> Result<i32> {
     let stats = [RequestStats::new(), RequestStats::new()];
     let mut syncer = engine(args, &file, &stats)?
         .with_progress(progress::for_stderr())
-        .with_credential_sink(std::sync::Arc::new(sink))
+        .with_credential_sink(Arc::new(sink))
         .with_stop(stop.clone());
     let options = SyncOptions {
         apply: args.apply,
@@ -251,15 +267,40 @@ async fn run_real(args: &Cli) -> Result<i32> {
         ..SyncOptions::default()
     };
     let interval = args.interval.unwrap_or(Duration::from_secs(30 * 60));
-    let metrics = std::sync::Arc::new(Metrics::new(interval, stats[0].clone(), stats[1].clone()));
+    let metrics = Arc::new(Metrics::new(interval, stats[0].clone(), stats[1].clone()));
+    let inbox = Arc::new(Inbox::default());
     if let Some(addr) = args.listen {
-        let bound = serve::start(addr, std::sync::Arc::clone(&metrics), stop.clone()).await?;
-        tracing::info!(addr = %bound, "serving GET /healthz and GET /metrics");
+        let hooks = webhook_auth().map(|auth| {
+            Arc::new(Webhooks {
+                auth,
+                inbox: Arc::clone(&inbox),
+            })
+        });
+        let receiving = hooks.is_some();
+        let bound = serve::start(addr, Arc::clone(&metrics), hooks, stop.clone()).await?;
+        if receiving {
+            tracing::info!(addr = %bound, "serving GET /healthz, GET /metrics and POST /webhooks/personio");
+        } else {
+            tracing::info!(addr = %bound, "serving GET /healthz and GET /metrics");
+        }
     }
+    let debounce = args.debounce.unwrap_or(Duration::from_secs(5));
     let mut failures = 0u32;
+    let mut next: Option<Batch> = None;
     loop {
         let started = std::time::Instant::now();
-        let cycle = syncer.run_cycle(clock(args), &options).await;
+        let cycle = match next.take() {
+            Some(batch) if !batch.anyone => {
+                tracing::info!(
+                    people = batch.people.len(),
+                    "targeted cycle for notified people"
+                );
+                syncer
+                    .run_targeted_cycle(clock(args), &batch.people, &options)
+                    .await
+            }
+            _ => syncer.run_cycle(clock(args), &options).await,
+        };
         match &cycle {
             Ok(result) => metrics.cycle_done(result, started.elapsed()),
             Err(_) => metrics.cycle_failed(started.elapsed()),
@@ -291,6 +332,14 @@ async fn run_real(args: &Cli) -> Result<i32> {
         tracing::info!(wait_s = wait.as_secs(), "next cycle");
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
+            () = inbox.wait() => {
+                // Let the burst gather; the cycle after it covers everyone notified meanwhile.
+                tokio::select! {
+                    () = tokio::time::sleep(debounce) => {}
+                    () = stop.requested() => return Ok(code),
+                }
+                next = Some(inbox.take());
+            }
             () = stop.requested() => return Ok(code),
         }
     }

@@ -46,7 +46,7 @@ fn sync() -> Command {
     c
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
@@ -55,7 +55,7 @@ fn run(mut c: Command) -> Output {
 }
 
 /// A scratch folder with the demo configuration in `config.toml`.
-fn scratch() -> (tempfile::TempDir, PathBuf, PathBuf) {
+pub(crate) fn scratch() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
     std::fs::write(&config, DEMO_CONFIG).unwrap();
@@ -193,12 +193,12 @@ fn a_second_run_exits_4_while_the_lock_is_held() {
     assert!(!state.exists());
 }
 
-struct Sims {
-    personio: PersonioSim,
-    graph: GraphSim,
+pub(crate) struct Sims {
+    pub(crate) personio: PersonioSim,
+    pub(crate) graph: GraphSim,
 }
 
-async fn sims() -> Sims {
+pub(crate) async fn sims() -> Sims {
     sims_with(GraphConfig::default()).await
 }
 
@@ -211,7 +211,7 @@ async fn sims_with(graph: GraphConfig) -> Sims {
     Sims { personio, graph }
 }
 
-fn against(sims: &Sims, config: &Path, state: &Path) -> Command {
+pub(crate) fn against(sims: &Sims, config: &Path, state: &Path) -> Command {
     let p = PersonioConfig::default();
     let g = GraphConfig::default();
     let mut c = sync();
@@ -250,7 +250,7 @@ async fn nothing_left_to_do(sims: &Sims, config: &Path, state: &Path) {
 }
 
 /// Send SIGTERM to the process `pid`.
-fn sigterm(pid: u32) {
+pub(crate) fn sigterm(pid: u32) {
     let sent = Command::new("kill")
         .arg("-TERM")
         .arg(pid.to_string())
@@ -522,7 +522,7 @@ async fn a_second_sigterm_exits_at_once() {
 }
 
 /// Reads a child's stderr on a thread; lines arrive on the receiver.
-fn stderr_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+pub(crate) fn stderr_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
     use std::io::BufRead as _;
     let stderr = child.stderr.take().unwrap();
     let (lines, seen) = std::sync::mpsc::channel();

@@ -1,0 +1,241 @@
+//! docs/rules.md §8 end to end: `sync --watch --listen` with `PERSONIO_WEBHOOK_TOKEN` receives
+//! Personio notifications over HTTP and applies each change by a targeted cycle, without
+//! listing the company again; a bad token is refused; a flood is acked and merged.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use futures_util::stream::{self, StreamExt};
+use hris_sync_core::{AttributeValue, DirectoryProperty, Employee, EmployeeId, PropertyValue};
+use serde_json::json;
+
+use crate::cli::{Sims, against, scratch, sigterm, sims, stderr_lines};
+use crate::common::now;
+
+const TOKEN: &str = "Bearer hook-secret-7Qx";
+
+/// Polls `check` every 50 ms for up to two minutes (the cycle runs in another process).
+async fn until(what: &str, mut check: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !check() {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "never: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn account(sims: &Sims, id: &str) -> Option<hris_sync_core::DirectoryUser> {
+    sims.graph
+        .users()
+        .into_iter()
+        .find(|u| u.employee_id.as_deref() == Some(id))
+}
+
+/// An active employee with an enabled account after the first cycle.
+fn linked_active(sims: &Sims) -> Vec<Employee> {
+    sims.personio
+        .employees()
+        .into_iter()
+        .filter(|e| {
+            e.status == hris_sync_core::EmployeeStatus::Active
+                && e.termination_date.is_none()
+                && account(sims, e.id.as_str()).is_some_and(|u| u.account_enabled)
+        })
+        .collect()
+}
+
+fn note(event: &str, person: &str, at: &str) -> serde_json::Value {
+    let payload = if event.starts_with("employment.") {
+        json!({"id": "0b6f3c1e-employment", "person": {"id": person}})
+    } else {
+        json!({"id": person})
+    };
+    json!({"company_id": "4711", "event_name": event, "occurred_at": at, "payload": payload})
+}
+
+fn cycles(metrics: &str) -> u64 {
+    metrics
+        .lines()
+        .find(|l| l.starts_with("hris_sync_cycles_total{result=\"success\"}"))
+        .and_then(|l| l.rsplit_once(' '))
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
+    let sims = sims().await;
+    let (_dir, config, state) = scratch();
+    let mut c = against(&sims, &config, &state);
+    c.args([
+        "--apply",
+        "--watch",
+        "--interval",
+        "1h",
+        "--listen",
+        "127.0.0.1:0",
+        "--debounce",
+        "1s",
+        "--log-format",
+        "json",
+    ])
+    .env("PERSONIO_WEBHOOK_TOKEN", TOKEN)
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let seen = stderr_lines(&mut child);
+    let addr = tokio::task::spawn_blocking(move || {
+        seen.iter().find_map(|line| {
+            let event: serde_json::Value = serde_json::from_str(&line).ok()?;
+            event["fields"]["addr"].as_str().map(str::to_owned)
+        })
+    })
+    .await
+    .unwrap()
+    .expect("the address is logged");
+    let http = reqwest::Client::new();
+    let hook = format!("http://{addr}/webhooks/personio");
+    let metrics = || {
+        let req = http.get(format!("http://{addr}/metrics"));
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    let post = |body: serde_json::Value, token: Option<&'static str>| {
+        let mut req = http.post(&hook).json(&body);
+        if let Some(t) = token {
+            req = req.header("authorization", t);
+        }
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    let started = Instant::now();
+    while cycles(&metrics().await) < 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no first cycle"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let listings = sims.personio.counts().employees;
+
+    // Refused without the token, or with another one; nothing queued.
+    assert_eq!(post(note("person.created", "1", "t0"), None).await, 401);
+    assert_eq!(
+        post(note("person.created", "1", "t0"), Some("Bearer guess")).await,
+        401
+    );
+
+    // A hire, a department move and a leaver, each announced by its own notification.
+    let mut staff = linked_active(&sims);
+    let mover = staff.pop().expect("an active linked employee");
+    let leaver = staff.pop().expect("another one");
+    let mut hire = mover.clone();
+    hire.id = EmployeeId::new("9001").unwrap();
+    hire.first_name = Some("Webhook".to_owned());
+    hire.last_name = Some("Hire".to_owned());
+    hire.email = Some("webhook.hire@demo.com".to_owned());
+    hire.supervisor_id = None;
+    sims.personio.seed([hire]);
+    assert_eq!(
+        post(note("person.created", "9001", "t1"), Some(TOKEN)).await,
+        200
+    );
+    until("the hire's account", || account(&sims, "9001").is_some()).await;
+
+    let mut moved = mover.clone();
+    moved
+        .attributes
+        .insert("department".to_owned(), AttributeValue::text("Webhook Ops"));
+    sims.personio.seed([moved]);
+    assert_eq!(
+        post(
+            note("employment.updated", mover.id.as_str(), "t2"),
+            Some(TOKEN)
+        )
+        .await,
+        200
+    );
+    until("the move", || {
+        account(&sims, mover.id.as_str())
+            .and_then(|u| u.properties.get(&DirectoryProperty::Department).cloned())
+            == Some(PropertyValue::text("Webhook Ops"))
+    })
+    .await;
+
+    let mut gone = leaver.clone();
+    gone.termination_date = Some(now().date_naive() - hris_sync_core::chrono::Days::new(3));
+    sims.personio.seed([gone]);
+    assert_eq!(
+        post(
+            note("employment.terminated", leaver.id.as_str(), "t3"),
+            Some(TOKEN)
+        )
+        .await,
+        200
+    );
+    until("the leaver disabled", || {
+        account(&sims, leaver.id.as_str()).is_some_and(|u| !u.account_enabled)
+    })
+    .await;
+    assert_eq!(
+        sims.personio.counts().employees,
+        listings,
+        "targeted cycles read by id, never the whole list"
+    );
+    assert!(sims.personio.counts().by_id >= 3);
+
+    // A flood: 1,000 notifications about five people, many of them repeats, at once. Every
+    // one is acked within Personio's 3 s, and they become a few cycles, not a thousand.
+    let before = cycles(&metrics().await);
+    let people: Vec<String> = staff.iter().take(5).map(|e| e.id.to_string()).collect();
+    let bodies: Vec<serde_json::Value> = (0..1000)
+        .map(|i| {
+            note(
+                "person.updated",
+                &people[i % people.len()],
+                &format!("f{}", i % 40),
+            )
+        })
+        .collect();
+    let slowest = stream::iter(bodies)
+        .map(|b| {
+            let req = http.post(&hook).header("authorization", TOKEN).json(&b);
+            async move {
+                let sent = Instant::now();
+                let status = req.send().await.unwrap().status().as_u16();
+                (status, sent.elapsed())
+            }
+        })
+        .buffer_unordered(64)
+        .fold(Duration::ZERO, |slowest, (status, took)| async move {
+            assert_eq!(status, 200);
+            slowest.max(took)
+        })
+        .await;
+    assert!(slowest < Duration::from_secs(3), "slowest ack {slowest:?}");
+    // Wait for the cycles to settle: no new one for three debounce windows.
+    let mut last = (cycles(&metrics().await), Instant::now());
+    while last.0 == before || last.1.elapsed() < Duration::from_secs(3) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now_cycles = cycles(&metrics().await);
+        if now_cycles != last.0 {
+            last = (now_cycles, Instant::now());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(240),
+            "cycles never settled"
+        );
+    }
+    let flood_cycles = last.0 - before;
+    assert!(
+        (1..=5).contains(&flood_cycles),
+        "1,000 notifications became {flood_cycles} cycles"
+    );
+
+    sigterm(child.id());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+}
