@@ -21,6 +21,7 @@ pub struct Metrics {
     personio: RequestStats,
     graph: RequestStats,
     cycles: Mutex<Cycles>,
+    webhooks: std::sync::OnceLock<std::sync::Arc<crate::webhook::Inbox>>,
 }
 
 #[derive(Debug, Default)]
@@ -52,7 +53,13 @@ impl Metrics {
             personio,
             graph,
             cycles: Mutex::new(Cycles::default()),
+            webhooks: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Report the webhook receiver's counts too (`hris_sync_webhooks_total{result}`).
+    pub fn watch_webhooks(&self, inbox: std::sync::Arc<crate::webhook::Inbox>) {
+        let _ = self.webhooks.set(inbox);
     }
 
     fn cycles(&self) -> std::sync::MutexGuard<'_, Cycles> {
@@ -228,6 +235,28 @@ impl Metrics {
                 &[],
                 secs,
             );
+        }
+        if let Some(inbox) = self.webhooks.get() {
+            let n = inbox.counts();
+            family(
+                &mut out,
+                "hris_sync_webhooks_total",
+                "counter",
+                "Webhook notifications received, by what became of them.",
+            );
+            for (result, count) in [
+                ("accepted", n.accepted),
+                ("duplicate", n.duplicates),
+                ("ignored", n.ignored),
+                ("refused", n.refused),
+            ] {
+                sample(
+                    &mut out,
+                    "hris_sync_webhooks_total",
+                    &[("result", result)],
+                    count as f64,
+                );
+            }
         }
         out
     }

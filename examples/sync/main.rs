@@ -277,6 +277,9 @@ async fn run_real(args: &Cli) -> Result<i32> {
             })
         });
         let receiving = hooks.is_some();
+        if receiving {
+            metrics.watch_webhooks(Arc::clone(&inbox));
+        }
         let bound = serve::start(addr, Arc::clone(&metrics), hooks, stop.clone()).await?;
         if receiving {
             tracing::info!(addr = %bound, "serving GET /healthz, GET /metrics and POST /webhooks/personio");

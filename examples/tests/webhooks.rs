@@ -227,6 +227,20 @@ async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
         );
     }
     let flood_cycles = last.0 - before;
+    let text = metrics().await;
+    assert!(
+        text.contains("hris_sync_webhooks_total{result=\"refused\"} 2\n"),
+        "{text}"
+    );
+    // Three changes, then 40 distinct (person, time) pairs among the thousand.
+    assert!(
+        text.contains("hris_sync_webhooks_total{result=\"accepted\"} 43\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("hris_sync_webhooks_total{result=\"duplicate\"} 960\n"),
+        "{text}"
+    );
     assert!(
         (1..=5).contains(&flood_cycles),
         "1,000 notifications became {flood_cycles} cycles"
