@@ -39,9 +39,13 @@
 //! ```
 
 mod client;
+#[cfg(feature = "sim")]
+mod loopback;
 mod retry;
 mod token;
 
 pub use client::HttpClient;
+#[cfg(feature = "sim")]
+pub use loopback::Loopback;
 pub use retry::{Step, read_json, retrying};
 pub use token::{Lease, TokenCache};

@@ -443,23 +443,10 @@ impl GraphSim {
             state: Mutex::new(state),
             base: Mutex::new(String::new()),
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
+        let listener = hris_sync_http::Loopback::bind().await?;
+        let addr = listener.addr();
         *shared.base.lock().unwrap_or_else(PoisonError::into_inner) = format!("http://{addr}");
-        let (stop, stopped) = oneshot::channel::<()>();
-        let app = server::router(Arc::clone(&shared));
-        tokio::spawn(async move {
-            // Answer at once: without TCP_NODELAY, small answers wait on delayed ACKs.
-            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "Graph simulator stopped");
-            }
-        });
+        let stop = listener.serve(server::router(Arc::clone(&shared)), "Graph simulator");
         Ok(Self {
             addr,
             shared,
