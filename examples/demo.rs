@@ -453,9 +453,19 @@ pub fn directory_for(
 /// When the builder's settings are invalid.
 pub fn source_for(
     builder: connector_personio::PersonioBuilder,
-    app_id: Option<&str>,
+    section: &hris_sync_core::policy::PersonioSection,
 ) -> Result<PersonioSource> {
-    match app_id {
+    let api = match section.api.as_deref().map(str::trim) {
+        None | Some("v1") => connector_personio::Api::V1,
+        Some("v2") => connector_personio::Api::V2,
+        Some(other) => {
+            return Err(Error::config(format!(
+                "personio.api: {other:?} is not an API; use \"v1\" or \"v2\""
+            )));
+        }
+    };
+    let builder = builder.api(api);
+    match section.app_id.as_deref() {
         Some(a) => builder.app_id(a).build(),
         None => builder.build(),
     }

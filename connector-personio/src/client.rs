@@ -14,11 +14,24 @@ use serde::de::DeserializeOwned;
 
 use crate::config::RateLimits;
 use crate::error::{error_for_status, transport_error};
-use crate::model::{AuthRequest, AuthResponse};
+use crate::model::{AuthRequest, AuthResponse, TokenAnswer};
 use crate::pacer::Pacer;
+
+/// Which Personio API a source reads (`[personio] api`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Api {
+    /// `/v1/company/employees` with `POST /v1/auth` (the default).
+    #[default]
+    V1,
+    /// `/v2/persons` and their employments with `POST /v2/auth/token` (OAuth2 client
+    /// credentials).
+    V2,
+}
 
 /// Validated settings (see [`crate::PersonioBuilder`]).
 pub(crate) struct Settings {
+    pub(crate) api: Api,
     pub(crate) client_id: String,
     pub(crate) client_secret: SecretString,
     pub(crate) base: Url,
@@ -105,30 +118,35 @@ impl Client {
         url
     }
 
-    /// `POST /v1/auth` with the credentials in the JSON body, retried like any request.
+    /// `POST /v1/auth` with the credentials in the JSON body (v1), or `POST /v2/auth/token`
+    /// with them in a client-credentials form (v2), retried like any request.
     async fn authenticate(&self) -> Result<(SecretString, Duration)> {
-        retrying(&self.settings.retry, "Personio", "POST /v1/auth", || {
-            self.authenticate_once()
+        let what = match self.settings.api {
+            Api::V1 => "POST /v1/auth",
+            Api::V2 => "POST /v2/auth/token",
+        };
+        retrying(&self.settings.retry, "Personio", what, || {
+            self.authenticate_once(what)
         })
         .await
     }
 
-    async fn authenticate_once(&self) -> Step<(SecretString, Duration)> {
-        let what = "POST /v1/auth";
+    async fn authenticate_once(&self, what: &str) -> Step<(SecretString, Duration)> {
         self.auth_calls.fetch_add(1, Ordering::Relaxed);
         tracing::debug!("authenticating with Personio");
-        let body = AuthRequest {
-            client_id: &self.settings.client_id,
-            client_secret: self.settings.client_secret.expose_secret(),
-        };
         self.settings.stats.sent();
-        let sent = self
-            .http
-            .post(self.url("/v1/auth"))
-            .headers(self.headers.clone())
-            .json(&body)
-            .send()
-            .await;
+        let request = match self.settings.api {
+            Api::V1 => self.http.post(self.url("/v1/auth")).json(&AuthRequest {
+                client_id: &self.settings.client_id,
+                client_secret: self.settings.client_secret.expose_secret(),
+            }),
+            Api::V2 => self.http.post(self.url("/v2/auth/token")).form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", self.settings.client_id.as_str()),
+                ("client_secret", self.settings.client_secret.expose_secret()),
+            ]),
+        };
+        let sent = request.headers(self.headers.clone()).send().await;
         let resp = match sent {
             Err(e) => return Step::Failed(transport_error(what, &e)),
             Ok(resp) => resp,
@@ -139,13 +157,16 @@ impl Client {
                 Ok(b) => b,
                 Err(e) => return Step::Failed(transport_error(what, &e)),
             };
-            return match serde_json::from_slice::<AuthResponse>(&bytes) {
-                Ok(parsed) => {
-                    let lifetime = parsed
-                        .data
-                        .expires_in
-                        .map_or(DEFAULT_TOKEN_LIFETIME, Duration::from_secs);
-                    Step::Done((SecretString::from(parsed.data.token), lifetime))
+            let parsed = match self.settings.api {
+                Api::V1 => serde_json::from_slice::<AuthResponse>(&bytes)
+                    .map(|a| (a.data.token, a.data.expires_in)),
+                Api::V2 => serde_json::from_slice::<TokenAnswer>(&bytes)
+                    .map(|a| (a.access_token, a.expires_in)),
+            };
+            return match parsed {
+                Ok((token, expires_in)) => {
+                    let lifetime = expires_in.map_or(DEFAULT_TOKEN_LIFETIME, Duration::from_secs);
+                    Step::Done((SecretString::from(token), lifetime))
                 }
                 Err(e) => Step::Fatal(Error::new(
                     ErrorKind::InvalidData,
@@ -174,19 +195,57 @@ impl Client {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<T> {
-        let what = format!("GET {path}");
+        let mut url = self.url(path);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        self.get_json_at(&format!("GET {path}"), url).await
+    }
+
+    /// GET an absolute URL (a `next` link, already checked with [`Client::follow`]); `what`
+    /// names it in errors and logs.
+    pub(crate) async fn get_json_at<T: DeserializeOwned>(&self, what: &str, url: Url) -> Result<T> {
         let reauthenticated = AtomicBool::new(false);
-        retrying(&self.settings.retry, "Personio", &what, || {
-            self.get_once(&what, path, query, &reauthenticated)
+        retrying(&self.settings.retry, "Personio", what, || {
+            self.get_once(what, &url, &reauthenticated)
         })
         .await
+    }
+
+    /// A paging link from an answer, resolved against the configured base when relative,
+    /// and refused unless it points at the configured scheme, host and port: the bearer token
+    /// goes nowhere else.
+    pub(crate) fn follow(&self, what: &str, link: &str) -> Result<Url> {
+        let base = &self.settings.base;
+        let url = base.join(link).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidData,
+                format!("{what}: unreadable link: {e}"),
+            )
+        })?;
+        let same = url.scheme() == base.scheme()
+            && url.host_str().map(str::to_ascii_lowercase)
+                == base.host_str().map(str::to_ascii_lowercase)
+            && url.port_or_known_default() == base.port_or_known_default();
+        if same {
+            Ok(url)
+        } else {
+            Err(Error::new(
+                ErrorKind::InvalidData,
+                format!(
+                    "{what}: Personio sent a link to {}://{}, not to PERSONIO_BASE_URL; refusing \
+                     to follow it (the token goes only to the configured host)",
+                    url.scheme(),
+                    url.host_str().unwrap_or("?")
+                ),
+            ))
+        }
     }
 
     async fn get_once<T: DeserializeOwned>(
         &self,
         what: &str,
-        path: &str,
-        query: &[(&str, String)],
+        url: &Url,
         reauthenticated: &AtomicBool,
     ) -> Step<T> {
         let lease = match self
@@ -201,9 +260,8 @@ impl Client {
         self.settings.stats.sent();
         let sent = self
             .http
-            .get(self.url(path))
+            .get(url.clone())
             .headers(self.headers.clone())
-            .query(query)
             .bearer_auth(lease.value.expose_secret())
             .send()
             .await;

@@ -10,6 +10,7 @@ use reqwest::Url;
 use secrecy::SecretString;
 
 use crate::PersonioSource;
+use crate::client::Api;
 
 /// The default overlap of changed-since reads (see [`PersonioBuilder::overlap`]).
 pub const DEFAULT_OVERLAP: Duration = Duration::from_secs(15 * 3600);
@@ -76,6 +77,7 @@ impl RateLimits {
 /// ```
 #[derive(Clone)]
 pub struct PersonioBuilder {
+    pub(crate) api: Api,
     pub(crate) client_id: Option<String>,
     pub(crate) client_secret: Option<SecretString>,
     pub(crate) base_url: String,
@@ -99,6 +101,7 @@ impl fmt::Debug for PersonioBuilder {
                 "client_secret",
                 &self.client_secret.as_ref().map(|_| "[redacted]"),
             )
+            .field("api", &self.api)
             .field("base_url", &self.base_url)
             .field("app_id", &self.app_id)
             .field("partner_id", &self.partner_id)
@@ -114,6 +117,7 @@ impl fmt::Debug for PersonioBuilder {
 impl Default for PersonioBuilder {
     fn default() -> Self {
         Self {
+            api: Api::V1,
             client_id: None,
             client_secret: None,
             base_url: DEFAULT_BASE_URL.to_owned(),
@@ -155,6 +159,16 @@ impl PersonioBuilder {
     #[must_use]
     pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
         self.client_secret = Some(SecretString::from(secret.into()));
+        self
+    }
+
+    /// Which API to read (default [`Api::V1`]). With [`Api::V2`] the source authenticates
+    /// with `POST /v2/auth/token` and reads `/v2/persons` and each person's employments; the
+    /// credentials need the `personio:persons:read` scope (and org units for department
+    /// names).
+    #[must_use]
+    pub fn api(mut self, api: Api) -> Self {
+        self.api = api;
         self
     }
 
@@ -292,6 +306,7 @@ impl PersonioBuilder {
             }
         }
         PersonioSource::new(crate::client::Settings {
+            api: self.api,
             client_id,
             client_secret,
             base,

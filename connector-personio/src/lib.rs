@@ -45,7 +45,9 @@ mod pacer;
 #[cfg(feature = "sim")]
 pub mod sim;
 mod source;
+mod v2;
 
+pub use client::Api;
 pub use config::{DEFAULT_BASE_URL, DEFAULT_OVERLAP, PersonioBuilder, RateLimits};
 
 /// Parse one record of `GET /v1/company/employees`'s `data[]`, as the listing does: an

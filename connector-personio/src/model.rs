@@ -34,6 +34,24 @@ pub(crate) struct AuthResponse {
     pub(crate) data: AuthData,
 }
 
+/// `POST /v2/auth/token` success: `{"access_token":"papi-…","token_type":"Bearer",
+/// "expires_in":86400,"scope":"…"}`.
+#[derive(Deserialize)]
+pub(crate) struct TokenAnswer {
+    pub(crate) access_token: String,
+    #[serde(default)]
+    pub(crate) expires_in: Option<u64>,
+}
+
+impl std::fmt::Debug for TokenAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenAnswer")
+            .field("access_token", &"[redacted]")
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
 /// The token part of an auth response.
 #[derive(Deserialize)]
 pub(crate) struct AuthData {

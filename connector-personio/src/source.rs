@@ -11,14 +11,14 @@ use hris_sync_core::{
 };
 use serde_json::Value;
 
-use crate::client::{Client, Settings};
+use crate::client::{Api, Client, Settings};
 use crate::config::PersonioBuilder;
 use crate::convert;
 use crate::model::{AttributesResponse, EmployeeAnswer, EmployeesPage};
 
 /// A path segment with everything but unreserved characters percent-encoded (an id from a
 /// webhook is outside input).
-fn url_segment(raw: &str) -> String {
+pub(crate) fn url_segment(raw: &str) -> String {
     raw.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
@@ -303,10 +303,16 @@ impl PersonioSource {
 #[async_trait]
 impl HrSource for PersonioSource {
     async fn list_employees(&self) -> Result<EmployeeListing> {
-        self.employees(None).await
+        match self.client.settings.api {
+            Api::V2 => crate::v2::list(&self.client).await,
+            _ => self.employees(None).await,
+        }
     }
 
     async fn list_employees_changed_since(&self, since: DateTime<Utc>) -> Result<EmployeeListing> {
+        if self.client.settings.api == Api::V2 {
+            return crate::v2::list(&self.client).await;
+        }
         let overlap =
             TimeDelta::from_std(self.client.settings.overlap).unwrap_or(TimeDelta::zero());
         let from = since.checked_sub_signed(overlap).unwrap_or(since);
@@ -317,6 +323,9 @@ impl HrSource for PersonioSource {
     /// tokens rotate), paced like every request. A 404 is a missing id; any other failure
     /// fails the lookup.
     async fn get_employees(&self, ids: &[EmployeeId]) -> Result<EmployeeLookup> {
+        if self.client.settings.api == Api::V2 {
+            return crate::v2::lookup(&self.client, ids).await;
+        }
         let in_flight = if self.client.rotating() {
             1
         } else {
@@ -349,6 +358,9 @@ impl HrSource for PersonioSource {
     }
 
     async fn readable_attributes(&self) -> Result<BTreeSet<String>> {
+        if self.client.settings.api == Api::V2 {
+            return crate::v2::readable(&self.client).await;
+        }
         let answer: AttributesResponse = self
             .client
             .get_json("/v1/company/employees/attributes", &[])

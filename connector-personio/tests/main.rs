@@ -18,3 +18,4 @@ mod limits;
 mod paging;
 mod parsing;
 mod secrets;
+mod v2;

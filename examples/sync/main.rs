@@ -163,7 +163,7 @@ fn engine(args: &Cli, file: &ConfigFile, stats: &[RequestStats; 2]) -> Result<Sy
     let policy = file.validate()?;
     let source = demo::source_for(
         PersonioSource::from_env().request_stats(stats[0].clone()),
-        file.personio.app_id.as_deref(),
+        &file.personio,
     )?;
     let directory = demo::directory_for(
         EntraDirectory::from_env().request_stats(stats[1].clone()),

@@ -25,6 +25,7 @@
 
 mod render;
 mod server;
+mod v2;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::SocketAddr;
@@ -71,6 +72,8 @@ pub struct SimConfig {
     /// Answer at most this many records a page whatever the `limit`, with metadata that still
     /// counts every employee (T9: a real answer may be shorter than the limit mid-listing).
     pub short_pages: Option<u32>,
+    /// v2: give `next` links relative (`/v2/persons?cursor=…`) instead of absolute.
+    pub relative_links: bool,
 }
 
 impl Default for SimConfig {
@@ -89,6 +92,7 @@ impl Default for SimConfig {
             echo_token: true,
             rotate_tokens: false,
             short_pages: None,
+            relative_links: false,
         }
     }
 }
@@ -115,6 +119,12 @@ pub struct Counts {
     pub employees: u64,
     /// `GET /v1/company/employees/{id}`.
     pub by_id: u64,
+    /// `GET /v2/persons` pages and `GET /v2/persons/{id}`.
+    pub persons: u64,
+    /// `GET /v2/persons/{id}/employments`.
+    pub employments: u64,
+    /// `GET /v2/org-units/{id}`.
+    pub org_units: u64,
     /// `GET /v1/company/employees/attributes`.
     pub attributes: u64,
     /// Answers with status 429 (any endpoint).
@@ -142,6 +152,8 @@ pub struct Seen {
 pub(crate) struct State {
     pub(crate) employees: BTreeMap<EmployeeId, Employee>,
     pub(crate) raw: Vec<Value>,
+    /// Raw v2 persons (malformed-record tests), listed after the employees.
+    pub(crate) raw_v2: Vec<Value>,
     pub(crate) tokens: BTreeMap<String, tokio::time::Instant>,
     pub(crate) next_token: u64,
     pub(crate) faults: VecDeque<Fault>,
@@ -188,11 +200,20 @@ impl State {
 pub(crate) struct Shared {
     pub(crate) config: SimConfig,
     pub(crate) state: Mutex<State>,
+    pub(crate) base: Mutex<String>,
 }
 
 impl Shared {
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `http://127.0.0.1:PORT`, for absolute links.
+    pub(crate) fn base(&self) -> String {
+        self.base
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     pub(crate) fn scaled(&self, d: Duration) -> Duration {
@@ -232,6 +253,7 @@ impl PersonioSim {
         let state = State {
             employees: BTreeMap::new(),
             raw: Vec::new(),
+            raw_v2: Vec::new(),
             tokens: BTreeMap::new(),
             next_token: 0,
             faults: VecDeque::new(),
@@ -253,9 +275,11 @@ impl PersonioSim {
         let shared = Arc::new(Shared {
             config,
             state: Mutex::new(state),
+            base: Mutex::new(String::new()),
         });
         let listener = hris_sync_http::Loopback::bind().await?;
         let addr = listener.addr();
+        *shared.base.lock().unwrap_or_else(PoisonError::into_inner) = format!("http://{addr}");
         let stop = listener.serve(server::router(Arc::clone(&shared)), "Personio simulator");
         Ok(Self {
             addr,
@@ -308,6 +332,11 @@ impl PersonioSim {
     #[must_use]
     pub fn employees(&self) -> Vec<Employee> {
         self.shared.lock().employees.values().cloned().collect()
+    }
+
+    /// Append a raw v2 person (for malformed-record tests), listed after the employees.
+    pub fn push_raw_person(&self, person: Value) {
+        self.shared.lock().raw_v2.push(person);
     }
 
     /// Append a raw `data[]` record (for malformed-record tests), served after the employees.

@@ -20,6 +20,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/company/employees", get(employees))
         .route("/v1/company/employees/attributes", get(attributes))
         .route("/v1/company/employees/{id}", get(employee_by_id))
+        .route("/v2/auth/token", post(super::v2::token))
+        .route("/v2/persons", get(super::v2::persons))
+        .route("/v2/persons/{id}", get(super::v2::person_by_id))
+        .route("/v2/persons/{id}/employments", get(super::v2::employments))
+        .route("/v2/org-units/{id}", get(super::v2::org_unit))
         .route("/v1/company/employees/custom-attributes", get(attributes))
         .fallback(not_found)
         .with_state(shared)
@@ -49,12 +54,12 @@ async fn not_found() -> Response {
     v1_error(StatusCode::NOT_FOUND, 0, "Es ist ein Problem aufgetreten")
 }
 
-fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+pub(super) fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
     raw.map(url_pairs).unwrap_or_default()
 }
 
 /// Minimal `application/x-www-form-urlencoded` decoding (the simulator needs no more).
-fn url_pairs(q: &str) -> Vec<(String, String)> {
+pub(super) fn url_pairs(q: &str) -> Vec<(String, String)> {
     q.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
@@ -173,7 +178,7 @@ async fn auth(
 }
 
 /// The token of the request, if it is valid; otherwise the 401/403 answer.
-fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<String, Box<Response>> {
+pub(super) fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<String, Box<Response>> {
     let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -204,7 +209,7 @@ fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<String, Box<Respons
     }
 }
 
-fn new_token(shared: &Shared) -> String {
+pub(super) fn new_token(shared: &Shared) -> String {
     let mut s = shared.lock();
     s.next_token += 1;
     let token = format!(
@@ -253,7 +258,7 @@ async fn attributes(
 }
 
 /// The injected fault for this request, if any.
-fn take_fault(shared: &Shared, offset: u64) -> Option<Fault> {
+pub(super) fn take_fault(shared: &Shared, offset: u64) -> Option<Fault> {
     let mut s = shared.lock();
     if let Some((fault, times)) = s.page_faults.get_mut(&offset) {
         if *times > 0 {
@@ -267,7 +272,7 @@ fn take_fault(shared: &Shared, offset: u64) -> Option<Fault> {
 
 /// The 429 of the documented per-minute limit on `/v1/company/employees` (list and by id),
 /// when the budget is spent.
-fn over_list_budget(shared: &Shared) -> Option<Response> {
+pub(super) fn over_list_budget(shared: &Shared) -> Option<Response> {
     let mut s = shared.lock();
     if s.list_budget
         .try_take(Instant::now().into_std(), 1)
@@ -284,7 +289,7 @@ fn over_list_budget(shared: &Shared) -> Option<Response> {
 }
 
 /// The answer an injected fault gives instead of the real one (a latency fault only waits).
-async fn fault_answer(shared: &Shared, fault: Option<Fault>) -> Option<Response> {
+pub(super) async fn fault_answer(shared: &Shared, fault: Option<Fault>) -> Option<Response> {
     let response = match fault? {
         Fault::Status(code) => {
             shared.lock().counts.faults += 1;

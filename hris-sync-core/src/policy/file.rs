@@ -70,6 +70,8 @@ pub struct PersonioSection {
     pub app_id: Option<String>,
     /// Sent as `X-Personio-Partner-ID` (UPPER_SNAKE_CASE).
     pub partner_id: Option<String>,
+    /// Which API to read: `"v1"` (default) or `"v2"` (persons and employments).
+    pub api: Option<String>,
 }
 
 /// `[entra]`.

@@ -1,0 +1,346 @@
+//! The simulator's Personio v2: `POST /v2/auth/token`, `GET /v2/persons` (cursor pages of at
+//! most 50, the cursor only inside `_meta.links.next.href`, no `next` on the last page),
+//! `GET /v2/persons/{id}`, `GET /v2/persons/{id}/employments` and `GET /v2/org-units/{id}`
+//! (`type` required). Errors are `application/problem+json` with `personio_trace_id` and
+//! `errors[{title, detail, type}]`, as the v2 reference shows; the token endpoint answers the
+//! OAuth2 error shape. v2 reads spend the same per-minute budget as v1 reads: Personio
+//! documents no v2 limits but its users report rate limiting, so a client must expect 429s.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hris_sync_core::{AttributeValue, Employee, EmployeeId};
+use serde_json::{Value, json};
+
+use super::Shared;
+use super::server::{
+    authorize, fault_answer, new_token, over_list_budget, query_pairs, take_fault, url_pairs,
+};
+
+/// A v2 error body.
+fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        json!({
+            "personio_trace_id": "sim-trace-0001",
+            "timestamp": "2026-01-01T00:00:00Z",
+            "errors": [{
+                "title": code,
+                "detail": detail,
+                "type": format!("https://developer.personio.de/reference/errors#{code}"),
+                "_meta": {}
+            }]
+        })
+        .to_string(),
+    )
+        .into_response()
+}
+
+fn ok(body: &Value) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// The org unit id of a department name (stable, numeric).
+pub(crate) fn department_unit(name: &str) -> u64 {
+    name.bytes()
+        .fold(5381u64, |h, b| h.wrapping_mul(33) ^ u64::from(b))
+        % 1_000_000
+}
+
+fn date(d: Option<hris_sync_core::chrono::NaiveDate>) -> Value {
+    d.map_or(Value::Null, |d| {
+        Value::String(d.format("%Y-%m-%d").to_string())
+    })
+}
+
+fn instant(t: Option<hris_sync_core::chrono::DateTime<hris_sync_core::chrono::Utc>>) -> Value {
+    t.map_or(Value::Null, |t| {
+        Value::String(hris_sync_core::time::rfc3339(&t))
+    })
+}
+
+fn value(v: &AttributeValue) -> Value {
+    match v {
+        AttributeValue::Empty => Value::Null,
+        AttributeValue::Bool(b) => Value::Bool(*b),
+        AttributeValue::List(items) => json!(items),
+        other => other.to_text().map_or(Value::Null, Value::String),
+    }
+}
+
+/// A `Person` as v2 renders it.
+pub(crate) fn person(e: &Employee, base: &str) -> Value {
+    let custom: Vec<Value> = e
+        .attributes
+        .iter()
+        .filter(|(k, _)| k.starts_with("dynamic_"))
+        .map(|(k, v)| json!({"id": k, "type": "STRING", "global_id": null, "label": k, "value": value(v)}))
+        .collect();
+    let status = match e.status.as_str() {
+        "inactive" => "INACTIVE",
+        _ => "ACTIVE",
+    };
+    json!({
+        "id": e.id.as_str(),
+        "email": e.email,
+        "first_name": e.first_name,
+        "last_name": e.last_name,
+        "preferred_name": e.preferred_name,
+        "created_at": instant(e.created_at),
+        "updated_at": instant(e.updated_at),
+        "gender": "UNSPECIFIED",
+        "status": status,
+        "custom_attributes": custom,
+        "employments": [{"id": format!("emp-{}", e.id)}],
+        "_meta": {"links": {"employments": {"href": format!("{base}/v2/persons/{}/employments", e.id)}}}
+    })
+}
+
+/// The person's one `Employment` as v2 renders it.
+pub(crate) fn employment(e: &Employee, base: &str) -> Value {
+    let status = e.status.as_str().to_ascii_uppercase();
+    let department = e
+        .attributes
+        .get("department")
+        .and_then(AttributeValue::to_text);
+    let org_units: Vec<Value> = department
+        .iter()
+        .map(|d| json!({"type": "department", "id": department_unit(d).to_string()}))
+        .collect();
+    let termination = if e.termination_date.is_some() || e.last_working_day.is_some() {
+        json!({"termination_date": date(e.termination_date), "last_working_day": date(e.last_working_day), "terminated_at": null, "type": "UNSPECIFIED", "reason": null})
+    } else {
+        Value::Null
+    };
+    json!({
+        "id": format!("emp-{}", e.id),
+        "status": status,
+        "type": "INTERNAL",
+        "position": {"title": e.attributes.get("position").map(value).unwrap_or(Value::Null)},
+        "employment_start_date": date(e.hire_date),
+        "employment_end_date": null,
+        "created_at": instant(e.created_at),
+        "updated_at": instant(e.updated_at),
+        "supervisor": e.supervisor_id.as_ref().map_or(Value::Null, |s| json!({"id": s.as_str()})),
+        "org_units": org_units,
+        "person": {"id": e.id.as_str()},
+        "termination": termination,
+        "_meta": {"links": {"person": {"href": format!("{base}/v2/persons/{}", e.id)}}}
+    })
+}
+
+/// `POST /v2/auth/token`: a client-credentials form; the OAuth2 error shape on refusal.
+pub(super) async fn token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    shared.lock().counts.auth += 1;
+    let form = url_pairs(&String::from_utf8_lossy(&body));
+    let get = |k: &str| {
+        form.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let oauth = |status: StatusCode, error: &str, text: &str| {
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            json!({"error": error, "error_description": text}).to_string(),
+        )
+            .into_response()
+    };
+    if get("grant_type") != Some("client_credentials") {
+        return oauth(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "Only client_credentials is supported.",
+        );
+    }
+    if get("client_id") != Some(shared.config.client_id.as_str())
+        || get("client_secret") != Some(shared.config.client_secret.as_str())
+    {
+        return oauth(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client authentication failed.",
+        );
+    }
+    let token = new_token(&shared);
+    ok(&json!({
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": shared.config.token_ttl.as_secs(),
+        "scope": "personio:persons:read personio:org-units:read"
+    }))
+}
+
+/// Authorization, the per-minute budget and injected faults, in that order.
+async fn admit(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
+    authorize(shared, headers).map_err(|r| *r)?;
+    if let Some(r) = over_list_budget(shared) {
+        return Err(r);
+    }
+    if let Some(r) = fault_answer(shared, take_fault(shared, u64::MAX)).await {
+        return Err(r);
+    }
+    Ok(())
+}
+
+/// `GET /v2/persons?limit=&cursor=`.
+pub(super) async fn persons(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    shared.lock().counts.persons += 1;
+    if let Err(r) = admit(&shared, &headers).await {
+        return r;
+    }
+    let pairs = query_pairs(query.as_deref());
+    let param = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let limit = match param("limit").map(|l| l.parse::<usize>()) {
+        None => 10,
+        Some(Ok(l)) if (1..=50).contains(&l) => l,
+        Some(_) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "common.bad_request",
+                "limit must be between 1 and 50",
+            );
+        }
+    };
+    let offset = match param("cursor") {
+        None => 0,
+        Some(c) => match c
+            .strip_prefix("cur_")
+            .and_then(|h| usize::from_str_radix(h, 16).ok())
+        {
+            Some(o) => o,
+            None => {
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    "common.bad_request",
+                    "invalid cursor",
+                );
+            }
+        },
+    };
+    let base = shared.base();
+    let s = shared.lock();
+    let mut rows: Vec<Value> = s.employees.values().map(|e| person(e, &base)).collect();
+    rows.extend(s.raw_v2.iter().cloned());
+    let page: Vec<Value> = rows.iter().skip(offset).take(limit).cloned().collect();
+    let next = offset + page.len();
+    let mut links = json!({"self": {"href": format!("{base}/v2/persons?limit={limit}")}});
+    if next < rows.len() {
+        let href = format!("/v2/persons?cursor=cur_{next:x}&limit={limit}");
+        links["next"] = json!({"href": if shared.config.relative_links { href } else { format!("{base}{href}") }});
+    }
+    ok(&json!({"_data": page, "_meta": {"links": links}}))
+}
+
+fn known(shared: &Shared, id: &str) -> Option<Employee> {
+    let key = EmployeeId::new(id.to_owned()).ok()?;
+    shared.lock().employees.get(&key).cloned()
+}
+
+/// `GET /v2/persons/{id}`: the bare person.
+pub(super) async fn person_by_id(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    shared.lock().counts.persons += 1;
+    if let Err(r) = admit(&shared, &headers).await {
+        return r;
+    }
+    match known(&shared, &id) {
+        Some(e) => ok(&person(&e, &shared.base())),
+        None => problem(
+            StatusCode::NOT_FOUND,
+            "common.resource_not_found",
+            "The person was not found.",
+        ),
+    }
+}
+
+/// `GET /v2/persons/{id}/employments`: one page.
+pub(super) async fn employments(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    shared.lock().counts.employments += 1;
+    if let Err(r) = admit(&shared, &headers).await {
+        return r;
+    }
+    let base = shared.base();
+    match known(&shared, &id) {
+        Some(e) => ok(&json!({
+            "_data": [employment(&e, &base)],
+            "_meta": {"links": {"self": {"href": format!("{base}/v2/persons/{id}/employments")}}}
+        })),
+        None => problem(
+            StatusCode::NOT_FOUND,
+            "common.resource_not_found",
+            "The person was not found.",
+        ),
+    }
+}
+
+/// `GET /v2/org-units/{id}?type=department`.
+pub(super) async fn org_unit(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    shared.lock().counts.org_units += 1;
+    if let Err(r) = admit(&shared, &headers).await {
+        return r;
+    }
+    let pairs = query_pairs(query.as_deref());
+    let kind = pairs
+        .iter()
+        .find(|(k, _)| k == "type")
+        .map(|(_, v)| v.to_ascii_lowercase());
+    if kind.as_deref() != Some("department") && kind.as_deref() != Some("team") {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "common.bad_request",
+            "type is required: department or team",
+        );
+    }
+    let name = {
+        let s = shared.lock();
+        s.employees
+            .values()
+            .filter_map(|e| {
+                e.attributes
+                    .get("department")
+                    .and_then(AttributeValue::to_text)
+            })
+            .find(|d| department_unit(d).to_string() == id)
+    };
+    match name {
+        Some(name) if kind.as_deref() == Some("department") => ok(&json!({
+            "id": id, "type": "department", "name": name, "abbreviation": null,
+            "description": null, "parent_id": null, "resource_uri": format!("/v2/org-units/{id}")
+        })),
+        _ => problem(
+            StatusCode::NOT_FOUND,
+            "common.resource_not_found",
+            "The org unit was not found.",
+        ),
+    }
+}

@@ -1,0 +1,138 @@
+//! The v2 source (`Api::V2`) against the simulator's v2: the conformance kit, cursor paging
+//! with relative links, by-id reads, hostile persons rejected one by one.
+
+use connector_personio::Api;
+use connector_personio::sim::{PersonioSim, SimConfig};
+use hris_sync_core::{EmployeeId, HrSource, testkit};
+use serde_json::json;
+
+use crate::support::{company, config, sim};
+
+#[tokio::test(flavor = "current_thread")]
+async fn v2_source_passes_the_kit() {
+    let sim = sim().await;
+    sim.seed(testkit::source::fixtures());
+    let v2 = sim.source().api(Api::V2).build().unwrap();
+    testkit::source::run_all(&v2).await.unwrap();
+    let counts = sim.counts();
+    assert_eq!(counts.employees, 0, "no v1 reads");
+    assert!(
+        counts.persons > 0 && counts.employments > 0 && counts.org_units > 0,
+        "{counts:?}"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn cursor_pages_with_relative_links_are_followed_to_the_end() {
+    let sim = PersonioSim::start(SimConfig {
+        relative_links: true,
+        ..config()
+    })
+    .await
+    .unwrap();
+    sim.seed(company(120));
+    let v2 = sim.source().api(Api::V2).build().unwrap();
+    let listing = v2.list_employees().await.unwrap();
+    assert_eq!(listing.employees.len(), 120);
+    assert!(listing.rejected.is_empty(), "{:?}", listing.rejected);
+    let counts = sim.counts();
+    assert_eq!(counts.persons, 3, "three pages of at most 50");
+    assert_eq!(counts.employments, 120, "one employments read per person");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn hostile_persons_are_rejected_one_by_one() {
+    let sim = sim().await;
+    sim.seed(company(5));
+    for bad in [
+        json!({"first_name": "No", "last_name": "Id"}),
+        json!({"id": {"nested": 1}, "status": "ACTIVE"}),
+        json!({"id": "ghost-1", "status": "ACTIVE"}),
+    ] {
+        sim.push_raw_person(bad);
+    }
+    let v2 = sim.source().api(Api::V2).build().unwrap();
+    // The ghost is listed but 404s on its employments (gone meanwhile): rejected, like the
+    // two unreadable ids; the five real people still come through.
+    let listing = v2.list_employees().await.unwrap();
+    assert_eq!(listing.employees.len(), 5);
+    assert_eq!(listing.rejected.len(), 3, "{:?}", listing.rejected);
+    assert!(
+        listing
+            .rejected
+            .iter()
+            .any(|r| r.id.as_deref() == Some("ghost-1") && r.reason.contains("404")),
+        "{:?}",
+        listing.rejected
+    );
+
+    let lookup = v2
+        .get_employees(&[
+            EmployeeId::new("3").unwrap(),
+            EmployeeId::new("999").unwrap(),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(lookup.employees.len(), 1);
+    assert_eq!(lookup.missing, [EmployeeId::new("999").unwrap()]);
+}
+
+mod wire {
+    use connector_personio::{Api, PersonioSource};
+    use hris_sync_core::retry::RetryPolicy;
+    use hris_sync_core::{ErrorKind, HrSource};
+    use serde_json::json;
+    use wiremock::matchers::{body_string_contains, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    async fn personio_v2(next: serde_json::Value) -> (MockServer, PersonioSource) {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/v2/auth/token"))
+            .and(body_string_contains("grant_type=client_credentials"))
+            .and(body_string_contains("client_id=papi-wire"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "access_token": "papi-token-wire", "token_type": "Bearer", "expires_in": 86400, "scope": "personio:persons:read"
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v2/persons"))
+            .and(query_param("limit", "50"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "_data": [],
+                "_meta": {"links": {"self": {"href": "x"}, "next": next}}
+            })))
+            .mount(&server)
+            .await;
+        let source = PersonioSource::builder()
+            .api(Api::V2)
+            .client_id("papi-wire")
+            .client_secret("papi-wire-secret")
+            .base_url(server.uri())
+            .retry(RetryPolicy::default().scaled(100))
+            .build()
+            .unwrap();
+        (server, source)
+    }
+
+    // A `next` link to another host is never followed: the token goes only to the base URL.
+    #[tokio::test]
+    async fn a_foreign_next_link_is_refused() {
+        let (_server, source) =
+            personio_v2(json!({"href": "https://collector.example/v2/persons?cursor=cur_1"})).await;
+        let err = source.list_employees().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidData, "{err}");
+        assert!(err.message().contains("collector.example"), "{err}");
+    }
+
+    // A cursor that comes back again would page forever: the read fails instead.
+    #[tokio::test]
+    async fn a_repeating_cursor_fails_the_read() {
+        let (_server, source) =
+            personio_v2(json!({"href": "/v2/persons?cursor=cur_same&limit=50"})).await;
+        let err = source.list_employees().await.unwrap_err();
+        assert!(err.message().contains("same next link"), "{err}");
+    }
+}
