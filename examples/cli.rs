@@ -86,6 +86,12 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION", requires = "listen", value_parser = parse_interval)]
     pub debounce: Option<Duration>,
 
+    /// Manage the Personio webhook subscription through the v2 API and exit: `list`,
+    /// `register URL` (the token from PERSONIO_WEBHOOK_TOKEN; idempotent), or `delete ID`.
+    /// Needs only the Personio credentials, with the personio:webhooks:write scope.
+    #[arg(long, value_name = "ACTION", num_args = 1..=2, conflicts_with_all = ["watch", "apply", "demo"])]
+    pub webhooks: Option<Vec<String>>,
+
     /// Log format on stderr; the level comes from RUST_LOG (default: info).
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

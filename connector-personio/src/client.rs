@@ -8,7 +8,7 @@ use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{Error, ErrorKind, RequestStats, Result};
 use hris_sync_http::{HttpClient, Step, TokenCache, read_json, retrying};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
-use reqwest::{StatusCode, Url};
+use reqwest::{Method, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 
@@ -207,9 +207,34 @@ impl Client {
     pub(crate) async fn get_json_at<T: DeserializeOwned>(&self, what: &str, url: Url) -> Result<T> {
         let reauthenticated = AtomicBool::new(false);
         retrying(&self.settings.retry, "Personio", what, || {
-            self.get_once(what, &url, &reauthenticated)
+            self.send_once(what, Method::GET, &url, None, &reauthenticated)
         })
         .await
+    }
+
+    /// A write (`POST` with a JSON body, `DELETE`) to `path`, authenticated and paced but
+    /// sent **once**: a write whose answer was lost may have happened, so it is for the
+    /// caller to look before trying again. A refused token is still replaced once. An empty
+    /// success answer (`204`) reads as JSON `null`.
+    pub(crate) async fn write_json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<T> {
+        let what = format!("{method} {path}");
+        let url = self.url(path);
+        let reauthenticated = AtomicBool::new(false);
+        loop {
+            match self
+                .send_once(&what, method.clone(), &url, body, &reauthenticated)
+                .await
+            {
+                Step::Done(v) => return Ok(v),
+                Step::Again => {}
+                Step::Failed(e) | Step::Fatal(e) => return Err(e),
+            }
+        }
     }
 
     /// A paging link from an answer, resolved against the configured base when relative,
@@ -242,10 +267,12 @@ impl Client {
         }
     }
 
-    async fn get_once<T: DeserializeOwned>(
+    async fn send_once<T: DeserializeOwned>(
         &self,
         what: &str,
+        method: Method,
         url: &Url,
+        body: Option<&serde_json::Value>,
         reauthenticated: &AtomicBool,
     ) -> Step<T> {
         let lease = match self
@@ -258,13 +285,15 @@ impl Client {
         };
         let taken = self.pacer.acquire().await;
         self.settings.stats.sent();
-        let sent = self
+        let mut request = self
             .http
-            .get(url.clone())
+            .request(method, url.clone())
             .headers(self.headers.clone())
-            .bearer_auth(lease.value.expose_secret())
-            .send()
-            .await;
+            .bearer_auth(lease.value.expose_secret());
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let sent = request.send().await;
         self.pacer.answered(taken).await;
         let resp = match sent {
             Err(e) => return Step::Failed(transport_error(what, &e)),
@@ -281,6 +310,12 @@ impl Client {
         }
         let status = resp.status();
         self.settings.stats.answered(status.as_u16());
+        if status == StatusCode::NO_CONTENT {
+            return serde_json::from_value(serde_json::Value::Null).map_or_else(
+                |e| Step::Fatal(Error::new(ErrorKind::InvalidData, format!("{what}: {e}"))),
+                Step::Done,
+            );
+        }
         if status.is_success() {
             return read_json(what, resp, transport_error).await;
         }

@@ -46,6 +46,7 @@ mod pacer;
 pub mod sim;
 mod source;
 mod v2;
+pub mod webhooks;
 
 pub use client::Api;
 pub use config::{DEFAULT_BASE_URL, DEFAULT_OVERLAP, PersonioBuilder, RateLimits};

@@ -191,6 +191,10 @@ impl PersonioSource {
         })
     }
 
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// How many times this source called `POST /v1/auth` (at most once per token lifetime,
     /// plus once per refused token).
     #[must_use]

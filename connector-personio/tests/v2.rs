@@ -136,3 +136,42 @@ mod wire {
         assert!(err.message().contains("same next link"), "{err}");
     }
 }
+
+// `/v2/webhooks`: register once (a second register finds it), list, delete; the token goes to
+// Personio and never comes back in a listing; a plain-HTTP URL is refused before any request.
+#[tokio::test(flavor = "current_thread")]
+async fn webhook_subscriptions_are_managed() {
+    use connector_personio::webhooks::EVENTS;
+    use hris_sync_core::ErrorKind;
+    use hris_sync_core::secrecy::SecretString;
+
+    let sim = sim().await;
+    let v2 = sim.source().api(Api::V2).build().unwrap();
+    let url = "https://hris-sync.example.com/webhooks/personio";
+    let token = SecretString::from("Bearer wh-token-31".to_owned());
+    let (made, new) = v2.register_webhook(url, &token, "hris-sync").await.unwrap();
+    assert!(new);
+    assert_eq!(made.status, "ENABLED");
+    assert_eq!(made.enabled_events, EVENTS);
+    let (again, new) = v2.register_webhook(url, &token, "hris-sync").await.unwrap();
+    assert!(!new);
+    assert_eq!(again.id, made.id);
+    let held = sim.webhooks();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].token.as_deref(), Some("Bearer wh-token-31"));
+    let listed = v2.webhooks().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0], made);
+    assert!(!format!("{listed:?}").contains("wh-token-31"));
+
+    let err = v2
+        .register_webhook("http://hris-sync.example.com/hook", &token, "x")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
+
+    v2.delete_webhook(&made.id).await.unwrap();
+    assert!(v2.webhooks().await.unwrap().is_empty());
+    let err = v2.delete_webhook(&made.id).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+}

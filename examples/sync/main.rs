@@ -348,6 +348,67 @@ async fn run_real(args: &Cli) -> Result<i32> {
     }
 }
 
+/// `--webhooks list | register URL | delete ID`: the subscription, through `/v2/webhooks`.
+#[allow(clippy::print_stdout)]
+async fn run_webhooks(args: &Cli, action: &[String]) -> Result<i32> {
+    let missing: Vec<&str> = PERSONIO_CREDENTIALS
+        .into_iter()
+        .filter(|k| std::env::var(k).map_or(true, |v| v.trim().is_empty()))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::config(format!(
+            "missing credentials: {} (set them in the environment; see README)",
+            missing.join(", ")
+        )));
+    }
+    let mut section = match &args.config {
+        Some(_) => read_config(args)?.personio,
+        None => hris_sync_core::policy::PersonioSection::default(),
+    };
+    section.api = Some("v2".to_owned());
+    let personio = demo::source_for(PersonioSource::from_env(), &section)?;
+    match action {
+        [a] if a == "list" => {
+            let hooks = personio.webhooks().await?;
+            if hooks.is_empty() {
+                println!("no webhook subscriptions");
+            }
+            for w in hooks {
+                println!(
+                    "{}  {}  {}  {}",
+                    w.id,
+                    w.status,
+                    w.url,
+                    w.enabled_events.join(",")
+                );
+            }
+        }
+        [a, url] if a == "register" => {
+            let token = std::env::var("PERSONIO_WEBHOOK_TOKEN").unwrap_or_default();
+            let (w, made) = personio
+                .register_webhook(url, &token.into(), "hris-sync near-real-time sync")
+                .await?;
+            let verb = if made {
+                "registered"
+            } else {
+                "already registered"
+            };
+            println!("{verb}: {}  {}  {}", w.id, w.status, w.url);
+        }
+        [a, id] if a == "delete" => {
+            personio.delete_webhook(id).await?;
+            println!("deleted: {id}");
+        }
+        _ => {
+            return Err(Error::config(format!(
+                "--webhooks: {:?} is not an action; use list, register URL, or delete ID",
+                action.join(" ")
+            )));
+        }
+    }
+    Ok(0)
+}
+
 #[allow(clippy::print_stderr)]
 fn main() -> ExitCode {
     // Usage errors exit 2 and --help/--version exit 0, both from clap.
@@ -367,7 +428,9 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        if args.demo {
+        if let Some(action) = &args.webhooks {
+            run_webhooks(&args, action).await
+        } else if args.demo {
             run_demo(&args).await
         } else {
             run_real(&args).await

@@ -232,7 +232,7 @@ pub(crate) fn against(sims: &Sims, config: &Path, state: &Path) -> Command {
     c
 }
 
-async fn run_async(c: Command) -> Output {
+pub(crate) async fn run_async(c: Command) -> Output {
     tokio::task::spawn_blocking(move || run(c)).await.unwrap()
 }
 

@@ -253,3 +253,52 @@ async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
         .unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+// `sync --webhooks register URL | list | delete ID` against the simulator's `/v2/webhooks`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_subscription_is_managed_from_the_command_line() {
+    use crate::cli::{run_async, text};
+    let sims = sims().await;
+    let (_dir, config, state) = scratch();
+    let url = "https://hris-sync.example.com/webhooks/personio";
+    let webhooks = |args: &[&str]| {
+        let mut c = against(&sims, &config, &state);
+        c.env("PERSONIO_WEBHOOK_TOKEN", TOKEN)
+            .arg("--webhooks")
+            .args(args);
+        run_async(c)
+    };
+    let out = webhooks(&["register", url]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("registered: wh-"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = webhooks(&["register", url]).await;
+    assert!(
+        text(&out.stdout).starts_with("already registered"),
+        "{}",
+        text(&out.stdout)
+    );
+    let held = sims.personio.webhooks();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].status, "ENABLED");
+    assert_eq!(held[0].token.as_deref(), Some(TOKEN));
+    let out = webhooks(&["list"]).await;
+    assert!(text(&out.stdout).contains(url), "{}", text(&out.stdout));
+    assert!(
+        !text(&out.stdout).contains("hook-secret"),
+        "the token is never shown"
+    );
+    let out = webhooks(&["delete", &held[0].id]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(sims.personio.webhooks().is_empty());
+    let out = webhooks(&["frobnicate"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--webhooks"),
+        "{}",
+        text(&out.stderr)
+    );
+}

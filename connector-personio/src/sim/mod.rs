@@ -27,6 +27,8 @@ mod render;
 mod server;
 mod v2;
 
+pub use v2::Subscription;
+
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -154,6 +156,8 @@ pub(crate) struct State {
     pub(crate) raw: Vec<Value>,
     /// Raw v2 persons (malformed-record tests), listed after the employees.
     pub(crate) raw_v2: Vec<Value>,
+    pub(crate) webhooks: Vec<Subscription>,
+    pub(crate) next_webhook: u64,
     pub(crate) tokens: BTreeMap<String, tokio::time::Instant>,
     pub(crate) next_token: u64,
     pub(crate) faults: VecDeque<Fault>,
@@ -254,6 +258,8 @@ impl PersonioSim {
             employees: BTreeMap::new(),
             raw: Vec::new(),
             raw_v2: Vec::new(),
+            webhooks: Vec::new(),
+            next_webhook: 0,
             tokens: BTreeMap::new(),
             next_token: 0,
             faults: VecDeque::new(),
@@ -332,6 +338,12 @@ impl PersonioSim {
     #[must_use]
     pub fn employees(&self) -> Vec<Employee> {
         self.shared.lock().employees.values().cloned().collect()
+    }
+
+    /// The webhook subscriptions held.
+    #[must_use]
+    pub fn webhooks(&self) -> Vec<Subscription> {
+        self.shared.lock().webhooks.clone()
     }
 
     /// Append a raw v2 person (for malformed-record tests), listed after the employees.

@@ -25,6 +25,14 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v2/persons/{id}", get(super::v2::person_by_id))
         .route("/v2/persons/{id}/employments", get(super::v2::employments))
         .route("/v2/org-units/{id}", get(super::v2::org_unit))
+        .route(
+            "/v2/webhooks",
+            get(super::v2::webhooks_list).post(super::v2::webhooks_create),
+        )
+        .route(
+            "/v2/webhooks/{id}",
+            axum::routing::delete(super::v2::webhooks_delete),
+        )
         .route("/v1/company/employees/custom-attributes", get(attributes))
         .fallback(not_found)
         .with_state(shared)

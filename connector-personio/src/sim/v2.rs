@@ -344,3 +344,143 @@ pub(super) async fn org_unit(
         ),
     }
 }
+
+/// A subscription the simulator holds (its token kept for deliveries, never listed).
+#[derive(Clone, Debug)]
+pub struct Subscription {
+    /// Its id (`wh-0001`).
+    pub id: String,
+    /// Where to deliver.
+    pub url: String,
+    /// Its description.
+    pub description: String,
+    /// The events it delivers.
+    pub events: Vec<String>,
+    /// `ENABLED` or `DISABLED`.
+    pub status: String,
+    /// The token sent in `Authorization` with each delivery.
+    pub token: Option<String>,
+}
+
+impl Subscription {
+    fn json(&self) -> Value {
+        json!({
+            "id": self.id, "url": self.url, "description": self.description,
+            "enabled_events": self.events, "status": self.status, "auth_type": "TOKEN"
+        })
+    }
+}
+
+/// The events Personio documents for webhooks.
+const KNOWN_EVENTS: &[&str] = &[
+    "person.created",
+    "person.updated",
+    "person.deleted",
+    "employment.created",
+    "employment.updated",
+    "employment.deleted",
+];
+
+/// `GET /v2/webhooks` (one page) and `POST /v2/webhooks` (`url` HTTPS and `description`
+/// required, events from the documented list, `status` `DISABLED` unless given).
+pub(super) async fn webhooks_list(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = admit(&shared, &headers).await {
+        return r;
+    }
+    let items: Vec<Value> = shared
+        .lock()
+        .webhooks
+        .iter()
+        .map(Subscription::json)
+        .collect();
+    ok(
+        &json!({"_data": items, "_meta": {"links": {"self": {"href": format!("{}/v2/webhooks", shared.base())}}}}),
+    )
+}
+
+pub(super) async fn webhooks_create(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = admit(&shared, &headers).await {
+        return r;
+    }
+    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "common.bad_request",
+            "the body is not JSON",
+        );
+    };
+    let url = v["url"].as_str().unwrap_or_default();
+    if !url.starts_with("https://") {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "common.bad_request",
+            "url must be an HTTPS URL",
+        );
+    }
+    let Some(description) = v["description"].as_str().filter(|d| !d.is_empty()) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "common.bad_request",
+            "description is required",
+        );
+    };
+    let events: Vec<String> = v["enabled_events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.as_str().map(str::to_owned))
+        .collect();
+    if events.is_empty() || events.iter().any(|e| !KNOWN_EVENTS.contains(&e.as_str())) {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "common.bad_request",
+            "enabled_events must name known events",
+        );
+    }
+    let mut s = shared.lock();
+    s.next_webhook += 1;
+    let made = Subscription {
+        id: format!("wh-{:04}", s.next_webhook),
+        url: url.to_owned(),
+        description: description.to_owned(),
+        events,
+        status: v["status"].as_str().unwrap_or("DISABLED").to_owned(),
+        token: v["token"].as_str().map(str::to_owned),
+    };
+    s.webhooks.push(made.clone());
+    (
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "application/json")],
+        made.json().to_string(),
+    )
+        .into_response()
+}
+
+/// `DELETE /v2/webhooks/{id}`: 204, or 404.
+pub(super) async fn webhooks_delete(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = admit(&shared, &headers).await {
+        return r;
+    }
+    let mut s = shared.lock();
+    let before = s.webhooks.len();
+    s.webhooks.retain(|w| w.id != id);
+    if s.webhooks.len() == before {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "common.resource_not_found",
+            "The webhook was not found.",
+        );
+    }
+    StatusCode::NO_CONTENT.into_response()
+}

@@ -52,7 +52,7 @@ impl Page {
 }
 
 /// Every item of a paged collection starting at `path`.
-async fn all_pages(client: &Client, what: &str, path: &str) -> Result<Vec<Value>> {
+pub(crate) async fn all_pages(client: &Client, what: &str, path: &str) -> Result<Vec<Value>> {
     let mut url = client.follow(what, path)?;
     url.query_pairs_mut()
         .append_pair("limit", &PAGE.to_string());
