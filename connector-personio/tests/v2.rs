@@ -175,3 +175,79 @@ async fn webhook_subscriptions_are_managed() {
     let err = v2.delete_webhook(&made.id).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
 }
+
+// Deliveries: a change is POSTed to the subscription with its token and the documented
+// envelope; a 5xx is tried again at once (a fast try); a 4xx is final; chaos can drop one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_are_delivered_with_retries() {
+    use std::time::{Duration, Instant};
+
+    use connector_personio::sim::{Chaos, SimConfig};
+    use hris_sync_core::secrecy::SecretString;
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/hook"))
+        .and(header("authorization", "Bearer dlv-9"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&receiver)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/hook"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&receiver)
+        .await;
+    let sim = PersonioSim::start(SimConfig {
+        loopback_webhooks: true,
+        ..config()
+    })
+    .await
+    .unwrap();
+    sim.seed(company(2));
+    let v2 = sim.source().api(Api::V2).build().unwrap();
+    let token = SecretString::from("Bearer dlv-9".to_owned());
+    v2.register_webhook(&format!("{}/hook", receiver.uri()), &token, "test")
+        .await
+        .unwrap();
+    let mut hire = company(3).pop().unwrap();
+    hire.first_name = Some("New".to_owned());
+    sim.seed([hire]);
+    let started = Instant::now();
+    let seen = loop {
+        let seen = receiver.received_requests().await.unwrap_or_default();
+        if seen.len() >= 2 {
+            break seen;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{} deliveries",
+            seen.len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let body: serde_json::Value = serde_json::from_slice(&seen[1].body).unwrap();
+    assert_eq!(body["event_name"], "person.created");
+    assert_eq!(body["payload"]["id"], "3");
+    assert!(body["occurred_at"].is_string() && body["company_id"].is_string());
+    let c = sim.counts();
+    assert_eq!((c.deliveries, c.delivery_failures), (2, 1));
+
+    // Unchanged records announce nothing; a dropped notification is never sent.
+    sim.seed(company(2));
+    sim.webhook_chaos(
+        Chaos {
+            drop: 1.0,
+            ..Chaos::default()
+        },
+        3,
+    );
+    let mut moved = company(1).pop().unwrap();
+    moved.last_name = Some("Renamed".to_owned());
+    sim.seed([moved]);
+    let c = sim.counts();
+    assert_eq!(c.deliveries_dropped, 1);
+    assert_eq!(c.notifications, 2);
+}

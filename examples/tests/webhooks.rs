@@ -302,3 +302,112 @@ async fn the_subscription_is_managed_from_the_command_line() {
         text(&out.stderr)
     );
 }
+
+// The whole loop with Personio's own deliveries: the simulator announces each change to the
+// subscription `sync --webhooks register` made, duplicated and out of order, and the watching
+// sync applies every change by targeted cycles, with no list read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulated_personio_deliveries_drive_the_sync() {
+    use connector_azuread::sim::{GraphSim, SimConfig as GraphConfig};
+    use connector_personio::sim::{Chaos, PersonioSim, SimConfig as PersonioConfig};
+    use hris_sync_examples::demo;
+
+    use crate::cli::run_async;
+
+    let personio = PersonioSim::start(PersonioConfig {
+        loopback_webhooks: true,
+        ..PersonioConfig::default()
+    })
+    .await
+    .unwrap();
+    personio.seed(demo::employees(now()));
+    let graph = GraphSim::start(GraphConfig::default()).await.unwrap();
+    graph.seed(demo::tenant(now()).0).unwrap();
+    let sims = Sims { personio, graph };
+    let (_dir, config, state) = scratch();
+    let mut c = against(&sims, &config, &state);
+    c.args([
+        "--apply",
+        "--watch",
+        "--interval",
+        "1h",
+        "--listen",
+        "127.0.0.1:0",
+        "--debounce",
+        "1s",
+        "--log-format",
+        "json",
+    ])
+    .env("PERSONIO_WEBHOOK_TOKEN", TOKEN)
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let seen = stderr_lines(&mut child);
+    let addr = tokio::task::spawn_blocking(move || {
+        seen.iter().find_map(|line| {
+            let event: serde_json::Value = serde_json::from_str(&line).ok()?;
+            event["fields"]["addr"].as_str().map(str::to_owned)
+        })
+    })
+    .await
+    .unwrap()
+    .expect("the address is logged");
+    let mut register = against(&sims, &config, &state);
+    register.env("PERSONIO_WEBHOOK_TOKEN", TOKEN).args([
+        "--webhooks",
+        "register",
+        &format!("http://{addr}/webhooks/personio"),
+    ]);
+    let out = run_async(register).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::cli::text(&out.stderr)
+    );
+    until("the first cycle", || {
+        sims.graph.users().iter().any(|u| u.employee_id.is_some())
+            && sims.graph.counts().creates > 0
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let listings = sims.personio.counts().employees;
+
+    sims.personio.webhook_chaos(
+        Chaos {
+            drop: 0.0,
+            duplicate: 0.5,
+            delay: 0.5,
+            max_delay: Duration::from_millis(400),
+        },
+        7,
+    );
+    let mut staff = linked_active(&sims);
+    let movers: Vec<Employee> = staff.drain(..staff.len().min(4)).collect();
+    for (i, e) in movers.iter().enumerate() {
+        let mut moved = e.clone();
+        moved.attributes.insert(
+            "department".to_owned(),
+            AttributeValue::text(format!("Delivered {i}")),
+        );
+        sims.personio.seed([moved]);
+    }
+    for (i, e) in movers.iter().enumerate() {
+        until("each move applied", || {
+            account(&sims, e.id.as_str())
+                .and_then(|u| u.properties.get(&DirectoryProperty::Department).cloned())
+                == Some(PropertyValue::text(format!("Delivered {i}")))
+        })
+        .await;
+    }
+    let p = sims.personio.counts();
+    assert_eq!(p.employees, listings, "targeted cycles only");
+    assert!(p.notifications >= 4 && p.deliveries >= 4, "{p:?}");
+
+    sigterm(child.id());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+}

@@ -23,10 +23,12 @@
 //! # Ok(()) }
 //! ```
 
+mod deliver;
 mod render;
 mod server;
 mod v2;
 
+pub use deliver::Chaos;
 pub use v2::Subscription;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -76,6 +78,9 @@ pub struct SimConfig {
     pub short_pages: Option<u32>,
     /// v2: give `next` links relative (`/v2/persons?cursor=…`) instead of absolute.
     pub relative_links: bool,
+    /// Accept webhook URLs `http://127.0.0.1…` (tests whose receiver has no TLS); Personio
+    /// itself accepts HTTPS only, which stays the rule for every other host.
+    pub loopback_webhooks: bool,
 }
 
 impl Default for SimConfig {
@@ -95,6 +100,7 @@ impl Default for SimConfig {
             rotate_tokens: false,
             short_pages: None,
             relative_links: false,
+            loopback_webhooks: false,
         }
     }
 }
@@ -127,6 +133,14 @@ pub struct Counts {
     pub employments: u64,
     /// `GET /v2/org-units/{id}`.
     pub org_units: u64,
+    /// Changes announced to at least one subscription.
+    pub notifications: u64,
+    /// Webhook POSTs sent (tries, duplicates included).
+    pub deliveries: u64,
+    /// Webhook POSTs that timed out or got a 5xx.
+    pub delivery_failures: u64,
+    /// Notifications dropped by [`Chaos`].
+    pub deliveries_dropped: u64,
     /// `GET /v1/company/employees/attributes`.
     pub attributes: u64,
     /// Answers with status 429 (any endpoint).
@@ -157,6 +171,7 @@ pub(crate) struct State {
     /// Raw v2 persons (malformed-record tests), listed after the employees.
     pub(crate) raw_v2: Vec<Value>,
     pub(crate) webhooks: Vec<Subscription>,
+    pub(crate) chaos: Chaos,
     pub(crate) next_webhook: u64,
     pub(crate) tokens: BTreeMap<String, tokio::time::Instant>,
     pub(crate) next_token: u64,
@@ -174,21 +189,24 @@ pub(crate) struct State {
 
 impl State {
     /// A random fault at the configured rate (seeded xorshift, so runs repeat).
+    /// A number in `[0, 1)` from the seeded generator.
+    pub(crate) fn roll(&mut self) -> f64 {
+        let mut x = self.rng | 1;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        #[allow(clippy::cast_precision_loss)]
+        let r = (x >> 11) as f64 / (1u64 << 53) as f64;
+        r
+    }
+
     pub(crate) fn random_fault(&mut self) -> Option<Fault> {
-        let mut roll = || {
-            let mut x = self.rng | 1;
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            self.rng = x;
-            #[allow(clippy::cast_precision_loss)]
-            let r = (x >> 11) as f64 / (1u64 << 53) as f64;
-            r
-        };
-        if self.fault_rate <= 0.0 || roll() >= self.fault_rate {
+        let rate = self.fault_rate;
+        if rate <= 0.0 || self.roll() >= rate {
             return None;
         }
-        let pick = roll();
+        let pick = self.roll();
         Some(if pick < 0.3 {
             Fault::Status(503)
         } else if pick < 0.55 {
@@ -259,6 +277,7 @@ impl PersonioSim {
             raw: Vec::new(),
             raw_v2: Vec::new(),
             webhooks: Vec::new(),
+            chaos: Chaos::default(),
             next_webhook: 0,
             tokens: BTreeMap::new(),
             next_token: 0,
@@ -321,17 +340,67 @@ impl PersonioSim {
             .retry(RetryPolicy::default().scaled(scale))
     }
 
-    /// Add or replace employees.
+    /// Add or replace employees. With webhook subscriptions, each change is announced as
+    /// Personio announces it: `person.created` for a new person; for a known one
+    /// `employment.updated` when an employment field changed (status, dates, supervisor,
+    /// department, position), `person.updated` when another field did, nothing when nothing
+    /// did.
     pub fn seed(&self, employees: impl IntoIterator<Item = Employee>) {
-        let mut s = self.shared.lock();
-        for e in employees {
-            s.employees.insert(e.id.clone(), e);
+        let mut events = Vec::new();
+        {
+            let mut s = self.shared.lock();
+            for e in employees {
+                let event = match s.employees.get(&e.id) {
+                    None => Some("person.created"),
+                    Some(old) if old == &e => None,
+                    Some(old) => {
+                        let job = |x: &Employee| {
+                            (
+                                x.status,
+                                x.hire_date,
+                                x.termination_date,
+                                x.last_working_day,
+                                x.supervisor_id.clone(),
+                                x.attributes.get("department").cloned(),
+                                x.attributes.get("position").cloned(),
+                            )
+                        };
+                        Some(if job(old) == job(&e) {
+                            "person.updated"
+                        } else {
+                            "employment.updated"
+                        })
+                    }
+                };
+                if let Some(event) = event {
+                    events.push((event, e.id.to_string()));
+                }
+                s.employees.insert(e.id.clone(), e);
+            }
+        }
+        for (event, id) in events {
+            deliver::notify(&self.shared, event, &id);
         }
     }
 
-    /// Remove an employee.
+    /// Remove an employee (announced as `person.deleted`).
     pub fn remove(&self, id: &EmployeeId) {
-        self.shared.lock().employees.remove(id);
+        let removed = self.shared.lock().employees.remove(id).is_some();
+        if removed {
+            deliver::notify(&self.shared, "person.deleted", id.as_str());
+        }
+    }
+
+    /// Announce `event` about `person` to the subscriptions, as a change would.
+    pub fn notify(&self, event: &str, person: &EmployeeId) {
+        deliver::notify(&self.shared, event, person.as_str());
+    }
+
+    /// How unreliable webhook deliveries are from now on (seeded like the faults).
+    pub fn webhook_chaos(&self, chaos: Chaos, seed: u64) {
+        let mut s = self.shared.lock();
+        s.chaos = chaos;
+        s.rng = seed | 1;
     }
 
     /// Every employee held, in id order.
