@@ -523,6 +523,12 @@ impl GraphSim {
         self.shared.dir.user_by_upn(upn)
     }
 
+    /// The user carrying this `employeeId` (as the service holds it, replication lag aside).
+    #[must_use]
+    pub fn user_by_employee_id(&self, employee_id: &str) -> Option<DirectoryUser> {
+        self.shared.dir.user_by_employee_id(employee_id)
+    }
+
     /// Inject faults into the next requests of `target`, one each, in order.
     pub fn inject(&self, target: Target, faults: impl IntoIterator<Item = Fault>) {
         self.shared

@@ -140,6 +140,17 @@ impl MemoryDirectory {
             .cloned()
     }
 
+    /// The first user (in id order) whose `employeeId` is `employee_id`; a scan of every user,
+    /// without copying the others.
+    #[must_use]
+    pub fn user_by_employee_id(&self, employee_id: &str) -> Option<DirectoryUser> {
+        self.lock()
+            .users
+            .values()
+            .find(|u| u.employee_id.as_deref() == Some(employee_id))
+            .cloned()
+    }
+
     /// Users `offset..offset + limit` in id order, and how many there are in all (for paging
     /// without copying the whole directory).
     #[must_use]
