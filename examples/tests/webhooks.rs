@@ -197,6 +197,7 @@ async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
             )
         })
         .collect();
+    let flood = Instant::now();
     let slowest = stream::iter(bodies)
         .map(|b| {
             let req = http.post(&hook).header("authorization", TOKEN).json(&b);
@@ -212,6 +213,7 @@ async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
             slowest.max(took)
         })
         .await;
+    let flooded = flood.elapsed();
     assert!(slowest < Duration::from_secs(3), "slowest ack {slowest:?}");
     // Wait for the cycles to settle: no new one for three debounce windows.
     let mut last = (cycles(&metrics().await), Instant::now());
@@ -241,9 +243,12 @@ async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
         text.contains("hris_sync_webhooks_total{result=\"duplicate\"} 960\n"),
         "{text}"
     );
+    // At most one cycle per debounce window (1 s) while the flood lasted, and one after it:
+    // on a loaded machine the flood takes longer, never more cycles per second.
+    let bound = 2 + flooded.as_secs();
     assert!(
-        (1..=5).contains(&flood_cycles),
-        "1,000 notifications became {flood_cycles} cycles"
+        (1..=bound).contains(&flood_cycles),
+        "1,000 notifications in {flooded:?} became {flood_cycles} cycles"
     );
 
     sigterm(child.id());
