@@ -228,6 +228,99 @@ impl DirectoryProperty {
     }
 }
 
+/// The properties an Active Directory can hold, under their LDAP attribute names (the
+/// `[[mapping]] ad = "…"` names, and what the AD connector writes). The sync-managed ones
+/// come first; the others may be mapped. `businessPhones` is AD's single-valued
+/// `telephoneNumber`; AD has no attribute for `employeeHireDate`, `employeeLeaveDateTime`,
+/// `employeeOrgData.costCenter`, `usageLocation` or `otherMails`, and `mailNickname` exists
+/// only with the Exchange schema, so none of these is written to AD.
+const AD: &[(DirectoryProperty, &str)] = &[
+    (DirectoryProperty::EmployeeId, "employeeID"),
+    (DirectoryProperty::UserPrincipalName, "userPrincipalName"),
+    (DirectoryProperty::DisplayName, "displayName"),
+    (DirectoryProperty::GivenName, "givenName"),
+    (DirectoryProperty::Surname, "sn"),
+    (DirectoryProperty::JobTitle, "title"),
+    (DirectoryProperty::Department, "department"),
+    (DirectoryProperty::CompanyName, "company"),
+    (DirectoryProperty::OfficeLocation, "physicalDeliveryOfficeName"),
+    (DirectoryProperty::EmployeeType, "employeeType"),
+    (DirectoryProperty::Division, "division"),
+    (DirectoryProperty::MobilePhone, "mobile"),
+    (DirectoryProperty::BusinessPhones, "telephoneNumber"),
+    (DirectoryProperty::StreetAddress, "streetAddress"),
+    (DirectoryProperty::City, "l"),
+    (DirectoryProperty::State, "st"),
+    (DirectoryProperty::Country, "co"),
+    (DirectoryProperty::PostalCode, "postalCode"),
+    (DirectoryProperty::PreferredLanguage, "preferredLanguage"),
+    (DirectoryProperty::Mail, "mail"),
+];
+
+/// AD attributes the sync sets itself, beyond the sync-managed properties' own names.
+const AD_SYNC_MANAGED: &[&str] = &[
+    "sAMAccountName",
+    "userAccountControl",
+    "unicodePwd",
+    "pwdLastSet",
+    "cn",
+    "name",
+    "objectClass",
+    "manager",
+];
+
+impl DirectoryProperty {
+    /// The Active Directory (LDAP) attribute that holds this property (`title`,
+    /// `physicalDeliveryOfficeName`, `extensionAttribute3`), or `None` where AD has none.
+    #[must_use]
+    pub fn ad_name(self) -> Option<String> {
+        match self {
+            Self::ExtensionAttribute(n) => Some(format!("extensionAttribute{n}")),
+            other => AD
+                .iter()
+                .find(|(p, _)| *p == other)
+                .map(|(_, n)| (*n).to_owned()),
+        }
+    }
+
+    /// Parse an Active Directory attribute name (case-insensitive, as LDAP compares them)
+    /// into the property it holds.
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::InvalidConfig`] naming the attribute, when AD holds no mappable
+    /// property under that name or the sync sets it itself.
+    pub fn from_ad_name(s: &str) -> Result<Self, Error> {
+        if let Some((p, _)) = AD.iter().find(|(_, n)| n.eq_ignore_ascii_case(s)) {
+            return Ok(*p);
+        }
+        if let Some(n) = s
+            .get(.."extensionAttribute".len())
+            .filter(|h| h.eq_ignore_ascii_case("extensionAttribute"))
+            .and_then(|_| s.get("extensionAttribute".len()..))
+        {
+            if let Ok(k) = n.parse::<u8>() {
+                if (1..=15).contains(&k) && !n.starts_with('0') {
+                    return Ok(Self::ExtensionAttribute(k));
+                }
+            }
+        }
+        if AD_SYNC_MANAGED.iter().any(|n| n.eq_ignore_ascii_case(s)) {
+            return Err(Error::config(format!(
+                "{s} is set by the sync itself and cannot be mapped"
+            )));
+        }
+        Err(Error::config(format!(
+            "unknown Active Directory user attribute {s:?} (expected one of {}, or \
+             extensionAttribute1..15 where the Exchange schema is installed)",
+            AD.iter()
+                .filter(|(p, _)| !p.is_sync_managed())
+                .map(|(_, n)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
+    }
+}
+
 impl fmt::Display for DirectoryProperty {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.name())
@@ -377,6 +470,39 @@ mod tests {
         ] {
             assert!(bad.parse::<DirectoryProperty>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn ad_names_round_trip_and_refuse_what_ad_lacks() {
+        for (p, n) in AD {
+            assert_eq!(p.ad_name().as_deref(), Some(*n));
+            assert_eq!(DirectoryProperty::from_ad_name(n).unwrap(), *p);
+            assert_eq!(
+                DirectoryProperty::from_ad_name(&n.to_uppercase()).unwrap(),
+                *p
+            );
+        }
+        assert_eq!(
+            DirectoryProperty::from_ad_name("extensionattribute7").unwrap(),
+            DirectoryProperty::ExtensionAttribute(7)
+        );
+        for lacking in [
+            DirectoryProperty::EmployeeHireDate,
+            DirectoryProperty::EmployeeLeaveDateTime,
+            DirectoryProperty::CostCenter,
+            DirectoryProperty::UsageLocation,
+            DirectoryProperty::OtherMails,
+            DirectoryProperty::MailNickname,
+            DirectoryProperty::AccountEnabled,
+        ] {
+            assert_eq!(lacking.ad_name(), None, "{lacking}");
+        }
+        let err = DirectoryProperty::from_ad_name("jobTitle").unwrap_err();
+        assert!(err.message().contains("unknown Active Directory user attribute \"jobTitle\""));
+        assert!(err.message().contains("physicalDeliveryOfficeName"));
+        let err = DirectoryProperty::from_ad_name("sAMAccountName").unwrap_err();
+        assert!(err.message().contains("set by the sync itself"), "{err}");
+        assert!(DirectoryProperty::from_ad_name("extensionAttribute16").is_err());
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub enum ObjectKind {
     User,
     /// An agent identity listed among users (`#microsoft.graph.agentUser`); never written (S8).
     Agent,
+    /// A built-in or critical system account (Active Directory `isCriticalSystemObject`:
+    /// Administrator, Guest, krbtgt …); listed so its names count as taken, never written (S8).
+    BuiltIn,
 }
 
 /// A directory account.

@@ -445,6 +445,9 @@ fn writable<'s>(s: &'s State, id: &DirectoryUserId) -> Result<&'s DirectoryUser>
     if user.kind == ObjectKind::Agent {
         return Err(Error::invalid_input("the object is not a user"));
     }
+    if user.kind == ObjectKind::BuiltIn {
+        return Err(Error::invalid_input("the object is a built-in system account"));
+    }
     Ok(user)
 }
 

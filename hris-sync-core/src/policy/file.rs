@@ -34,6 +34,62 @@ pub struct ConfigFile {
     /// `[onboarding]`: what new accounts get besides a one-time password.
     #[serde(default)]
     pub onboarding: OnboardingSection,
+    /// `[directory]`: which directory the accounts live in.
+    #[serde(default)]
+    pub directory: DirectorySection,
+    /// `[active_directory]`: settings of the Active Directory connector (with
+    /// `directory.kind = "active_directory"`). Read and checked by that connector.
+    #[serde(default)]
+    pub active_directory: ActiveDirectorySection,
+}
+
+/// `[directory]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DirectorySection {
+    /// `"entra"` (Microsoft Entra ID through Graph; the default) or `"active_directory"`
+    /// (on-premises AD over LDAP, for hybrid tenants).
+    pub kind: String,
+}
+
+impl Default for DirectorySection {
+    fn default() -> Self {
+        Self {
+            kind: "entra".to_owned(),
+        }
+    }
+}
+
+/// `[active_directory]`: where and how the Active Directory connector writes. Every key is
+/// checked by the connector (`connector-activedirectory`), which names the key in its errors.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ActiveDirectorySection {
+    /// `ldaps://host[:port]`, or `ldap://host[:port]` with StartTLS.
+    pub url: Option<String>,
+    /// With an `ldap://` URL: upgrade with StartTLS (default true). Plain LDAP is accepted
+    /// only to a loopback address, and never carries a password.
+    pub start_tls: Option<bool>,
+    /// Where users are read (subtree), e.g. `OU=Staff,DC=corp,DC=example,DC=com`.
+    pub base_dn: Option<String>,
+    /// Where new accounts are created (an OU at or under `base_dn`).
+    pub users_ou: Option<String>,
+    /// Where disabled accounts are moved (optional; under `base_dn`). A rehire moves back to
+    /// `users_ou`.
+    pub disabled_ou: Option<String>,
+    /// How `sAMAccountName` is made: `"upn"` (the UPN's local part, at most 20 characters;
+    /// the default) or `"employee_id"` (`sam_prefix` followed by the employee id).
+    pub sam_account_name: Option<String>,
+    /// The prefix of `sam_account_name = "employee_id"` (default `"e"`).
+    pub sam_prefix: Option<String>,
+    /// A PEM file of the CA certificates the domain controller's certificate is checked
+    /// against (default: the operating system's trust store).
+    pub ca_file: Option<String>,
+    /// The name the domain controller's certificate carries, when `url` names it otherwise
+    /// (an IP address, a load balancer).
+    pub tls_server_name: Option<String>,
+    /// Entries per page of the paged search (default 500, at most 1000: AD's MaxPageSize).
+    pub page_size: Option<u32>,
 }
 
 /// `[onboarding]`.
@@ -134,8 +190,9 @@ pub struct LifecycleSection {
     pub provision_future_leavers: bool,
     /// Disable accounts while the employee's status is `leave`.
     pub disable_on_leave: bool,
-    /// Revoke sign-in sessions when disabling.
-    pub revoke_sessions: bool,
+    /// Revoke sign-in sessions when disabling (default: true for Entra; Active Directory has
+    /// no sessions to revoke over LDAP).
+    pub revoke_sessions: Option<bool>,
     /// Set `employeeLeaveDateTime` when disabling.
     pub set_leave_date_time: bool,
 }
@@ -148,7 +205,7 @@ impl Default for LifecycleSection {
             enable_before_hire: true,
             provision_future_leavers: false,
             disable_on_leave: false,
-            revoke_sessions: true,
+            revoke_sessions: None,
             set_leave_date_time: false,
         }
     }
@@ -191,7 +248,10 @@ pub struct ScopeSection {
 pub struct MappingSection {
     /// The HR attribute key (`department`, `dynamic_1290411`, …).
     pub personio: String,
-    /// The directory property (`jobTitle`, `employeeOrgData.costCenter`, `extensionAttribute3`)
-    /// or `manager`.
-    pub entra: String,
+    /// The Graph user property (`jobTitle`, `employeeOrgData.costCenter`,
+    /// `extensionAttribute3`) or `manager`, when the directory is Entra.
+    pub entra: Option<String>,
+    /// The Active Directory attribute (`title`, `physicalDeliveryOfficeName`, `l`) or
+    /// `manager`, when the directory is Active Directory.
+    pub ad: Option<String>,
 }

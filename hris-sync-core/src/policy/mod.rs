@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 use chrono_tz::Tz;
 
 pub use file::{
-    ConfigFile, EntraSection, LifecycleSection, MappingSection, OnboardingSection, PersonioSection,
-    SafetySection, ScopeSection, UpnSection,
+    ActiveDirectorySection, ConfigFile, DirectorySection, EntraSection, LifecycleSection,
+    MappingSection, OnboardingSection, PersonioSection, SafetySection, ScopeSection, UpnSection,
 };
 pub use glob::Glob;
 
@@ -30,6 +30,36 @@ pub const REQUIRED_ATTRIBUTES: &[&str] = &[
     "termination_date",
     "created_at",
 ];
+
+/// Which directory the accounts live in (`[directory] kind`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DirectoryKind {
+    /// Microsoft Entra ID, through Microsoft Graph.
+    #[default]
+    Entra,
+    /// On-premises Active Directory, over LDAP (hybrid tenants).
+    ActiveDirectory,
+}
+
+impl DirectoryKind {
+    /// The name in the configuration file.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Entra => "entra",
+            Self::ActiveDirectory => "active_directory",
+        }
+    }
+
+    /// The `[[mapping]]` key that names this directory's side.
+    fn mapping_key(self) -> &'static str {
+        match self {
+            Self::Entra => "entra",
+            Self::ActiveDirectory => "ad",
+        }
+    }
+}
 
 /// Where a mapped HR attribute goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -82,6 +112,9 @@ pub struct Safety {
 /// The validated policy the planner runs on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
+    /// The directory the accounts live in; it decides the names of mapped properties and
+    /// which lifecycle options exist.
+    pub directory: DirectoryKind,
     /// The UPN schema.
     pub upn: UpnSchema,
     /// Rename UPNs on name changes (U6 option).
@@ -223,10 +256,12 @@ impl ConfigFile {
     /// # Errors
     /// [`crate::ErrorKind::InvalidConfig`] naming the first offending key.
     pub fn validate(&self) -> Result<Policy> {
+        let directory = self.validate_directory()?;
         Ok(Policy {
+            directory,
             upn: self.validate_upn()?,
             rename_upns: self.upn.rename,
-            lifecycle: self.validate_lifecycle()?,
+            lifecycle: self.validate_lifecycle(directory)?,
             safety: self.validate_safety()?,
             protected_upns: self
                 .scope
@@ -238,14 +273,31 @@ impl ConfigFile {
                         .map_err(|e| Error::config(format!("scope.protected_upns[{i}]: {e}")))
                 })
                 .collect::<Result<_>>()?,
-            mappings: self.validate_mappings()?,
-            usage_location: self.validate_usage_location()?,
-            access_pass: self.validate_onboarding()?,
+            mappings: self.validate_mappings(directory)?,
+            usage_location: self.validate_usage_location(directory)?,
+            access_pass: self.validate_onboarding(directory)?,
         })
     }
 
-    fn validate_onboarding(&self) -> Result<Option<AccessPassPolicy>> {
+    fn validate_directory(&self) -> Result<DirectoryKind> {
+        match self.directory.kind.as_str() {
+            "entra" => Ok(DirectoryKind::Entra),
+            "active_directory" => Ok(DirectoryKind::ActiveDirectory),
+            other => Err(Error::config(format!(
+                "directory.kind: unknown directory {other:?} (expected \"entra\" or \
+                 \"active_directory\")"
+            ))),
+        }
+    }
+
+    fn validate_onboarding(&self, directory: DirectoryKind) -> Result<Option<AccessPassPolicy>> {
         let o = &self.onboarding;
+        if o.temporary_access_pass && directory == DirectoryKind::ActiveDirectory {
+            return Err(Error::config(
+                "onboarding.temporary_access_pass: Temporary Access Passes are an Entra \
+                 feature; Active Directory accounts get their one-time password only",
+            ));
+        }
         if let Some(m) = o.temporary_access_pass_lifetime_minutes {
             if !ACCESS_PASS_LIFETIME_MINUTES.contains(&m) {
                 return Err(Error::config(format!(
@@ -325,8 +377,21 @@ impl ConfigFile {
         })
     }
 
-    fn validate_lifecycle(&self) -> Result<Lifecycle> {
+    fn validate_lifecycle(&self, directory: DirectoryKind) -> Result<Lifecycle> {
         let l = &self.lifecycle;
+        let ad = directory == DirectoryKind::ActiveDirectory;
+        if ad && l.revoke_sessions == Some(true) {
+            return Err(Error::config(
+                "lifecycle.revoke_sessions: Active Directory has no sign-in sessions to revoke \
+                 over LDAP (a disabled account gets no new Kerberos tickets); remove the key",
+            ));
+        }
+        if ad && l.set_leave_date_time {
+            return Err(Error::config(
+                "lifecycle.set_leave_date_time: employeeLeaveDateTime is an Entra property; \
+                 Active Directory has no such attribute",
+            ));
+        }
         let timezone = l.timezone.parse::<Tz>().map_err(|_| {
             Error::config(format!(
                 "lifecycle.timezone: {:?} is not a known IANA time zone (e.g. \"Europe/Berlin\")",
@@ -352,7 +417,7 @@ impl ConfigFile {
             enable_before_hire: l.enable_before_hire,
             provision_future_leavers: l.provision_future_leavers,
             disable_on_leave: l.disable_on_leave,
-            revoke_sessions: l.revoke_sessions,
+            revoke_sessions: l.revoke_sessions.unwrap_or(!ad),
             set_leave_date_time: l.set_leave_date_time,
         })
     }
@@ -376,7 +441,8 @@ impl ConfigFile {
         })
     }
 
-    fn validate_mappings(&self) -> Result<Vec<Mapping>> {
+    fn validate_mappings(&self, directory: DirectoryKind) -> Result<Vec<Mapping>> {
+        let key = directory.mapping_key();
         let mut seen = BTreeSet::new();
         let mut out = Vec::with_capacity(self.mapping.len());
         for (i, m) in self.mapping.iter().enumerate() {
@@ -387,23 +453,40 @@ impl ConfigFile {
                     m.personio
                 )));
             }
-            let target = if m.entra == "manager" {
+            let (name, other) = match directory {
+                DirectoryKind::Entra => (&m.entra, m.ad.as_ref().map(|_| "ad")),
+                DirectoryKind::ActiveDirectory => (&m.ad, m.entra.as_ref().map(|_| "entra")),
+            };
+            if let Some(other) = other {
+                return Err(Error::config(format!(
+                    "mapping[{i}].{other}: the directory is {} ([directory] kind); name its \
+                     side with `{key} = \"…\"`",
+                    directory.as_str()
+                )));
+            }
+            let name = name.as_deref().ok_or_else(|| {
+                Error::config(format!(
+                    "mapping[{i}].{key}: missing; name the directory side of the mapping"
+                ))
+            })?;
+            let target = if name == "manager" {
                 MappingTarget::Manager
             } else {
-                let p: DirectoryProperty = m.entra.parse().map_err(|e: Error| {
-                    Error::config(format!("mapping[{i}].entra: {}", e.message()))
-                })?;
+                let p = match directory {
+                    DirectoryKind::Entra => name.parse::<DirectoryProperty>(),
+                    DirectoryKind::ActiveDirectory => DirectoryProperty::from_ad_name(name),
+                }
+                .map_err(|e: Error| Error::config(format!("mapping[{i}].{key}: {}", e.message())))?;
                 if p.is_sync_managed() {
                     return Err(Error::config(format!(
-                        "mapping[{i}].entra: {p} is set by the sync itself and cannot be mapped"
+                        "mapping[{i}].{key}: {name} is set by the sync itself and cannot be mapped"
                     )));
                 }
                 MappingTarget::Property(p)
             };
             if !seen.insert(target) {
                 return Err(Error::config(format!(
-                    "mapping[{i}].entra: {:?} is mapped twice",
-                    m.entra
+                    "mapping[{i}].{key}: {name:?} is mapped twice"
                 )));
             }
             if target == MappingTarget::Manager && hr_key != "supervisor" {
@@ -419,9 +502,13 @@ impl ConfigFile {
         Ok(out)
     }
 
-    fn validate_usage_location(&self) -> Result<Option<String>> {
+    fn validate_usage_location(&self, directory: DirectoryKind) -> Result<Option<String>> {
         match self.entra.usage_location.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
+            Some(_) if directory == DirectoryKind::ActiveDirectory => Err(Error::config(
+                "entra.usage_location: the directory is active_directory ([directory] kind); \
+                 usageLocation is an Entra property",
+            )),
             Some(c) if c.len() == 2 && c.chars().all(|c| c.is_ascii_alphabetic()) => {
                 Ok(Some(c.to_ascii_uppercase()))
             }

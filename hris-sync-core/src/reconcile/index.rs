@@ -181,6 +181,8 @@ fn lower(s: &str) -> Cow<'_, str> {
 pub(crate) fn out_of_scope(user: &DirectoryUser, policy: &Policy) -> Option<OutOfScope> {
     if user.kind == ObjectKind::Agent {
         Some(OutOfScope::Agent)
+    } else if user.kind == ObjectKind::BuiltIn {
+        Some(OutOfScope::BuiltIn)
     } else if user.on_premises_sync_enabled {
         Some(OutOfScope::Hybrid)
     } else if policy.is_protected(&user.user_principal_name) {

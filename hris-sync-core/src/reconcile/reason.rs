@@ -20,6 +20,8 @@ pub enum OutOfScope {
     Hybrid,
     /// The object is not a user (an agent identity).
     Agent,
+    /// A built-in or critical system account (Active Directory `isCriticalSystemObject`).
+    BuiltIn,
 }
 
 /// A reason, cited in plans and reports.
@@ -119,6 +121,9 @@ impl fmt::Display for Reason {
                     f.write_str("S8: account is synchronised from on-premises (hybrid)")
                 }
                 OutOfScope::Agent => f.write_str("S8: account is not a user object (agent)"),
+                OutOfScope::BuiltIn => f.write_str(
+                    "S8: account is a built-in or critical system object (isCriticalSystemObject)",
+                ),
             },
             Self::DuplicateEmail(others) => {
                 let ids: Vec<&str> = others.iter().map(EmployeeId::as_str).collect();
