@@ -72,6 +72,7 @@ mod property;
 mod read_set;
 pub mod reconcile;
 pub mod retry;
+mod retrying;
 mod source;
 mod stats;
 #[cfg(feature = "testkit")]

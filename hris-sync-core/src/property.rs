@@ -243,7 +243,10 @@ const AD: &[(DirectoryProperty, &str)] = &[
     (DirectoryProperty::JobTitle, "title"),
     (DirectoryProperty::Department, "department"),
     (DirectoryProperty::CompanyName, "company"),
-    (DirectoryProperty::OfficeLocation, "physicalDeliveryOfficeName"),
+    (
+        DirectoryProperty::OfficeLocation,
+        "physicalDeliveryOfficeName",
+    ),
     (DirectoryProperty::EmployeeType, "employeeType"),
     (DirectoryProperty::Division, "division"),
     (DirectoryProperty::MobilePhone, "mobile"),
@@ -498,7 +501,10 @@ mod tests {
             assert_eq!(lacking.ad_name(), None, "{lacking}");
         }
         let err = DirectoryProperty::from_ad_name("jobTitle").unwrap_err();
-        assert!(err.message().contains("unknown Active Directory user attribute \"jobTitle\""));
+        assert!(
+            err.message()
+                .contains("unknown Active Directory user attribute \"jobTitle\"")
+        );
         assert!(err.message().contains("physicalDeliveryOfficeName"));
         let err = DirectoryProperty::from_ad_name("sAMAccountName").unwrap_err();
         assert!(err.message().contains("set by the sync itself"), "{err}");

@@ -9,6 +9,8 @@
 //! `Retry-After` is read as seconds or as an HTTP date ([`parse_retry_after`]) and capped at
 //! [`RetryPolicy::max_retry_after`], so a hostile or broken header cannot park a run for hours.
 
+pub use crate::retrying::{Step, retrying};
+
 use std::time::Duration;
 
 use crate::error::{Error, ErrorKind};

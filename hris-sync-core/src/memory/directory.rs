@@ -446,7 +446,9 @@ fn writable<'s>(s: &'s State, id: &DirectoryUserId) -> Result<&'s DirectoryUser>
         return Err(Error::invalid_input("the object is not a user"));
     }
     if user.kind == ObjectKind::BuiltIn {
-        return Err(Error::invalid_input("the object is a built-in system account"));
+        return Err(Error::invalid_input(
+            "the object is a built-in system account",
+        ));
     }
     Ok(user)
 }

@@ -476,7 +476,9 @@ impl ConfigFile {
                     DirectoryKind::Entra => name.parse::<DirectoryProperty>(),
                     DirectoryKind::ActiveDirectory => DirectoryProperty::from_ad_name(name),
                 }
-                .map_err(|e: Error| Error::config(format!("mapping[{i}].{key}: {}", e.message())))?;
+                .map_err(|e: Error| {
+                    Error::config(format!("mapping[{i}].{key}: {}", e.message()))
+                })?;
                 if p.is_sync_managed() {
                     return Err(Error::config(format!(
                         "mapping[{i}].{key}: {name} is set by the sync itself and cannot be mapped"

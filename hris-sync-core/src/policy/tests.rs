@@ -188,20 +188,34 @@ fn active_directory_mappings_use_ad_attribute_names() {
     );
     // AD has no sessions to revoke: off unless asked (and asking is refused).
     assert!(!p.lifecycle.revoke_sessions);
-    assert!(Policy::from_toml(EXAMPLE_CONFIG).unwrap().lifecycle.revoke_sessions);
+    assert!(
+        Policy::from_toml(EXAMPLE_CONFIG)
+            .unwrap()
+            .lifecycle
+            .revoke_sessions
+    );
 }
 
 #[test]
 fn active_directory_errors_name_the_key() {
     let graph_name = AD_CONFIG.replace("ad = \"title\"", "ad = \"jobTitle\"");
     let msg = config_error(&graph_name);
-    assert!(msg.starts_with("mapping[1].ad: unknown Active Directory user attribute"), "{msg}");
+    assert!(
+        msg.starts_with("mapping[1].ad: unknown Active Directory user attribute"),
+        "{msg}"
+    );
     let entra_key = AD_CONFIG.replace("ad = \"title\"", "entra = \"jobTitle\"");
     let msg = config_error(&entra_key);
-    assert!(msg.starts_with("mapping[1].entra: the directory is active_directory"), "{msg}");
+    assert!(
+        msg.starts_with("mapping[1].entra: the directory is active_directory"),
+        "{msg}"
+    );
     let ad_key_on_entra = EXAMPLE_CONFIG.replace("entra = \"jobTitle\"", "ad = \"title\"");
     let msg = config_error(&ad_key_on_entra);
-    assert!(msg.starts_with("mapping[1].ad: the directory is entra"), "{msg}");
+    assert!(
+        msg.starts_with("mapping[1].ad: the directory is entra"),
+        "{msg}"
+    );
     let managed = AD_CONFIG.replace("ad = \"title\"", "ad = \"sAMAccountName\"");
     assert!(config_error(&managed).contains("set by the sync itself"));
     let managed = AD_CONFIG.replace("ad = \"title\"", "ad = \"sn\"");
@@ -211,10 +225,22 @@ fn active_directory_errors_name_the_key() {
     let kind = AD_CONFIG.replace("kind = \"active_directory\"", "kind = \"ldap\"");
     assert!(config_error(&kind).starts_with("directory.kind:"));
     for (add, key) in [
-        ("[lifecycle]\nrevoke_sessions = true\n", "lifecycle.revoke_sessions:"),
-        ("[lifecycle]\nset_leave_date_time = true\n", "lifecycle.set_leave_date_time:"),
-        ("[onboarding]\ntemporary_access_pass = true\n", "onboarding.temporary_access_pass:"),
-        ("[entra]\nusage_location = \"DE\"\n", "entra.usage_location:"),
+        (
+            "[lifecycle]\nrevoke_sessions = true\n",
+            "lifecycle.revoke_sessions:",
+        ),
+        (
+            "[lifecycle]\nset_leave_date_time = true\n",
+            "lifecycle.set_leave_date_time:",
+        ),
+        (
+            "[onboarding]\ntemporary_access_pass = true\n",
+            "onboarding.temporary_access_pass:",
+        ),
+        (
+            "[entra]\nusage_location = \"DE\"\n",
+            "entra.usage_location:",
+        ),
     ] {
         let msg = config_error(&format!("{AD_CONFIG}{add}"));
         assert!(msg.starts_with(key), "{msg}");

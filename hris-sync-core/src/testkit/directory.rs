@@ -369,7 +369,10 @@ pub async fn unknown_user_is_not_found(dir: &dyn Directory) -> Result<()> {
     let ghost = DirectoryUserId::new("00000000-0000-0000-0000-0000000000ff");
     let op = update(
         &ghost,
-        &[(DirectoryProperty::City, Some(PropertyValue::text("Nowhere")))],
+        &[(
+            DirectoryProperty::City,
+            Some(PropertyValue::text("Nowhere")),
+        )],
     );
     match one(dir, op).await {
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),

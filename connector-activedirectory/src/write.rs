@@ -1,0 +1,542 @@
+//! Writes: create, update, enable and disable, manager (docs/rules.md §9).
+//!
+//! - **Create** first asks, in one search of the domain, who holds the new account's UPN,
+//!   employee id, `sAMAccountName` candidates and `cn` candidates. A UPN or employee id held
+//!   by this employee's account means an earlier attempt made it: it is adopted (T4). A UPN
+//!   held by anyone else is a UPN conflict, so the engine takes the U3 fallback. Otherwise the
+//!   first free `sAMAccountName` and `cn` are used, and the add carries every attribute,
+//!   `unicodePwd` (TLS only) and `pwdLastSet = 0`. An add refused because a name was taken
+//!   meanwhile starts over with the search.
+//! - **Update** replaces the changed attributes only (an empty value deletes the attribute).
+//! - **Enable and disable** flip the ACCOUNTDISABLE bit of `userAccountControl` and no other:
+//!   the old value is deleted and the new one added in one modify, so a concurrent change of
+//!   another bit fails the write instead of being overwritten. A disabled account moves to
+//!   `disabled_ou` when one is configured, and back to `users_ou` when it is enabled.
+//! - **Nothing is deleted**, and AD has no sign-in sessions or Temporary Access Passes to
+//!   write: those operations are [`ErrorKind::Unsupported`].
+
+#![allow(
+    clippy::disallowed_types,
+    reason = "ldap3's add and modify take each attribute's values as a HashSet; a set's order never reaches the wire's meaning"
+)]
+
+use std::collections::HashSet;
+
+use hris_sync_core::{
+    Applied, Changes, DirectoryProperty, DirectoryUser, DirectoryUserId, Error, ErrorKind, NewUser,
+    Operation, Outcome, PropertyValue, Result,
+};
+use ldap3::{Ldap, LdapResult, Mod};
+use secrecy::ExposeSecret as _;
+
+use crate::ActiveDirectory;
+use crate::convert;
+use crate::dn;
+use crate::error::Right;
+use crate::model::{ACCOUNTDISABLE, Entry, NORMAL_ACCOUNT, guid_string, unicode_pwd};
+
+type Values = HashSet<Vec<u8>>;
+
+fn values(v: impl Into<Vec<u8>>) -> Values {
+    HashSet::from([v.into()])
+}
+
+/// How many times a create starts over after a name was taken between its search and its add.
+const CREATE_ATTEMPTS: usize = 4;
+
+impl ActiveDirectory {
+    /// One operation.
+    pub(crate) async fn apply_one(&self, op: &Operation) -> Outcome {
+        match op {
+            Operation::Create(new) => self.create(new).await,
+            Operation::Update { user, changes } => self.update(user, changes).await,
+            Operation::SetManager { user, manager } => {
+                self.set_manager(user, manager.as_ref()).await
+            }
+            Operation::RevokeSessions { .. } => Err(Error::new(
+                ErrorKind::Unsupported,
+                "Active Directory has no sign-in sessions to revoke over LDAP",
+            )),
+            Operation::CreateAccessPass { .. } => Err(Error::new(
+                ErrorKind::Unsupported,
+                "Temporary Access Passes are an Entra feature",
+            )),
+        }
+    }
+
+    async fn create(&self, new: &NewUser) -> Outcome {
+        self.check_new(new).await?;
+        let settings = self.settings();
+        let sams = settings
+            .sam
+            .candidates(&new.user_principal_name, &new.employee_id)?;
+        let id: String = new
+            .employee_id
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        let display = new.display_name.trim();
+        let cns = vec![display.to_owned(), format!("{display}_{id}")];
+        let upn = &new.user_principal_name;
+        let domain = self.domain().await?;
+        let mut last = None;
+        for _ in 0..CREATE_ATTEMPTS {
+            let holders = self.holders(new, &sams, &cns).await?;
+            // A UPN in the domain's own DNS name implies the sAMAccountName of its local part:
+            // an account holding that sAMAccountName holds the UPN too (AD's and Samba's
+            // "implied by userPrincipalName").
+            let implied = |h: &Entry| {
+                let (local, suffix) = upn.rsplit_once('@').unwrap_or((upn.as_str(), ""));
+                suffix.eq_ignore_ascii_case(&domain.dns)
+                    && h.first("sAMAccountName")
+                        .is_some_and(|s| s.eq_ignore_ascii_case(local))
+            };
+            if let Some(h) = holders.iter().find(|h| {
+                h.first("userPrincipalName")
+                    .is_some_and(|u| u.eq_ignore_ascii_case(upn))
+                    || implied(h)
+            }) {
+                if h.first("employeeID") == Some(new.employee_id.as_str()) {
+                    return self.adopt(h).await;
+                }
+                return Err(Error::conflict(
+                    "userPrincipalName",
+                    format!("add {upn}: the UPN is held by another account ({})", h.dn),
+                ));
+            }
+            if let Some(h) = holders
+                .iter()
+                .find(|h| h.first("employeeID") == Some(new.employee_id.as_str()))
+            {
+                return self.adopt(h).await;
+            }
+            let sam_taken = |sam: &str| {
+                let implied = format!("{sam}@{}", domain.dns);
+                holders.iter().any(|h| {
+                    h.all("sAMAccountName")
+                        .iter()
+                        .any(|x| x.eq_ignore_ascii_case(sam))
+                        || h.first("userPrincipalName")
+                            .is_some_and(|u| u.eq_ignore_ascii_case(&implied))
+                })
+            };
+            let Some(sam) = sams.iter().find(|s| !sam_taken(s)) else {
+                return Err(Error::conflict(
+                    "sAMAccountName",
+                    format!("add {upn}: sAMAccountName {} all taken", sams.join(" and ")),
+                ));
+            };
+            let cn_taken = |cn: &str| {
+                holders.iter().any(|h| {
+                    h.all("cn").iter().any(|x| x.eq_ignore_ascii_case(cn))
+                        && dn::parent(&h.dn)
+                            .is_some_and(|p| dn::normalize(&p) == dn::normalize(&settings.users_ou))
+                })
+            };
+            let Some(cn) = cns.iter().find(|c| !cn_taken(c)) else {
+                return Err(Error::conflict(
+                    "cn",
+                    format!(
+                        "add {upn}: cn {:?} and {:?} are both taken in {}",
+                        cns[0], cns[1], settings.users_ou
+                    ),
+                ));
+            };
+            let entry_dn = format!("CN={},{}", dn::escape(cn), settings.users_ou);
+            match self.add(&entry_dn, new, sam).await {
+                Ok(()) => {
+                    return self
+                        .read_back(&entry_dn)
+                        .await
+                        .map(|u| Applied::Created(Box::new(u)));
+                }
+                // A name was taken between the search and the add (another run, an admin):
+                // look again.
+                Err(e) if e.kind() == ErrorKind::AlreadyExists || e.is_upn_conflict() => {
+                    tracing::info!(upn = %upn, error = %e, "a name was taken meanwhile; looking again");
+                    last = Some(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let why = last.map(|e| e.to_string()).unwrap_or_default();
+        Err(Error::new(
+            ErrorKind::AlreadyExists,
+            format!(
+                "add {upn}: its names kept being taken ({CREATE_ATTEMPTS} attempts; last: {why})"
+            ),
+        ))
+    }
+
+    /// What AD itself would refuse, or what would be lost: checked before anything is sent.
+    async fn check_new(&self, new: &NewUser) -> Result<()> {
+        if !self.conn.is_secure() {
+            return Err(Error::config(format!(
+                "add {}: the connection to the domain controller is not encrypted, and a \
+                 password (unicodePwd) is only ever sent over TLS: use ldaps:// or StartTLS",
+                new.user_principal_name
+            )));
+        }
+        let text = |p: DirectoryProperty, v: &str| PropertyValue::text(v.trim()).check(p);
+        text(DirectoryProperty::DisplayName, &new.display_name)?;
+        text(DirectoryProperty::EmployeeId, &new.employee_id)?;
+        text(
+            DirectoryProperty::UserPrincipalName,
+            &new.user_principal_name,
+        )?;
+        for (p, v) in [
+            (DirectoryProperty::GivenName, &new.given_name),
+            (DirectoryProperty::Surname, &new.surname),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
+                text(p, v)?;
+            }
+        }
+        let suffix = new
+            .user_principal_name
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_lowercase())
+            .unwrap_or_default();
+        let domain = self.domain().await?;
+        if !domain.suffixes.contains(&suffix) {
+            return Err(Error::invalid_input(format!(
+                "userPrincipalName {}: {suffix:?} is not a UPN suffix of the domain ({})",
+                new.user_principal_name,
+                domain.suffixes.join(", ")
+            )));
+        }
+        for (p, v) in &new.properties {
+            attribute(*p, v)?;
+        }
+        Ok(())
+    }
+
+    /// Every object holding one of the new account's names, in one search of the domain.
+    async fn holders(&self, new: &NewUser, sams: &[String], cns: &[String]) -> Result<Vec<Entry>> {
+        let esc = |s: &str| ldap3::ldap_escape(s).into_owned();
+        let mut filter = format!(
+            "(|(userPrincipalName={})(employeeID={})",
+            esc(&new.user_principal_name),
+            esc(&new.employee_id)
+        );
+        let dns = &self.domain().await?.dns;
+        let local = new
+            .user_principal_name
+            .rsplit_once('@')
+            .map_or(new.user_principal_name.as_str(), |(l, _)| l);
+        filter.push_str(&format!("(sAMAccountName={})", esc(local)));
+        for s in sams {
+            filter.push_str(&format!(
+                "(sAMAccountName={})(userPrincipalName={}@{})",
+                esc(s),
+                esc(s),
+                esc(dns)
+            ));
+        }
+        for c in cns {
+            filter.push_str(&format!("(cn={})", esc(c)));
+        }
+        filter.push(')');
+        let mut attrs = convert::attributes(&self.settings().read_set);
+        attrs.push("cn".to_owned());
+        let nc = self.domain().await?.nc.clone();
+        self.conn
+            .find(
+                &format!("look up who holds {}", new.user_principal_name),
+                &nc,
+                &filter,
+                &attrs,
+            )
+            .await
+    }
+
+    /// T4: this employee's account exists already (an earlier attempt whose answer was lost,
+    /// or a run racing this one): use it.
+    async fn adopt(&self, entry: &Entry) -> Outcome {
+        let user = self.user_of(entry).await?;
+        tracing::info!(
+            upn = %user.user_principal_name,
+            dn = %entry.dn,
+            "T4: this employee's account already exists; adopting it"
+        );
+        Ok(Applied::Adopted(Box::new(user)))
+    }
+
+    async fn user_of(&self, entry: &Entry) -> Result<DirectoryUser> {
+        if let Some(g) = &entry.guid {
+            self.remember(&guid_string(g), &entry.dn);
+        }
+        let domain = &self.domain().await?.dns;
+        convert::user(entry, &self.settings().read_set, domain, |m| {
+            Some(DirectoryUserId::new(
+                self.known_guid(m).unwrap_or_else(|| format!("dn:{m}")),
+            ))
+        })
+    }
+
+    async fn read_back(&self, entry_dn: &str) -> Result<DirectoryUser> {
+        let attrs = convert::attributes(&self.settings().read_set);
+        let entry = self
+            .conn
+            .one(&format!("read {entry_dn}"), entry_dn, &attrs)
+            .await?
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidData,
+                    format!("{entry_dn} was created but cannot be read back"),
+                )
+            })?;
+        self.user_of(&entry).await
+    }
+
+    async fn add(&self, entry_dn: &str, new: &NewUser, sam: &str) -> Result<()> {
+        let mut attrs: Vec<(Vec<u8>, Values)> = vec![
+            (
+                b"objectClass".to_vec(),
+                ["top", "person", "organizationalPerson", "user"]
+                    .iter()
+                    .map(|c| c.as_bytes().to_vec())
+                    .collect(),
+            ),
+            (b"sAMAccountName".to_vec(), values(sam)),
+            (
+                b"userPrincipalName".to_vec(),
+                values(new.user_principal_name.as_str()),
+            ),
+            (b"employeeID".to_vec(), values(new.employee_id.as_str())),
+            (b"displayName".to_vec(), values(new.display_name.trim())),
+        ];
+        for (name, v) in [("givenName", &new.given_name), ("sn", &new.surname)] {
+            if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                attrs.push((name.as_bytes().to_vec(), values(v)));
+            }
+        }
+        for (p, v) in &new.properties {
+            let (name, value) = attribute(*p, v)?;
+            attrs.push((name.into_bytes(), values(value)));
+        }
+        let uac = NORMAL_ACCOUNT
+            | if new.account_enabled {
+                0
+            } else {
+                ACCOUNTDISABLE
+            };
+        attrs.push((b"userAccountControl".to_vec(), values(uac.to_string())));
+        attrs.push((
+            b"unicodePwd".to_vec(),
+            values(unicode_pwd(new.password.expose_secret())),
+        ));
+        attrs.push((b"pwdLastSet".to_vec(), values("0")));
+        let what = format!("add {entry_dn}");
+        self.conn
+            .run(&what, Right::CreateUser, |mut ldap: Ldap| {
+                let attrs = attrs.clone();
+                async move { ldap.add(entry_dn, attrs).await?.success().map(drop) }
+            })
+            .await
+    }
+
+    async fn update(&self, user: &DirectoryUserId, changes: &Changes) -> Outcome {
+        let mut mods: Vec<Mod<Vec<u8>>> = Vec::new();
+        let mut enable = None;
+        for (p, v) in changes {
+            match (p, v) {
+                (DirectoryProperty::AccountEnabled, Some(PropertyValue::Bool(on))) => {
+                    enable = Some(*on)
+                }
+                (DirectoryProperty::AccountEnabled, _) => {
+                    return Err(Error::invalid_input("accountEnabled takes true or false"));
+                }
+                // No such attribute without the Exchange schema; the sAMAccountName stays.
+                (DirectoryProperty::MailNickname, _) => {}
+                (p, None) if !p.is_clearable() => {
+                    return Err(Error::invalid_input(format!("{p} cannot be cleared")));
+                }
+                (p, None) => {
+                    let name = ad_name(*p)?;
+                    mods.push(Mod::Replace(name.into_bytes(), HashSet::new()));
+                }
+                (p, Some(v)) => {
+                    let (name, value) = attribute(*p, v)?;
+                    mods.push(Mod::Replace(name.into_bytes(), values(value)));
+                }
+            }
+        }
+        let entry_dn = self.dn_of(user).await?;
+        if let Some(on) = enable {
+            self.flip(user, &entry_dn, on, mods).await?;
+        } else if !mods.is_empty() {
+            self.modify(&entry_dn, mods, Right::WriteProperty).await?;
+        }
+        Ok(Applied::Done)
+    }
+
+    /// Set or clear ACCOUNTDISABLE (and write `mods` with it), then move the account to or
+    /// from `disabled_ou`.
+    async fn flip(
+        &self,
+        user: &DirectoryUserId,
+        entry_dn: &str,
+        on: bool,
+        mods: Vec<Mod<Vec<u8>>>,
+    ) -> Result<()> {
+        let attrs = ["userAccountControl".to_owned(), "employeeID".to_owned()];
+        let mut tries = 0;
+        let entry = loop {
+            let entry = self
+                .conn
+                .one(&format!("read {entry_dn}"), entry_dn, &attrs)
+                .await?
+                .ok_or_else(|| {
+                    Error::new(ErrorKind::NotFound, format!("{user}: {entry_dn} is gone"))
+                })?;
+            let old = entry.uac().ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidData,
+                    format!("{entry_dn} has no userAccountControl"),
+                )
+            })?;
+            let new = if on {
+                old & !ACCOUNTDISABLE
+            } else {
+                old | ACCOUNTDISABLE
+            };
+            let mut all = mods.clone();
+            if new != old {
+                let text = |v: u32| i32::from_ne_bytes(v.to_ne_bytes()).to_string();
+                all.push(Mod::Delete(
+                    b"userAccountControl".to_vec(),
+                    values(text(old)),
+                ));
+                all.push(Mod::Add(b"userAccountControl".to_vec(), values(text(new))));
+            }
+            if all.is_empty() {
+                break entry;
+            }
+            match self.modify(entry_dn, all, Right::WriteProperty).await {
+                Ok(()) => break entry,
+                // Another bit changed between the read and the write: read it again.
+                Err(e)
+                    if tries < 2
+                        && e.kind() == ErrorKind::InvalidInput
+                        && e.message().contains("LDAP 16 ") =>
+                {
+                    tries += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let settings = self.settings();
+        let Some(disabled_ou) = &settings.disabled_ou else {
+            return Ok(());
+        };
+        let parent = dn::parent(entry_dn).map(|p| dn::normalize(&p));
+        let in_disabled = parent.as_deref() == Some(dn::normalize(disabled_ou).as_str());
+        let to = match (on, in_disabled) {
+            (false, false) => disabled_ou.clone(),
+            (true, true) => settings.users_ou.clone(),
+            _ => return Ok(()),
+        };
+        let id = entry.first("employeeID").unwrap_or_default().to_owned();
+        self.relocate(user, entry_dn, &to, &id).await
+    }
+
+    /// Move the account under `to`, keeping its `cn` unless one is taken there.
+    async fn relocate(
+        &self,
+        user: &DirectoryUserId,
+        entry_dn: &str,
+        to: &str,
+        id: &str,
+    ) -> Result<()> {
+        let rdn = dn::first_rdn(entry_dn).to_owned();
+        let mut candidates = vec![rdn.clone()];
+        let suffix: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
+        if !suffix.is_empty() {
+            candidates.push(format!("{rdn}_{suffix}"));
+        }
+        let mut last = None;
+        for rdn in candidates {
+            let what = format!("move {entry_dn} to {to}");
+            let moved = self
+                .conn
+                .run(&what, Right::Move, |mut ldap: Ldap| {
+                    let rdn = rdn.clone();
+                    async move {
+                        ldap.modifydn(entry_dn, &rdn, true, Some(to))
+                            .await?
+                            .success()
+                            .map(drop)
+                    }
+                })
+                .await;
+            match moved {
+                Ok(()) => {
+                    self.remember(user.as_str(), &format!("{rdn},{to}"));
+                    return Ok(());
+                }
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            Error::new(
+                ErrorKind::AlreadyExists,
+                format!("move {entry_dn}: the name is taken in {to}"),
+            )
+        }))
+    }
+
+    async fn set_manager(
+        &self,
+        user: &DirectoryUserId,
+        manager: Option<&DirectoryUserId>,
+    ) -> Outcome {
+        let entry_dn = self.dn_of(user).await?;
+        let value = match manager {
+            Some(m) => values(self.dn_of(m).await?),
+            None => HashSet::new(),
+        };
+        self.modify(
+            &entry_dn,
+            vec![Mod::Replace(b"manager".to_vec(), value)],
+            Right::WriteProperty,
+        )
+        .await?;
+        Ok(Applied::Done)
+    }
+
+    async fn modify(&self, entry_dn: &str, mods: Vec<Mod<Vec<u8>>>, right: Right) -> Result<()> {
+        let what = format!("modify {entry_dn}");
+        self.conn
+            .run(&what, right, |mut ldap: Ldap| {
+                let mods = mods.clone();
+                async move {
+                    ldap.modify(entry_dn, mods)
+                        .await
+                        .and_then(LdapResult::success)
+                        .map(drop)
+                }
+            })
+            .await
+    }
+}
+
+/// The AD attribute of a property, or an error when AD has none.
+fn ad_name(p: DirectoryProperty) -> Result<String> {
+    p.ad_name().ok_or_else(|| {
+        Error::invalid_input(format!(
+            "Active Directory has no attribute for the property {p}"
+        ))
+    })
+}
+
+/// The attribute and LDAP value for a property value, checked as AD would check it.
+fn attribute(p: DirectoryProperty, v: &PropertyValue) -> Result<(String, String)> {
+    let name = ad_name(p)?;
+    v.check(p)?;
+    let value = convert::ldap_value(p, v).ok_or_else(|| {
+        Error::invalid_input(format!("{name}: AD holds one text value here, not {v}"))
+    })?;
+    Ok((name, value))
+}

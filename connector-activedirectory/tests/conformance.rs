@@ -1,0 +1,12 @@
+use hris_sync_core::testkit::{self, Kit};
+
+use crate::support::{dc, directory, unique};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connector_passes_the_conformance_kit() {
+    let Some(dc) = dc() else { return };
+    let dir = directory(dc);
+    testkit::directory::run_all(&dir, &Kit::new("demo.local", unique("kit")))
+        .await
+        .unwrap();
+}

@@ -1,0 +1,178 @@
+use connector_activedirectory::samba::{DOMAIN_DN, STAFF_OU};
+use hris_sync_core::{
+    DeltaCursor, Directory, DirectoryProperty as P, ErrorKind, ObjectKind, PropertyValue,
+    RequestStats,
+};
+use ldap3::{Mod, Scope, SearchEntry};
+
+use crate::support::{admin, builder, create, dc, directory, new_user, unique};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_made_by_another_client_are_read_incrementally() {
+    let Some(dc) = dc() else { return };
+    let dir = directory(dc);
+    let mine = create(
+        &dir,
+        new_user(&unique("inc."), "In", "Cremental", &unique("11")),
+    )
+    .await;
+    let quiet = create(
+        &dir,
+        new_user(&unique("quiet."), "Qui", "Et", &unique("11")),
+    )
+    .await;
+    let snapshot = dir.list_users().await.unwrap();
+    let cursor = snapshot.cursor.expect("a USN cursor");
+    assert!(snapshot.users.iter().any(|u| u.id == mine.id));
+
+    // An administrator changes the department with another tool.
+    let mut ldap = admin(dc).await;
+    let (found, _) = ldap
+        .search(
+            STAFF_OU,
+            Scope::Subtree,
+            &format!("(employeeID={})", mine.employee_id.as_deref().unwrap()),
+            vec!["1.1"],
+        )
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    let target = SearchEntry::construct(found.into_iter().next().unwrap()).dn;
+    ldap.modify(
+        &target,
+        vec![Mod::Replace("department", ["Changed Elsewhere"].into())],
+    )
+    .await
+    .unwrap()
+    .success()
+    .unwrap();
+
+    let changes = dir.list_user_changes(&cursor).await.unwrap();
+    let changed = changes
+        .changed
+        .iter()
+        .find(|u| u.id == mine.id)
+        .expect("the changed user");
+    assert_eq!(
+        changed.property(P::Department),
+        Some(&PropertyValue::text("Changed Elsewhere"))
+    );
+    assert!(
+        !changes.changed.iter().any(|u| u.id == quiet.id),
+        "an unchanged user is not read"
+    );
+    assert!(changes.changed.len() < snapshot.users.len());
+
+    // From the new cursor, nothing has changed.
+    let next = changes.cursor.expect("next cursor");
+    let again = dir.list_user_changes(&next).await.unwrap();
+    assert!(!again.changed.iter().any(|u| u.id == mine.id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cursor_of_another_dc_or_another_directory_means_a_full_read() {
+    let Some(dc) = dc() else { return };
+    let dir = directory(dc);
+    let other_dc = DeltaCursor::new(
+        "ad1|10|CN=NTDS Settings,CN=DC9,CN=Servers,CN=Default-First-Site-Name,CN=Sites,CN=Configuration,DC=demo,DC=local",
+    );
+    let err = dir.list_user_changes(&other_dc).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::CursorExpired, "{err}");
+    let graph = DeltaCursor::new("https://graph.microsoft.com/v1.0/users/delta?$deltatoken=x");
+    assert_eq!(
+        dir.list_user_changes(&graph).await.unwrap_err().kind(),
+        ErrorKind::CursorExpired
+    );
+    // A USN above the DC's own (a restored DC): also a full read.
+    let cursor = dir.list_users().await.unwrap().cursor.unwrap();
+    let (usn, server) = cursor
+        .as_str()
+        .strip_prefix("ad1|")
+        .unwrap()
+        .split_once('|')
+        .unwrap();
+    let ahead = DeltaCursor::new(format!(
+        "ad1|{}|{server}",
+        usn.parse::<u64>().unwrap() + 1_000_000
+    ));
+    assert_eq!(
+        dir.list_user_changes(&ahead).await.unwrap_err().kind(),
+        ErrorKind::CursorExpired
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn built_in_accounts_are_marked_and_computers_left_out() {
+    let Some(dc) = dc() else { return };
+    let dir = builder(dc).base_dn(DOMAIN_DN).build().unwrap();
+    let users = dir.list_users().await.unwrap().users;
+    let admin = users
+        .iter()
+        .find(|u| {
+            u.user_principal_name
+                .eq_ignore_ascii_case("Administrator@demo.local")
+        })
+        .expect("Administrator is listed (its name is taken)");
+    assert_eq!(admin.kind, ObjectKind::BuiltIn);
+    let krbtgt = users
+        .iter()
+        .find(|u| u.user_principal_name.to_lowercase().starts_with("krbtgt@"))
+        .expect("krbtgt");
+    assert_eq!(krbtgt.kind, ObjectKind::BuiltIn);
+    assert!(
+        !users
+            .iter()
+            .any(|u| u.user_principal_name.to_uppercase().starts_with("DC1$")),
+        "no computers"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_pages_are_all_read_and_counted() {
+    let Some(dc) = dc() else { return };
+    let setup = directory(dc);
+    for i in 0..5 {
+        create(
+            &setup,
+            new_user(&unique(&format!("page{i}.")), "Pa", "Ge", &unique("12")),
+        )
+        .await;
+    }
+    let whole = setup.list_users().await.unwrap().users.len();
+    let stats = RequestStats::new();
+    let paged = builder(dc)
+        .page_size(2)
+        .request_stats(stats.clone())
+        .build()
+        .unwrap();
+    let users = paged.list_users().await.unwrap().users;
+    assert_eq!(users.len(), whole);
+    let requests = stats.counts().requests;
+    // bind, rootDSE, the pages, the domain and its UPN suffixes.
+    let pages = u64::try_from(whole.div_ceil(2)).unwrap();
+    assert!(
+        requests >= pages + 2 && requests <= pages + 5,
+        "{requests} requests for {pages} pages"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upn_suffixes_of_the_forest_are_verified_domains() {
+    let Some(dc) = dc() else { return };
+    let mut ldap = admin(dc).await;
+    ldap.modify(
+        "CN=Partitions,CN=Configuration,DC=demo,DC=local",
+        vec![Mod::Add("uPNSuffixes", ["corp-alias.example"].into())],
+    )
+    .await
+    .unwrap()
+    .success()
+    .ok();
+    let domains = directory(dc).verified_domains().await.unwrap();
+    assert!(domains.contains(&"demo.local".to_owned()), "{domains:?}");
+    assert!(
+        domains.contains(&"corp-alias.example".to_owned()),
+        "{domains:?}"
+    );
+}

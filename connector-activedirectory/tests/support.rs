@@ -1,0 +1,125 @@
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use connector_activedirectory::samba::{ADMIN_DN, SambaDc};
+use connector_activedirectory::{ActiveDirectory, AdBuilder};
+use hris_sync_core::{
+    Applied, Directory, DirectoryUser, NewUser, Operation, Outcome, Password, ReadSet,
+};
+use ldap3::{Ldap, LdapConnAsync, LdapConnSettings};
+
+/// The shared DC, or `None` after saying why the test is skipped. With
+/// `HRIS_SYNC_REQUIRE_SAMBA=1` a missing DC is a failure.
+pub(crate) fn dc() -> Option<&'static SambaDc> {
+    match SambaDc::shared() {
+        Ok(dc) => Some(dc),
+        Err(why) if std::env::var_os("HRIS_SYNC_REQUIRE_SAMBA").is_some() => {
+            panic!("HRIS_SYNC_REQUIRE_SAMBA is set, but no Samba DC: {why}")
+        }
+        Err(why) => {
+            eprintln!("SKIPPED: the Active Directory tests need a Samba AD DC: {why}");
+            None
+        }
+    }
+}
+
+/// A name no other test uses (tests share one domain).
+pub(crate) fn unique(stem: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!("{stem}{}", N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A directory reading everything the tests look at.
+pub(crate) fn directory(dc: &SambaDc) -> ActiveDirectory {
+    builder(dc).build().unwrap()
+}
+
+pub(crate) fn builder(dc: &SambaDc) -> AdBuilder {
+    use hris_sync_core::DirectoryProperty as P;
+    dc.builder().read_set(ReadSet::of(
+        [
+            P::DisplayName,
+            P::GivenName,
+            P::Surname,
+            P::Department,
+            P::JobTitle,
+            P::City,
+            P::OfficeLocation,
+            P::BusinessPhones,
+        ],
+        true,
+    ))
+}
+
+/// An account to create, `local@demo.local`.
+pub(crate) fn new_user(local: &str, first: &str, last: &str, employee_id: &str) -> NewUser {
+    NewUser {
+        user_principal_name: format!("{local}@demo.local"),
+        mail_nickname: local.to_owned(),
+        display_name: format!("{first} {last}"),
+        given_name: Some(first.to_owned()),
+        surname: Some(last.to_owned()),
+        employee_id: employee_id.to_owned(),
+        account_enabled: true,
+        password: Password::generate().unwrap(),
+        properties: Default::default(),
+    }
+}
+
+pub(crate) async fn one(dir: &dyn Directory, op: Operation) -> Outcome {
+    let mut out = dir.apply(&[op]).await;
+    assert_eq!(out.len(), 1);
+    out.pop().unwrap()
+}
+
+pub(crate) async fn create(dir: &dyn Directory, new: NewUser) -> DirectoryUser {
+    match one(dir, Operation::Create(Box::new(new))).await {
+        Ok(Applied::Created(u)) => *u,
+        other => panic!("create: {other:?}"),
+    }
+}
+
+pub(crate) async fn listed(
+    dir: &dyn Directory,
+    id: &hris_sync_core::DirectoryUserId,
+) -> DirectoryUser {
+    dir.list_users()
+        .await
+        .unwrap()
+        .users
+        .into_iter()
+        .find(|u| &u.id == id)
+        .expect("listed")
+}
+
+/// Another LDAP client: the administrator on its own connection.
+pub(crate) async fn admin(dc: &SambaDc) -> Ldap {
+    let tls = rustls_config(dc);
+    let settings = LdapConnSettings::new().set_config(tls);
+    let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &dc.ldaps_url())
+        .await
+        .unwrap();
+    ldap3::drive!(conn);
+    ldap.simple_bind(ADMIN_DN, dc.admin_password())
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    ldap
+}
+
+fn rustls_config(dc: &SambaDc) -> std::sync::Arc<rustls::ClientConfig> {
+    use rustls_pki_types::pem::PemObject as _;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls_pki_types::CertificateDer::pem_file_iter(dc.ca_file()).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    std::sync::Arc::new(
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth(),
+    )
+}
