@@ -20,6 +20,7 @@ pub struct Metrics {
     started: Instant,
     personio: RequestStats,
     graph: RequestStats,
+    directory_service: &'static str,
     cycles: Mutex<Cycles>,
     webhooks: std::sync::OnceLock<std::sync::Arc<crate::webhook::Inbox>>,
 }
@@ -52,9 +53,18 @@ impl Metrics {
             started: Instant::now(),
             personio,
             graph,
+            directory_service: "graph",
             cycles: Mutex::new(Cycles::default()),
             webhooks: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Label the directory's request counts `service="<name>"` (default `graph`;
+    /// `active_directory` for the AD connector).
+    #[must_use]
+    pub fn directory_service(mut self, name: &'static str) -> Self {
+        self.directory_service = name;
+        self
     }
 
     /// Report the webhook receiver's counts too (`hris_sync_webhooks_total{result}`).
@@ -204,7 +214,10 @@ impl Metrics {
             "counter",
             "429 answers (whole requests and $batch sub-requests), by service.",
         );
-        for (service, stats) in [("personio", &self.personio), ("graph", &self.graph)] {
+        for (service, stats) in [
+            ("personio", &self.personio),
+            (self.directory_service, &self.graph),
+        ] {
             let n = stats.counts();
             sample(
                 &mut out,

@@ -223,6 +223,27 @@ impl SambaDc {
             .bind(ADMIN_DN, ADMIN_PASSWORD)
     }
 
+    /// Another LDAP client: the administrator on a connection of its own, checked against
+    /// the DC's CA (tests that change the directory behind the connector's back).
+    ///
+    /// # Errors
+    /// When the connection or the bind fails.
+    pub async fn admin_ldap(&self) -> Result<ldap3::Ldap, StartError> {
+        let tls = crate::conn::tls_config(Some(&self.ca_file())).map_err(|e| e.to_string())?;
+        let settings = ldap3::LdapConnSettings::new().set_config(tls);
+        let (conn, mut ldap) = ldap3::LdapConnAsync::with_settings(settings, &self.ldaps_url())
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+        tokio::spawn(async move {
+            let _ = conn.drive().await;
+        });
+        ldap.simple_bind(ADMIN_DN, ADMIN_PASSWORD)
+            .await
+            .and_then(ldap3::LdapResult::success)
+            .map_err(|e| format!("bind: {e}"))?;
+        Ok(ldap)
+    }
+
     fn log_tail(&self) -> String {
         let text = std::fs::read_to_string(self.dir.join("samba.out")).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();

@@ -1,11 +1,11 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use connector_activedirectory::samba::{ADMIN_DN, SambaDc};
+use connector_activedirectory::samba::SambaDc;
 use connector_activedirectory::{ActiveDirectory, AdBuilder};
 use hris_sync_core::{
     Applied, Directory, DirectoryUser, NewUser, Operation, Outcome, Password, ReadSet,
 };
-use ldap3::{Ldap, LdapConnAsync, LdapConnSettings};
+use ldap3::Ldap;
 
 /// The shared DC, or `None` after saying why the test is skipped. With
 /// `HRIS_SYNC_REQUIRE_SAMBA=1` a missing DC is a failure.
@@ -93,33 +93,5 @@ pub(crate) async fn listed(
 
 /// Another LDAP client: the administrator on its own connection.
 pub(crate) async fn admin(dc: &SambaDc) -> Ldap {
-    let tls = rustls_config(dc);
-    let settings = LdapConnSettings::new().set_config(tls);
-    let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &dc.ldaps_url())
-        .await
-        .unwrap();
-    ldap3::drive!(conn);
-    ldap.simple_bind(ADMIN_DN, dc.admin_password())
-        .await
-        .unwrap()
-        .success()
-        .unwrap();
-    ldap
-}
-
-fn rustls_config(dc: &SambaDc) -> std::sync::Arc<rustls::ClientConfig> {
-    use rustls_pki_types::pem::PemObject as _;
-    let mut roots = rustls::RootCertStore::empty();
-    for c in rustls_pki_types::CertificateDer::pem_file_iter(dc.ca_file()).unwrap() {
-        roots.add(c.unwrap()).unwrap();
-    }
-    std::sync::Arc::new(
-        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth(),
-    )
+    dc.admin_ldap().await.unwrap()
 }

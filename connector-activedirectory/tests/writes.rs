@@ -117,6 +117,23 @@ async fn create_update_disable_enable_and_manager() {
         Some("66048")
     );
     assert!(listed(&dir, &ann.id).await.account_enabled);
+    // Why the flip is a delete of the old value and an add of the new one: a write based on a
+    // stale read is refused (noSuchAttribute) instead of overwriting the other bits.
+    let stale = ldap
+        .modify(
+            &e.dn,
+            vec![
+                Mod::Delete("userAccountControl", ["512"].into()),
+                Mod::Add("userAccountControl", ["514"].into()),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(stale.rc, 16, "{stale:?}");
+    assert_eq!(
+        attr(&raw(&mut ldap, &upn).await, "userAccountControl"),
+        Some("66048")
+    );
 
     // The manager is the manager's DN.
     let set = |m: Option<DirectoryUserId>| Operation::SetManager {

@@ -1,4 +1,5 @@
-//! `sync`: keep Entra ID in step with Personio (docs/rules.md §4).
+//! `sync`: keep Entra ID, or on-premises Active Directory, in step with Personio
+//! (docs/rules.md §4).
 //!
 //! ```text
 //! sync --config FILE [--apply] [--report FILE] [--state FILE] [--watch [--interval 30m]]
@@ -16,12 +17,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser as _;
+use connector_activedirectory::AdBuilder;
 use connector_azuread::{EntraDirectory, EnvCredential};
 use connector_personio::PersonioSource;
 use hris_sync_core::chrono::{DateTime, Utc};
 use hris_sync_core::engine::{CycleResult, FileStateStore, SyncOptions, Syncer, exit_code_for};
-use hris_sync_core::policy::ConfigFile;
-use hris_sync_core::{Credential, CredentialSink, Error, RequestStats, Result, Secret, Stop};
+use hris_sync_core::policy::{ConfigFile, DirectoryKind};
+use hris_sync_core::{
+    Credential, CredentialSink, Directory, Error, RequestStats, Result, Secret, Stop,
+};
 use hris_sync_examples::cli::Cli;
 use hris_sync_examples::credentials::{CredentialOut, Deliveries};
 use hris_sync_examples::lock::{LockError, StateLock};
@@ -33,6 +37,9 @@ use std::sync::Arc;
 /// The Personio variables a real run needs (docs/rules.md §4); the Entra ones depend on the
 /// credential the environment configures ([`EnvCredential`]).
 const PERSONIO_CREDENTIALS: [&str; 2] = ["PERSONIO_CLIENT_ID", "PERSONIO_CLIENT_SECRET"];
+
+/// The Active Directory bind account (`[directory] kind = "active_directory"`).
+const AD_CREDENTIALS: [&str; 2] = ["AD_BIND_DN", "AD_BIND_PASSWORD"];
 
 /// Exit status when another run holds the state lock.
 const EXIT_LOCKED: u8 = 4;
@@ -136,14 +143,18 @@ fn webhook_auth() -> Option<WebhookAuth> {
     Some(WebhookAuth::new(token.into(), &header))
 }
 
-/// Every credential variable that is unset or empty, by name: Personio's, then those of the
-/// Entra credential the environment configures (a client secret's when it configures none).
-fn missing_credentials() -> Vec<&'static str> {
-    let mut missing: Vec<&'static str> = PERSONIO_CREDENTIALS
-        .into_iter()
-        .filter(|k| std::env::var(k).map_or(true, |v| v.trim().is_empty()))
-        .collect();
-    missing.extend(EnvCredential::detect().missing());
+/// Every credential variable that is unset or empty, by name: Personio's, then the
+/// directory's: for Entra those of the credential the environment configures (a client
+/// secret's when it configures none), for Active Directory the bind account's.
+fn missing_credentials(directory: DirectoryKind) -> Vec<&'static str> {
+    let unset = |k: &&str| std::env::var(k).map_or(true, |v| v.trim().is_empty());
+    let mut missing: Vec<&'static str> = PERSONIO_CREDENTIALS.into_iter().filter(unset).collect();
+    match directory {
+        DirectoryKind::ActiveDirectory => {
+            missing.extend(AD_CREDENTIALS.into_iter().filter(unset));
+        }
+        _ => missing.extend(EnvCredential::detect().missing()),
+    }
     missing
 }
 
@@ -165,13 +176,22 @@ fn engine(args: &Cli, file: &ConfigFile, stats: &[RequestStats; 2]) -> Result<Sy
         PersonioSource::from_env().request_stats(stats[0].clone()),
         &file.personio,
     )?;
-    let directory = demo::directory_for(
-        EntraDirectory::from_env().request_stats(stats[1].clone()),
-        &policy,
-    )?;
+    let directory: Box<dyn Directory> = match policy.directory {
+        DirectoryKind::ActiveDirectory => Box::new(
+            AdBuilder::from_env()
+                .section(&file.active_directory)?
+                .policy(&policy)
+                .request_stats(stats[1].clone())
+                .build()?,
+        ),
+        _ => Box::new(demo::directory_for(
+            EntraDirectory::from_env().request_stats(stats[1].clone()),
+            &policy,
+        )?),
+    };
     Ok(Syncer::new(
         Box::new(source),
-        Box::new(directory),
+        directory,
         policy,
         Box::new(FileStateStore::new(args.state.clone())),
     ))
@@ -222,7 +242,9 @@ fn say_stopped(result: &CycleResult) {
 
 #[allow(clippy::print_stderr)]
 async fn run_real(args: &Cli) -> Result<i32> {
-    let missing = missing_credentials();
+    let file = read_config(args)?;
+    let kind = file.validate()?.directory;
+    let missing = missing_credentials(kind);
     if !missing.is_empty() {
         return Err(Error::config(format!(
             "missing credentials: {} (set them in the environment; see README). \
@@ -230,7 +252,6 @@ async fn run_real(args: &Cli) -> Result<i32> {
             missing.join(", ")
         )));
     }
-    let file = read_config(args)?;
     // The holder's start time is when this process started, whatever `--now` says.
     #[allow(clippy::disallowed_methods)]
     let started = Utc::now();
@@ -267,7 +288,13 @@ async fn run_real(args: &Cli) -> Result<i32> {
         ..SyncOptions::default()
     };
     let interval = args.interval.unwrap_or(Duration::from_secs(30 * 60));
-    let metrics = Arc::new(Metrics::new(interval, stats[0].clone(), stats[1].clone()));
+    let service = match kind {
+        DirectoryKind::ActiveDirectory => "active_directory",
+        _ => "graph",
+    };
+    let metrics = Arc::new(
+        Metrics::new(interval, stats[0].clone(), stats[1].clone()).directory_service(service),
+    );
     let inbox = Arc::new(Inbox::default());
     if let Some(addr) = args.listen {
         let hooks = webhook_auth().map(|auth| {

@@ -37,7 +37,7 @@ fn binary() -> PathBuf {
 }
 
 /// `sync` with a clean environment (no credentials, no `RUST_LOG`).
-fn sync() -> Command {
+pub(crate) fn sync() -> Command {
     let mut c = Command::new(binary());
     c.env_clear();
     if let Some(path) = std::env::var_os("PATH") {
