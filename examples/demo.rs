@@ -316,6 +316,7 @@ pub fn tenant(now: DateTime<Utc>) -> (Vec<DirectoryUser>, SyncHistory) {
     let rehire = user_id(22);
     let history = SyncHistory {
         disabled_by_sync: [rehire].into_iter().collect(),
+        ..SyncHistory::default()
     };
     (users, history)
 }

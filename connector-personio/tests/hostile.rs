@@ -255,7 +255,7 @@ async fn hostile_corpus() {
     let long_create = p
         .actions
         .iter()
-        .find(|a| a.employee_id().as_str() == "9005")
+        .find(|a| a.employee_id().is_some_and(|e| e.as_str() == "9005"))
         .unwrap();
     let Action::Create { upn, warnings, .. } = long_create else {
         panic!()

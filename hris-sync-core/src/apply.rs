@@ -1,7 +1,8 @@
 //! Applying a [`Plan`] to a [`Directory`].
 //!
-//! Phases run in the order of docs/rules.md §5: links, creates, updates, the manager pass, then
-//! disables and enables. Each phase is one [`Directory::apply`] call, so a connector can batch
+//! Phases run in the order of docs/rules.md §5: links, creates, updates, the manager pass,
+//! disables and enables, then group memberships (after every create, so a new hire's account
+//! exists when it joins its groups). Each phase is one [`Directory::apply`] call, so a connector can batch
 //! and parallelise inside it. A failed action never stops the others; every action gets an
 //! outcome. A create whose UPN turns out to be taken is retried once with the plan's fallback
 //! UPN (U5). Passwords are generated here, handed to the caller's [`CredentialSink`] once, and
@@ -105,7 +106,7 @@ pub async fn apply_plan_saving(
     let mut actions = plan.actions.clone();
     let mut created: BTreeMap<EmployeeId, DirectoryUserId> = BTreeMap::new();
     cx.progress().begin(total);
-    for phase in 0..=5u8 {
+    for phase in 0..=Action::LAST_PHASE {
         let indices: Vec<usize> = (0..actions.len())
             .filter(|i| actions[*i].phase() == phase)
             .collect();
@@ -152,6 +153,23 @@ pub async fn apply_plan_saving(
                         }
                         Action::Enable { user_id, .. } => {
                             history.disabled_by_sync.remove(user_id);
+                        }
+                        // G2: which memberships the sync added.
+                        Action::AddMember { user, group_id, .. } => {
+                            if let Ok(id) = resolve(user, &created) {
+                                history
+                                    .group_members
+                                    .entry(group_id.clone())
+                                    .or_default()
+                                    .insert(id);
+                            }
+                        }
+                        Action::RemoveMember {
+                            user_id, group_id, ..
+                        } => {
+                            if let Some(members) = history.group_members.get_mut(group_id) {
+                                members.remove(user_id);
+                            }
                         }
                         _ => {}
                     }
@@ -212,7 +230,7 @@ async fn other_phase(
     let ops: Vec<Operation> = follow_ups.iter().map(|(_, _, op)| op.clone()).collect();
     for ((i, what, _), outcome) in follow_ups.iter().zip(directory.apply(&ops).await) {
         if let Err(e) = outcome {
-            tracing::warn!(employee = %actions[*i].employee_id(), error = %e, "{what} failed; the account stays disabled");
+            tracing::warn!(employee = actions[*i].employee_id().map_or("", EmployeeId::as_str), error = %e, "{what} failed; the account stays disabled");
             warnings[*i].push(format!("{what} failed: {e}"));
         }
     }
@@ -347,10 +365,14 @@ async fn access_passes(
     }
     for (i, outcome) in owners.into_iter().zip(directory.apply(&ops).await) {
         let action = &actions[i];
+        // A create always names its employee.
+        let Some(employee) = action.employee_id().cloned() else {
+            continue;
+        };
         match outcome {
             Ok(Applied::AccessPass(pass)) => {
                 let credential = Credential::new(
-                    action.employee_id().clone(),
+                    employee,
                     action.upn(),
                     Secret::AccessPass(*pass),
                 );
@@ -362,7 +384,7 @@ async fn access_passes(
                 "creating a Temporary Access Pass: the directory returned no pass".to_owned(),
             ),
             Err(e) => {
-                tracing::warn!(employee = %action.employee_id(), error = %e, "creating a Temporary Access Pass failed; the account was created");
+                tracing::warn!(employee = action.employee_id().map_or("", EmployeeId::as_str), error = %e, "creating a Temporary Access Pass failed; the account was created");
                 warnings[i].push(format!("creating a Temporary Access Pass failed: {e}"));
             }
         }
@@ -521,6 +543,22 @@ fn to_operation(
                 Vec::new(),
             )
         }
+        Action::AddMember { user, group_id, .. } => (
+            Operation::AddMember {
+                group: group_id.clone(),
+                user: resolve(user, created)?,
+            },
+            Vec::new(),
+        ),
+        Action::RemoveMember {
+            user_id, group_id, ..
+        } => (
+            Operation::RemoveMember {
+                group: group_id.clone(),
+                user: user_id.clone(),
+            },
+            Vec::new(),
+        ),
         Action::Create { .. } => {
             return Err(Error::new(ErrorKind::Other, "create outside its phase"));
         }

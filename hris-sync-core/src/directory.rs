@@ -1,6 +1,6 @@
 //! The [`Directory`] trait: where accounts live.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -67,6 +67,77 @@ pub struct UserChanges {
     pub cursor: Option<DeltaCursor>,
 }
 
+/// Why the sync will not keep a group's membership (G3): the directory refuses membership
+/// writes to it, or writing them would need more privilege than the sync asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GroupRefusal {
+    /// Its membership is computed by a rule of the directory (Entra `DynamicMembership`).
+    Dynamic,
+    /// It can be assigned directory roles; its members gain admin rights.
+    RoleAssignable,
+    /// A distribution list or mail-enabled security group, managed in Exchange.
+    MailEnabled,
+    /// Synchronised from on-premises AD: its membership is written there.
+    OnPremises,
+    /// A built-in or critical system group (Domain Admins …).
+    BuiltIn,
+    /// The object is not a group.
+    NotAGroup,
+}
+
+impl fmt::Display for GroupRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Dynamic => "its membership is dynamic (a membership rule of the directory)",
+            Self::RoleAssignable => "it is role-assignable (its members get directory roles)",
+            Self::MailEnabled => {
+                "it is mail-enabled (a distribution list or mail-enabled security group, managed in Exchange)"
+            }
+            Self::OnPremises => "it is synchronised from on-premises AD (write its membership there)",
+            Self::BuiltIn => "it is a built-in system group",
+            Self::NotAGroup => "the object is not a group",
+        })
+    }
+}
+
+/// A group the policy lists, as the directory holds it (G3, G4).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GroupInfo {
+    /// The id the policy names it by.
+    pub id: String,
+    /// Its name in the directory.
+    pub display_name: String,
+    /// Why the sync may not write its membership, if it may not.
+    pub refusal: Option<GroupRefusal>,
+    /// Its user members (other members, such as nested groups or devices, are not listed).
+    pub members: BTreeSet<DirectoryUserId>,
+}
+
+impl GroupInfo {
+    /// A writable group with these members.
+    pub fn new(
+        id: impl Into<String>,
+        display_name: impl Into<String>,
+        members: impl IntoIterator<Item = DirectoryUserId>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            display_name: display_name.into(),
+            refusal: None,
+            members: members.into_iter().collect(),
+        }
+    }
+
+    /// The same group, refused for `why`.
+    #[must_use]
+    pub fn refused(mut self, why: GroupRefusal) -> Self {
+        self.refusal = Some(why);
+        self
+    }
+}
+
 /// An identity directory: where the sync links, creates, updates and disables accounts.
 ///
 /// # Contract
@@ -111,6 +182,19 @@ pub trait Directory: Send + Sync + fmt::Debug {
     /// Apply operations; one outcome per operation, in order.
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome>;
 
+    /// Read a group the policy lists: what it is (G3) and its user members, complete or
+    /// failed (a failed page fails the read). A missing group is
+    /// [`crate::ErrorKind::NotFound`].
+    ///
+    /// The default answers [`crate::ErrorKind::Unsupported`]: a directory without groups, for
+    /// which the engine refuses a policy with `[[group]]` at start-up.
+    async fn read_group(&self, id: &str) -> Result<GroupInfo> {
+        Err(crate::Error::new(
+            crate::ErrorKind::Unsupported,
+            format!("this directory does not keep group memberships (group {id})"),
+        ))
+    }
+
     /// [`apply`](Self::apply), honouring `cx`: once [`ApplyContext::is_stopped`], send no new
     /// request, and answer every operation not sent with [`crate::Stop::not_applied`];
     /// report answered operations with [`ApplyContext::written`].
@@ -148,6 +232,9 @@ macro_rules! forward_directory {
             }
             async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
                 (**self).apply(operations).await
+            }
+            async fn read_group(&self, id: &str) -> Result<GroupInfo> {
+                (**self).read_group(id).await
             }
             async fn apply_with(
                 &self,

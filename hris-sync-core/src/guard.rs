@@ -5,6 +5,9 @@
 //!   is applied, each is reported as `held`, and the run exits with status 3 until an operator
 //!   passes the override. Both limits must be exceeded, so a small company can still lose two
 //!   people in one day and a large one can still lose ten.
+//! - **Group removals (G2).** A plan that would remove more than `safety.max_group_removals`
+//!   group memberships has every removal held the same way; a removal that belongs to a held
+//!   disable is held with it.
 //! - **Source drop.** If the HR source returns more than `safety.max_source_drop_percent` fewer
 //!   employees than the last successful run, the run stops before planning: a truncated export
 //!   must not look like a mass departure.
@@ -79,6 +82,37 @@ pub fn hold_disables(plan: &mut Plan, safety: &Safety, override_guard: bool) -> 
     }
 }
 
+/// The group-removal guard (G2): first the removals that belong to held disables are held
+/// too (their accounts stay enabled, so they stay members); then, when the plan still removes
+/// more than `safety.max_group_removals` memberships, every removal is held (exit 3) until
+/// the operator's override. Returns what was taken out of `plan.actions`.
+pub fn hold_group_removals(
+    plan: &mut Plan,
+    safety: &Safety,
+    override_guard: bool,
+    held_disables: &[Action],
+) -> Vec<Action> {
+    let leavers: std::collections::BTreeSet<&crate::id::EmployeeId> = held_disables
+        .iter()
+        .filter_map(Action::employee_id)
+        .collect();
+    let (mut held, keep): (Vec<Action>, Vec<Action>) = std::mem::take(&mut plan.actions)
+        .into_iter()
+        .partition(|a| {
+            matches!(a, Action::RemoveMember { employee_id: Some(e), .. } if leavers.contains(e))
+        });
+    plan.actions = keep;
+    let removals = plan.count("remove_member");
+    if !override_guard && u64::try_from(removals).unwrap_or(u64::MAX) > safety.max_group_removals {
+        let (more, keep): (Vec<Action>, Vec<Action>) = std::mem::take(&mut plan.actions)
+            .into_iter()
+            .partition(|a| matches!(a, Action::RemoveMember { .. }));
+        plan.actions = keep;
+        held.extend(more);
+    }
+    held
+}
+
 /// The source-drop guard (S7): fail when `current` employees is a drop of more than
 /// `max_source_drop_percent` against the last successful run.
 ///
@@ -123,6 +157,7 @@ mod tests {
             max_disables: 10,
             max_disable_percent: 5.0,
             max_source_drop_percent: 20.0,
+            max_group_removals: 50,
         }
     }
 

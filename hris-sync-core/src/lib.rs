@@ -84,7 +84,9 @@ mod user;
 
 pub use control::{ApplyContext, NoProgress, Progress, Stop};
 pub use credentials::{Credential, CredentialSink, DiscardCredentials, Secret};
-pub use directory::{DeltaCursor, Directory, UserChanges, UserSnapshot};
+pub use directory::{
+    DeltaCursor, Directory, GroupInfo, GroupRefusal, UserChanges, UserSnapshot,
+};
 pub use employee::{AttributeValue, Employee, EmployeeStatus, STANDARD_KEYS};
 pub use error::{Error, ErrorKind, Result};
 pub use id::{DirectoryUserId, EmployeeId, MAX_EMPLOYEE_ID_LEN};
@@ -93,7 +95,9 @@ pub use password::{GENERATED_LEN, Password};
 pub use policy::Policy;
 pub use property::{DirectoryProperty, PropertyKind, PropertyValue};
 pub use read_set::ReadSet;
-pub use reconcile::{Action, Plan, Reason, SyncHistory, plan, plan_with_history};
+pub use reconcile::{
+    Action, GroupMembers, Plan, Reason, SyncHistory, plan, plan_with_groups, plan_with_history,
+};
 pub use source::{EmployeeListing, EmployeeLookup, HrSource, RejectedRecord};
 pub use stats::{RequestCounts, RequestStats};
 pub use user::{DirectoryUser, ObjectKind};

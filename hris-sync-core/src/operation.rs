@@ -66,6 +66,22 @@ pub enum Operation {
         /// Start, lifetime and use.
         request: AccessPassRequest,
     },
+    /// Make the account a member of a group the policy lists (G4). A member already there
+    /// is [`Applied::Done`].
+    AddMember {
+        /// The group's id ([`crate::directory::GroupInfo::id`]).
+        group: String,
+        /// The account.
+        user: DirectoryUserId,
+    },
+    /// Take the account out of a group the policy lists (G4). An account that is no member
+    /// is [`Applied::Done`].
+    RemoveMember {
+        /// The group's id.
+        group: String,
+        /// The account.
+        user: DirectoryUserId,
+    },
 }
 
 impl Operation {
@@ -77,7 +93,9 @@ impl Operation {
             Self::Update { user, .. }
             | Self::SetManager { user, .. }
             | Self::RevokeSessions { user }
-            | Self::CreateAccessPass { user, .. } => Some(user),
+            | Self::CreateAccessPass { user, .. }
+            | Self::AddMember { user, .. }
+            | Self::RemoveMember { user, .. } => Some(user),
         }
     }
 }

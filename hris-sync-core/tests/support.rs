@@ -85,7 +85,7 @@ pub(crate) fn skipped_for<'p>(plan: &'p Plan, id: &str) -> Option<&'p Skipped> {
 pub(crate) fn kinds_for<'p>(plan: &'p Plan, id: &str) -> Vec<&'p str> {
     plan.actions
         .iter()
-        .filter(|a| a.employee_id().as_str() == id)
+        .filter(|a| a.employee_id().is_some_and(|e| e.as_str() == id))
         .map(Action::kind)
         .collect()
 }

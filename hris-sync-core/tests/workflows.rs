@@ -415,6 +415,7 @@ fn s3_prehire_rules() {
     u.account_enabled = false;
     let history = SyncHistory {
         disabled_by_sync: [DirectoryUserId::new("u1")].into_iter().collect(),
+        ..SyncHistory::default()
     };
     let before = plan_with_history(&[e.clone()], &[u.clone()], &late, now(), &history);
     assert!(before.is_empty());

@@ -61,6 +61,10 @@ pub enum ReportKind {
     Skip,
     /// A conflict an operator must resolve.
     Conflict,
+    /// An account added to a listed group (G1, G5).
+    AddMember,
+    /// An account removed from a listed group (G2, G5).
+    RemoveMember,
 }
 
 impl ReportKind {
@@ -76,6 +80,8 @@ impl ReportKind {
             Self::Enable => "enable",
             Self::Skip => "skip",
             Self::Conflict => "conflict",
+            Self::AddMember => "add_member",
+            Self::RemoveMember => "remove_member",
         }
     }
 
@@ -87,6 +93,8 @@ impl ReportKind {
             Action::SetManager { .. } => Self::SetManager,
             Action::Disable { .. } => Self::Disable,
             Action::Enable { .. } => Self::Enable,
+            Action::AddMember { .. } => Self::AddMember,
+            Action::RemoveMember { .. } => Self::RemoveMember,
         }
     }
 }
@@ -158,8 +166,19 @@ pub struct Summary {
     pub conflicts: usize,
     /// Actions that failed.
     pub failed: usize,
-    /// Disables held by the guard.
+    /// Disables and group removals held by the guards.
     pub held: usize,
+    /// Group memberships added (G1, G5); left out of the JSON when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub group_added: usize,
+    /// Group memberships removed (G2, G5); left out of the JSON when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub group_removed: usize,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The report of one cycle.
@@ -264,6 +283,24 @@ fn entry(action: &Action, status: Status, failure: Option<String>) -> ReportActi
             BTreeMap::from([("accountEnabled".to_owned(), ReportChange::new(false, true))]),
             Some(reason.to_string()),
         ),
+        Action::AddMember {
+            group, reason, ..
+        } => (
+            BTreeMap::from([(
+                "memberOf".to_owned(),
+                ReportChange::new(Value::Null, group),
+            )]),
+            Some(reason.to_string()),
+        ),
+        Action::RemoveMember {
+            group, reason, ..
+        } => (
+            BTreeMap::from([(
+                "memberOf".to_owned(),
+                ReportChange::new(group, Value::Null),
+            )]),
+            Some(reason.to_string()),
+        ),
     };
     let reason = match (failure, reason) {
         (Some(f), Some(r)) => Some(format!("{f} ({r})")),
@@ -272,7 +309,10 @@ fn entry(action: &Action, status: Status, failure: Option<String>) -> ReportActi
     };
     ReportAction {
         kind: ReportKind::of(action),
-        employee_id: action.employee_id().to_string(),
+        employee_id: action
+            .employee_id()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         upn: Some(action.upn().to_owned()),
         changes,
         status,
@@ -337,14 +377,14 @@ impl SyncReport {
                 })),
         }
         report.actions.extend(held.iter().map(|a| {
-            entry(
-                a,
-                Status::Held,
-                Some(
-                    "S7: held by the mass-disable guard; rerun with --allow-mass-disable to apply"
-                        .to_owned(),
-                ),
-            )
+            let why = match a {
+                Action::RemoveMember { .. } => {
+                    "G2: held by the group-removal guard (safety.max_group_removals); rerun with \
+                     --allow-mass-disable to apply"
+                }
+                _ => "S7: held by the mass-disable guard; rerun with --allow-mass-disable to apply",
+            };
+            entry(a, Status::Held, Some(why.to_owned()))
         }));
         report.actions.extend(plan.skipped.iter().map(skip));
         report.actions.extend(rejected_records.iter().map(rejected));
@@ -373,6 +413,8 @@ impl SyncReport {
                 "disable" => s.disabled += 1,
                 "enable" => s.enabled += 1,
                 "conflict" => s.conflicts += 1,
+                "add_member" => s.group_added += 1,
+                "remove_member" => s.group_removed += 1,
                 _ => s.skipped += 1,
             }
         }

@@ -51,6 +51,10 @@ pub struct SyncState {
     pub history: SyncHistory,
     /// Counts of the last successful cycle (S7).
     pub last_counts: Option<LastRunCounts>,
+    /// The listed groups' members, by group id, as of the last full read and the writes
+    /// since (incremental cycles plan against this; a full read reads them again).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub groups: crate::reconcile::GroupMembers,
 }
 
 /// Where the state lives. Implementations must make [`StateStore::save`] atomic.

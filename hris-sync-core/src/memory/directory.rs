@@ -11,7 +11,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 
-use crate::directory::{DeltaCursor, Directory, UserChanges, UserSnapshot};
+use crate::directory::{DeltaCursor, Directory, GroupInfo, UserChanges, UserSnapshot};
 use crate::error::{Error, ErrorKind, Result};
 use crate::id::DirectoryUserId;
 use crate::operation::{AccessPass, AccessPassRequest, Applied, NewUser, Operation, Outcome};
@@ -32,6 +32,10 @@ pub enum WriteRecord {
     RevokeSessions(DirectoryUserId),
     /// A Temporary Access Pass was made for this user, with this request.
     CreateAccessPass(DirectoryUserId, AccessPassRequest),
+    /// This user was added to this group (or was a member already).
+    AddMember(String, DirectoryUserId),
+    /// This user was removed from this group (or was no member).
+    RemoveMember(String, DirectoryUserId),
 }
 
 #[derive(Debug, Default)]
@@ -45,6 +49,7 @@ struct State {
     next_id: u64,
     writes: Vec<WriteRecord>,
     revoked: BTreeMap<DirectoryUserId, u64>,
+    groups: BTreeMap<String, GroupInfo>,
 }
 
 impl State {
@@ -197,6 +202,17 @@ impl MemoryDirectory {
         self.lock().writes.clone()
     }
 
+    /// Put a group in place (its kind and members as given).
+    pub fn seed_group(&self, group: GroupInfo) {
+        self.lock().groups.insert(group.id.clone(), group);
+    }
+
+    /// A group as it now is.
+    #[must_use]
+    pub fn group(&self, id: &str) -> Option<GroupInfo> {
+        self.lock().groups.get(id).cloned()
+    }
+
     /// Forget the write log.
     pub fn clear_writes(&self) {
         self.lock().writes.clear();
@@ -310,7 +326,37 @@ impl MemoryDirectory {
                     lifetime_minutes: request.lifetime_minutes,
                 })))
             }
+            Operation::AddMember { group, user } => Self::membership(&mut s, group, user, true),
+            Operation::RemoveMember { group, user } => {
+                Self::membership(&mut s, group, user, false)
+            }
         }
+    }
+
+    /// G4 on a group: the group must exist and allow membership writes, the user must
+    /// exist; adding a member or removing a non-member changes nothing and is done.
+    fn membership(s: &mut State, group: &str, user: &DirectoryUserId, add: bool) -> Outcome {
+        if !s.users.contains_key(user) {
+            return Err(not_found(user));
+        }
+        let g = s.groups.get_mut(group).ok_or_else(|| {
+            Error::new(ErrorKind::NotFound, format!("Resource '{group}' does not exist."))
+        })?;
+        if let Some(why) = g.refusal {
+            return Err(Error::invalid_input(format!(
+                "group {group}: membership cannot be written: {why}"
+            )));
+        }
+        if add {
+            g.members.insert(user.clone());
+            s.writes
+                .push(WriteRecord::AddMember(group.to_owned(), user.clone()));
+        } else {
+            g.members.remove(user);
+            s.writes
+                .push(WriteRecord::RemoveMember(group.to_owned(), user.clone()));
+        }
+        Ok(Applied::Done)
     }
 
     fn check_upn(&self, s: &State, upn: &str, except: Option<&DirectoryUserId>) -> Result<()> {
@@ -543,5 +589,11 @@ impl Directory for MemoryDirectory {
 
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
         operations.iter().map(|op| self.apply_one(op)).collect()
+    }
+
+    async fn read_group(&self, id: &str) -> Result<GroupInfo> {
+        self.group(id).ok_or_else(|| {
+            Error::new(ErrorKind::NotFound, format!("Resource '{id}' does not exist."))
+        })
     }
 }

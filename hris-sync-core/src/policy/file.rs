@@ -37,10 +37,31 @@ pub struct ConfigFile {
     /// `[directory]`: which directory the accounts live in.
     #[serde(default)]
     pub directory: DirectorySection,
+    /// `[[group]]`: groups whose membership the sync keeps by rule (docs/rules.md §10).
+    #[serde(default)]
+    pub group: Vec<GroupSection>,
     /// `[active_directory]`: settings of the Active Directory connector (with
     /// `directory.kind = "active_directory"`). Read and checked by that connector.
     #[serde(default)]
     pub active_directory: ActiveDirectorySection,
+}
+
+/// One `[[group]]`: a group whose membership follows a rule on HR attributes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSection {
+    /// Used in reports and logs.
+    pub name: String,
+    /// The Entra group's object id (directory kind `entra`).
+    pub entra: Option<String>,
+    /// The AD group's distinguished name (directory kind `active_directory`).
+    pub ad: Option<String>,
+    /// HR attribute → the value it must have (text), or the values it may have (a list);
+    /// every key must match.
+    #[serde(default)]
+    pub when: std::collections::BTreeMap<String, toml::Value>,
+    /// `additive` (default) or `authoritative`.
+    pub mode: Option<String>,
 }
 
 /// `[directory]`.
@@ -195,6 +216,9 @@ pub struct LifecycleSection {
     pub revoke_sessions: Option<bool>,
     /// Set `employeeLeaveDateTime` when disabling.
     pub set_leave_date_time: bool,
+    /// Keep a leaver's rule-based group memberships when the account is disabled (G5;
+    /// default false: they are removed, and come back on rehire).
+    pub keep_groups_on_disable: bool,
 }
 
 impl Default for LifecycleSection {
@@ -207,6 +231,7 @@ impl Default for LifecycleSection {
             disable_on_leave: false,
             revoke_sessions: None,
             set_leave_date_time: false,
+            keep_groups_on_disable: false,
         }
     }
 }
@@ -222,6 +247,8 @@ pub struct SafetySection {
     /// Stop before planning when the source returns this percentage fewer employees than the
     /// last successful run.
     pub max_source_drop_percent: f64,
+    /// A plan may remove at most this many group memberships; more are held (G2).
+    pub max_group_removals: u64,
 }
 
 impl Default for SafetySection {
@@ -230,6 +257,7 @@ impl Default for SafetySection {
             max_disables: 10,
             max_disable_percent: 5.0,
             max_source_drop_percent: 20.0,
+            max_group_removals: 50,
         }
     }
 }

@@ -6,15 +6,18 @@
 
 mod file;
 mod glob;
+mod groups;
 
 use std::collections::BTreeSet;
 
 use chrono_tz::Tz;
 
 pub use file::{
-    ActiveDirectorySection, ConfigFile, DirectorySection, EntraSection, LifecycleSection,
-    MappingSection, OnboardingSection, PersonioSection, SafetySection, ScopeSection, UpnSection,
+    ActiveDirectorySection, ConfigFile, DirectorySection, EntraSection, GroupSection,
+    LifecycleSection, MappingSection, OnboardingSection, PersonioSection, SafetySection,
+    ScopeSection, UpnSection,
 };
+pub use groups::{GroupMode, GroupRule};
 pub use glob::Glob;
 
 use crate::error::{Error, Result};
@@ -53,7 +56,7 @@ impl DirectoryKind {
     }
 
     /// The `[[mapping]]` key that names this directory's side.
-    fn mapping_key(self) -> &'static str {
+    pub(crate) fn mapping_key(self) -> &'static str {
         match self {
             Self::Entra => "entra",
             Self::ActiveDirectory => "ad",
@@ -96,6 +99,8 @@ pub struct Lifecycle {
     pub revoke_sessions: bool,
     /// Set `employeeLeaveDateTime` when disabling.
     pub set_leave_date_time: bool,
+    /// Keep rule-based group memberships when disabling (G5).
+    pub keep_groups_on_disable: bool,
 }
 
 /// S7 thresholds.
@@ -107,6 +112,8 @@ pub struct Safety {
     pub max_disable_percent: f64,
     /// Largest allowed drop in the number of employees read, in percent of the last run.
     pub max_source_drop_percent: f64,
+    /// Group memberships a plan may remove; above it, every removal is held (G2).
+    pub max_group_removals: u64,
 }
 
 /// The validated policy the planner runs on.
@@ -131,6 +138,8 @@ pub struct Policy {
     pub usage_location: Option<String>,
     /// A Temporary Access Pass for each new account, when configured.
     pub access_pass: Option<AccessPassPolicy>,
+    /// Groups whose membership the sync keeps by rule, in file order (docs/rules.md §10).
+    pub groups: Vec<GroupRule>,
 }
 
 /// `[onboarding] temporary_access_pass = true`: how new accounts' passes are made.
@@ -183,6 +192,11 @@ impl Policy {
         keys.insert(self.upn.beginning.clone());
         keys.extend(self.upn.end.iter().cloned());
         keys.extend(self.mappings.iter().map(|m| m.hr_key.clone()));
+        keys.extend(
+            self.groups
+                .iter()
+                .flat_map(|g| g.when.iter().map(|(k, _)| k.clone())),
+        );
         keys.remove("id");
         keys
     }
@@ -276,6 +290,7 @@ impl ConfigFile {
             mappings: self.validate_mappings(directory)?,
             usage_location: self.validate_usage_location(directory)?,
             access_pass: self.validate_onboarding(directory)?,
+            groups: groups::validate(&self.group, directory)?,
         })
     }
 
@@ -419,6 +434,7 @@ impl ConfigFile {
             disable_on_leave: l.disable_on_leave,
             revoke_sessions: l.revoke_sessions.unwrap_or(!ad),
             set_leave_date_time: l.set_leave_date_time,
+            keep_groups_on_disable: l.keep_groups_on_disable,
         })
     }
 
@@ -438,6 +454,7 @@ impl ConfigFile {
             max_disables: s.max_disables,
             max_disable_percent: s.max_disable_percent,
             max_source_drop_percent: s.max_source_drop_percent,
+            max_group_removals: s.max_group_removals,
         })
     }
 

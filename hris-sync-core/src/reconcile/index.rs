@@ -76,6 +76,11 @@ impl<'a> UserIndex<'a> {
         }
     }
 
+    /// Every user.
+    pub(crate) fn all(&self) -> &'a [DirectoryUser] {
+        self.users
+    }
+
     fn addresses(&self) -> &Addresses<'a> {
         self.addresses.get_or_init(|| Addresses::new(self.users))
     }

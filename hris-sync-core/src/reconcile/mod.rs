@@ -11,6 +11,7 @@
 
 mod attributes;
 mod fasthash;
+mod groups;
 mod index;
 mod lifecycle;
 mod manager;
@@ -23,6 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate as Date, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use groups::GroupMembers;
 pub use plan::{Action, Change, ChangeSet, Notice, Plan, Skipped, UserRef};
 pub use reason::{OutOfScope, Reason};
 
@@ -41,6 +43,9 @@ use lifecycle::Standing;
 pub struct SyncHistory {
     /// Accounts this sync disabled or created disabled; only these are ever enabled again.
     pub disabled_by_sync: BTreeSet<DirectoryUserId>,
+    /// By group id: the members the sync added (G2: an additive group loses only these).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub group_members: BTreeMap<String, BTreeSet<DirectoryUserId>>,
 }
 
 /// Plan a sync with no history (a first run: no account was disabled by the sync).
@@ -63,7 +68,21 @@ pub fn plan_with_history(
     now: DateTime<Utc>,
     history: &SyncHistory,
 ) -> Plan {
-    Planner::new(users, policy, now, history).run(employees)
+    Planner::new(users, policy, now, history, None).run(employees)
+}
+
+/// Plan a sync with the group memberships the directory holds (G1–G5): the plan then also
+/// adds and removes members of the policy's `[[group]]`s that `groups` lists.
+#[must_use]
+pub fn plan_with_groups(
+    employees: &[Employee],
+    users: &[DirectoryUser],
+    policy: &Policy,
+    now: DateTime<Utc>,
+    history: &SyncHistory,
+    groups: &GroupMembers,
+) -> Plan {
+    Planner::new(users, policy, now, history, Some(groups)).run(employees)
 }
 
 /// An account the manager pass can point at: one that exists, or one this plan creates.
@@ -95,6 +114,8 @@ struct Planner<'a> {
     /// Pending updates by employee, finished after UPN renames are known.
     updates: BTreeMap<EmployeeId, (&'a DirectoryUser, ChangeSet, Vec<Reason>)>,
     upn_requests: Vec<UpnRequest<'a>>,
+    /// The listed groups' members, when group memberships are planned.
+    groups: Option<&'a GroupMembers>,
 }
 
 impl<'a> Planner<'a> {
@@ -103,8 +124,10 @@ impl<'a> Planner<'a> {
         policy: &'a Policy,
         now: DateTime<Utc>,
         history: &'a SyncHistory,
+        groups: Option<&'a GroupMembers>,
     ) -> Self {
         Self {
+            groups,
             policy,
             now,
             today: lifecycle::today(now, &policy.lifecycle),
@@ -150,12 +173,15 @@ impl<'a> Planner<'a> {
         self.assign_upns();
         self.finish_updates();
         manager::second_pass(&mut self, &sorted);
+        if let Some(members) = self.groups {
+            groups::plan(&mut self, &sorted, members);
+        }
 
         let touched: BTreeSet<&EmployeeId> = self
             .plan
             .actions
             .iter()
-            .map(Action::employee_id)
+            .filter_map(Action::employee_id)
             .chain(
                 self.plan
                     .skipped

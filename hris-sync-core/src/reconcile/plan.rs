@@ -133,19 +133,54 @@ pub enum Action {
         /// Why (rehired, hire date reached).
         reason: Reason,
     },
+    /// G1, G5: make the account a member of a listed group (after every create, T3).
+    AddMember {
+        /// The employee.
+        employee_id: EmployeeId,
+        /// The employee's account (one this plan creates, or an existing one).
+        user: UserRef,
+        /// The account's UPN.
+        upn: String,
+        /// The group's name (`[[group]] name`).
+        group: String,
+        /// The group's id in the directory.
+        group_id: String,
+        /// Why (the rule matches; rehired).
+        reason: Reason,
+    },
+    /// G2, G5: take the account out of a listed group.
+    RemoveMember {
+        /// The employee, when the account is an employee's (an authoritative group also
+        /// loses members that are nobody's).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        employee_id: Option<EmployeeId>,
+        /// The account.
+        user_id: DirectoryUserId,
+        /// The account's UPN.
+        upn: String,
+        /// The group's name.
+        group: String,
+        /// The group's id in the directory.
+        group_id: String,
+        /// Why (no longer matches; not matching an authoritative group; a leaver).
+        reason: Reason,
+    },
 }
 
 impl Action {
-    /// The employee the action is for.
+    /// The employee the action is for (`None` only for a member of an authoritative group
+    /// that is nobody's account).
     #[must_use]
-    pub fn employee_id(&self) -> &EmployeeId {
+    pub fn employee_id(&self) -> Option<&EmployeeId> {
         match self {
             Self::Link { employee_id, .. }
             | Self::Create { employee_id, .. }
             | Self::Update { employee_id, .. }
             | Self::SetManager { employee_id, .. }
             | Self::Disable { employee_id, .. }
-            | Self::Enable { employee_id, .. } => employee_id,
+            | Self::Enable { employee_id, .. }
+            | Self::AddMember { employee_id, .. } => Some(employee_id),
+            Self::RemoveMember { employee_id, .. } => employee_id.as_ref(),
         }
     }
 
@@ -158,7 +193,9 @@ impl Action {
             | Self::Update { upn, .. }
             | Self::SetManager { upn, .. }
             | Self::Disable { upn, .. }
-            | Self::Enable { upn, .. } => upn,
+            | Self::Enable { upn, .. }
+            | Self::AddMember { upn, .. }
+            | Self::RemoveMember { upn, .. } => upn,
         }
     }
 
@@ -172,10 +209,13 @@ impl Action {
             Self::SetManager { .. } => "set_manager",
             Self::Disable { .. } => "disable",
             Self::Enable { .. } => "enable",
+            Self::AddMember { .. } => "add_member",
+            Self::RemoveMember { .. } => "remove_member",
         }
     }
 
-    /// The apply phase (DESIGN: links, creates, updates, manager pass, disables and enables).
+    /// The apply phase (docs/rules.md §5: links, creates, updates, manager pass, disables,
+    /// enables, then group memberships).
     #[must_use]
     pub fn phase(&self) -> u8 {
         match self {
@@ -185,8 +225,12 @@ impl Action {
             Self::SetManager { .. } => 3,
             Self::Disable { .. } => 4,
             Self::Enable { .. } => 5,
+            Self::AddMember { .. } | Self::RemoveMember { .. } => 6,
         }
     }
+
+    /// The last apply phase.
+    pub const LAST_PHASE: u8 = 6;
 }
 
 /// An employee (or account) the plan does not act on, and why.
@@ -248,7 +292,8 @@ impl Plan {
     /// dropped too: that account will not exist until a cycle that creates it, which sets
     /// the manager then.
     pub fn keep_only(&mut self, scope: &std::collections::BTreeSet<EmployeeId>) {
-        self.actions.retain(|a| scope.contains(a.employee_id()));
+        self.actions
+            .retain(|a| a.employee_id().is_some_and(|id| scope.contains(id)));
         let created: std::collections::BTreeSet<EmployeeId> = self
             .actions
             .iter()
@@ -262,6 +307,10 @@ impl Plan {
                 to: Some(UserRef::Pending(manager)),
                 ..
             } => created.contains(manager),
+            Action::AddMember {
+                user: UserRef::Pending(who),
+                ..
+            } => created.contains(who),
             _ => true,
         });
         self.skipped
@@ -270,7 +319,7 @@ impl Plan {
         let touched: std::collections::BTreeSet<&EmployeeId> = self
             .actions
             .iter()
-            .map(Action::employee_id)
+            .filter_map(Action::employee_id)
             .chain(self.skipped.iter().filter_map(|s| s.employee_id.as_ref()))
             .collect();
         self.unchanged = scope.iter().filter(|id| !touched.contains(id)).count();

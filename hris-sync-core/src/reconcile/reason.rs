@@ -89,6 +89,16 @@ pub enum Reason {
     Rehired,
     /// The hire date of a pre-hire created disabled is reached (S3).
     HireDateReached,
+    /// G1: the employee matches the group's rule (the group's name).
+    GroupMatch(String),
+    /// G5: enabled again (rehired), and matching: back in the group.
+    GroupRehired(String),
+    /// G2 (additive): no longer matches; the sync had added this membership.
+    GroupNoLongerMatches(String),
+    /// G2 (authoritative): the member does not match the rule.
+    GroupNotMatching(String),
+    /// G5: the account is disabled; it leaves the groups the sync manages.
+    GroupLeaver(String),
 }
 
 impl fmt::Display for Reason {
@@ -157,6 +167,16 @@ impl fmt::Display for Reason {
             }
             Self::Rehired => f.write_str("S6: eligible again (rehired)"),
             Self::HireDateReached => f.write_str("S3: hire date reached"),
+            Self::GroupMatch(g) => write!(f, "G1: matches the rule of group {g}"),
+            Self::GroupRehired(g) => write!(f, "G5: enabled again; back in group {g}"),
+            Self::GroupNoLongerMatches(g) => write!(
+                f,
+                "G2: no longer matches the rule of group {g}; the sync had added this membership"
+            ),
+            Self::GroupNotMatching(g) => {
+                write!(f, "G2: does not match the rule of authoritative group {g}")
+            }
+            Self::GroupLeaver(g) => write!(f, "G5: the account is disabled; it leaves group {g}"),
         }
     }
 }

@@ -83,6 +83,8 @@ impl Syncer {
             }
             other => other?,
         };
+        let saved = std::mem::take(&mut state.groups);
+        let groups = self.read_groups(&saved, &mut state.history, false).await?;
         tracing::info!(
             refreshed = wanted.len(),
             missing = lookup.missing.len(),
@@ -102,6 +104,7 @@ impl Syncer {
                 state,
                 employees,
                 users,
+                groups,
                 rejected: lookup.rejected,
                 // The HR side was not read in full, whatever the directory side did.
                 full: false,
