@@ -233,6 +233,10 @@ impl ActiveDirectory {
     /// # Errors
     /// [`ErrorKind::NotFound`] when no object carries the id.
     pub(crate) async fn dn_of(&self, id: &DirectoryUserId) -> Result<String> {
+        // A member the DC knows by DN only (read from a group or a manager outside the base).
+        if let Some(dn) = id.as_str().strip_prefix("dn:") {
+            return Ok(dn.to_owned());
+        }
         if let Some(dn) = self.known_dn(id.as_str()) {
             return Ok(dn);
         }
@@ -348,6 +352,10 @@ impl Directory for ActiveDirectory {
 
     fn read_set(&self) -> ReadSet {
         self.settings().read_set.clone()
+    }
+
+    async fn read_group(&self, id: &str) -> Result<hris_sync_core::GroupInfo> {
+        self.group(id).await
     }
 
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {

@@ -20,6 +20,8 @@ pub(crate) enum Right {
     WriteProperty,
     /// Moving a user between OUs.
     Move,
+    /// Changing a group's `member` attribute.
+    WriteMembers,
 }
 
 impl Right {
@@ -32,6 +34,10 @@ impl Right {
             }
             Self::WriteProperty => {
                 "\"Write\" on the user objects' attributes the sync manages (or Write All Properties)"
+            }
+            Self::WriteMembers => {
+                "\"Write Members\" on the group (Delegate Control: \"Modify the membership of a \
+                 group\")"
             }
             Self::Move => {
                 "\"Delete User objects\" on the source OU and \"Create User objects\" on the \

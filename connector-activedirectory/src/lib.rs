@@ -75,6 +75,7 @@ mod convert;
 mod directory;
 mod dn;
 mod error;
+mod groups;
 mod model;
 mod read;
 mod sam;

@@ -82,6 +82,17 @@ impl Entry {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// A ranged value set (`member;range=0-1499`, which AD sends for large groups): the
+    /// values and the range's end (`None` for `*`, the last part).
+    pub(crate) fn ranged(&self, name: &str) -> Option<(&[String], Option<u64>)> {
+        let prefix = format!("{};range=", name.to_ascii_lowercase());
+        self.attrs.iter().find_map(|(k, v)| {
+            let range = k.strip_prefix(&prefix)?;
+            let (_, end) = range.split_once('-')?;
+            Some((v.as_slice(), end.parse().ok()))
+        })
+    }
+
     /// `userAccountControl` as a number (`None` when missing or not a number).
     pub(crate) fn uac(&self) -> Option<u32> {
         self.first("userAccountControl")
@@ -233,6 +244,27 @@ mod tests {
             None
         );
         assert_eq!(Cursor::decode("ad1|x|y"), None);
+    }
+
+    #[test]
+    fn ranged_values_name_their_end() {
+        let mut attrs = BTreeMap::new();
+        attrs.insert("member;range=0-1499".to_owned(), vec!["CN=a".to_owned()]);
+        let e = Entry {
+            dn: String::new(),
+            attrs,
+            guid: None,
+        };
+        assert_eq!(e.ranged("member"), Some((&["CN=a".to_owned()][..], Some(1499))));
+        let mut attrs = BTreeMap::new();
+        attrs.insert("member;range=1500-*".to_owned(), vec!["CN=b".to_owned()]);
+        let last = Entry {
+            dn: String::new(),
+            attrs,
+            guid: None,
+        };
+        assert_eq!(last.ranged("member").map(|(_, end)| end), Some(None));
+        assert_eq!(last.ranged("manager"), None);
     }
 
     #[test]

@@ -61,6 +61,8 @@ impl ActiveDirectory {
                 ErrorKind::Unsupported,
                 "Temporary Access Passes are an Entra feature",
             )),
+            Operation::AddMember { group, user } => self.membership(group, user, true).await,
+            Operation::RemoveMember { group, user } => self.membership(group, user, false).await,
         }
     }
 

@@ -12,12 +12,30 @@ fn runtime() -> tokio::runtime::Runtime {
 #[test]
 fn memory_directory_passes_the_kit() {
     let dir = MemoryDirectory::new(["demo.com"]);
+    dir.seed_group(hris_sync_core::GroupInfo::new("kit-group", "Kit", []));
     runtime()
         .block_on(testkit::directory::run_all(
             &dir,
-            &Kit::new("demo.com", "kit"),
+            &Kit::new("demo.com", "kit").with_group("kit-group"),
         ))
         .unwrap();
+}
+
+// The kit can fail: a directory whose group writes go nowhere does not pass.
+#[test]
+fn the_kit_catches_a_membership_that_does_not_stick() {
+    let dir = MemoryDirectory::new(["demo.com"]);
+    dir.seed_group(
+        hris_sync_core::GroupInfo::new("kit-group", "Kit", [])
+            .refused(hris_sync_core::GroupRefusal::Dynamic),
+    );
+    let err = runtime()
+        .block_on(testkit::directory::run_all(
+            &dir,
+            &Kit::new("demo.com", "kit").with_group("kit-group"),
+        ))
+        .unwrap_err();
+    assert!(err.message().contains("refused"), "{err}");
 }
 
 #[test]

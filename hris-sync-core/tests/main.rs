@@ -12,6 +12,7 @@ mod support;
 #[cfg(feature = "testkit")]
 mod conformance;
 mod convergence;
+mod groups;
 mod onboarding;
 mod properties;
 mod stopping;

@@ -27,6 +27,7 @@ pub async fn run_all(dir: &dyn Directory, kit: &Kit) -> Result<()> {
     manager_set_and_removed(dir, kit).await?;
     unknown_user_is_not_found(dir).await?;
     changes_since_cursor(dir, kit).await?;
+    group_membership(dir, kit).await?;
     Ok(())
 }
 
@@ -400,5 +401,53 @@ pub async fn changes_since_cursor(dir: &dyn Directory, kit: &Kit) -> Result<()> 
                 changes.changed.len()
             )
         }),
+    }
+}
+
+/// G4 on the kit's group (when it names one): a member is added and removed, each twice
+/// (the second time changes nothing and is done), `read_group` shows each state, and an
+/// unknown group is `NotFound`.
+///
+/// # Errors
+/// When a state does not read back, a repeated write fails, or the unknown group is found.
+pub async fn group_membership(dir: &dyn Directory, kit: &Kit) -> Result<()> {
+    let Some(group) = &kit.group else {
+        return Ok(());
+    };
+    let user = create(dir, new_user(kit, "member", "kit-13")).await?;
+    let before = dir.read_group(group).await?;
+    ensure(before.refusal.is_none(), || {
+        format!("the kit's group {group} is refused: {:?}", before.refusal)
+    })?;
+    ensure(!before.members.contains(&user.id), || {
+        format!("{} is a member before it was added", user.id)
+    })?;
+    let add = || Operation::AddMember {
+        group: group.clone(),
+        user: user.id.clone(),
+    };
+    let remove = || Operation::RemoveMember {
+        group: group.clone(),
+        user: user.id.clone(),
+    };
+    for (what, op, member) in [
+        ("add", add(), true),
+        ("add again", add(), true),
+        ("remove", remove(), false),
+        ("remove again", remove(), false),
+    ] {
+        match one(dir, op).await {
+            Ok(Applied::Done) => {}
+            other => return fail(format!("{what} of a group member gave {other:?}")),
+        }
+        let now = dir.read_group(group).await?;
+        ensure(now.members.contains(&user.id) == member, || {
+            format!("after {what}, membership of {} is {}", user.id, !member)
+        })?;
+    }
+    let ghost = "00000000-0000-0000-0000-0000000000fe";
+    match dir.read_group(ghost).await {
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        other => fail(format!("an unknown group gave {other:?}")),
     }
 }

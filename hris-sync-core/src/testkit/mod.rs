@@ -31,6 +31,9 @@ pub struct Kit {
     pub domain: String,
     /// Prefix of every UPN the checks create (letters and digits).
     pub prefix: String,
+    /// A group whose membership the checks may write (G4), empty at the start; without one
+    /// the membership checks are skipped.
+    pub group: Option<String>,
 }
 
 impl Kit {
@@ -39,7 +42,15 @@ impl Kit {
         Self {
             domain: domain.into(),
             prefix: prefix.into(),
+            group: None,
         }
+    }
+
+    /// Also check group memberships, writing to the group with this id.
+    #[must_use]
+    pub fn with_group(mut self, group: impl Into<String>) -> Self {
+        self.group = Some(group.into());
+        self
     }
 
     fn upn(&self, name: &str) -> String {
