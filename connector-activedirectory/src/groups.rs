@@ -30,14 +30,15 @@ impl ActiveDirectory {
         if !crate::dn::is_valid(dn) {
             return Err(Error::new(
                 ErrorKind::NotFound,
-                format!("{what}: not a distinguished name (e.g. CN=Finance,OU=Groups,DC=corp,DC=example)"),
+                format!(
+                    "{what}: not a distinguished name (e.g. CN=Finance,OU=Groups,DC=corp,DC=example)"
+                ),
             ));
         }
-        let entry = self
-            .conn
-            .one(&what, dn, &attrs)
-            .await?
-            .ok_or_else(|| Error::new(ErrorKind::NotFound, format!("{what}: no such object")))?;
+        let entry =
+            self.conn.one(&what, dn, &attrs).await?.ok_or_else(|| {
+                Error::new(ErrorKind::NotFound, format!("{what}: no such object"))
+            })?;
         let name = entry.first("cn").unwrap_or(dn).to_owned();
         if !entry
             .all("objectClass")
@@ -111,10 +112,14 @@ impl ActiveDirectory {
 
     /// Add (`add`) or delete the user's DN in the group's `member`; a member already there,
     /// or one already gone, is done.
-    pub(crate) async fn membership(&self, group: &str, user: &DirectoryUserId, add: bool) -> Outcome {
+    pub(crate) async fn membership(
+        &self,
+        group: &str,
+        user: &DirectoryUserId,
+        add: bool,
+    ) -> Outcome {
         let user_dn = self.dn_of(user).await?;
-        let value = std::collections::HashSet::from([user_dn.clone().into_bytes()]);
-        #[allow(clippy::disallowed_types)] // ldap3 takes a HashSet of values
+        let value = crate::write::values(user_dn.clone());
         let m: Mod<Vec<u8>> = if add {
             Mod::Add(b"member".to_vec(), value)
         } else {

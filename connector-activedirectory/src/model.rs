@@ -255,7 +255,10 @@ mod tests {
             attrs,
             guid: None,
         };
-        assert_eq!(e.ranged("member"), Some((&["CN=a".to_owned()][..], Some(1499))));
+        assert_eq!(
+            e.ranged("member"),
+            Some((&["CN=a".to_owned()][..], Some(1499)))
+        );
         let mut attrs = BTreeMap::new();
         attrs.insert("member;range=1500-*".to_owned(), vec!["CN=b".to_owned()]);
         let last = Entry {

@@ -35,9 +35,11 @@ use crate::dn;
 use crate::error::Right;
 use crate::model::{ACCOUNTDISABLE, Entry, NORMAL_ACCOUNT, guid_string, unicode_pwd};
 
-type Values = HashSet<Vec<u8>>;
+/// An attribute's values, as ldap3 takes them.
+pub(crate) type Values = HashSet<Vec<u8>>;
 
-fn values(v: impl Into<Vec<u8>>) -> Values {
+/// One value.
+pub(crate) fn values(v: impl Into<Vec<u8>>) -> Values {
     HashSet::from([v.into()])
 }
 

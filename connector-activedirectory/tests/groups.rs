@@ -12,7 +12,10 @@ async fn group(dc: &connector_activedirectory::samba::SambaDc, name: &str) -> St
         .await
         .add(
             &dn,
-            vec![("objectClass", ["group"].into()), ("sAMAccountName", [name].into())],
+            vec![
+                ("objectClass", ["group"].into()),
+                ("sAMAccountName", [name].into()),
+            ],
         )
         .await
         .unwrap()
@@ -25,9 +28,12 @@ async fn group(dc: &connector_activedirectory::samba::SambaDc, name: &str) -> St
 async fn the_kit_passes_with_a_group() {
     let Some(dc) = dc() else { return };
     let g = group(dc, &unique("kitgroup")).await;
-    testkit::directory::run_all(&directory(dc), &Kit::new("demo.local", unique("kitg")).with_group(g))
-        .await
-        .unwrap();
+    testkit::directory::run_all(
+        &directory(dc),
+        &Kit::new("demo.local", unique("kitg")).with_group(g),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -36,7 +42,11 @@ async fn members_are_dns_added_and_deleted_and_non_users_are_never_listed() {
     let dir = directory(dc);
     let g = group(dc, &unique("finance")).await;
     let nested = group(dc, &unique("nested")).await;
-    let ann = create(&dir, new_user(&unique("g.ann."), "Ann", "Group", &unique("31"))).await;
+    let ann = create(
+        &dir,
+        new_user(&unique("g.ann."), "Ann", "Group", &unique("31")),
+    )
+    .await;
     // Another admin nests a group: it is a member, but no user, so it is not listed.
     let mut ldap = admin(dc).await;
     ldap.modify(&g, vec![Mod::Add("member", [nested.as_str()].into())])
@@ -44,12 +54,22 @@ async fn members_are_dns_added_and_deleted_and_non_users_are_never_listed() {
         .unwrap()
         .success()
         .unwrap();
-    let add = Operation::AddMember { group: g.clone(), user: ann.id.clone() };
+    let add = Operation::AddMember {
+        group: g.clone(),
+        user: ann.id.clone(),
+    };
     assert!(matches!(one(&dir, add.clone()).await, Ok(Applied::Done)));
-    assert!(matches!(one(&dir, add).await, Ok(Applied::Done)), "adding a member again is done");
+    assert!(
+        matches!(one(&dir, add).await, Ok(Applied::Done)),
+        "adding a member again is done"
+    );
     let info = dir.read_group(&g).await.unwrap();
     assert_eq!(info.refusal, None);
-    assert_eq!(info.members.iter().collect::<Vec<_>>(), [&ann.id], "users only");
+    assert_eq!(
+        info.members.iter().collect::<Vec<_>>(),
+        [&ann.id],
+        "users only"
+    );
     // The member attribute holds the user's DN.
     let (found, _) = ldap
         .search(&g, Scope::Base, "(objectClass=group)", vec!["member"])
@@ -59,10 +79,19 @@ async fn members_are_dns_added_and_deleted_and_non_users_are_never_listed() {
         .unwrap();
     let e = SearchEntry::construct(found.into_iter().next().unwrap());
     let members = &e.attrs["member"];
-    assert!(members.iter().any(|m| m.starts_with("CN=Ann Group")), "{members:?}");
-    let remove = Operation::RemoveMember { group: g.clone(), user: ann.id.clone() };
+    assert!(
+        members.iter().any(|m| m.starts_with("CN=Ann Group")),
+        "{members:?}"
+    );
+    let remove = Operation::RemoveMember {
+        group: g.clone(),
+        user: ann.id.clone(),
+    };
     assert!(matches!(one(&dir, remove.clone()).await, Ok(Applied::Done)));
-    assert!(matches!(one(&dir, remove).await, Ok(Applied::Done)), "removing a non-member is done");
+    assert!(
+        matches!(one(&dir, remove).await, Ok(Applied::Done)),
+        "removing a non-member is done"
+    );
     assert!(dir.read_group(&g).await.unwrap().members.is_empty());
 }
 
@@ -70,12 +99,22 @@ async fn members_are_dns_added_and_deleted_and_non_users_are_never_listed() {
 async fn built_in_groups_and_non_groups_are_refused_and_unknown_ones_not_found() {
     let Some(dc) = dc() else { return };
     let dir = directory(dc);
-    let admins = dir.read_group("CN=Domain Admins,CN=Users,DC=demo,DC=local").await.unwrap();
+    let admins = dir
+        .read_group("CN=Domain Admins,CN=Users,DC=demo,DC=local")
+        .await
+        .unwrap();
     assert_eq!(admins.refusal, Some(GroupRefusal::BuiltIn));
-    let someone = create(&dir, new_user(&unique("notagroup."), "Not", "Group", &unique("32"))).await;
+    let someone = create(
+        &dir,
+        new_user(&unique("notagroup."), "Not", "Group", &unique("32")),
+    )
+    .await;
     let _ = someone;
     let not_group = dir.read_group(STAFF_OU).await.unwrap();
     assert_eq!(not_group.refusal, Some(GroupRefusal::NotAGroup));
-    let err = dir.read_group(&format!("CN=nowhere,{STAFF_OU}")).await.unwrap_err();
+    let err = dir
+        .read_group(&format!("CN=nowhere,{STAFF_OU}"))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
 }

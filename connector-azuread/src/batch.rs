@@ -367,7 +367,20 @@ fn what(op: &Operation) -> String {
         Operation::CreateAccessPass { user, .. } => {
             format!("POST /users/{user}/authentication/temporaryAccessPassMethods")
         }
+        Operation::AddMember { group, user } => {
+            format!("POST /groups/{group}/members/$ref ({user})")
+        }
+        Operation::RemoveMember { group, user } => {
+            format!("DELETE /groups/{group}/members/{user}/$ref")
+        }
     }
+}
+
+/// The `error.message` of a Graph error body ("" without one).
+fn body_message(body: Option<&serde_json::Value>) -> &str {
+    body.and_then(|b| b.pointer("/error/message"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
 }
 
 /// Whether `op` names an account this client created (as its target or as the manager).
@@ -421,8 +434,34 @@ fn sub_response(client: &Client, op: &Operation, r: BatchItemResponse) -> Step {
             _ => Ok(Applied::Done),
         });
     }
-    // Removing a manager that is already gone (a repeated DELETE) reached the desired state.
-    if status == 404 && matches!(op, Operation::SetManager { manager: None, .. }) {
+    // Removing a manager that is already gone (a repeated DELETE) reached the desired state,
+    // and so did removing a member that is no member (G4).
+    if status == 404
+        && matches!(
+            op,
+            Operation::SetManager { manager: None, .. } | Operation::RemoveMember { .. }
+        )
+    {
+        return Step::Done(Ok(Applied::Done));
+    }
+    // T3: a membership naming an account made moments ago may be refused as a missing
+    // reference while it replicates.
+    if status == 400
+        && names_new_account(client, op)
+        && body_message(r.body.as_ref()).contains("do not exist")
+    {
+        let error = error_for_status(&what(op), status, None, r.body.as_ref());
+        return Step::Again {
+            error,
+            ambiguous: false,
+            lagging: true,
+        };
+    }
+    // G4: adding a member that is one already.
+    if status == 400
+        && matches!(op, Operation::AddMember { .. })
+        && body_message(r.body.as_ref()).contains("added object references already exist")
+    {
         return Step::Done(Ok(Applied::Done));
     }
     let retry_after = parse_retry_after(

@@ -228,6 +228,17 @@ pub(crate) fn batch_item(id: String, op: &Operation, graph_base: &str) -> BatchI
             format!("/users/{user}/authentication/temporaryAccessPassMethods"),
             Some(access_pass_body(request)),
         ),
+        // G4: members are directory objects, referenced by URL.
+        Operation::AddMember { group, user } => (
+            "POST",
+            format!("/groups/{group}/members/$ref"),
+            Some(json!({ "@odata.id": format!("{graph_base}/v1.0/directoryObjects/{user}") })),
+        ),
+        Operation::RemoveMember { group, user } => (
+            "DELETE",
+            format!("/groups/{group}/members/{user}/$ref"),
+            None,
+        ),
     };
     // T2: Graph refuses a whole `$batch` whose write sub-request lacks `Content-Type` or a
     // body; a DELETE carries neither.

@@ -17,7 +17,7 @@ use crate::convert;
 use crate::model::{Domain, Page, Reference, UserWire};
 
 /// Pages beyond this many are refused: a listing that never ends is a server bug.
-const MAX_PAGES: usize = 100_000;
+pub(crate) const MAX_PAGES: usize = 100_000;
 
 /// Microsoft Entra ID as a [`Directory`].
 ///
@@ -44,7 +44,7 @@ const MAX_PAGES: usize = 100_000;
 /// # Ok(()) }
 /// ```
 pub struct EntraDirectory {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl fmt::Debug for EntraDirectory {
@@ -79,7 +79,7 @@ impl EntraDirectory {
         self.client.token_calls()
     }
 
-    fn url(&self, path: &str, query: &[(&str, String)]) -> Result<String> {
+    pub(crate) fn url(&self, path: &str, query: &[(&str, String)]) -> Result<String> {
         let mut url = Url::parse(&self.client.graph_url(path))
             .map_err(|e| Error::config(format!("GRAPH_BASE_URL: {e}")))?;
         if !query.is_empty() {
@@ -218,6 +218,10 @@ impl Directory for EntraDirectory {
 
     /// `GET /domains` (T1: `Domain.Read.All`; `GET /organization` would need
     /// `Directory.Read.All`), keeping the verified ones.
+    async fn read_group(&self, id: &str) -> Result<hris_sync_core::GroupInfo> {
+        self.group(id).await
+    }
+
     fn read_set(&self) -> ReadSet {
         // `convert::select` always asks for the names, and for every managed property.
         let settings = &self.client.settings;

@@ -85,7 +85,9 @@ pub(crate) fn error_for_status(
 
 /// T1: the least-privileged permission a request needs, named in its 403.
 fn needed_permission(what: &str) -> Option<&'static str> {
-    Some(if what.contains("temporaryAccessPassMethods") {
+    Some(if what.contains("/groups/") {
+        "GroupMember.ReadWrite.All"
+    } else if what.contains("temporaryAccessPassMethods") {
         "UserAuthenticationMethod.ReadWrite.All"
     } else if what.contains("revokeSignInSessions") {
         "User.RevokeSessions.All (or User.ReadWrite.All)"

@@ -39,6 +39,7 @@ mod convert;
 pub mod credential;
 mod directory;
 mod error;
+mod groups;
 mod holder;
 mod model;
 #[cfg(feature = "sim")]

@@ -241,3 +241,26 @@ pub(crate) struct AccessPassWire {
     #[serde(default)]
     pub(crate) lifetime_in_minutes: Option<u32>,
 }
+
+/// A group as `GET /groups/{id}?$select=…` answers (G3).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GroupWire {
+    pub(crate) id: String,
+    #[serde(default)]
+    pub(crate) display_name: Option<String>,
+    #[serde(default)]
+    pub(crate) group_types: Vec<String>,
+    #[serde(default)]
+    pub(crate) mail_enabled: bool,
+    #[serde(default)]
+    pub(crate) is_assignable_to_role: Option<bool>,
+    #[serde(default)]
+    pub(crate) on_premises_sync_enabled: Option<bool>,
+}
+
+/// A member as `GET /groups/{id}/members/microsoft.graph.user?$select=id` lists it.
+#[derive(Debug, Deserialize)]
+pub(crate) struct MemberWire {
+    pub(crate) id: String,
+}

@@ -700,3 +700,84 @@ async fn a_host_client_carries_every_request() {
         assert_eq!(r.headers.get("accept").unwrap(), "application/json");
     }
 }
+
+// G3/G4 reads: the group with the properties that decide whether the sync may keep it, then
+// its user members by the `microsoft.graph.user` cast, following `@odata.nextLink` verbatim.
+#[tokio::test]
+async fn a_group_and_its_member_pages_are_read_as_documented() {
+    let server = graph().await;
+    let group = "45b7d2e7-b882-4a80-ba97-10b7a63b8fa4";
+    Mock::given(method("GET"))
+        .and(path(format!("/v1.0/groups/{group}")))
+        .and(query_param(
+            "$select",
+            "id,displayName,groupTypes,mailEnabled,securityEnabled,isAssignableToRole,onPremisesSyncEnabled",
+        ))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(answer(&server, "group.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let members = format!("/v1.0/groups/{group}/members/microsoft.graph.user");
+    Mock::given(method("GET"))
+        .and(path(members.as_str()))
+        .and(query_param("$skiptoken", "RFNwdAIAAQAAACpHcm91cF8"))
+        .respond_with(answer(&server, "group-members-page-2.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(members.as_str()))
+        .and(query_param("$select", "id"))
+        .and(query_param("$top", "999"))
+        .respond_with(answer(&server, "group-members-page-1.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let info = directory(&server, false).read_group(group).await.unwrap();
+    assert_eq!(info.display_name, "Finance");
+    assert_eq!(info.refusal, None);
+    let ids: Vec<&str> = info.members.iter().map(DirectoryUserId::as_str).collect();
+    assert_eq!(ids, [LENA, JONAS, ZOE]);
+}
+
+// G4 writes in `$batch`: adds reference `directoryObjects/{id}` by absolute URL with a JSON
+// body, removes are DELETEs with no body; Graph's "already exist" 400 for an add and its 404
+// for a remove of a non-member are both the desired state, so done.
+#[tokio::test]
+async fn membership_writes_are_batched_and_repeats_are_done() {
+    let server = graph().await;
+    Mock::given(method("POST"))
+        .and(path("/v1.0/$batch"))
+        .and(body_json(json_fixture(
+            "batch-members-request.json",
+            &server.uri(),
+        )))
+        .respond_with(answer(&server, "batch-members-answer.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let group = "45b7d2e7-b882-4a80-ba97-10b7a63b8fa4".to_owned();
+    let ops = vec![
+        Operation::AddMember {
+            group: group.clone(),
+            user: id(ZOE),
+        },
+        Operation::AddMember {
+            group: group.clone(),
+            user: id(JONAS),
+        },
+        Operation::RemoveMember {
+            group: group.clone(),
+            user: id(LENA),
+        },
+        Operation::RemoveMember {
+            group,
+            user: id(ADMIN),
+        },
+    ];
+    let outcomes = directory(&server, false).apply(&ops).await;
+    for (i, o) in outcomes.iter().enumerate() {
+        assert!(matches!(o, Ok(Applied::Done)), "{i}: {o:?}");
+    }
+}

@@ -16,6 +16,7 @@ mod contract_credentials;
 mod credentials;
 mod delta;
 mod embedding;
+mod groups;
 mod onboarding;
 mod reads;
 mod secrets;

@@ -371,11 +371,7 @@ async fn access_passes(
         };
         match outcome {
             Ok(Applied::AccessPass(pass)) => {
-                let credential = Credential::new(
-                    employee,
-                    action.upn(),
-                    Secret::AccessPass(*pass),
-                );
+                let credential = Credential::new(employee, action.upn(), Secret::AccessPass(*pass));
                 if let Some(w) = deliver(credentials, credential).await {
                     warnings[i].push(w);
                 }

@@ -84,9 +84,7 @@ mod user;
 
 pub use control::{ApplyContext, NoProgress, Progress, Stop};
 pub use credentials::{Credential, CredentialSink, DiscardCredentials, Secret};
-pub use directory::{
-    DeltaCursor, Directory, GroupInfo, GroupRefusal, UserChanges, UserSnapshot,
-};
+pub use directory::{DeltaCursor, Directory, GroupInfo, GroupRefusal, UserChanges, UserSnapshot};
 pub use employee::{AttributeValue, Employee, EmployeeStatus, STANDARD_KEYS};
 pub use error::{Error, ErrorKind, Result};
 pub use id::{DirectoryUserId, EmployeeId, MAX_EMPLOYEE_ID_LEN};

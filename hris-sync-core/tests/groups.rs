@@ -49,7 +49,11 @@ fn in_dept(id: &str, dept: &str) -> Employee {
 
 /// A linked, in-step account for `e`.
 fn account(e: &Employee) -> hris_sync_core::DirectoryUser {
-    let mut u = linked_user(&format!("u{}", e.id), e.email.as_deref().unwrap(), e.id.as_str());
+    let mut u = linked_user(
+        &format!("u{}", e.id),
+        e.email.as_deref().unwrap(),
+        e.id.as_str(),
+    );
     u.properties = e
         .attributes
         .get("department")
@@ -63,13 +67,27 @@ fn account(e: &Employee) -> hris_sync_core::DirectoryUser {
             .collect()
         })
         .unwrap_or_default();
-    let name = format!("{} {}", e.first_name.as_deref().unwrap(), e.last_name.as_deref().unwrap());
+    let name = format!(
+        "{} {}",
+        e.first_name.as_deref().unwrap(),
+        e.last_name.as_deref().unwrap()
+    );
     for (p, v) in [
-        (hris_sync_core::DirectoryProperty::DisplayName, name.as_str()),
-        (hris_sync_core::DirectoryProperty::GivenName, e.first_name.as_deref().unwrap()),
-        (hris_sync_core::DirectoryProperty::Surname, e.last_name.as_deref().unwrap()),
+        (
+            hris_sync_core::DirectoryProperty::DisplayName,
+            name.as_str(),
+        ),
+        (
+            hris_sync_core::DirectoryProperty::GivenName,
+            e.first_name.as_deref().unwrap(),
+        ),
+        (
+            hris_sync_core::DirectoryProperty::Surname,
+            e.last_name.as_deref().unwrap(),
+        ),
     ] {
-        u.properties.insert(p, hris_sync_core::PropertyValue::text(v));
+        u.properties
+            .insert(p, hris_sync_core::PropertyValue::text(v));
     }
     u
 }
@@ -93,7 +111,11 @@ struct World {
     syncer: Syncer,
 }
 
-fn world(policy: Policy, employees: &[Employee], extra_users: &[hris_sync_core::DirectoryUser]) -> World {
+fn world(
+    policy: Policy,
+    employees: &[Employee],
+    extra_users: &[hris_sync_core::DirectoryUser],
+) -> World {
     let source = Arc::new(MemorySource::new(employees.iter().cloned()));
     let dir = Arc::new(MemoryDirectory::new(["demo.com"]));
     for e in employees.iter().filter(|e| e.id.as_str().starts_with('1')) {
@@ -110,7 +132,11 @@ fn world(policy: Policy, employees: &[Employee], extra_users: &[hris_sync_core::
         policy,
         Box::new(MemoryStateStore::default()),
     );
-    World { source, dir, syncer }
+    World {
+        source,
+        dir,
+        syncer,
+    }
 }
 
 fn apply() -> SyncOptions {
@@ -130,7 +156,14 @@ fn kinds(result: &hris_sync_core::engine::CycleResult) -> Vec<String> {
         .actions
         .iter()
         .filter(|a| matches!(a.kind, ReportKind::AddMember | ReportKind::RemoveMember))
-        .map(|a| format!("{} {} {}", a.kind, a.employee_id, a.reason.clone().unwrap_or_default()))
+        .map(|a| {
+            format!(
+                "{} {} {}",
+                a.kind,
+                a.employee_id,
+                a.reason.clone().unwrap_or_default()
+            )
+        })
         .collect()
 }
 
@@ -138,21 +171,45 @@ fn kinds(result: &hris_sync_core::engine::CycleResult) -> Vec<String> {
 #[test]
 fn g1_matching_accounts_join_and_a_new_hire_joins_after_its_create() {
     rt().block_on(async {
-        let staff = [in_dept("11", "Finance"), in_dept("12", "Sales"), in_dept("13", "pre-sales"), in_dept("21", "Finance")];
+        let staff = [
+            in_dept("11", "Finance"),
+            in_dept("12", "Sales"),
+            in_dept("13", "pre-sales"),
+            in_dept("21", "Finance"),
+        ];
         let mut w = world(policy(""), &staff, &[]);
         let first = w.syncer.run_cycle(now(), &apply()).await.unwrap();
         assert_eq!(first.exit_code(), 0, "{:?}", first.report);
-        let hire = w.dir.user_by_employee_id("21").expect("the new hire's account");
-        assert_eq!(members(&w.dir, FINANCE), BTreeSet::from(["u11".to_owned(), hire.id.as_str().to_owned()]));
-        assert_eq!(members(&w.dir, SALES), BTreeSet::from(["u12".to_owned(), "u13".to_owned()]), "any value of a list, any case");
+        let hire = w
+            .dir
+            .user_by_employee_id("21")
+            .expect("the new hire's account");
+        assert_eq!(
+            members(&w.dir, FINANCE),
+            BTreeSet::from(["u11".to_owned(), hire.id.as_str().to_owned()])
+        );
+        assert_eq!(
+            members(&w.dir, SALES),
+            BTreeSet::from(["u12".to_owned(), "u13".to_owned()]),
+            "any value of a list, any case"
+        );
         assert_eq!(first.report.summary.group_added, 4);
-        assert!(kinds(&first).iter().all(|k| k.contains("G1: matches the rule of group")), "{:?}", kinds(&first));
+        assert!(
+            kinds(&first)
+                .iter()
+                .all(|k| k.contains("G1: matches the rule of group")),
+            "{:?}",
+            kinds(&first)
+        );
         let json = first.report.to_json();
         assert!(json.contains("\"group_added\": 4"), "{json}");
         // S10: nothing more to do.
         let second = w.syncer.run_cycle(now(), &apply()).await.unwrap();
         assert!(second.plan.is_empty(), "{:?}", second.plan.actions);
-        assert!(!second.report.to_json().contains("group_added"), "a zero count is left out");
+        assert!(
+            !second.report.to_json().contains("group_added"),
+            "a zero count is left out"
+        );
     });
 }
 
@@ -182,10 +239,17 @@ fn g2_additive_groups_keep_members_the_sync_did_not_add() {
         let staff = [in_dept("11", "Finance"), in_dept("12", "Sales")];
         let mut w = world(policy(""), &staff, &[user("manual", "guest@demo.com")]);
         // An admin put a salesperson and a guest into Finance by hand.
-        w.dir.seed_group(GroupInfo::new(FINANCE, "Finance", [id("u12"), id("manual")]));
+        w.dir.seed_group(GroupInfo::new(
+            FINANCE,
+            "Finance",
+            [id("u12"), id("manual")],
+        ));
         let r = w.syncer.run_cycle(now(), &apply()).await.unwrap();
         assert_eq!(r.report.summary.group_removed, 0, "{:?}", kinds(&r));
-        assert_eq!(members(&w.dir, FINANCE), BTreeSet::from(["u11".into(), "u12".into(), "manual".into()]));
+        assert_eq!(
+            members(&w.dir, FINANCE),
+            BTreeSet::from(["u11".into(), "u12".into(), "manual".into()])
+        );
     });
 }
 
@@ -198,15 +262,37 @@ fn g2_authoritative_groups_lose_every_non_matching_member_but_never_protected_on
         let mut w = world(
             text_policy,
             &staff,
-            &[user("manual", "guest@demo.com"), user("adm", "admin@demo.com")],
+            &[
+                user("manual", "guest@demo.com"),
+                user("adm", "admin@demo.com"),
+            ],
         );
-        w.dir.seed_group(GroupInfo::new(FINANCE, "Finance", [id("u12"), id("manual"), id("adm")]));
+        w.dir.seed_group(GroupInfo::new(
+            FINANCE,
+            "Finance",
+            [id("u12"), id("manual"), id("adm")],
+        ));
         let r = w.syncer.run_cycle(now(), &apply()).await.unwrap();
         assert_eq!(r.exit_code(), 0);
-        assert_eq!(members(&w.dir, FINANCE), BTreeSet::from(["u11".into(), "adm".into()]));
+        assert_eq!(
+            members(&w.dir, FINANCE),
+            BTreeSet::from(["u11".into(), "adm".into()])
+        );
         let k = kinds(&r);
-        assert!(k.contains(&"remove_member 12 G2: does not match the rule of authoritative group Finance".to_owned()), "{k:?}");
-        assert!(k.contains(&"remove_member  G2: does not match the rule of authoritative group Finance".to_owned()), "nobody's account: {k:?}");
+        assert!(
+            k.contains(
+                &"remove_member 12 G2: does not match the rule of authoritative group Finance"
+                    .to_owned()
+            ),
+            "{k:?}"
+        );
+        assert!(
+            k.contains(
+                &"remove_member  G2: does not match the rule of authoritative group Finance"
+                    .to_owned()
+            ),
+            "nobody's account: {k:?}"
+        );
     });
 }
 
@@ -216,13 +302,23 @@ fn an_authoritative_group_emptied_by_a_bad_export_is_held_by_the_guard() {
         let staff = [in_dept("11", "Finance")];
         let mut p = policy("[safety]\nmax_group_removals = 5");
         p.groups[0].mode = hris_sync_core::policy::GroupMode::Authoritative;
-        let strangers: Vec<_> = (0..8).map(|i| user(&format!("x{i}"), &format!("x{i}@demo.com"))).collect();
+        let strangers: Vec<_> = (0..8)
+            .map(|i| user(&format!("x{i}"), &format!("x{i}@demo.com")))
+            .collect();
         let mut w = world(p, &staff, &strangers);
-        w.dir.seed_group(GroupInfo::new(FINANCE, "Finance", strangers.iter().map(|u| u.id.clone())));
+        w.dir.seed_group(GroupInfo::new(
+            FINANCE,
+            "Finance",
+            strangers.iter().map(|u| u.id.clone()),
+        ));
         let held = w.syncer.run_cycle(now(), &apply()).await.unwrap();
         assert_eq!(held.exit_code(), 3, "held: exit 3");
         assert_eq!(held.report.summary.held, 8);
-        assert_eq!(members(&w.dir, FINANCE).len(), 9, "nobody removed, the one match added");
+        assert_eq!(
+            members(&w.dir, FINANCE).len(),
+            9,
+            "nobody removed, the one match added"
+        );
         let reasons: Vec<_> = held
             .report
             .actions
@@ -230,7 +326,10 @@ fn an_authoritative_group_emptied_by_a_bad_export_is_held_by_the_guard() {
             .filter(|a| a.status == Status::Held)
             .filter_map(|a| a.reason.clone())
             .collect();
-        assert!(reasons.iter().all(|r| r.contains("max_group_removals")), "{reasons:?}");
+        assert!(
+            reasons.iter().all(|r| r.contains("max_group_removals")),
+            "{reasons:?}"
+        );
         // The operator's override lets them through.
         let released = w
             .syncer
@@ -250,16 +349,35 @@ fn g5_a_leaver_leaves_the_groups_and_a_rehire_comes_back() {
         w.syncer.run_cycle(now(), &apply()).await.unwrap();
         staff[0].termination_date = Some(day("2025-09-15"));
         w.source.upsert(staff[0].clone());
-        let left = w.syncer.run_cycle(now(), &apply().full(true)).await.unwrap();
+        let left = w
+            .syncer
+            .run_cycle(now(), &apply().full(true))
+            .await
+            .unwrap();
         assert!(!w.dir.user(&id("u11")).unwrap().account_enabled);
         assert!(!members(&w.dir, FINANCE).contains("u11"));
-        assert!(kinds(&left).contains(&"remove_member 11 G5: the account is disabled; it leaves group Finance".to_owned()), "{:?}", kinds(&left));
+        assert!(
+            kinds(&left).contains(
+                &"remove_member 11 G5: the account is disabled; it leaves group Finance".to_owned()
+            ),
+            "{:?}",
+            kinds(&left)
+        );
         staff[0].termination_date = None;
         w.source.upsert(staff[0].clone());
-        let back = w.syncer.run_cycle(now(), &apply().full(true)).await.unwrap();
+        let back = w
+            .syncer
+            .run_cycle(now(), &apply().full(true))
+            .await
+            .unwrap();
         assert!(w.dir.user(&id("u11")).unwrap().account_enabled);
         assert!(members(&w.dir, FINANCE).contains("u11"));
-        assert!(kinds(&back).contains(&"add_member 11 G5: enabled again; back in group Finance".to_owned()), "{:?}", kinds(&back));
+        assert!(
+            kinds(&back)
+                .contains(&"add_member 11 G5: enabled again; back in group Finance".to_owned()),
+            "{:?}",
+            kinds(&back)
+        );
     });
 }
 
@@ -273,7 +391,11 @@ fn g5_keep_groups_on_disable_keeps_a_leavers_memberships() {
         w.syncer.run_cycle(now(), &apply()).await.unwrap();
         staff[0].termination_date = Some(day("2025-09-15"));
         w.source.upsert(staff[0].clone());
-        let left = w.syncer.run_cycle(now(), &apply().full(true)).await.unwrap();
+        let left = w
+            .syncer
+            .run_cycle(now(), &apply().full(true))
+            .await
+            .unwrap();
         assert!(!w.dir.user(&id("u11")).unwrap().account_enabled);
         assert_eq!(left.report.summary.group_removed, 0);
         assert!(members(&w.dir, FINANCE).contains("u11"));
@@ -283,18 +405,35 @@ fn g5_keep_groups_on_disable_keeps_a_leavers_memberships() {
 #[test]
 fn a_held_disable_holds_its_group_removals_too() {
     rt().block_on(async {
-        let mut staff: Vec<Employee> = (10..22).map(|i| in_dept(&format!("1{i}"), "Finance")).collect();
-        let mut w = world(policy("[safety]\nmax_disables = 2\nmax_disable_percent = 5"), &staff, &[]);
+        let mut staff: Vec<Employee> = (10..22)
+            .map(|i| in_dept(&format!("1{i}"), "Finance"))
+            .collect();
+        let mut w = world(
+            policy("[safety]\nmax_disables = 2\nmax_disable_percent = 5"),
+            &staff,
+            &[],
+        );
         w.syncer.run_cycle(now(), &apply()).await.unwrap();
         for e in &mut staff {
             e.termination_date = Some(day("2025-09-15"));
             w.source.upsert(e.clone());
         }
-        let r = w.syncer.run_cycle(now(), &apply().full(true)).await.unwrap();
+        let r = w
+            .syncer
+            .run_cycle(now(), &apply().full(true))
+            .await
+            .unwrap();
         assert_eq!(r.exit_code(), 3);
         assert_eq!(r.report.summary.group_removed, 0);
-        assert_eq!(members(&w.dir, FINANCE).len(), 12, "the leavers are still enabled, still members");
-        assert_eq!(r.report.summary.held, 24, "12 disables and their 12 removals");
+        assert_eq!(
+            members(&w.dir, FINANCE).len(),
+            12,
+            "the leavers are still enabled, still members"
+        );
+        assert_eq!(
+            r.report.summary.held, 24,
+            "12 disables and their 12 removals"
+        );
     });
 }
 
@@ -309,7 +448,8 @@ fn g3_a_refused_or_missing_group_stops_the_run_naming_it() {
             (GroupRefusal::OnPremises, "on-premises"),
         ] {
             let mut w = world(policy(""), &staff, &[]);
-            w.dir.seed_group(GroupInfo::new(FINANCE, "Finance (dyn)", []).refused(refusal));
+            w.dir
+                .seed_group(GroupInfo::new(FINANCE, "Finance (dyn)", []).refused(refusal));
             let err = w.syncer.run_cycle(now(), &apply()).await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
             assert!(err.message().starts_with("group[0] (Finance,"), "{err}");
@@ -349,5 +489,9 @@ fn s9_a_plan_with_groups_is_the_same_for_any_input_order() {
     rev_users.reverse();
     let b = plan_with_groups(&rev_staff, &rev_users, &p, now(), &history, &groups);
     assert_eq!(a.to_json(), b.to_json());
-    assert!(a.count("add_member") > 0 && a.count("remove_member") > 0, "{}", a.to_json());
+    assert!(
+        a.count("add_member") > 0 && a.count("remove_member") > 0,
+        "{}",
+        a.to_json()
+    );
 }

@@ -74,7 +74,14 @@ fn apply() -> SyncOptions {
 fn kinds(plan: &hris_sync_core::Plan) -> Vec<(String, String)> {
     plan.actions
         .iter()
-        .map(|a| (a.kind().to_owned(), a.employee_id().map(|e| e.as_str().to_owned()).unwrap_or_default()))
+        .map(|a| {
+            (
+                a.kind().to_owned(),
+                a.employee_id()
+                    .map(|e| e.as_str().to_owned())
+                    .unwrap_or_default(),
+            )
+        })
         .collect()
 }
 

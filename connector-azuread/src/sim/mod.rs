@@ -40,9 +40,12 @@
 //! (`take_upn`), and counts requests by kind. Time can be scaled like the Personio
 //! simulator's.
 
+mod groups;
 mod identity;
 mod server;
 mod users;
+
+pub use groups::SimGroup;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -259,6 +262,10 @@ pub struct Counts {
     pub assertions: u64,
     /// Federated tokens accepted (workload identity federation).
     pub federated: u64,
+    /// `GET /groups/{id}` and member pages.
+    pub groups: u64,
+    /// Membership writes accepted (adds and removes).
+    pub memberships: u64,
 }
 
 pub(crate) struct State {
@@ -278,6 +285,8 @@ pub(crate) struct State {
     pub(crate) throttled_until: BTreeMap<Target, std::time::SystemTime>,
     /// Users deleted by [`GraphSim::delete_user`], as they were (for replays, T7).
     pub(crate) tombstones: BTreeMap<DirectoryUserId, DirectoryUser>,
+    /// Groups, by id.
+    pub(crate) groups: BTreeMap<String, SimGroup>,
 }
 
 impl State {
@@ -436,6 +445,7 @@ impl GraphSim {
             born: BTreeMap::new(),
             throttled_until: BTreeMap::new(),
             tombstones: BTreeMap::new(),
+            groups: BTreeMap::new(),
         };
         let shared = Arc::new(Shared {
             dir: MemoryDirectory::new(config.domains.clone()),
@@ -521,6 +531,17 @@ impl GraphSim {
     #[must_use]
     pub fn user_by_upn(&self, upn: &str) -> Option<DirectoryUser> {
         self.shared.dir.user_by_upn(upn)
+    }
+
+    /// Put a group in place (replacing one with its id).
+    pub fn seed_group(&self, group: SimGroup) {
+        self.shared.lock().groups.insert(group.id.clone(), group);
+    }
+
+    /// A group as it now is.
+    #[must_use]
+    pub fn group(&self, id: &str) -> Option<SimGroup> {
+        self.shared.lock().groups.get(id).cloned()
     }
 
     /// The user carrying this `employeeId` (as the service holds it, replication lag aside).

@@ -40,6 +40,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1.0/organization", get(organization))
         .route("/v1.0/domains", get(domains))
         .route("/v1.0/$batch", post(batch))
+        .route("/v1.0/groups/{id}", get(super::groups::get_group))
+        .route(
+            "/v1.0/groups/{id}/members/microsoft.graph.user",
+            get(super::groups::user_members),
+        )
         .fallback(|| async {
             json_response(
                 400,
@@ -169,7 +174,7 @@ const READ_USERS: &[&str] = &[
 const WRITE_USERS: &[&str] = &["User.ReadWrite.All", "Directory.ReadWrite.All"];
 
 /// Graph's 403 for a permission the app lacks (T1), counted.
-fn denied(shared: &Shared) -> (u16, Value) {
+pub(super) fn denied(shared: &Shared) -> (u16, Value) {
     shared.lock().counts.forbidden += 1;
     (
         403,
@@ -183,7 +188,11 @@ fn denied(shared: &Shared) -> (u16, Value) {
 
 /// `Ok` for a valid token of an app that holds one of `any_of` (T1); else the 401 or 403
 /// as a response.
-fn permitted(shared: &Shared, headers: &HeaderMap, any_of: &[&str]) -> Result<(), Response> {
+pub(super) fn permitted(
+    shared: &Shared,
+    headers: &HeaderMap,
+    any_of: &[&str],
+) -> Result<(), Response> {
     authorized(shared, headers)?;
     if shared.granted(any_of) {
         Ok(())
@@ -194,7 +203,7 @@ fn permitted(shared: &Shared, headers: &HeaderMap, any_of: &[&str]) -> Result<()
 }
 
 /// Graph's 404 for an object that does not exist (or is not replicated yet).
-fn not_found(id: &str) -> (u16, Value) {
+pub(super) fn not_found(id: &str) -> (u16, Value) {
     (
         404,
         graph_error(
@@ -297,7 +306,7 @@ async fn domains(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Respo
 }
 
 /// A `@odata.nextLink` on the simulator's own host, or on another one (T8).
-fn next_link_base(shared: &Shared) -> String {
+pub(super) fn next_link_base(shared: &Shared) -> String {
     if shared.config.foreign_links {
         // Same port, another loopback address: a different host all the same.
         shared.base().replace("127.0.0.1", "127.0.0.2")
@@ -750,6 +759,15 @@ async fn write(
     body: Option<&Value>,
 ) -> (u16, Value, Option<u64>) {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    if segments.first() == Some(&"groups") {
+        return match take_write(shared) {
+            Some(throttled) => throttled,
+            None => super::groups::write(shared, method.as_str(), &segments, body)
+                .map_or((404, Value::Null, None), |(status, answer)| {
+                    (status, answer, None)
+                }),
+        };
+    }
     // T1: what each write needs.
     let allowed = match (method.as_str(), segments.as_slice()) {
         ("POST", ["users", _, "revokeSignInSessions"]) => shared.granted(&[
@@ -866,17 +884,8 @@ async fn write(
             );
         }
     };
-    {
-        let mut s = shared.lock();
-        if let Err(wait) = s.writes.try_take(Instant::now().into_std(), 1) {
-            s.counts.throttled += 1;
-            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            return (
-                429,
-                graph_error("TooManyRequests", "Please retry again later.", None),
-                Some(secs.max(1)),
-            );
-        }
+    if let Some(throttled) = take_write(shared) {
+        return throttled;
     }
     let is_create = matches!(op, Operation::Create(_));
     let is_revoke = matches!(op, Operation::RevokeSessions { .. });
@@ -901,6 +910,23 @@ async fn write(
         );
     }
     (status, answer, None)
+}
+
+/// One write from the quota (3,000 per 150 s), or Graph's 429 with `Retry-After`.
+fn take_write(shared: &Shared) -> Option<(u16, Value, Option<u64>)> {
+    let mut s = shared.lock();
+    match s.writes.try_take(Instant::now().into_std(), 1) {
+        Ok(()) => None,
+        Err(wait) => {
+            s.counts.throttled += 1;
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            Some((
+                429,
+                graph_error("TooManyRequests", "Please retry again later.", None),
+                Some(secs.max(1)),
+            ))
+        }
+    }
 }
 
 async fn top_level(

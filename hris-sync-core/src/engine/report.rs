@@ -283,22 +283,12 @@ fn entry(action: &Action, status: Status, failure: Option<String>) -> ReportActi
             BTreeMap::from([("accountEnabled".to_owned(), ReportChange::new(false, true))]),
             Some(reason.to_string()),
         ),
-        Action::AddMember {
-            group, reason, ..
-        } => (
-            BTreeMap::from([(
-                "memberOf".to_owned(),
-                ReportChange::new(Value::Null, group),
-            )]),
+        Action::AddMember { group, reason, .. } => (
+            BTreeMap::from([("memberOf".to_owned(), ReportChange::new(Value::Null, group))]),
             Some(reason.to_string()),
         ),
-        Action::RemoveMember {
-            group, reason, ..
-        } => (
-            BTreeMap::from([(
-                "memberOf".to_owned(),
-                ReportChange::new(group, Value::Null),
-            )]),
+        Action::RemoveMember { group, reason, .. } => (
+            BTreeMap::from([("memberOf".to_owned(), ReportChange::new(group, Value::Null))]),
             Some(reason.to_string()),
         ),
     };

@@ -327,9 +327,7 @@ impl MemoryDirectory {
                 })))
             }
             Operation::AddMember { group, user } => Self::membership(&mut s, group, user, true),
-            Operation::RemoveMember { group, user } => {
-                Self::membership(&mut s, group, user, false)
-            }
+            Operation::RemoveMember { group, user } => Self::membership(&mut s, group, user, false),
         }
     }
 
@@ -340,7 +338,10 @@ impl MemoryDirectory {
             return Err(not_found(user));
         }
         let g = s.groups.get_mut(group).ok_or_else(|| {
-            Error::new(ErrorKind::NotFound, format!("Resource '{group}' does not exist."))
+            Error::new(
+                ErrorKind::NotFound,
+                format!("Resource '{group}' does not exist."),
+            )
         })?;
         if let Some(why) = g.refusal {
             return Err(Error::invalid_input(format!(
@@ -593,7 +594,10 @@ impl Directory for MemoryDirectory {
 
     async fn read_group(&self, id: &str) -> Result<GroupInfo> {
         self.group(id).ok_or_else(|| {
-            Error::new(ErrorKind::NotFound, format!("Resource '{id}' does not exist."))
+            Error::new(
+                ErrorKind::NotFound,
+                format!("Resource '{id}' does not exist."),
+            )
         })
     }
 }

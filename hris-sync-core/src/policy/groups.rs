@@ -65,7 +65,10 @@ impl GroupRule {
 /// Check the `[[group]]` tables: a name, the directory's id under the key of `directory`
 /// (`entra` or `ad`), a `when` with at least one attribute whose values are text, a known
 /// mode, and no group listed twice.
-pub(super) fn validate(sections: &[GroupSection], directory: DirectoryKind) -> Result<Vec<GroupRule>> {
+pub(super) fn validate(
+    sections: &[GroupSection],
+    directory: DirectoryKind,
+) -> Result<Vec<GroupRule>> {
     let key = directory.mapping_key();
     let mut seen = BTreeSet::new();
     let mut out = Vec::with_capacity(sections.len());
@@ -73,7 +76,10 @@ pub(super) fn validate(sections: &[GroupSection], directory: DirectoryKind) -> R
         let at = |field: &str| format!("group[{i}].{field}");
         let name = g.name.trim();
         if name.is_empty() {
-            return Err(Error::config(format!("{}: empty; name the group", at("name"))));
+            return Err(Error::config(format!(
+                "{}: empty; name the group",
+                at("name")
+            )));
         }
         let (id, other) = match directory {
             DirectoryKind::Entra => (&g.entra, g.ad.as_ref().map(|_| "ad")),
@@ -86,18 +92,25 @@ pub(super) fn validate(sections: &[GroupSection], directory: DirectoryKind) -> R
                 directory.as_str()
             )));
         }
-        let id = id.as_deref().map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| {
-            Error::config(format!(
-                "{}: missing; the group's {}",
-                at(key),
-                match directory {
-                    DirectoryKind::Entra => "object id",
-                    DirectoryKind::ActiveDirectory => "distinguished name",
-                }
-            ))
-        })?;
+        let id = id
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| {
+                Error::config(format!(
+                    "{}: missing; the group's {}",
+                    at(key),
+                    match directory {
+                        DirectoryKind::Entra => "object id",
+                        DirectoryKind::ActiveDirectory => "distinguished name",
+                    }
+                ))
+            })?;
         if !seen.insert(id.to_lowercase()) {
-            return Err(Error::config(format!("{}: {id:?} is listed twice", at(key))));
+            return Err(Error::config(format!(
+                "{}: {id:?} is listed twice",
+                at(key)
+            )));
         }
         if g.when.is_empty() {
             return Err(Error::config(format!(
@@ -183,15 +196,18 @@ mode = "authoritative"
         let g = &p.groups[0];
         assert_eq!(g.mode, GroupMode::Authoritative);
         let mut e = crate::Employee::new(EmployeeId::new("1").unwrap(), EmployeeStatus::Active);
-        e.attributes.insert("department".into(), AttributeValue::text(" finance "));
-        e.attributes.insert("office".into(), AttributeValue::text("MUNICH"));
+        e.attributes
+            .insert("department".into(), AttributeValue::text(" finance "));
+        e.attributes
+            .insert("office".into(), AttributeValue::text("MUNICH"));
         assert!(g.matches(&e));
         e.attributes.insert(
             "office".into(),
             AttributeValue::List(vec!["Paris".into(), "Berlin".into()]),
         );
         assert!(g.matches(&e), "any element of a list attribute");
-        e.attributes.insert("office".into(), AttributeValue::text("Paris"));
+        e.attributes
+            .insert("office".into(), AttributeValue::text("Paris"));
         assert!(!g.matches(&e));
         e.attributes.remove("office");
         assert!(!g.matches(&e), "an unread attribute never matches");
@@ -204,10 +220,14 @@ mode = "authoritative"
         let id = "entra = \"g1\"\n";
         assert!(error(&group(&format!("{id}when = {{}}"))).starts_with("group[0].when: empty"));
         assert!(
-            error(&group(&format!("{id}when = {{ department = \"x\" }}\nmode = \"strict\"")))
-                .starts_with("group[0].mode: unknown mode")
+            error(&group(&format!(
+                "{id}when = {{ department = \"x\" }}\nmode = \"strict\""
+            )))
+            .starts_with("group[0].mode: unknown mode")
         );
-        assert!(error(&group("when = { department = \"x\" }")).starts_with("group[0].entra: missing"));
+        assert!(
+            error(&group("when = { department = \"x\" }")).starts_with("group[0].entra: missing")
+        );
         assert!(
             error(&group(&format!("{id}when = {{ department = 3 }}")))
                 .starts_with("group[0].when.department: expected text")
@@ -221,7 +241,11 @@ mode = "authoritative"
             group(&format!("{id}when = {{ department = \"a\" }}")),
             group("entra = \"G1\"\nwhen = { department = \"b\" }")
         );
-        assert!(error(&twice).starts_with("group[1].entra: \"G1\" is listed twice"), "{}", error(&twice));
+        assert!(
+            error(&twice).starts_with("group[1].entra: \"G1\" is listed twice"),
+            "{}",
+            error(&twice)
+        );
         assert!(
             error(&group("ad = \"CN=x\"\nwhen = { department = \"a\" }"))
                 .starts_with("group[0].ad: the directory is entra")

@@ -17,8 +17,8 @@ pub use file::{
     LifecycleSection, MappingSection, OnboardingSection, PersonioSection, SafetySection,
     ScopeSection, UpnSection,
 };
-pub use groups::{GroupMode, GroupRule};
 pub use glob::Glob;
+pub use groups::{GroupMode, GroupRule};
 
 use crate::error::{Error, Result};
 use crate::property::DirectoryProperty;

@@ -107,7 +107,10 @@ pub(super) fn plan(planner: &mut Planner<'_>, employees: &[&Employee], members: 
             continue;
         };
         let mut belongs: BTreeSet<&DirectoryUserId> = BTreeSet::new();
-        for a in after.iter().filter(|a| a.enabled && rule.matches(a.employee)) {
+        for a in after
+            .iter()
+            .filter(|a| a.enabled && rule.matches(a.employee))
+        {
             if let UserRef::Existing(id) = &a.user {
                 belongs.insert(id);
                 if current.contains(id) {
@@ -128,7 +131,11 @@ pub(super) fn plan(planner: &mut Planner<'_>, employees: &[&Employee], members: 
                 reason,
             });
         }
-        let ours = planner.history.group_members.get(&rule.id).unwrap_or(&empty);
+        let ours = planner
+            .history
+            .group_members
+            .get(&rule.id)
+            .unwrap_or(&empty);
         let candidates: Vec<&DirectoryUserId> = match rule.mode {
             GroupMode::Authoritative => current.iter().collect(),
             _ => current.intersection(ours).collect(),
