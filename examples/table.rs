@@ -15,6 +15,8 @@ fn symbol(a: &ReportAction) -> &'static str {
         (_, ReportKind::Disable) => "-",
         (_, ReportKind::Enable) => "^",
         (_, ReportKind::Conflict) => "?",
+        (_, ReportKind::AddMember) => ">",
+        (_, ReportKind::RemoveMember) => "<",
         _ => ".",
     }
 }
@@ -98,5 +100,12 @@ pub fn render(report: &SyncReport, dry_run: bool) -> String {
         s.failed,
         s.held
     );
+    if s.group_added + s.group_removed > 0 {
+        let _ = writeln!(
+            out,
+            "Groups: {} memberships added, {} removed",
+            s.group_added, s.group_removed
+        );
+    }
     out
 }

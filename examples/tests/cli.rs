@@ -203,7 +203,7 @@ pub(crate) async fn sims() -> Sims {
 }
 
 /// Both simulators seeded with the demo company, Graph with `graph`'s settings.
-async fn sims_with(graph: GraphConfig) -> Sims {
+pub(crate) async fn sims_with(graph: GraphConfig) -> Sims {
     let personio = PersonioSim::start(PersonioConfig::default()).await.unwrap();
     personio.seed(demo::employees(now()));
     let graph = GraphSim::start(graph).await.unwrap();

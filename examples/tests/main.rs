@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod e2e;
 mod faults;
+mod groups;
 mod hybrid;
 mod races;
 mod secrets;
