@@ -43,7 +43,8 @@ const LAST: &[&str] = &[
     "Weber",
     "Kim",
 ];
-const DEPARTMENTS: &[&str] = &[
+/// The departments of the synthetic companies.
+pub const DEPARTMENTS: &[&str] = &[
     "Engineering",
     "Sales",
     "Finance",
@@ -78,6 +79,70 @@ pub fn policy() -> Policy {
         "#,
     )
     .expect("benchmark policy is valid")
+}
+
+/// The benchmark policy with 50 rule groups: one per department (authoritative, so a move
+/// leaves the old group), one per job title (40), and four for a department and a set of
+/// titles together. The group-removal guard allows 1,000 (a 1% reorganisation of 10,000
+/// removes 100 memberships; the default of 50 would hold them).
+///
+/// # Panics
+/// Never: the configuration is built from constants known to be valid.
+#[must_use]
+pub fn policy_with_groups() -> Policy {
+    let mut text = String::from(
+        r#"
+        [upn]
+        domain = "demo.com"
+        [lifecycle]
+        timezone = "Europe/Berlin"
+        [safety]
+        max_group_removals = 1000
+        [[mapping]]
+        personio = "department"
+        entra = "department"
+        [[mapping]]
+        personio = "position"
+        entra = "jobTitle"
+        [[mapping]]
+        personio = "supervisor"
+        entra = "manager"
+        "#,
+    );
+    let mut n = 0;
+    let mut group = |name: &str, when: &str, mode: &str| {
+        n += 1;
+        text.push_str(&format!(
+            "[[group]]\nname = \"{name}\"\nentra = \"{}\"\nwhen = {{ {when} }}\nmode = \"{mode}\"\n",
+            group_id(n)
+        ));
+    };
+    for d in DEPARTMENTS {
+        group(d, &format!("department = \"{d}\""), "authoritative");
+    }
+    for r in 0..40 {
+        group(
+            &format!("Role {r}"),
+            &format!("position = \"Role {r}\""),
+            "additive",
+        );
+    }
+    for (d, roles) in [(0, "0"), (1, "1"), (2, "2"), (3, "3")] {
+        let dept = DEPARTMENTS[d];
+        group(
+            &format!("{dept} leads"),
+            &format!("department = \"{dept}\", position = [\"Role {roles}\", \"Role 1{roles}\"]"),
+            "additive",
+        );
+    }
+    #[allow(clippy::expect_used)]
+    Policy::from_toml(&text).expect("benchmark policy with groups is valid")
+}
+
+/// The object id of the benchmark's `n`th group.
+#[must_use]
+pub fn group_id(n: usize) -> String {
+    format!("0b1c2d3e-0000-4000-8000-{n:012}")
 }
 
 /// The instant the benchmarks plan at.

@@ -13,11 +13,12 @@ use hris_sync_core::chrono::{DateTime, Utc};
 ///
 /// Without --apply the run only plans (a dry run). Secrets come from the environment
 /// (PERSONIO_CLIENT_ID, PERSONIO_CLIENT_SECRET, AZURE_TENANT_ID, AZURE_CLIENT_ID,
-/// AZURE_CLIENT_SECRET); everything else from the --config file.
+/// AZURE_CLIENT_SECRET; for on-premises Active Directory AD_BIND_DN and AD_BIND_PASSWORD);
+/// everything else from the --config file.
 ///
 /// Exit status: 0 all planned actions applied (or planned, in a dry run); 1 some action failed
 /// (or SIGINT/SIGTERM stopped the run with actions left unsent); 2 bad configuration or
-/// credentials; 3 disables held by the safety guard; 4 not run: another sync holds the state
+/// credentials; 3 disables or group removals held by the safety guards; 4 not run: another sync holds the state
 /// lock; 130/143 a second SIGINT/SIGTERM ended the run at once.
 #[derive(Debug, Parser)]
 #[command(name = "sync", version, about, long_about, max_term_width = 100)]
@@ -59,7 +60,8 @@ pub struct Cli {
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<DateTime<Utc>>,
 
-    /// Let this run disable more accounts than the safety limits of the configuration allow (S7).
+    /// Let this run disable more accounts (S7), and remove more group memberships (G2), than
+    /// the safety limits of the configuration allow.
     #[arg(long)]
     pub allow_mass_disable: bool,
 

@@ -9,9 +9,12 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use connector_azuread::sim::SimGroup;
 use connector_azuread::sim::{GraphSim, SimConfig as GraphConfig};
 use connector_personio::sim::{PersonioSim, SimConfig as PersonioConfig};
-use hris_sync_benches::{employees, now, policy, steady_state};
+use hris_sync_benches::{
+    DEPARTMENTS, employees, group_id, now, policy, policy_with_groups, steady_state,
+};
 use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};
 use hris_sync_core::pacing::Budget;
 use hris_sync_core::{Action, AttributeValue, DirectoryUser};
@@ -26,6 +29,10 @@ enum Kind {
     Steady,
     /// Steady state, 1% changed.
     Steady1,
+    /// First run, empty directory, 50 rule groups.
+    FirstGroups,
+    /// Steady state with 50 rule groups in step, 1% moved to another department.
+    SteadyGroups1,
 }
 
 impl Kind {
@@ -35,6 +42,8 @@ impl Kind {
             Self::FirstLink => "first_run_link",
             Self::Steady => "steady_no_change",
             Self::Steady1 => "steady_1pct",
+            Self::FirstGroups => "first_run_groups",
+            Self::SteadyGroups1 => "steady_groups_1pct",
         }
     }
 
@@ -44,6 +53,8 @@ impl Kind {
             Self::FirstLink,
             Self::Steady,
             Self::Steady1,
+            Self::FirstGroups,
+            Self::SteadyGroups1,
         ]
         .into_iter()
         .find(|k| k.name() == s)
@@ -55,6 +66,8 @@ const SCENARIOS: &[(Kind, usize)] = &[
     (Kind::FirstLink, 10_000),
     (Kind::Steady, 10_000),
     (Kind::Steady1, 10_000),
+    (Kind::FirstGroups, 10_000),
+    (Kind::SteadyGroups1, 10_000),
     (Kind::FirstEmpty, 50_000),
 ];
 
@@ -113,26 +126,52 @@ async fn run(kind: Kind, n: usize) -> Result<(), Box<dyn std::error::Error>> {
         ..PersonioConfig::default()
     })
     .await?;
+    let groups = matches!(kind, Kind::FirstGroups | Kind::SteadyGroups1);
+    let mut permissions: Vec<String> = connector_azuread::sim::LEAST_PRIVILEGE
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect();
+    if groups {
+        // The README's permission for `[[group]]`.
+        permissions.push("GroupMember.ReadWrite.All".to_owned());
+    }
     let graph = GraphSim::start(GraphConfig {
         time_scale: scale,
         // A real tenant's replication lag (T3), under the least-privilege permissions of
         // the README (the simulator's default grant, T1).
         replication_lag: Duration::from_secs(2),
+        permissions,
         ..GraphConfig::default()
     })
     .await?;
-    let policy = policy();
+    let policy = if groups {
+        policy_with_groups()
+    } else {
+        policy()
+    };
     let mut staff = employees(n);
     let users: Vec<DirectoryUser> = match kind {
-        Kind::FirstEmpty => Vec::new(),
+        Kind::FirstEmpty | Kind::FirstGroups => Vec::new(),
         Kind::FirstLink => staff
             .iter()
             .map(|e| DirectoryUser::new(format!("u-{}", e.id), e.email.clone().unwrap_or_default()))
             .collect(),
-        Kind::Steady | Kind::Steady1 => steady_state(&mut staff.clone(), 0),
+        Kind::Steady | Kind::Steady1 | Kind::SteadyGroups1 => steady_state(&mut staff.clone(), 0),
     };
     personio.seed(staff.clone());
     graph.seed(users)?;
+    for (i, rule) in policy.groups.iter().enumerate() {
+        let mut g = SimGroup::security(group_id(i + 1), rule.name.clone());
+        if kind == Kind::SteadyGroups1 {
+            // In step: every account whose employee matches.
+            g.members = staff
+                .iter()
+                .filter(|e| rule.matches(e))
+                .map(|e| hris_sync_core::DirectoryUserId::new(format!("u-{}", e.id)))
+                .collect();
+        }
+        graph.seed_group(g);
+    }
     let directory = graph.directory().policy(&policy).build()?;
     let source = personio.source().build()?;
     let mut syncer = Syncer::new(
@@ -146,10 +185,26 @@ async fn run(kind: Kind, n: usize) -> Result<(), Box<dyn std::error::Error>> {
         ..SyncOptions::default()
     };
     let mut at = now();
-    if matches!(kind, Kind::Steady | Kind::Steady1) {
+    if matches!(kind, Kind::Steady | Kind::Steady1 | Kind::SteadyGroups1) {
         // The state a previous cycle leaves; not measured.
         syncer.run_cycle(at, &options).await?;
         at += hris_sync_core::chrono::TimeDelta::minutes(30);
+        if kind == Kind::SteadyGroups1 {
+            // 1% move to the next department: their department group changes.
+            for e in staff.iter_mut().step_by(100) {
+                let now_in = e.attribute_text("department").map(|d| d.into_owned());
+                let i = DEPARTMENTS
+                    .iter()
+                    .position(|d| Some(*d) == now_in.as_deref())
+                    .unwrap_or(0);
+                e.attributes.insert(
+                    "department".into(),
+                    AttributeValue::text(DEPARTMENTS[(i + 1) % DEPARTMENTS.len()]),
+                );
+                e.updated_at = Some(at);
+            }
+            personio.seed(staff.clone());
+        }
         if kind == Kind::Steady1 {
             for e in staff.iter_mut().step_by(100) {
                 e.attributes
@@ -170,19 +225,32 @@ async fn run(kind: Kind, n: usize) -> Result<(), Box<dyn std::error::Error>> {
         let n = probe.list_users().await?.users.len();
         eprintln!("probe: graph list of {n} in {:?}", t.elapsed());
     }
+    let group_sizes: Vec<usize> = policy
+        .groups
+        .iter()
+        .map(|rule| graph.group(&rule.id).map_or(0, |g| g.members.len()))
+        .collect();
     let (p0, g0) = (personio.counts(), graph.counts());
     let started = Instant::now();
     let result = syncer.run_cycle(at, &options).await?;
     let elapsed = started.elapsed();
     let (p1, g1) = (personio.counts(), graph.counts());
     if std::env::var("THROUGHPUT_DEBUG").is_ok() {
+        let mut kinds = std::collections::BTreeMap::new();
+        for a in &result.plan.actions {
+            *kinds.entry(a.kind()).or_insert(0) += 1;
+        }
+        eprintln!("planned: {kinds:?}");
         for seen in personio.seen().iter().rev().take(3) {
             eprintln!("{} {}", seen.path, seen.query);
         }
     }
 
     let personio_reads = (p1.employees - p0.employees) + (p1.attributes - p0.attributes);
-    let graph_reads = (g1.list - g0.list) + (g1.delta - g0.delta) + (g1.domains - g0.domains);
+    let graph_reads = (g1.list - g0.list)
+        + (g1.delta - g0.delta)
+        + (g1.domains - g0.domains)
+        + (g1.groups - g0.groups);
     let batches = g1.batch - g0.batch;
     let requests = personio_reads + graph_reads + batches;
     let auth = (p1.auth - p0.auth) + (g1.token - g0.token);
@@ -199,6 +267,14 @@ async fn run(kind: Kind, n: usize) -> Result<(), Box<dyn std::error::Error>> {
         (true, true) => pages(users_in_directory, 200),
         (true, false) => pages(users_in_directory, 999),
     };
+    // A full read reads each listed group and its members (999 a page); an incremental one
+    // plans against the state's record.
+    let floor_group_reads: usize = if full {
+        group_sizes.iter().map(|m| 1 + pages(*m, 999)).sum()
+    } else {
+        0
+    };
+    let floor_graph_reads = floor_graph_reads + floor_group_reads;
     let floor_batches = w.div_ceil(20);
     let floor_requests = floor_personio + floor_graph_reads + floor_batches;
     let s = |d: Duration| d / scale;
@@ -228,6 +304,9 @@ async fn run(kind: Kind, n: usize) -> Result<(), Box<dyn std::error::Error>> {
         elapsed.as_secs_f64(),
         time_ratio.map_or_else(|| "n/a (floor < 0.1 s)".to_owned(), |r| format!("{r:.3}"))
     );
+    if !result.held.is_empty() {
+        println!("  held={} (a guard stopped them)", result.held.len());
+    }
     println!(
         "  plan={:.1}ms read={:.2}s apply={:.2}s peak_memory={:.1}MiB failed={}",
         result.timings.plan.as_secs_f64() * 1000.0,
@@ -236,8 +315,17 @@ async fn run(kind: Kind, n: usize) -> Result<(), Box<dyn std::error::Error>> {
         memory as f64 / 1024.0,
         result.report.summary.failed
     );
+    let groups_part = if policy.groups.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " groups={} membership_writes={}",
+            policy.groups.len(),
+            result.plan.count("add_member") + result.plan.count("remove_member")
+        )
+    };
     println!(
-        "throughput: employees={n} requests={requests} floor_requests={floor_requests} request_ratio={request_ratio:.3} time_ratio={} throttled={throttled}",
+        "throughput: employees={n} requests={requests} floor_requests={floor_requests} request_ratio={request_ratio:.3} time_ratio={} throttled={throttled}{groups_part}",
         time_ratio.map_or_else(|| "n/a".to_owned(), |r| format!("{r:.3}"))
     );
     Ok(())
@@ -275,7 +363,7 @@ fn main() -> std::process::ExitCode {
     let Ok(me) = std::env::current_exe() else {
         return std::process::ExitCode::FAILURE;
     };
-    let mut headline = String::new();
+    let mut headlines = Vec::new();
     for (kind, n) in SCENARIOS {
         let out = Command::new(&me)
             .args(["--scenario", kind.name(), &n.to_string()])
@@ -286,12 +374,12 @@ fn main() -> std::process::ExitCode {
                 for line in text.lines().filter(|l| !l.starts_with("throughput:")) {
                     println!("{line}");
                 }
-                if *kind == Kind::FirstEmpty && *n == 10_000 {
-                    headline = text
-                        .lines()
-                        .find(|l| l.starts_with("throughput:"))
-                        .unwrap_or_default()
-                        .to_owned();
+                if matches!(kind, Kind::FirstEmpty | Kind::FirstGroups) && *n == 10_000 {
+                    headlines.extend(
+                        text.lines()
+                            .filter(|l| l.starts_with("throughput:"))
+                            .map(str::to_owned),
+                    );
                 }
             }
             Ok(o) => {
@@ -308,6 +396,8 @@ fn main() -> std::process::ExitCode {
             }
         }
     }
-    println!("{headline}");
+    for line in headlines {
+        println!("{line}");
+    }
     std::process::ExitCode::SUCCESS
 }
