@@ -97,7 +97,7 @@ impl Default for SyncOptions {
 pub struct CycleResult {
     /// The plan (without held disables).
     pub plan: Plan,
-    /// Disables held by the guard.
+    /// Disables and group removals held by the guards (S7, G2).
     pub held: Vec<Action>,
     /// Outcomes, when applied.
     pub outcomes: Option<Vec<ActionOutcome>>,

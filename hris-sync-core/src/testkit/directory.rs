@@ -105,7 +105,7 @@ pub async fn verified_domains_include_the_kit_domain(dir: &dyn Directory, kit: &
 /// # Errors
 /// When a field differs or the account is missing.
 pub async fn create_then_list(dir: &dyn Directory, kit: &Kit) -> Result<()> {
-    let mut new = new_user(kit, "create", "kit-1");
+    let mut new = new_user(kit, "create", &kit.employee_id(1));
     new.properties.insert(
         DirectoryProperty::Department,
         PropertyValue::text("Kit Dept"),
@@ -120,7 +120,7 @@ pub async fn create_then_list(dir: &dyn Directory, kit: &Kit) -> Result<()> {
             .eq_ignore_ascii_case(&kit.upn("create")),
         || format!("listed UPN {} differs", listed.user_principal_name),
     )?;
-    ensure(listed.employee_id.as_deref() == Some("kit-1"), || {
+    ensure(listed.employee_id == Some(kit.employee_id(1)), || {
         format!("employeeId {:?} differs", listed.employee_id)
     })?;
     ensure(listed.account_enabled, || {
@@ -146,8 +146,8 @@ pub async fn create_then_list(dir: &dyn Directory, kit: &Kit) -> Result<()> {
 /// # Errors
 /// When the duplicate is accepted or refused with another error.
 pub async fn duplicate_upn_is_a_typed_conflict(dir: &dyn Directory, kit: &Kit) -> Result<()> {
-    create(dir, new_user(kit, "dup", "kit-2")).await?;
-    let mut again = new_user(kit, "dup", "kit-3");
+    create(dir, new_user(kit, "dup", &kit.employee_id(2))).await?;
+    let mut again = new_user(kit, "dup", &kit.employee_id(3));
     again.user_principal_name = format!("{}-DUP@{}", kit.prefix.to_uppercase(), kit.domain);
     match one(dir, Operation::Create(Box::new(again))).await {
         Err(e) if e.is_upn_conflict() => Ok(()),
@@ -161,7 +161,7 @@ pub async fn duplicate_upn_is_a_typed_conflict(dir: &dyn Directory, kit: &Kit) -
 /// # Errors
 /// When outcomes are missing, out of order, or the bad one sinks the others.
 pub async fn one_outcome_per_operation_in_order(dir: &dyn Directory, kit: &Kit) -> Result<()> {
-    let target = create(dir, new_user(kit, "batch", "kit-4")).await?;
+    let target = create(dir, new_user(kit, "batch", &kit.employee_id(4))).await?;
     let mut ops: Vec<Operation> = (0..25)
         .map(|i| {
             update(
@@ -197,7 +197,7 @@ pub async fn one_outcome_per_operation_in_order(dir: &dyn Directory, kit: &Kit) 
 /// # Errors
 /// When another property changes or a clear is not applied.
 pub async fn update_touches_only_named_properties(dir: &dyn Directory, kit: &Kit) -> Result<()> {
-    let mut new = new_user(kit, "update", "kit-5");
+    let mut new = new_user(kit, "update", &kit.employee_id(5));
     new.properties
         .insert(DirectoryProperty::Department, PropertyValue::text("Before"));
     new.properties
@@ -253,7 +253,7 @@ pub async fn update_touches_only_named_properties(dir: &dyn Directory, kit: &Kit
 /// # Errors
 /// When one of them is accepted.
 pub async fn refuses_what_graph_refuses(dir: &dyn Directory, kit: &Kit) -> Result<()> {
-    let user = create(dir, new_user(kit, "limits", "kit-6")).await?;
+    let user = create(dir, new_user(kit, "limits", &kit.employee_id(6))).await?;
     let bad_updates = [
         (
             "department of 65 characters",
@@ -273,9 +273,9 @@ pub async fn refuses_what_graph_refuses(dir: &dyn Directory, kit: &Kit) -> Resul
             other => return fail(format!("{what}: expected invalid input, got {other:?}")),
         }
     }
-    let mut no_name = new_user(kit, "noname", "kit-7");
+    let mut no_name = new_user(kit, "noname", &kit.employee_id(7));
     no_name.display_name = String::new();
-    let mut other_domain = new_user(kit, "otherdomain", "kit-8");
+    let mut other_domain = new_user(kit, "otherdomain", &kit.employee_id(8));
     other_domain.user_principal_name = format!("{}-otherdomain@unverified.invalid", kit.prefix);
     let long_id = new_user(kit, "longid", "12345678901234567");
     for (what, new) in [
@@ -297,7 +297,7 @@ pub async fn refuses_what_graph_refuses(dir: &dyn Directory, kit: &Kit) -> Resul
 /// # Errors
 /// When a state does not stick or revocation fails otherwise.
 pub async fn enable_disable_and_revoke(dir: &dyn Directory, kit: &Kit) -> Result<()> {
-    let user = create(dir, new_user(kit, "lifecycle", "kit-9")).await?;
+    let user = create(dir, new_user(kit, "lifecycle", &kit.employee_id(9))).await?;
     for enabled in [false, true, false] {
         one(
             dir,
@@ -334,8 +334,8 @@ pub async fn enable_disable_and_revoke(dir: &dyn Directory, kit: &Kit) -> Result
 /// # Errors
 /// When the manager does not read back as written.
 pub async fn manager_set_and_removed(dir: &dyn Directory, kit: &Kit) -> Result<()> {
-    let boss = create(dir, new_user(kit, "boss", "kit-10")).await?;
-    let report = create(dir, new_user(kit, "report", "kit-11")).await?;
+    let boss = create(dir, new_user(kit, "boss", &kit.employee_id(10))).await?;
+    let report = create(dir, new_user(kit, "report", &kit.employee_id(11))).await?;
     one(
         dir,
         Operation::SetManager {
@@ -390,7 +390,7 @@ pub async fn changes_since_cursor(dir: &dyn Directory, kit: &Kit) -> Result<()> 
     let Some(cursor) = dir.list_users().await?.cursor else {
         return Ok(());
     };
-    let user = create(dir, new_user(kit, "delta", "kit-12")).await?;
+    let user = create(dir, new_user(kit, "delta", &kit.employee_id(12))).await?;
     match dir.list_user_changes(&cursor).await {
         Err(e) if e.kind() == ErrorKind::Unsupported => Ok(()),
         Err(e) => Err(e),
@@ -414,7 +414,7 @@ pub async fn group_membership(dir: &dyn Directory, kit: &Kit) -> Result<()> {
     let Some(group) = &kit.group else {
         return Ok(());
     };
-    let user = create(dir, new_user(kit, "member", "kit-13")).await?;
+    let user = create(dir, new_user(kit, "member", &kit.employee_id(13))).await?;
     let before = dir.read_group(group).await?;
     ensure(before.refusal.is_none(), || {
         format!("the kit's group {group} is refused: {:?}", before.refusal)

@@ -14,8 +14,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The directory checks create accounts whose UPNs start with the kit's prefix, so several
-//! runs can share one directory (a simulator, a test tenant). They never delete anything,
+//! The directory checks create accounts whose UPNs and employee ids start with the kit's
+//! prefix, so several runs with prefixes that differ in their first ten characters can share
+//! one directory (a simulator, a test tenant, a domain controller). They never delete anything,
 //! because a [`crate::Directory`] cannot.
 
 pub mod directory;
@@ -51,6 +52,15 @@ impl Kit {
     pub fn with_group(mut self, group: impl Into<String>) -> Self {
         self.group = Some(group.into());
         self
+    }
+
+    /// The employee id of the kit's `n`th account: the prefix's first ten characters, `-`
+    /// and `n` (at most 16 characters, as `employeeId` allows), so kits with other prefixes
+    /// never claim each other's accounts (T4 adopts by employee id).
+    #[must_use]
+    pub fn employee_id(&self, n: u32) -> String {
+        let head: String = self.prefix.chars().take(10).collect();
+        format!("{head}-{n}")
     }
 
     fn upn(&self, name: &str) -> String {

@@ -45,9 +45,10 @@ impl Syncer {
         Ok(())
     }
 
-    /// The members to plan against: read again on a full cycle (or for a group the state
-    /// does not hold), otherwise the state's record. A full read also forgets recorded
-    /// memberships that are gone from the directory, and groups no longer listed.
+    /// The members to plan against: what the start-up check just read, else read again on
+    /// a full cycle (or for a group the state does not hold), else the state's record. A
+    /// read also forgets recorded memberships that are gone from the directory; groups no
+    /// longer listed are forgotten too.
     pub(super) async fn read_groups(
         &mut self,
         saved: &GroupMembers,
@@ -57,14 +58,14 @@ impl Syncer {
         let mut fresh = self.group_reads.take();
         let mut out = GroupMembers::new();
         for rule in &self.policy.groups {
-            let members = match (full, saved.get(&rule.id)) {
-                (false, Some(m)) => m.clone(),
-                _ => match fresh.as_mut().and_then(|f| f.remove(&rule.id)) {
-                    Some(m) => m,
-                    None => self.directory.read_group(&rule.id).await?.members,
+            let (members, read) = match fresh.as_mut().and_then(|f| f.remove(&rule.id)) {
+                Some(m) => (m, true),
+                None => match (full, saved.get(&rule.id)) {
+                    (false, Some(m)) => (m.clone(), false),
+                    _ => (self.directory.read_group(&rule.id).await?.members, true),
                 },
             };
-            if full {
+            if read {
                 if let Some(ours) = history.group_members.get_mut(&rule.id) {
                     ours.retain(|id| members.contains(id));
                 }
