@@ -103,8 +103,23 @@ async fn a_cursor_of_another_dc_or_another_directory_means_a_full_read() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn built_in_accounts_are_marked_and_computers_left_out() {
+async fn built_in_accounts_are_marked_and_computers_and_contacts_left_out() {
     let Some(dc) = dc() else { return };
+    // A contact with a mail address an employee might have: not a user, never a candidate.
+    let contact = unique("contact");
+    admin(dc)
+        .await
+        .add(
+            &format!("CN={contact},{STAFF_OU}"),
+            vec![
+                ("objectClass", ["contact"].into()),
+                ("mail", [format!("{contact}@demo.local").as_str()].into()),
+            ],
+        )
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
     let dir = builder(dc).base_dn(DOMAIN_DN).build().unwrap();
     let users = dir.list_users().await.unwrap().users;
     let admin = users
@@ -125,6 +140,12 @@ async fn built_in_accounts_are_marked_and_computers_left_out() {
             .iter()
             .any(|u| u.user_principal_name.to_uppercase().starts_with("DC1$")),
         "no computers"
+    );
+    assert!(
+        !users
+            .iter()
+            .any(|u| u.mail.as_deref().is_some_and(|m| m.starts_with(&contact))),
+        "no contacts"
     );
 }
 
