@@ -140,6 +140,21 @@ async fn sync_writes_to_active_directory_leaver_disabled_rehire_enabled() {
         text(&out.stderr)
     );
     let s = summary(&report);
+    // Shown with --nocapture: the plan table's head and its summary line.
+    let table = text(&out.stdout);
+    let lines: Vec<&str> = table.lines().collect();
+    eprintln!(
+        "{}\n  …\n{}",
+        lines[..lines.len().min(6)].join("\n"),
+        lines
+            .iter()
+            .rev()
+            .take(3)
+            .rev()
+            .copied()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
     eprintln!("first run against Samba: {s}");
     assert!(s["created"].as_u64().unwrap() >= 50, "{s}");
     assert_eq!(s["failed"], 0, "{s}");
