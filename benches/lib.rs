@@ -53,6 +53,23 @@ pub const DEPARTMENTS: &[&str] = &[
     "Legal",
 ];
 
+/// The benchmark policy's text: the UPN domain, the zone and three mappings.
+const POLICY: &str = r#"
+[upn]
+domain = "demo.com"
+[lifecycle]
+timezone = "Europe/Berlin"
+[[mapping]]
+personio = "department"
+entra = "department"
+[[mapping]]
+personio = "position"
+entra = "jobTitle"
+[[mapping]]
+personio = "supervisor"
+entra = "manager"
+"#;
+
 /// The policy the benchmarks plan with: `first.last@demo.com`, Europe/Berlin, three mappings
 /// (department, job title, manager).
 ///
@@ -61,24 +78,7 @@ pub const DEPARTMENTS: &[&str] = &[
 #[must_use]
 pub fn policy() -> Policy {
     #[allow(clippy::expect_used)]
-    Policy::from_toml(
-        r#"
-        [upn]
-        domain = "demo.com"
-        [lifecycle]
-        timezone = "Europe/Berlin"
-        [[mapping]]
-        personio = "department"
-        entra = "department"
-        [[mapping]]
-        personio = "position"
-        entra = "jobTitle"
-        [[mapping]]
-        personio = "supervisor"
-        entra = "manager"
-        "#,
-    )
-    .expect("benchmark policy is valid")
+    Policy::from_toml(POLICY).expect("benchmark policy is valid")
 }
 
 /// The benchmark policy with 50 rule groups: one per department (authoritative, so a move
@@ -90,25 +90,7 @@ pub fn policy() -> Policy {
 /// Never: the configuration is built from constants known to be valid.
 #[must_use]
 pub fn policy_with_groups() -> Policy {
-    let mut text = String::from(
-        r#"
-        [upn]
-        domain = "demo.com"
-        [lifecycle]
-        timezone = "Europe/Berlin"
-        [safety]
-        max_group_removals = 1000
-        [[mapping]]
-        personio = "department"
-        entra = "department"
-        [[mapping]]
-        personio = "position"
-        entra = "jobTitle"
-        [[mapping]]
-        personio = "supervisor"
-        entra = "manager"
-        "#,
-    );
+    let mut text = format!("{POLICY}[safety]\nmax_group_removals = 1000\n");
     let mut n = 0;
     let mut group = |name: &str, when: &str, mode: &str| {
         n += 1;

@@ -20,6 +20,9 @@
 //!   wording of the dynamic and on-premises refusals is this simulator's choice; their status
 //!   is Graph's. An account still replicating (T3) is 404 to a membership write naming it.
 
+// Handlers answer with a whole `Response` on their error path, as the server's do.
+#![allow(clippy::result_large_err)]
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::extract::{Path, RawQuery, State};
@@ -128,6 +131,22 @@ const WRITE: &[&str] = &[
     "Directory.ReadWrite.All",
 ];
 
+/// A group read's prologue: counted, permitted (T1), its query parameters.
+fn read_request(
+    shared: &Shared,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<BTreeMap<String, String>, Response> {
+    shared.lock().counts.groups += 1;
+    permitted(shared, headers, READ)?;
+    Ok(pairs(query).into_iter().collect())
+}
+
+fn missing(id: &str) -> Response {
+    let (status, body) = not_found(id);
+    json_response(status, &body)
+}
+
 /// `GET /v1.0/groups/{id}`.
 pub(super) async fn get_group(
     State(shared): State<Arc<Shared>>,
@@ -135,21 +154,17 @@ pub(super) async fn get_group(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    shared.lock().counts.groups += 1;
-    if let Err(r) = permitted(&shared, &headers, READ) {
-        return r;
-    }
-    let params: BTreeMap<String, String> = pairs(query.as_deref()).into_iter().collect();
+    let params = match read_request(&shared, &headers, query.as_deref()) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
     let select: Option<Vec<String>> = params
         .get("$select")
         .map(|s| s.split(',').map(|p| p.trim().to_owned()).collect());
     let group = shared.lock().groups.get(&id).cloned();
     match group {
         Some(g) => json_response(200, &g.json(select.as_deref())),
-        None => {
-            let (status, body) = not_found(&id);
-            json_response(status, &body)
-        }
+        None => missing(&id),
     }
 }
 
@@ -160,32 +175,20 @@ pub(super) async fn user_members(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    shared.lock().counts.groups += 1;
-    if let Err(r) = permitted(&shared, &headers, READ) {
-        return r;
-    }
-    let params: BTreeMap<String, String> = pairs(query.as_deref()).into_iter().collect();
-    let top = match params.get("$top").map(|t| t.parse::<usize>()) {
-        None => 100,
-        Some(Ok(t)) if (1..=999).contains(&t) => t,
-        Some(_) => {
-            return json_response(
-                400,
-                &graph_error(
-                    "Request_BadRequest",
-                    "Invalid page size specified: '$top'.",
-                    None,
-                ),
-            );
-        }
+    let params = match read_request(&shared, &headers, query.as_deref()) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let top = match super::server::page_size(&params) {
+        Ok(t) => t,
+        Err(r) => return r,
     };
     let skip: usize = params
         .get("$skiptoken")
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     let Some(group) = shared.lock().groups.get(&id).cloned() else {
-        let (status, body) = not_found(&id);
-        return json_response(status, &body);
+        return missing(&id);
     };
     let visible: Vec<&DirectoryUserId> =
         group.members.iter().filter(|m| shared.visible(m)).collect();

@@ -327,6 +327,25 @@ fn decode(s: &str) -> Option<String> {
     String::from_utf8(bytes?).ok()
 }
 
+/// `$top` (1–999, default 100), or Graph's 400.
+pub(super) fn page_size(params: &BTreeMap<String, String>) -> Result<usize, Response> {
+    match params.get("$top").map(|t| t.parse::<usize>()) {
+        None => Ok(100),
+        Some(Ok(t)) if (1..=999).contains(&t) => Ok(t),
+        Some(_) => Err(json_response(
+            400,
+            &graph_error(
+                "Request_BadRequest",
+                &format!(
+                    "Invalid page size specified: '{}'. Must be between 1 and 999 inclusive.",
+                    params["$top"]
+                ),
+                None,
+            ),
+        )),
+    }
+}
+
 /// `$select` as a list, or Graph's 400 for an unknown property.
 fn parse_select(raw: Option<&String>) -> Result<Option<Vec<String>>, Response> {
     let Some(raw) = raw else { return Ok(None) };
@@ -404,22 +423,9 @@ async fn list_users(
             );
         }
     };
-    let top = match params.get("$top").map(|t| t.parse::<usize>()) {
-        None => 100,
-        Some(Ok(t)) if (1..=999).contains(&t) => t,
-        Some(_) => {
-            return json_response(
-                400,
-                &graph_error(
-                    "Request_BadRequest",
-                    &format!(
-                        "Invalid page size specified: '{}'. Must be between 1 and 999 inclusive.",
-                        params["$top"]
-                    ),
-                    None,
-                ),
-            );
-        }
+    let top = match page_size(&params) {
+        Ok(top) => top,
+        Err(r) => return r,
     };
     // $expand on directory objects returns at most 100 objects a page.
     let page_size = if expand_manager { top.min(100) } else { top };
