@@ -17,6 +17,11 @@ use crate::convert;
 use crate::dn;
 use crate::model::{Cursor, Entry, USERS, guid_bytes, guid_filter, guid_string};
 
+/// The filter item matching one DN.
+pub(crate) fn dn_term(dn: &str) -> String {
+    format!("(distinguishedName={})", ldap3::ldap_escape(dn))
+}
+
 /// The domain the DC serves, read once.
 #[derive(Clone, Debug)]
 pub(crate) struct Domain {
@@ -165,66 +170,53 @@ impl ActiveDirectory {
         Ok(users)
     }
 
-    /// Learn the GUIDs of these DNs (in one search per 50).
-    async fn resolve_dns(&self, dns: &[&str]) -> Result<()> {
-        if dns.is_empty() {
-            return Ok(());
+    /// Find the objects matching any of `terms` (filter items such as `(objectGUID=…)`) under
+    /// the domain, and `only` as well when given, 50 terms to a search; remember each one's
+    /// GUID and DN, and return the GUIDs.
+    pub(crate) async fn learn(
+        &self,
+        what: &str,
+        terms: &[String],
+        only: Option<&str>,
+    ) -> Result<Vec<String>> {
+        let mut found = Vec::new();
+        if terms.is_empty() {
+            return Ok(found);
         }
         let nc = self.domain().await?.nc.clone();
         let attrs = ["objectGUID".to_owned()];
-        for chunk in dns.chunks(50) {
-            let filter: String = chunk
-                .iter()
-                .map(|d| format!("(distinguishedName={})", ldap3::ldap_escape(*d)))
-                .collect();
-            let found = self
-                .conn
-                .find(
-                    "look up managers by DN",
-                    &nc,
-                    &format!("(|{filter})"),
-                    &attrs,
-                )
-                .await?;
-            for e in found {
+        for chunk in terms.chunks(50) {
+            let any = format!("(|{})", chunk.concat());
+            let filter = only.map_or_else(|| any.clone(), |o| format!("(&{o}{any})"));
+            for e in self.conn.find(what, &nc, &filter, &attrs).await? {
                 if let Some(g) = &e.guid {
-                    self.remember(&guid_string(g), &e.dn);
+                    let g = guid_string(g);
+                    self.remember(&g, &e.dn);
+                    found.push(g);
                 }
             }
         }
+        Ok(found)
+    }
+
+    /// Learn the GUIDs of these DNs (in one search per 50).
+    async fn resolve_dns(&self, dns: &[&str]) -> Result<()> {
+        let terms: Vec<String> = dns.iter().map(|d| dn_term(d)).collect();
+        self.learn("look up managers by DN", &terms, None).await?;
         Ok(())
     }
 
     /// Learn the DNs of these account ids (in one search per 50). Ids that are no GUID, or
     /// that no object carries, stay unknown.
     pub(crate) async fn resolve_ids(&self, ids: &[&DirectoryUserId]) -> Result<()> {
-        let wanted: Vec<[u8; 16]> = ids
+        let terms: Vec<String> = ids
             .iter()
             .filter(|id| self.known_dn(id.as_str()).is_none())
             .filter_map(|id| guid_bytes(id.as_str()))
+            .map(|g| guid_filter(&g))
             .collect();
-        if wanted.is_empty() {
-            return Ok(());
-        }
-        let nc = self.domain().await?.nc.clone();
-        let attrs = ["objectGUID".to_owned()];
-        for chunk in wanted.chunks(50) {
-            let filter: String = chunk.iter().map(guid_filter).collect();
-            let found = self
-                .conn
-                .find(
-                    "look up accounts by objectGUID",
-                    &nc,
-                    &format!("(|{filter})"),
-                    &attrs,
-                )
-                .await?;
-            for e in found {
-                if let Some(g) = &e.guid {
-                    self.remember(&guid_string(g), &e.dn);
-                }
-            }
-        }
+        self.learn("look up accounts by objectGUID", &terms, None)
+            .await?;
         Ok(())
     }
 

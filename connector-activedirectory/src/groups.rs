@@ -15,7 +15,7 @@ use ldap3::{Ldap, LdapResult, Mod};
 
 use crate::ActiveDirectory;
 use crate::error::Right;
-use crate::model::{USERS, guid_string};
+use crate::model::USERS;
 
 impl ActiveDirectory {
     /// The group at `dn`: what it is and its user members.
@@ -84,28 +84,15 @@ impl ActiveDirectory {
                 None => unknown.push(dn.as_str()),
             }
         }
-        if unknown.is_empty() {
-            return Ok(ids);
-        }
-        let nc = self.domain().await?.nc.clone();
-        let attrs = ["objectGUID".to_owned()];
-        for chunk in unknown.chunks(50) {
-            let any: String = chunk
-                .iter()
-                .map(|d| format!("(distinguishedName={})", ldap3::ldap_escape(*d)))
-                .collect();
-            let filter = format!("(&{USERS}(|{any}))");
-            for e in self
-                .conn
-                .find("look up group members", &nc, &filter, &attrs)
-                .await?
-            {
-                if let Some(g) = &e.guid {
-                    let g = guid_string(g);
-                    self.remember(&g, &e.dn);
-                    ids.insert(DirectoryUserId::new(g));
-                }
-            }
+        let terms: Vec<String> = unknown
+            .iter()
+            .map(|d| crate::directory::dn_term(d))
+            .collect();
+        for g in self
+            .learn("look up group members", &terms, Some(USERS))
+            .await?
+        {
+            ids.insert(DirectoryUserId::new(g));
         }
         Ok(ids)
     }

@@ -83,6 +83,19 @@ fn against(dc: &SambaDc, personio: &PersonioSim, config: &Path, state: &Path) ->
     c
 }
 
+/// Run `sync`; it exits 0. Its standard output.
+async fn applied(c: Command) -> String {
+    let out = run_async(c).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
 fn summary(report: &Path) -> serde_json::Value {
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
@@ -131,17 +144,9 @@ async fn sync_writes_to_active_directory_leaver_disabled_rehire_enabled() {
     // First run: every eligible employee gets an AD account, managers in a second pass.
     let mut first = against(dc, &personio, &config, &state);
     first.arg("--report").arg(&report);
-    let out = run_async(first).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    let table = applied(first).await;
     let s = summary(&report);
     // Shown with --nocapture: the plan table's head and its summary line.
-    let table = text(&out.stdout);
     let lines: Vec<&str> = table.lines().collect();
     eprintln!(
         "{}\n  …\n{}",
@@ -160,13 +165,8 @@ async fn sync_writes_to_active_directory_leaver_disabled_rehire_enabled() {
     assert_eq!(s["failed"], 0, "{s}");
 
     // Second run: nothing to do.
-    let out = run_async(against(dc, &personio, &config, &state)).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stdout).contains("nothing to do"),
-        "{}",
-        text(&out.stdout)
-    );
+    let stdout = applied(against(dc, &personio, &config, &state)).await;
+    assert!(stdout.contains("nothing to do"), "{stdout}");
 
     // A leaver: terminated two days ago, disabled and moved to the leavers OU.
     let mut leaver = staff
@@ -180,14 +180,7 @@ async fn sync_writes_to_active_directory_leaver_disabled_rehire_enabled() {
     leaver.termination_date = now().date_naive().checked_sub_days(Days::new(2));
     leaver.updated_at = Some(now()); // Personio stamps every change
     personio.seed([leaver.clone()]);
-    let out = run_async(against(dc, &personio, &config, &state)).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    applied(against(dc, &personio, &config, &state)).await;
     let (dn, uac) = account(dc, &id).await.unwrap();
     assert_eq!(uac & 2, 2, "disabled: {uac}");
     assert!(dn.ends_with(LEAVERS_OU), "{dn}");
@@ -196,23 +189,11 @@ async fn sync_writes_to_active_directory_leaver_disabled_rehire_enabled() {
     leaver.termination_date = None;
     leaver.updated_at = Some(now());
     personio.seed([leaver]);
-    let out = run_async(against(dc, &personio, &config, &state)).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    applied(against(dc, &personio, &config, &state)).await;
     let (dn, uac) = account(dc, &id).await.unwrap();
     assert_eq!(uac & 2, 0, "enabled again: {uac}");
     assert!(!dn.contains("OU=Leavers"), "{dn}");
 
-    let out = run_async(against(dc, &personio, &config, &state)).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stdout).contains("nothing to do"),
-        "{}",
-        text(&out.stdout)
-    );
+    let stdout = applied(against(dc, &personio, &config, &state)).await;
+    assert!(stdout.contains("nothing to do"), "{stdout}");
 }
