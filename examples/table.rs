@@ -17,6 +17,7 @@ fn symbol(a: &ReportAction) -> &'static str {
         (_, ReportKind::Conflict) => "?",
         (_, ReportKind::AddMember) => ">",
         (_, ReportKind::RemoveMember) => "<",
+        (_, ReportKind::Notice) => "i",
         _ => ".",
     }
 }
@@ -58,7 +59,12 @@ pub fn render(report: &SyncReport, dry_run: bool) -> String {
     let writes = report
         .actions
         .iter()
-        .filter(|a| !matches!(a.kind, ReportKind::Skip | ReportKind::Conflict))
+        .filter(|a| {
+            !matches!(
+                a.kind,
+                ReportKind::Skip | ReportKind::Conflict | ReportKind::Notice
+            )
+        })
         .count();
     if writes == 0 {
         let _ = writeln!(out, "  nothing to do: the directory is in step with HR");
@@ -105,6 +111,13 @@ pub fn render(report: &SyncReport, dry_run: bool) -> String {
             out,
             "Groups: {} memberships added, {} removed",
             s.group_added, s.group_removed
+        );
+    }
+    if s.notices > 0 {
+        let _ = writeln!(
+            out,
+            "Notices: {} (marked i above; nothing to write, worth a look)",
+            s.notices
         );
     }
     out

@@ -121,6 +121,15 @@ pub async fn apply_plan_saving(
         }
         let phase_name = actions[indices[0]].kind();
         done += indices.len();
+        // S6, write-ahead: the record that the sync disables an account (or creates it
+        // disabled) is saved before the write is sent, so a crash at any instant keeps it.
+        let intended = record_intents(&indices, &actions, history);
+        if intended > 0 {
+            if let Err(e) = checkpoint.save(history).await {
+                // A leaver is disabled all the same: keeping them enabled would be worse.
+                tracing::error!(phase = phase_name, error = %e, "could not save the record of the writes about to be sent");
+            }
+        }
         if phase == 1 {
             create_phase(
                 &indices,
@@ -151,8 +160,13 @@ pub async fn apply_plan_saving(
                         Action::Disable { user_id, .. } => {
                             history.disabled_by_sync.insert(user_id.clone());
                         }
-                        Action::Enable { user_id, .. } => {
+                        Action::Enable {
+                            user_id,
+                            employee_id,
+                            ..
+                        } => {
                             history.disabled_by_sync.remove(user_id);
+                            history.creating_disabled.remove(employee_id);
                         }
                         // G2: which memberships the sync added.
                         Action::AddMember { user, group_id, .. } => {
@@ -176,6 +190,9 @@ pub async fn apply_plan_saving(
                 }
             }
         }
+        if intended > 0 {
+            settle_intents(&indices, &actions, &results, history);
+        }
         cx.progress().advance(phase_name, done, total);
         if let Err(e) = checkpoint.save(history).await {
             tracing::error!(phase = phase_name, error = %e, "could not save the state after this phase");
@@ -191,6 +208,73 @@ pub async fn apply_plan_saving(
             warnings,
         })
         .collect()
+}
+
+/// Write-ahead for S6: before a phase is sent, record each disable's account in
+/// `disabled_by_sync` and each create-disabled (a pre-hire) by its employee in
+/// `creating_disabled`. Returns how many were recorded that were not on record before.
+fn record_intents(indices: &[usize], actions: &[Action], history: &mut SyncHistory) -> usize {
+    let mut added = 0;
+    for &i in indices {
+        let fresh = match &actions[i] {
+            Action::Disable { user_id, .. } => history.disabled_by_sync.insert(user_id.clone()),
+            Action::Create {
+                employee_id,
+                account_enabled: false,
+                ..
+            } => history.creating_disabled.insert(employee_id.clone()),
+            _ => false,
+        };
+        added += usize::from(fresh);
+    }
+    added
+}
+
+/// After a phase: forget the intents whose write surely did not happen (refused, or never
+/// sent). A write whose outcome is unknown (a lost connection, a 5xx after retries) keeps its
+/// record: the next plan disables the account again if it is still enabled, and a rehire of
+/// an account that was disabled after all is enabled (S6).
+fn settle_intents(
+    indices: &[usize],
+    actions: &[Action],
+    results: &[Option<Result<()>>],
+    history: &mut SyncHistory,
+) {
+    for &i in indices {
+        let Some(Err(e)) = &results[i] else { continue };
+        if !surely_not_written(e) {
+            continue;
+        }
+        match &actions[i] {
+            Action::Disable { user_id, .. } => {
+                history.disabled_by_sync.remove(user_id);
+            }
+            Action::Create {
+                employee_id,
+                account_enabled: false,
+                ..
+            } => {
+                history.creating_disabled.remove(employee_id);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether a failed write certainly changed nothing: the service refused it, or it was never
+/// sent (a stop).
+fn surely_not_written(e: &Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::InvalidConfig
+            | ErrorKind::Unauthenticated
+            | ErrorKind::PermissionDenied
+            | ErrorKind::NotFound
+            | ErrorKind::AlreadyExists
+            | ErrorKind::InvalidInput
+            | ErrorKind::Unsupported
+            | ErrorKind::Aborted
+    )
 }
 
 /// A phase other than creates: one operation per action, then the T6 follow-ups of the
@@ -316,6 +400,7 @@ async fn create_phase(
                     if !*account_enabled && (!adopted || !user.account_enabled) {
                         history.disabled_by_sync.insert(user.id.clone());
                     }
+                    history.creating_disabled.remove(employee_id);
                     created.insert(employee_id.clone(), user.id.clone());
                     results[i] = Some(Ok(()));
                 }

@@ -5,6 +5,9 @@
 //!   is applied, each is reported as `held`, and the run exits with status 3 until an operator
 //!   passes the override. Both limits must be exceeded, so a small company can still lose two
 //!   people in one day and a large one can still lose ten.
+//!   The count includes the disables applied in the previous 24 hours without the override
+//!   ([`crate::reconcile::SyncHistory::recent_disables`]), so a mass departure that arrives
+//!   as many small targeted cycles (webhooks) is judged as one (docs/rules.md §8).
 //! - **Group removals (G2).** A plan that would remove more than `safety.max_group_removals`
 //!   group memberships has every removal held the same way; a removal that belongs to a held
 //!   disable is held with it.
@@ -44,7 +47,23 @@ pub enum DisableVerdict {
 /// Judge a plan's disables (S7). `override_guard` is the operator's `--allow-mass-disable`.
 #[must_use]
 pub fn check_disables(plan: &Plan, safety: &Safety, override_guard: bool) -> DisableVerdict {
-    let disables = plan.count("disable");
+    check_disables_after(plan, safety, override_guard, 0)
+}
+
+/// [`check_disables`], counting `earlier` disables applied in the last 24 hours with the
+/// plan's own.
+#[must_use]
+pub fn check_disables_after(
+    plan: &Plan,
+    safety: &Safety,
+    override_guard: bool,
+    earlier: usize,
+) -> DisableVerdict {
+    let planned = plan.count("disable");
+    if planned == 0 {
+        return DisableVerdict::Allowed;
+    }
+    let disables = planned.saturating_add(earlier);
     let linked = plan.linked_users;
     let percent = if linked == 0 {
         if disables == 0 { 0.0 } else { 100.0 }
@@ -70,7 +89,18 @@ pub fn check_disables(plan: &Plan, safety: &Safety, override_guard: bool) -> Dis
 /// Split a plan by the guard: when the verdict is [`DisableVerdict::Held`], the disables are
 /// removed from `plan.actions` and returned, to be reported as held.
 pub fn hold_disables(plan: &mut Plan, safety: &Safety, override_guard: bool) -> Vec<Action> {
-    match check_disables(plan, safety, override_guard) {
+    hold_disables_after(plan, safety, override_guard, 0)
+}
+
+/// [`hold_disables`], counting `earlier` disables of the last 24 hours
+/// ([`check_disables_after`]).
+pub fn hold_disables_after(
+    plan: &mut Plan,
+    safety: &Safety,
+    override_guard: bool,
+    earlier: usize,
+) -> Vec<Action> {
+    match check_disables_after(plan, safety, override_guard, earlier) {
         DisableVerdict::Allowed => Vec::new(),
         DisableVerdict::Held { .. } => {
             let (held, keep) = std::mem::take(&mut plan.actions)
@@ -219,6 +249,26 @@ mod tests {
         let mut small = plan_with(3, 100);
         assert!(hold_disables(&mut small, &safety(), false).is_empty());
         assert_eq!(small.actions.len(), 3);
+    }
+
+    // Disables of the last 24 hours count with the plan's: 3 now after 9 earlier is 12 of
+    // 100, over both limits; 3 after 7 is 10, at the count limit.
+    #[test]
+    fn s7_counts_the_disables_of_the_last_day() {
+        let s = safety();
+        assert!(matches!(
+            check_disables_after(&plan_with(3, 100), &s, false, 9),
+            DisableVerdict::Held { disables: 12, .. }
+        ));
+        assert_eq!(
+            check_disables_after(&plan_with(3, 100), &s, false, 7),
+            DisableVerdict::Allowed
+        );
+        // A plan with no disable is never held, whatever happened earlier.
+        assert_eq!(
+            check_disables_after(&plan_with(0, 100), &s, false, 500),
+            DisableVerdict::Allowed
+        );
     }
 
     #[test]

@@ -233,3 +233,118 @@ async fn each_phase_is_saved_and_a_crash_keeps_the_record_of_disables() {
     assert_eq!(rehired.plan.count("create"), 0);
     assert_eq!(disabled(&dir), 2);
 }
+
+/// A directory whose process dies the moment a write that disables an account (or creates
+/// one disabled) has reached it: the write lands, and what the state store holds at that
+/// instant is all a restarted process will find.
+#[derive(Debug)]
+struct DiesAfterDisabling {
+    inner: Arc<MemoryDirectory>,
+    store: Arc<Recorder>,
+    /// The store's content at the moment of death.
+    image: Mutex<Option<Option<SyncState>>>,
+}
+
+fn disables(op: &Operation) -> bool {
+    match op {
+        Operation::Update { changes, .. } => {
+            changes.get(&DirectoryProperty::AccountEnabled)
+                == Some(&Some(PropertyValue::Bool(false)))
+        }
+        Operation::Create(new) => !new.account_enabled,
+        _ => false,
+    }
+}
+
+#[async_trait]
+impl Directory for DiesAfterDisabling {
+    async fn list_users(&self) -> Result<UserSnapshot> {
+        self.inner.list_users().await
+    }
+    async fn list_user_changes(&self, cursor: &DeltaCursor) -> Result<UserChanges> {
+        self.inner.list_user_changes(cursor).await
+    }
+    async fn verified_domains(&self) -> Result<Vec<String>> {
+        self.inner.verified_domains().await
+    }
+    fn read_set(&self) -> hris_sync_core::ReadSet {
+        self.inner.read_set()
+    }
+    async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
+        if self.image.lock().unwrap().is_some() {
+            return operations
+                .iter()
+                .map(|_| Err(Error::new(ErrorKind::Aborted, "the process is dead")))
+                .collect();
+        }
+        let outcomes = self.inner.apply(operations).await;
+        if operations.iter().any(disables) {
+            let on_disk = self.store.saves.lock().unwrap().last().cloned();
+            *self.image.lock().unwrap() = Some(on_disk);
+        }
+        outcomes
+    }
+}
+
+// S6, write-ahead (docs/rules.md §5): the process dies the instant its disable PATCH reached
+// the directory, before any save after it. The record is already on disk, so when the leaver
+// comes back the account is enabled. Before the write-ahead record, the state on disk was the
+// one saved after the creates, without the disable, and the rehire stayed disabled ("nothing
+// to do").
+#[tokio::test]
+async fn a_crash_the_moment_a_disable_lands_keeps_the_record() {
+    let (employees, dir) = company();
+    // The creates come first (enabled accounts) and are saved; then the disables.
+    let store = Arc::new(Recorder::default());
+    let dying = Arc::new(DiesAfterDisabling {
+        inner: Arc::clone(&dir),
+        store: Arc::clone(&store),
+        image: Mutex::new(None),
+    });
+    let mut syncer = Syncer::new(
+        Box::new(MemorySource::new(employees.clone())),
+        Box::new(Arc::clone(&dying)),
+        policy(),
+        Box::new(Arc::clone(&store)),
+    );
+    let _ = syncer.run_cycle(now(), &applying()).await;
+    assert_eq!(disabled(&dir), 3, "the disables reached the directory");
+    let on_disk = dying
+        .image
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("the process died at a disable")
+        .expect("a state was on disk");
+    for u in ["u1", "u2", "u3"] {
+        assert!(
+            on_disk
+                .history
+                .disabled_by_sync
+                .contains(&DirectoryUserId::new(u)),
+            "{u}'s disable is on record before it was sent: {:?}",
+            on_disk.history
+        );
+    }
+
+    // Every leaver comes back; the restarted process starts from what was on disk.
+    let mut employees = employees;
+    for e in employees.iter_mut().take(3) {
+        e.status = EmployeeStatus::Active;
+    }
+    let mut next = Syncer::new(
+        Box::new(MemorySource::new(employees)),
+        Box::new(Arc::clone(&dir)),
+        policy(),
+        Box::new(MemoryStateStore::with(on_disk)),
+    );
+    let rehired = next.run_cycle(now(), &applying()).await.unwrap();
+    assert_eq!(
+        rehired.plan.count("enable"),
+        3,
+        "{:?}",
+        rehired.plan.actions
+    );
+    assert_eq!(rehired.plan.count("create"), 0);
+    assert_eq!(disabled(&dir), 0);
+}

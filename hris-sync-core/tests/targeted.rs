@@ -363,3 +363,171 @@ proptest! {
         }
     }
 }
+
+// docs/rules.md §8: notifications never starve the full read. A targeted cycle whose last
+// full read is older than the period reads everything, so a change no webhook announced
+// (a job change) lands; before this it stayed unread for as long as notifications came.
+#[tokio::test(flavor = "current_thread")]
+async fn a_targeted_cycle_after_the_full_read_period_reads_everything() {
+    let now = at("2025-10-01T08:00:00Z");
+    let staff: Vec<Employee> = (1..=3)
+        .map(|i| emp(&i.to_string(), "Lena", &format!("Vogt{i}")))
+        .collect();
+    let mut c = company(staff.clone(), policy());
+    c.syncer.run_cycle(now, &apply()).await.unwrap();
+    let mut silent = staff[1].clone();
+    department(&mut silent, "Finance");
+    c.source.upsert(silent);
+
+    let hourly = apply().full_sync_period(std::time::Duration::from_secs(3600));
+    let soon = c
+        .syncer
+        .run_targeted_cycle(at("2025-10-01T08:30:00Z"), &ids(&["1"]), &hourly)
+        .await
+        .unwrap();
+    assert!(!soon.full_read);
+    assert!(soon.plan.actions.is_empty());
+    let late = c
+        .syncer
+        .run_targeted_cycle(at("2025-10-01T09:00:00Z"), &ids(&["1"]), &hourly)
+        .await
+        .unwrap();
+    assert!(late.full_read, "an hour after the last full read");
+    assert_eq!(kinds(&late.plan), [("update".to_owned(), "2".to_owned())]);
+    assert_eq!(
+        department_of(&c.dir, "2").await,
+        Some(PropertyValue::text("Finance"))
+    );
+}
+
+/// The base policy with S7's limits at 2 disables and 10%.
+fn strict() -> Policy {
+    Policy::from_toml(&format!(
+        "{}\n[safety]\nmax_disables = 2\nmax_disable_percent = 10\nmax_source_drop_percent = 100\n",
+        crate::support::BASE_POLICY
+    ))
+    .unwrap()
+}
+
+// S7 judges the whole plan, never a targeted slice (docs/rules.md §8): five leavers of ten,
+// announced one webhook at a time, are held as one plan of five would be. Before, each
+// targeted cycle trimmed the plan to its one person first, and all five were disabled.
+#[tokio::test(flavor = "current_thread")]
+async fn s7_holds_a_mass_departure_that_arrives_as_webhooks() {
+    let now = at("2025-10-01T08:00:00Z");
+    let staff: Vec<Employee> = (1..=10)
+        .map(|i| emp(&i.to_string(), "Lena", &format!("Vogt{i}")))
+        .collect();
+    let mut c = company(staff.clone(), strict());
+    c.syncer.run_cycle(now, &apply()).await.unwrap();
+    for e in staff.iter().take(5) {
+        let mut gone = e.clone();
+        gone.termination_date = Some(day("2025-09-15"));
+        c.source.upsert(gone);
+    }
+    let mut held = 0;
+    let mut disabled = 0;
+    for e in staff.iter().take(5) {
+        let one = BTreeSet::from([e.id.clone()]);
+        let r = c
+            .syncer
+            .run_targeted_cycle(now, &one, &apply())
+            .await
+            .unwrap();
+        held += r.held.len();
+        disabled += r.plan.count("disable");
+        assert!(
+            r.held.iter().all(|a| a.employee_id() == Some(&e.id)),
+            "a targeted cycle reports only its own people"
+        );
+    }
+    assert!(disabled <= 2, "at most the limit got through: {disabled}");
+    assert!(held >= 3, "the rest is held: {held}");
+    let enabled = c
+        .dir
+        .list_users()
+        .await
+        .unwrap()
+        .users
+        .iter()
+        .filter(|u| u.account_enabled)
+        .count();
+    assert!(enabled >= 8, "{enabled} of 10 still enabled");
+}
+
+// Disables of the last 24 hours count: two today, then two more an hour later is four of
+// ten (over 2 and 10%), held; the next day the window is empty again.
+#[tokio::test(flavor = "current_thread")]
+async fn s7_counts_the_disables_applied_in_the_last_day() {
+    let now = at("2025-10-01T08:00:00Z");
+    let staff: Vec<Employee> = (1..=10)
+        .map(|i| emp(&i.to_string(), "Lena", &format!("Vogt{i}")))
+        .collect();
+    let mut c = company(staff.clone(), strict());
+    c.syncer.run_cycle(now, &apply()).await.unwrap();
+    let leave = |c: &Company, which: std::ops::Range<usize>| {
+        for e in &staff[which] {
+            let mut gone = e.clone();
+            gone.termination_date = Some(day("2025-09-15"));
+            c.source.upsert(gone);
+        }
+    };
+    leave(&c, 0..2);
+    let first = c
+        .syncer
+        .run_cycle(at("2025-10-01T09:00:00Z"), &apply().full(true))
+        .await
+        .unwrap();
+    assert_eq!(first.plan.count("disable"), 2);
+    leave(&c, 2..4);
+    let second = c
+        .syncer
+        .run_cycle(at("2025-10-01T10:00:00Z"), &apply().full(true))
+        .await
+        .unwrap();
+    assert_eq!(second.held.len(), 2, "2 after 2 in the same day");
+    assert_eq!(second.exit_code(), 3);
+    let next_day = c
+        .syncer
+        .run_cycle(at("2025-10-02T10:00:00Z"), &apply().full(true))
+        .await
+        .unwrap();
+    assert_eq!(next_day.plan.count("disable"), 2);
+    assert!(next_day.held.is_empty());
+}
+
+// Issue 23 point 4: what the plan observes reaches the operator. A supervisor without an
+// account and an account disabled by someone else are notices in the report, with their
+// rule; before, `plan.notices` never left the planner.
+#[tokio::test(flavor = "current_thread")]
+async fn notices_reach_the_report_with_their_rule() {
+    let now = at("2025-10-01T08:00:00Z");
+    let mut lena = emp("1", "Lena", "Vogt");
+    lena.supervisor_id = Some(EmployeeId::new("404").unwrap());
+    let mut c = company([lena], policy());
+    let result = c.syncer.run_cycle(now, &apply()).await.unwrap();
+    let notices: Vec<_> = result
+        .report
+        .actions
+        .iter()
+        .filter(|a| a.kind == hris_sync_core::engine::ReportKind::Notice)
+        .collect();
+    assert_eq!(notices.len(), 1, "{:?}", result.report.actions);
+    assert_eq!(notices[0].employee_id, "1");
+    assert_eq!(notices[0].status, hris_sync_core::engine::Status::Noted);
+    let why = notices[0].reason.as_deref().unwrap_or_default();
+    assert!(
+        why.starts_with("S4: supervisor 404 has no account"),
+        "{why}"
+    );
+    assert_eq!(result.report.summary.notices, 1);
+    let json: serde_json::Value = serde_json::from_str(&result.report.to_json()).unwrap();
+    assert_eq!(json["summary"]["notices"], 1);
+    assert!(
+        json["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "notice" && a["status"] == "noted")
+    );
+}

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::apply::ActionOutcome;
-use crate::reconcile::{Action, ChangeSet, Plan, Skipped, UserRef};
+use crate::reconcile::{Action, ChangeSet, Notice, Plan, Skipped, UserRef};
 use crate::source::RejectedRecord;
 
 /// What happened to an action.
@@ -24,6 +24,8 @@ pub enum Status {
     Held,
     /// Not acted on (skips and conflicts).
     Skipped,
+    /// An observation that needs no write, only an operator's eye (a notice).
+    Noted,
 }
 
 impl Status {
@@ -36,6 +38,7 @@ impl Status {
             Self::Failed => "failed",
             Self::Held => "held",
             Self::Skipped => "skipped",
+            Self::Noted => "noted",
         }
     }
 }
@@ -65,6 +68,9 @@ pub enum ReportKind {
     AddMember,
     /// An account removed from a listed group (G2, G5).
     RemoveMember,
+    /// What the plan observed and did not act on (a supervisor without an account, an account
+    /// disabled by someone else that a rehire matches), with the rule it comes from.
+    Notice,
 }
 
 impl ReportKind {
@@ -82,6 +88,7 @@ impl ReportKind {
             Self::Conflict => "conflict",
             Self::AddMember => "add_member",
             Self::RemoveMember => "remove_member",
+            Self::Notice => "notice",
         }
     }
 
@@ -174,6 +181,10 @@ pub struct Summary {
     /// Group memberships removed (G2, G5); left out of the JSON when zero.
     #[serde(skip_serializing_if = "is_zero")]
     pub group_removed: usize,
+    /// Notices: observations that need an operator's eye, not a write; left out of the JSON
+    /// when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub notices: usize,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
@@ -329,6 +340,17 @@ fn skip(s: &Skipped) -> ReportAction {
     }
 }
 
+fn notice(n: &Notice) -> ReportAction {
+    ReportAction {
+        kind: ReportKind::Notice,
+        employee_id: n.employee_id.to_string(),
+        upn: None,
+        changes: ReportChanges::new(),
+        status: Status::Noted,
+        reason: Some(n.reason.to_string()),
+    }
+}
+
 fn rejected(r: &RejectedRecord) -> ReportAction {
     ReportAction {
         kind: ReportKind::Skip,
@@ -378,6 +400,7 @@ impl SyncReport {
         }));
         report.actions.extend(plan.skipped.iter().map(skip));
         report.actions.extend(rejected_records.iter().map(rejected));
+        report.actions.extend(plan.notices.iter().map(notice));
         report.summary = report.count();
         report
     }
@@ -405,6 +428,7 @@ impl SyncReport {
                 "conflict" => s.conflicts += 1,
                 "add_member" => s.group_added += 1,
                 "remove_member" => s.group_removed += 1,
+                "notice" => s.notices += 1,
                 _ => s.skipped += 1,
             }
         }
@@ -430,6 +454,7 @@ mod tests {
             Status::Failed,
             Status::Held,
             Status::Skipped,
+            Status::Noted,
         ] {
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }

@@ -299,11 +299,7 @@ impl Syncer {
             .await?;
         let previous = self.store.load().await?;
         let mut state = previous.clone().unwrap_or_default();
-        let stale = state.last_full_sync.is_none_or(|t| {
-            (now - t)
-                .to_std()
-                .is_ok_and(|age| age >= options.full_sync_period)
-        });
+        let stale = targeted::full_read_due(&state, now, options);
         let mut full = options.full
             || previous.is_none()
             || state.cursor.is_none()
@@ -405,13 +401,14 @@ impl Syncer {
             .await?
         };
         state.history = history;
-        if let Some(scope) = scope {
-            plan.keep_only(scope);
-        }
+        // S7 judges the whole plan, with the disables of the last day, before a targeted
+        // cycle keeps only its people's actions (docs/rules.md §8).
         let safety = &self.policy.safety;
-        let mut held = guard::hold_disables(&mut plan, safety, options.allow_mass_disable);
+        let earlier = state.history.recent_disables_at(now);
+        let mut held =
+            guard::hold_disables_after(&mut plan, safety, options.allow_mass_disable, earlier);
         if !held.is_empty() {
-            tracing::warn!(held = held.len(), "S7: mass disable held");
+            tracing::warn!(held = held.len(), earlier, "S7: mass disable held");
         }
         let held_removals =
             guard::hold_group_removals(&mut plan, safety, options.allow_mass_disable, &held);
@@ -419,12 +416,20 @@ impl Syncer {
             tracing::warn!(held = held_removals.len(), "G2: group removals held");
         }
         held.extend(held_removals);
+        if let Some(scope) = scope {
+            plan.keep_only(scope);
+            held.retain(|a| a.employee_id().is_some_and(|id| scope.contains(id)));
+        }
         let recorded = state.history.group_members.clone();
         tracing::info!(
             actions = plan.actions.len(),
             skipped = plan.skipped.len(),
+            notices = plan.notices.len(),
             "planned"
         );
+        for n in &plan.notices {
+            tracing::info!(employee = %n.employee_id, notice = %n.reason, "notice");
+        }
 
         timings.plan = planning.elapsed();
         let applying = std::time::Instant::now();
@@ -445,6 +450,16 @@ impl Syncer {
             )
             .instrument(tracing::info_span!("apply", actions = plan.actions.len()))
             .await;
+            if !options.allow_mass_disable {
+                let disabled = outcomes
+                    .iter()
+                    .filter(|o| matches!(o.action, Action::Disable { .. }) && o.result.is_ok())
+                    .count();
+                state
+                    .history
+                    .recent_disables
+                    .extend(std::iter::repeat_n(now, disabled));
+            }
             let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
             for o in outcomes.iter().filter(|o| o.result.is_err()) {
                 if let Err(e) = &o.result {

@@ -46,6 +46,29 @@ pub struct SyncHistory {
     /// By group id: the members the sync added (G2: an additive group loses only these).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub group_members: BTreeMap<String, BTreeSet<DirectoryUserId>>,
+    /// Employees whose account this sync is creating disabled (a pre-hire), recorded before
+    /// the create is sent (S6 write-ahead): an account that turns out to exist for one of
+    /// them after a crash is the sync's own, to be enabled on the hire date.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub creating_disabled: BTreeSet<EmployeeId>,
+    /// When each disable of the last 24 hours was applied without the operator's override:
+    /// S7 counts them with the next plan's, so a mass departure that arrives as many small
+    /// targeted cycles is held as one would be (docs/rules.md §8).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent_disables: Vec<DateTime<Utc>>,
+}
+
+impl SyncHistory {
+    /// How long an applied disable counts against S7.
+    pub const DISABLE_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+    /// Forget the disables older than [`Self::DISABLE_WINDOW`] at `now`, and return how many
+    /// remain.
+    pub fn recent_disables_at(&mut self, now: DateTime<Utc>) -> usize {
+        self.recent_disables
+            .retain(|t| *t <= now && now - *t < Self::DISABLE_WINDOW);
+        self.recent_disables.len()
+    }
 }
 
 /// Plan a sync with no history (a first run: no account was disabled by the sync).
@@ -241,7 +264,9 @@ impl<'a> Planner<'a> {
                 self.disable(e, user, &standing, reason);
             }
         } else if standing.ineligible_reason().is_none() && !standing.starts_disabled() {
-            if self.history.disabled_by_sync.contains(&user.id) {
+            if self.history.disabled_by_sync.contains(&user.id)
+                || self.history.creating_disabled.contains(&e.id)
+            {
                 let reason = if e.termination_date.is_some() {
                     Reason::Rehired
                 } else {

@@ -20,8 +20,10 @@ impl Syncer {
     /// The state is saved with the refreshed employees, but the HR watermark and the time of
     /// the last full read do not move: a targeted read vouches for nobody else.
     ///
-    /// With no saved state yet (or an empty `ids`), it runs a normal cycle instead
-    /// ([`Syncer::run_cycle`]).
+    /// With no saved state yet, an empty `ids`, or a last full read older than
+    /// [`SyncOptions::full_sync_period`], it runs a normal cycle instead ([`Syncer::run_cycle`],
+    /// which then reads everything): a steady stream of notifications never starves the full
+    /// read, its source-drop check (S7) and what only a full read sees (docs/rules.md §8).
     ///
     /// # Errors
     /// As [`Syncer::run_cycle`]: a failed read of any of `ids` fails the cycle, before anything
@@ -53,7 +55,7 @@ impl Syncer {
             tracing::info!("no snapshot yet: a full cycle instead of a targeted one");
             return self.run_cycle(now, options).await;
         };
-        if ids.is_empty() || options.full {
+        if ids.is_empty() || options.full || full_read_due(&state, now, options) {
             return self.run_cycle(now, options).await;
         }
         let wanted: Vec<EmployeeId> = ids.iter().cloned().collect();
@@ -113,4 +115,17 @@ impl Syncer {
         )
         .await
     }
+}
+
+/// Whether the last full read is older than the options' period (or there was none).
+pub(super) fn full_read_due(
+    state: &crate::engine::state::SyncState,
+    now: DateTime<Utc>,
+    options: &SyncOptions,
+) -> bool {
+    state.last_full_sync.is_none_or(|t| {
+        (now - t)
+            .to_std()
+            .is_ok_and(|age| age >= options.full_sync_period)
+    })
 }
