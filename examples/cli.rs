@@ -5,6 +5,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use clap::{Parser, ValueEnum};
 use hris_sync_core::chrono::{DateTime, Utc};
 
@@ -140,6 +142,61 @@ pub fn next_wait(interval: Duration, failures: u32) -> Duration {
         .min(interval)
 }
 
+/// When the next periodic cycle of `--watch` runs: an absolute schedule, one interval after
+/// the start of the last periodic cycle (sooner, with back-off, after a failure). Webhook
+/// notifications never move it (docs/rules.md §8): Personio sends none for a job change,
+/// so only the periodic cycle sees one, and it must run however busy the webhooks are.
+#[derive(Clone, Copy, Debug)]
+pub struct Schedule {
+    interval: Duration,
+    next: Instant,
+    failures: u32,
+}
+
+impl Schedule {
+    /// A schedule whose first periodic cycle is due at `now`.
+    #[must_use]
+    pub fn new(interval: Duration, now: Instant) -> Self {
+        Self {
+            interval,
+            next: now,
+            failures: 0,
+        }
+    }
+
+    /// When the next periodic cycle is due.
+    #[must_use]
+    pub fn next(&self) -> Instant {
+        self.next
+    }
+
+    /// Whether the next periodic cycle is due at `now`.
+    #[must_use]
+    pub fn due(&self, now: Instant) -> bool {
+        now >= self.next
+    }
+
+    /// A periodic cycle that started at `started` ended (`ok`: with exit status 0); the next
+    /// one is an interval after its start, or after a failure the back-off of [`next_wait`].
+    pub fn periodic_done(&mut self, started: Instant, ok: bool) {
+        self.failures = if ok {
+            0
+        } else {
+            self.failures.saturating_add(1)
+        };
+        self.next = started + next_wait(self.interval, self.failures);
+    }
+
+    /// A targeted cycle ended at `now`; after a failure, the next periodic cycle comes no
+    /// later than the back-off, so what it left undone is picked up. Success moves nothing.
+    pub fn targeted_done(&mut self, now: Instant, ok: bool) {
+        if !ok {
+            self.failures = self.failures.saturating_add(1);
+            self.next = self.next.min(now + next_wait(self.interval, self.failures));
+        }
+    }
+}
+
 /// `PORT` (loopback) or `HOST:PORT` with an IP address.
 pub fn parse_listen(s: &str) -> Result<SocketAddr, String> {
     let s = s.trim();
@@ -218,6 +275,37 @@ mod tests {
             assert!(err.contains(flag), "{line}: {err}");
         }
         assert!(parse("--bogus").is_err());
+    }
+
+    // docs/rules.md §8: targeted cycles never move the periodic schedule; a failed one pulls
+    // it in to the back-off.
+    #[test]
+    fn the_periodic_schedule_is_absolute() {
+        let t0 = Instant::now();
+        let minute = Duration::from_secs(60);
+        let mut s = Schedule::new(minute * 30, t0);
+        assert!(s.due(t0));
+        s.periodic_done(t0, true);
+        assert_eq!(s.next(), t0 + minute * 30);
+        for i in 1..=29 {
+            s.targeted_done(t0 + minute * i, true);
+        }
+        assert_eq!(s.next(), t0 + minute * 30, "notifications never move it");
+        assert!(s.due(t0 + minute * 30));
+        s.targeted_done(t0 + minute * 10, false);
+        assert_eq!(
+            s.next(),
+            t0 + minute * 11,
+            "a failed targeted cycle pulls it in"
+        );
+        s.periodic_done(t0 + minute * 11, false);
+        assert_eq!(
+            s.next(),
+            t0 + minute * 13,
+            "back-off: 2 minutes after two failures"
+        );
+        s.periodic_done(t0 + minute * 13, true);
+        assert_eq!(s.next(), t0 + minute * 43);
     }
 
     #[test]

@@ -315,21 +315,22 @@ async fn run_real(args: &Cli) -> Result<i32> {
         }
     }
     let debounce = args.debounce.unwrap_or(Duration::from_secs(5));
-    let mut failures = 0u32;
+    let mut schedule = cli::Schedule::new(interval, tokio::time::Instant::now());
     let mut next: Option<Batch> = None;
     loop {
-        let started = std::time::Instant::now();
-        let cycle = match next.take() {
+        let started = tokio::time::Instant::now();
+        let (periodic, cycle) = match next.take() {
             Some(batch) if !batch.anyone => {
                 tracing::info!(
                     people = batch.people.len(),
                     "targeted cycle for notified people"
                 );
-                syncer
+                let cycle = syncer
                     .run_targeted_cycle(clock(args), &batch.people, &options)
-                    .await
+                    .await;
+                (false, cycle)
             }
-            _ => syncer.run_cycle(clock(args), &options).await,
+            _ => (true, syncer.run_cycle(clock(args), &options).await),
         };
         match &cycle {
             Ok(result) => metrics.cycle_done(result, started.elapsed()),
@@ -353,24 +354,30 @@ async fn run_real(args: &Cli) -> Result<i32> {
         if !args.watch || stop.is_requested() {
             return Ok(code);
         }
-        failures = if code == 0 {
-            0
+        if periodic {
+            schedule.periodic_done(started, code == 0);
         } else {
-            failures.saturating_add(1)
-        };
-        let wait = cli::next_wait(interval, failures);
-        tracing::info!(wait_s = wait.as_secs(), "next cycle");
+            schedule.targeted_done(tokio::time::Instant::now(), code == 0);
+        }
+        // The periodic cycle keeps its own schedule: notifications never move it.
+        let wait = schedule
+            .next()
+            .saturating_duration_since(tokio::time::Instant::now());
+        tracing::info!(wait_s = wait.as_secs(), "next periodic cycle");
         tokio::select! {
-            () = tokio::time::sleep(wait) => {}
+            biased;
+            () = stop.requested() => return Ok(code),
+            () = tokio::time::sleep_until(schedule.next()) => {}
             () = inbox.wait() => {
                 // Let the burst gather; the cycle after it covers everyone notified meanwhile.
+                // A periodic cycle due meanwhile goes first; the notified wait for the next turn.
                 tokio::select! {
-                    () = tokio::time::sleep(debounce) => {}
+                    biased;
                     () = stop.requested() => return Ok(code),
+                    () = tokio::time::sleep_until(schedule.next()) => {}
+                    () = tokio::time::sleep(debounce) => next = Some(inbox.take()),
                 }
-                next = Some(inbox.take());
             }
-            () = stop.requested() => return Ok(code),
         }
     }
 }

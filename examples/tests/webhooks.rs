@@ -55,29 +55,25 @@ fn note(event: &str, person: &str, at: &str) -> serde_json::Value {
     json!({"company_id": "4711", "event_name": event, "occurred_at": at, "payload": payload})
 }
 
-fn cycles(metrics: &str) -> u64 {
-    metrics
-        .lines()
-        .find(|l| l.starts_with("hris_sync_cycles_total{result=\"success\"}"))
-        .and_then(|l| l.rsplit_once(' '))
-        .and_then(|(_, n)| n.parse().ok())
-        .unwrap_or(0)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
-    let sims = sims().await;
-    let (_dir, config, state) = scratch();
-    let mut c = against(&sims, &config, &state);
+/// `sync --apply --watch --interval INTERVAL --listen 127.0.0.1:0 --debounce DEBOUNCE` with the
+/// webhook token, against `sims`: the running child and the address it listens on.
+async fn watching(
+    sims: &Sims,
+    config: &std::path::Path,
+    state: &std::path::Path,
+    interval: &str,
+    debounce: &str,
+) -> (std::process::Child, String) {
+    let mut c = against(sims, config, state);
     c.args([
         "--apply",
         "--watch",
         "--interval",
-        "1h",
+        interval,
         "--listen",
         "127.0.0.1:0",
         "--debounce",
-        "1s",
+        debounce,
         "--log-format",
         "json",
     ])
@@ -95,6 +91,23 @@ async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
     .await
     .unwrap()
     .expect("the address is logged");
+    (child, addr)
+}
+
+fn cycles(metrics: &str) -> u64 {
+    metrics
+        .lines()
+        .find(|l| l.starts_with("hris_sync_cycles_total{result=\"success\"}"))
+        .and_then(|l| l.rsplit_once(' '))
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
+    let sims = sims().await;
+    let (_dir, config, state) = scratch();
+    let (mut child, addr) = watching(&sims, &config, &state, "1h", "1s").await;
     let http = reqwest::Client::new();
     let hook = format!("http://{addr}/webhooks/personio");
     let metrics = || {
@@ -330,33 +343,7 @@ async fn simulated_personio_deliveries_drive_the_sync() {
     graph.seed(demo::tenant(now()).0).unwrap();
     let sims = Sims { personio, graph };
     let (_dir, config, state) = scratch();
-    let mut c = against(&sims, &config, &state);
-    c.args([
-        "--apply",
-        "--watch",
-        "--interval",
-        "1h",
-        "--listen",
-        "127.0.0.1:0",
-        "--debounce",
-        "1s",
-        "--log-format",
-        "json",
-    ])
-    .env("PERSONIO_WEBHOOK_TOKEN", TOKEN)
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    let seen = stderr_lines(&mut child);
-    let addr = tokio::task::spawn_blocking(move || {
-        seen.iter().find_map(|line| {
-            let event: serde_json::Value = serde_json::from_str(&line).ok()?;
-            event["fields"]["addr"].as_str().map(str::to_owned)
-        })
-    })
-    .await
-    .unwrap()
-    .expect("the address is logged");
+    let (mut child, addr) = watching(&sims, &config, &state, "1h", "1s").await;
     let mut register = against(&sims, &config, &state);
     register.env("PERSONIO_WEBHOOK_TOKEN", TOKEN).args([
         "--webhooks",
@@ -409,6 +396,77 @@ async fn simulated_personio_deliveries_drive_the_sync() {
     assert_eq!(p.employees, listings, "targeted cycles only");
     assert!(p.notifications >= 4 && p.deliveries >= 4, "{p:?}");
 
+    sigterm(child.id());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
+// docs/rules.md §8: the periodic schedule is absolute. Notifications about one unchanged
+// person arrive every 300 ms, faster than the 3 s interval, while another person's
+// department changes with no webhook (Personio sends none for a job change). The periodic
+// cycle still runs and the change lands. Before, every notification restarted the wait, so
+// only targeted cycles ran and the change never landed while notifications kept coming.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_never_starve_the_periodic_cycle() {
+    let sims = sims().await;
+    let (_dir, config, state) = scratch();
+    let (mut child, addr) = watching(&sims, &config, &state, "3s", "1s").await;
+    let http = reqwest::Client::new();
+    let metrics = || {
+        let req = http.get(format!("http://{addr}/metrics"));
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    let started = Instant::now();
+    while cycles(&metrics().await) < 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no first cycle"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut staff = linked_active(&sims);
+    let busy = staff.pop().expect("an active linked employee");
+    let silent = staff.pop().expect("another one");
+    let mut moved = silent.clone();
+    moved
+        .attributes
+        .insert("department".to_owned(), AttributeValue::text("Job Change"));
+    // Changed after the fixed --now, so the changed-since read of the periodic cycle sees it.
+    moved.updated_at = Some(now() + hris_sync_core::chrono::TimeDelta::minutes(5));
+    sims.personio.seed([moved]);
+
+    let hook = format!("http://{addr}/webhooks/personio");
+    let landed = || {
+        account(&sims, silent.id.as_str())
+            .and_then(|u| u.properties.get(&DirectoryProperty::Department).cloned())
+            == Some(PropertyValue::text("Job Change"))
+    };
+    let mut sent = 0u32;
+    // Notifications keep coming for as long as the change has not landed: with a 3 s
+    // interval it lands within seconds; the bound only ends a run that never lands.
+    while !landed() {
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "the unannounced change never landed ({sent} notifications)"
+        );
+        let body = note("person.updated", busy.id.as_str(), &format!("n{sent}"));
+        let status = http
+            .post(&hook)
+            .header("authorization", TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status.as_u16(), 200);
+        sent += 1;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    eprintln!("SENT {sent} {:?}\n{}", started.elapsed(), metrics().await);
+    assert!(sent > 0);
     sigterm(child.id());
     let status = tokio::task::spawn_blocking(move || child.wait())
         .await
