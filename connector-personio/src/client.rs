@@ -177,7 +177,16 @@ impl Client {
         self.settings.stats.answered(status.as_u16());
         let body = resp.text().await.unwrap_or_default();
         let e = error_for_status(what, status, &headers, &body);
-        if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+        // OAuth2 (RFC 6749 §5.2), as `POST /v2/auth/token` answers wrong credentials: HTTP
+        // 400 with `error` = invalid_client, unauthorized_client or invalid_grant.
+        let refused_grant = status == StatusCode::BAD_REQUEST
+            && serde_json::from_str::<serde_json::Value>(&body).is_ok_and(|b| {
+                matches!(
+                    b["error"].as_str(),
+                    Some("invalid_client" | "unauthorized_client" | "invalid_grant")
+                )
+            });
+        if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) || refused_grant {
             // Wrong credentials: retrying cannot help.
             return Step::Fatal(Error::config(format!(
                 "Personio refused the API credentials (PERSONIO_CLIENT_ID / \

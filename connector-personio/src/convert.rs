@@ -208,8 +208,8 @@ fn timestamp(v: &Value) -> Option<DateTime<Utc>> {
     if let Some(t) = parse_instant(s) {
         return Some(t);
     }
-    // `+0200` → `+02:00`.
-    let (body, tail) = s.split_at(s.len().checked_sub(5)?);
+    // `+0200` → `+02:00`. Remote text: split only where a character starts.
+    let (body, tail) = s.split_at_checked(s.len().checked_sub(5)?)?;
     let b = tail.as_bytes();
     if matches!(b[0], b'+' | b'-') && b[1..].iter().all(u8::is_ascii_digit) {
         parse_instant(&format!("{body}{}:{}", &tail[..3], &tail[3..]))

@@ -40,6 +40,8 @@ mod client;
 mod config;
 mod convert;
 mod error;
+#[cfg(test)]
+mod hostile_tests;
 mod model;
 mod pacer;
 #[cfg(feature = "sim")]

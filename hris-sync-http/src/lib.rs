@@ -48,4 +48,4 @@ pub use client::HttpClient;
 #[cfg(feature = "sim")]
 pub use loopback::Loopback;
 pub use retry::{Step, read_json, retrying};
-pub use token::{Lease, TokenCache};
+pub use token::{Lease, MAX_LIFETIME, TokenCache};

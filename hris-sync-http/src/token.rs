@@ -53,6 +53,9 @@ impl fmt::Debug for Lease {
     }
 }
 
+/// The longest a token is kept, whatever lifetime its service announced.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
 impl TokenCache {
     /// An empty cache.
     #[must_use]
@@ -81,6 +84,9 @@ impl TokenCache {
             });
         }
         let (value, lifetime) = fetch().await?;
+        // A service may answer any `expires_in`; no token is trusted for more than a day,
+        // and 2^64 - 1 seconds must not overflow the clock.
+        let lifetime = lifetime.min(MAX_LIFETIME);
         let generation = self.next_generation();
         let keep = lifetime.saturating_sub(margin).max(lifetime / 2);
         *current = Some(Token {
@@ -166,6 +172,22 @@ mod tests {
         tokio::time::advance(Duration::from_secs(2)).await;
         let _ = cache.get(Duration::from_secs(300), fetch).await.unwrap();
         assert_eq!(fetches.get(), 3);
+    }
+
+    // A lifetime of 2^64 - 1 seconds overflowed `Instant + Duration` (a panic); now any
+    // lifetime is kept at most a day.
+    #[tokio::test(start_paused = true)]
+    async fn an_absurd_lifetime_is_capped_at_a_day() {
+        let cache = TokenCache::new();
+        let fetches = Cell::new(0);
+        let fetch = || {
+            fetches.set(fetches.get() + 1);
+            async { Ok((token("t"), Duration::from_secs(u64::MAX))) }
+        };
+        let _ = cache.get(Duration::from_secs(300), fetch).await.unwrap();
+        tokio::time::advance(MAX_LIFETIME).await;
+        let _ = cache.get(Duration::from_secs(300), fetch).await.unwrap();
+        assert_eq!(fetches.get(), 2, "fetched again after a day");
     }
 
     #[tokio::test]

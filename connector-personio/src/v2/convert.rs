@@ -110,9 +110,26 @@ pub(crate) fn employee(
         }
     };
     if let Some(job) = employment {
+        // An employment names its person: one of someone else's is not this person's.
+        match &job["person"]["id"] {
+            Value::Null => {}
+            v if text_of(v).as_deref() == Some(id.as_str()) => {}
+            v => {
+                return Err(fail(
+                    "employment",
+                    format!("belongs to person {v}, not to this one"),
+                ));
+            }
+        }
         e.hire_date = date(&job["employment_start_date"], "employment_start_date")?;
         e.termination_date = date(&job["termination"]["termination_date"], "termination_date")?;
-        e.last_working_day = date(&job["termination"]["last_working_day"], "last_working_day")?;
+        // The schema says `last_working_day`; Personio's own example writes
+        // `last_working_date`. Either is read.
+        let last_day = match &job["termination"]["last_working_day"] {
+            Value::Null => &job["termination"]["last_working_date"],
+            v => v,
+        };
+        e.last_working_day = date(last_day, "last_working_day")?;
         e.supervisor_id = match &job["supervisor"]["id"] {
             Value::Null => None,
             v => Some(
@@ -121,10 +138,14 @@ pub(crate) fn employee(
                     .ok_or_else(|| fail("supervisor", format!("unreadable id {v}")))?,
             ),
         };
-        e.attributes.insert(
-            "department".to_owned(),
-            department.map_or(AttributeValue::Empty, AttributeValue::text),
-        );
+        // An employment without `org_units` (a credential that may not read them) says
+        // nothing about the department: unknown, never a value to clear (S4).
+        if job.get("org_units").is_some() {
+            e.attributes.insert(
+                "department".to_owned(),
+                department.map_or(AttributeValue::Empty, AttributeValue::text),
+            );
+        }
         if let Some(title) = attribute(&job["position"]["title"]) {
             e.attributes.insert("position".to_owned(), title);
         }

@@ -64,7 +64,7 @@ pub(crate) async fn all_pages(client: &Client, what: &str, path: &str) -> Result
         let Some(next) = page.next() else {
             return Ok(items);
         };
-        let next = client.follow(what, next)?;
+        let next = onto(&url, client.follow(what, next)?);
         if !seen.insert(next.to_string()) {
             return Err(Error::new(
                 ErrorKind::InvalidData,
@@ -77,6 +77,36 @@ pub(crate) async fn all_pages(client: &Client, what: &str, path: &str) -> Result
         ErrorKind::InvalidData,
         format!("{what}: more than {MAX_PAGES} pages; refusing to go on"),
     ))
+}
+
+/// The next page of the collection at `current`: `next` itself when it is on the same path;
+/// otherwise its `cursor` moved onto the current path (Personio's published employments
+/// example links to `/v2/employments?cursor=…`, an undocumented path, from a person's
+/// employments). A link without a cursor stays as it is, and the read then fails on it or
+/// repeats (and fails) rather than read another collection.
+fn onto(current: &reqwest::Url, next: reqwest::Url) -> reqwest::Url {
+    if next.path() == current.path() {
+        return next;
+    }
+    let Some(cursor) = next
+        .query_pairs()
+        .find(|(k, _)| k == "cursor")
+        .map(|(_, v)| v.into_owned())
+    else {
+        return next;
+    };
+    let mut moved = current.clone();
+    let kept: Vec<(String, String)> = current
+        .query_pairs()
+        .filter(|(k, _)| k != "cursor")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    moved
+        .query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair("cursor", &cursor);
+    moved
 }
 
 /// Department names by org unit id, read once per read.

@@ -20,6 +20,7 @@
 //! because a [`crate::Directory`] cannot.
 
 pub mod directory;
+pub mod hostile;
 mod logs;
 pub mod source;
 
