@@ -157,7 +157,8 @@ impl ActiveDirectory {
                 // A name was taken between the search and the add (another run, an admin):
                 // look again.
                 Err(e) if e.kind() == ErrorKind::AlreadyExists || e.is_upn_conflict() => {
-                    tracing::info!(upn = %upn, error = %e, "a name was taken meanwhile; looking again");
+                    tracing::info!(error = %e, "a name was taken meanwhile; looking again");
+                    tracing::debug!(upn = %upn, "the name taken meanwhile");
                     last = Some(e);
                 }
                 Err(e) => return Err(e),
@@ -258,11 +259,12 @@ impl ActiveDirectory {
     /// or a run racing this one): use it.
     async fn adopt(&self, entry: &Entry) -> Outcome {
         let user = self.user_of(entry).await?;
+        // Names of people are personal data: at info the event, at debug who it is.
         tracing::info!(
-            upn = %user.user_principal_name,
-            dn = %entry.dn,
+            employee = user.employee_id.as_deref().unwrap_or_default(),
             "T4: this employee's account already exists; adopting it"
         );
+        tracing::debug!(upn = %user.user_principal_name, dn = %entry.dn, "adopted");
         Ok(Applied::Adopted(Box::new(user)))
     }
 

@@ -236,7 +236,8 @@ impl Client {
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok()),
         );
-        let body = resp.json::<serde_json::Value>().await.ok();
+        let body =
+            serde_json::from_str::<serde_json::Value>(&hris_sync_http::error_text(resp).await).ok();
         Step::Failed(error_for_status(
             what,
             status.as_u16(),
@@ -299,7 +300,14 @@ impl Client {
                 continue;
             }
             if (200..300).contains(&status) {
-                return match resp.bytes().await {
+                return match hris_sync_http::read_capped(
+                    what,
+                    resp,
+                    hris_sync_http::PAGE_CAP,
+                    transport_error,
+                )
+                .await
+                {
                     Ok(bytes) => match serde_json::from_slice::<BatchResponse>(&bytes) {
                         Ok(answer) => BatchOutcome::Answered(answer),
                         Err(e) => BatchOutcome::Unknown(Error::new(
@@ -307,7 +315,7 @@ impl Client {
                             format!("{what}: the answer is not the documented JSON: {e}"),
                         )),
                     },
-                    Err(e) => BatchOutcome::Unknown(transport_error(what, &e)),
+                    Err(e) => BatchOutcome::Unknown(e),
                 };
             }
             let retry_after = parse_retry_after(
@@ -315,7 +323,9 @@ impl Client {
                     .get(RETRY_AFTER)
                     .and_then(|v| v.to_str().ok()),
             );
-            let body = resp.json::<serde_json::Value>().await.ok();
+            let body =
+                serde_json::from_str::<serde_json::Value>(&hris_sync_http::error_text(resp).await)
+                    .ok();
             let error = error_for_status(what, status, retry_after, body.as_ref());
             // T4: a whole-batch throttle or server error says nothing certain about whether
             // the sub-requests ran (Graph documents only 200 and 4xx for the envelope).

@@ -57,11 +57,12 @@ pub(crate) async fn find(client: &Client, new: &NewUser, wait: bool) -> Result<H
 }
 
 fn found(new: &NewUser, user: DirectoryUser) -> DirectoryUser {
+    // Names of people are personal data: at info the event, at debug who it is.
     tracing::info!(
-        upn = %new.user_principal_name,
-        held_by = %user.user_principal_name,
+        employee = new.employee_id.as_str(),
         "T4: this employee's account already exists (an earlier attempt or a concurrent run made it); adopting it"
     );
+    tracing::debug!(upn = %new.user_principal_name, held_by = %user.user_principal_name, "adopted");
     user
 }
 

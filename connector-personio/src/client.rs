@@ -153,9 +153,17 @@ impl Client {
         };
         let (status, headers) = (resp.status(), resp.headers().clone());
         if status.is_success() {
-            let bytes = match resp.bytes().await {
+            let bytes = match hris_sync_http::read_capped(
+                what,
+                resp,
+                hris_sync_http::SMALL_CAP,
+                transport_error,
+            )
+            .await
+            {
                 Ok(b) => b,
-                Err(e) => return Step::Failed(transport_error(what, &e)),
+                Err(e) if e.kind() == ErrorKind::InvalidData => return Step::Fatal(e),
+                Err(e) => return Step::Failed(e),
             };
             let parsed = match self.settings.api {
                 Api::V1 => serde_json::from_slice::<AuthResponse>(&bytes)
@@ -175,7 +183,7 @@ impl Client {
             };
         }
         self.settings.stats.answered(status.as_u16());
-        let body = resp.text().await.unwrap_or_default();
+        let body = hris_sync_http::error_text(resp).await;
         let e = error_for_status(what, status, &headers, &body);
         // OAuth2 (RFC 6749 §5.2), as `POST /v2/auth/token` answers wrong credentials: HTTP
         // 400 with `error` = invalid_client, unauthorized_client or invalid_grant.
@@ -339,7 +347,7 @@ impl Client {
             return Step::Again;
         }
         let headers = resp.headers().clone();
-        let body = resp.text().await.unwrap_or_default();
+        let body = hris_sync_http::error_text(resp).await;
         Step::Failed(error_for_status(what, status, &headers, &body))
     }
 }

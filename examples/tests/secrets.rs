@@ -89,3 +89,28 @@ fn no_secret_in_logs_reports_errors_or_debug() {
         }
     }
 }
+
+// Names of people are personal data: at info level (what an operator keeps) no UPN appears;
+// they are logged at debug (issue 23 point 7).
+#[test]
+fn no_upn_in_the_info_log() {
+    let logs = CapturedLogs::default();
+    let _guard = logs.install_at(tracing::Level::INFO);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let now = "2026-11-27T09:00:00Z".parse().unwrap();
+        let mut d = demo::start(now).await.unwrap();
+        let options = SyncOptions {
+            apply: true,
+            ..SyncOptions::default()
+        };
+        let first = d.syncer.run_cycle(now, &options).await.unwrap();
+        assert!(first.report.summary.created > 0);
+    });
+    let text = logs.text();
+    assert!(text.contains("applied"), "the info log is captured: {text}");
+    assert!(!text.contains("@demo.com"), "{text}");
+}

@@ -480,7 +480,8 @@ async fn deliver(credentials: &dyn CredentialSink, credential: Credential) -> Op
     match credentials.deliver(credential).await {
         Ok(()) => None,
         Err(e) => {
-            tracing::error!(employee = %employee, upn = %upn, kind, error = %e, "a new account's credential could not be delivered");
+            tracing::error!(employee = %employee, kind, error = %e, "a new account's credential could not be delivered");
+            tracing::debug!(employee = %employee, upn = %upn, "the account whose credential was not delivered");
             Some(format!(
                 "{UNDELIVERED}: the {kind} for {upn} could not be delivered ({e}); reset it in the directory"
             ))

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -38,10 +39,20 @@ impl Password {
     /// # Errors
     /// [`ErrorKind::Other`] when the operating system's random source fails.
     pub fn generate() -> Result<Self> {
-        let mut bytes = [0u8; GENERATED_LEN * 2];
-        getrandom::fill(&mut bytes)
-            .map_err(|e| Error::new(ErrorKind::Other, format!("random source failed: {e}")))?;
-        Ok(Self::new(from_random_bytes(&bytes)))
+        let mut pool = Zeroizing::new(Vec::new());
+        let mut at = 0;
+        let mut next = || -> Result<u8> {
+            if at == pool.len() {
+                pool.resize(GENERATED_LEN * 4, 0);
+                getrandom::fill(&mut pool).map_err(|e| {
+                    Error::new(ErrorKind::Other, format!("random source failed: {e}"))
+                })?;
+                at = 0;
+            }
+            at += 1;
+            Ok(pool[at - 1])
+        };
+        Ok(Self::new(from_random(&mut next)?))
     }
 
     /// Whether the password meets Entra's rules: 8–256 ASCII characters from three of the four
@@ -75,30 +86,40 @@ impl fmt::Debug for Password {
     }
 }
 
+/// A uniform index below `n` (1..=256) from random bytes, by rejection: a byte in the last,
+/// partial run of `n` values is drawn again, so every index is equally likely (`byte % n`
+/// alone favours the first `256 % n` indices).
+fn uniform(n: usize, next: &mut impl FnMut() -> Result<u8>) -> Result<usize> {
+    let limit = 256 - 256 % n;
+    loop {
+        let b = usize::from(next()?);
+        if b < limit {
+            return Ok(b % n);
+        }
+    }
+}
+
 /// Build a password from random bytes: the first four characters come from each class, the
-/// rest from all classes, then the positions are shuffled. Pure, so it can be tested.
-fn from_random_bytes(bytes: &[u8; GENERATED_LEN * 2]) -> String {
+/// rest from all classes, then the positions are shuffled (Fisher–Yates). Every choice is
+/// uniform ([`uniform`]). Pure over `next`, so it can be tested.
+fn from_random(next: &mut impl FnMut() -> Result<u8>) -> Result<String> {
     let all: Vec<u8> = [LOWER, UPPER, DIGITS, SYMBOLS].concat();
-    let (picks, shuffle) = bytes.split_at(GENERATED_LEN);
-    let mut chars: Vec<u8> = picks
-        .iter()
-        .enumerate()
-        .map(|(i, b)| {
-            let set: &[u8] = match i {
-                0 => LOWER,
-                1 => UPPER,
-                2 => DIGITS,
-                3 => SYMBOLS,
-                _ => &all,
-            };
-            set[usize::from(*b) % set.len()]
-        })
-        .collect();
-    for (i, b) in shuffle.iter().enumerate().rev() {
-        let j = usize::from(*b) % (i + 1);
+    let mut chars = Vec::with_capacity(GENERATED_LEN);
+    for i in 0..GENERATED_LEN {
+        let set: &[u8] = match i {
+            0 => LOWER,
+            1 => UPPER,
+            2 => DIGITS,
+            3 => SYMBOLS,
+            _ => &all,
+        };
+        chars.push(set[uniform(set.len(), next)?]);
+    }
+    for i in (1..chars.len()).rev() {
+        let j = uniform(i + 1, next)?;
         chars.swap(i, j);
     }
-    chars.into_iter().map(char::from).collect()
+    Ok(chars.into_iter().map(char::from).collect())
 }
 
 #[cfg(test)]
@@ -121,8 +142,27 @@ mod tests {
 
     #[test]
     fn all_classes_even_from_zero_bytes() {
-        let s = from_random_bytes(&[0u8; GENERATED_LEN * 2]);
+        let s = from_random(&mut || Ok(0)).unwrap();
         assert!(Password::new(s).meets_complexity());
+    }
+
+    // Every byte value fed once: each of the 70 characters of the full set comes out equally
+    // often (3 times in 256 bytes: 46 bytes are rejected), where `byte % 70` gave 46 of them
+    // 4 times and the other 24 3 times.
+    #[test]
+    fn choices_are_uniform() {
+        let all: Vec<u8> = [LOWER, UPPER, DIGITS, SYMBOLS].concat();
+        assert_eq!(all.len(), 70);
+        let mut counts = vec![0usize; all.len()];
+        let mut bytes = 0u8..=255;
+        while let Ok(i) = uniform(all.len(), &mut || {
+            bytes
+                .next()
+                .ok_or_else(|| Error::new(ErrorKind::Other, "done"))
+        }) {
+            counts[i] += 1;
+        }
+        assert!(counts.iter().all(|c| *c == 3), "{counts:?}");
     }
 
     #[test]

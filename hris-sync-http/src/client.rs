@@ -7,11 +7,14 @@ use hris_sync_core::{Error, Result};
 /// Where a connector's HTTP client comes from.
 ///
 /// By default each connector builds its own: the request timeout, a connect timeout of at
-/// most 10 s, the `hris-sync/VERSION` user agent, and rustls with the bundled webpki roots
+/// most 10 s, no redirects followed (a 3xx is an error: it would carry a token or a client
+/// secret to another URL), the `hris-sync/VERSION` user agent, and rustls with the bundled webpki roots
 /// (plus the operating system's trust store with the `native-roots` feature of the
 /// connectors). A host that needs a proxy, a private CA or a shared connection pool builds its
 /// own `reqwest::Client` and hands it in with `with_http_client`; it is then used as it is
-/// (its timeouts, roots and proxy), and the connectors add their own headers per request.
+/// (its timeouts, roots, proxy and redirect policy: build it with
+/// `.redirect(reqwest::redirect::Policy::none())`, as the default does), and the connectors add
+/// their own headers per request.
 #[derive(Clone, Debug, Default)]
 pub enum HttpClient {
     /// Built by the connector.
@@ -33,6 +36,9 @@ impl HttpClient {
                 .timeout(timeout)
                 .connect_timeout(timeout.min(Duration::from_secs(10)))
                 .user_agent(concat!("hris-sync/", env!("CARGO_PKG_VERSION")))
+                // A redirect would re-send the request, a token form with its client secret
+                // included, to wherever the answer points: none is followed.
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::config(format!("HTTP client: {e}"))),
         }

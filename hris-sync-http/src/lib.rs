@@ -11,6 +11,9 @@
 //!   user agent, webpki roots, and the OS trust store with the `native-roots` feature) or
 //!   handed in by the host (its proxy, its corporate roots, its connection pool).
 //!
+//! - [`read_capped`] and [`error_text`]: response bodies read with a cap ([`PAGE_CAP`] for
+//!   pages, [`SMALL_CAP`] for tokens and errors), so no answer can exhaust memory.
+//!
 //! hris-sync-core stays free of HTTP; connectors keep their own status→error mapping.
 //!
 //! ```
@@ -38,12 +41,14 @@
 //! # }
 //! ```
 
+mod body;
 mod client;
 #[cfg(feature = "sim")]
 mod loopback;
 mod retry;
 mod token;
 
+pub use body::{PAGE_CAP, SMALL_CAP, error_text, read_capped};
 pub use client::HttpClient;
 #[cfg(feature = "sim")]
 pub use loopback::Loopback;

@@ -14,9 +14,11 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(
     answer: reqwest::Response,
     transport: fn(&str, &reqwest::Error) -> Error,
 ) -> Step<T> {
-    let body = match answer.bytes().await {
+    let body = match crate::body::read_capped(what, answer, crate::body::PAGE_CAP, transport).await
+    {
         Ok(body) => body,
-        Err(e) => return Step::Failed(transport(what, &e)),
+        Err(e) if e.kind() == hris_sync_core::ErrorKind::InvalidData => return Step::Fatal(e),
+        Err(e) => return Step::Failed(e),
     };
     serde_json::from_slice(&body).map_or_else(
         |e| {

@@ -140,7 +140,8 @@ pub(crate) async fn read_answer(
     hint: &str,
 ) -> Result<AccessToken> {
     let status = resp.status().as_u16();
-    let bytes = resp.bytes().await.map_err(|e| transport_error(what, &e))?;
+    let bytes =
+        hris_sync_http::read_capped(what, resp, hris_sync_http::SMALL_CAP, transport_error).await?;
     if !(200..300).contains(&status) {
         return Err(token_error(status, &String::from_utf8_lossy(&bytes), hint));
     }

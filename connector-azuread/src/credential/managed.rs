@@ -78,7 +78,12 @@ fn local_endpoint(what: &str, raw: &str) -> Result<Url> {
     let url = Url::parse(raw.trim())
         .map_err(|e| Error::config(format!("{what}: {raw:?} is not a URL: {e}")))?;
     let host = url.host_str().unwrap_or_default();
-    if url.scheme() == "http" && host.starts_with("169.254.") {
+    // Link-local by address (169.254.0.0/16), not by how the name begins: a name such as
+    // `169.254.evil.example` resolves anywhere.
+    let link_local = host
+        .parse::<std::net::Ipv4Addr>()
+        .is_ok_and(|ip| ip.is_link_local());
+    if url.scheme() == "http" && link_local {
         return Ok(url);
     }
     ensure_secure_transport(what, url.scheme(), host)?;
@@ -208,6 +213,19 @@ mod tests {
                 .imds_endpoint("http://example.com/x")
                 .is_err()
         );
+        // A name that only begins like the link-local range is not in it: refused over HTTP
+        // (it passed before, by its prefix).
+        for name in [
+            "http://169.254.evil.example/x",
+            "http://169.254.1.1.nip.io/x",
+        ] {
+            assert!(
+                ManagedIdentityCredential::new()
+                    .imds_endpoint(name)
+                    .is_err(),
+                "{name}"
+            );
+        }
         let e = ManagedIdentityCredential::new()
             .identity_endpoint("http://10.0.0.1/msi", "h")
             .unwrap_err();

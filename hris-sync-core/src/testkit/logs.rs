@@ -19,9 +19,16 @@ impl CapturedLogs {
     /// Capture this thread's events until the guard is dropped.
     #[must_use]
     pub fn install(&self) -> tracing::subscriber::DefaultGuard {
+        self.install_at(tracing::Level::TRACE)
+    }
+
+    /// Capture this thread's events at `level` and above (what an operator's log at that
+    /// level holds) until the guard is dropped.
+    #[must_use]
+    pub fn install_at(&self, level: tracing::Level) -> tracing::subscriber::DefaultGuard {
         let writer = self.clone();
         let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
+            .with_max_level(level)
             .with_ansi(false)
             .with_writer(move || writer.clone())
             .finish();
