@@ -10,7 +10,7 @@
 //! before it failed. The account exists either way: an administrator resets its password.
 //! The file writes and the command run on the runtime's blocking pool.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -99,17 +99,14 @@ fn delivered_at() -> String {
 }
 
 impl CredentialOut {
-    /// Append to `path`, created `0600` if it does not exist.
+    /// Append to `path`, created `0600` if it does not exist. An existing file must be a
+    /// regular file of this user that nobody else may read; a symbolic link is refused
+    /// ([`crate::private_file`]).
     ///
     /// # Errors
-    /// When the file cannot be opened; the message names it.
+    /// When the file cannot be opened or is refused; the message names it.
     pub fn file(path: &Path) -> Result<Self> {
-        let mut options = OpenOptions::new();
-        options.append(true).create(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options
-            .open(path)
+        let file = crate::private_file::open(path, crate::private_file::Mode::Append)
             .map_err(|e| Error::config(format!("--credentials-out {}: {e}", path.display())))?;
         Ok(Self {
             target: Target::File {
@@ -151,23 +148,68 @@ impl CredentialOut {
     }
 }
 
+/// How long a `--credentials-command` may run for one account before it is killed.
+pub const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The variables a `--credentials-command` sees: enough to find programs and a home, none of
+/// the sync's own secrets (`PERSONIO_CLIENT_SECRET`, `AZURE_CLIENT_SECRET`, …).
+const PASSED_ON: [&str; 7] = [
+    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TMPDIR",
+];
+
 fn run_command(command: &str, line: &str) -> std::result::Result<(), String> {
-    let mut child = Command::new("sh")
-        .arg("-c")
+    run_command_within(command, line, COMMAND_TIMEOUT)
+}
+
+/// Run `command` with `line` on its stdin, in a minimal environment; kill it after `limit`.
+/// The child is always waited for (never left a zombie), whatever failed.
+fn run_command_within(
+    command: &str,
+    line: &str,
+    limit: std::time::Duration,
+) -> std::result::Result<(), String> {
+    let mut c = Command::new("sh");
+    c.arg("-c")
         .arg(command)
+        .env_clear()
+        .envs(
+            PASSED_ON
+                .iter()
+                .filter_map(|k| std::env::var_os(k).map(|v| (k, v))),
+        )
         .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start it: {e}"))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
+        .stdout(Stdio::null());
+    let mut child = c.spawn().map_err(|e| format!("cannot start it: {e}"))?;
+    let written = match child.stdin.take() {
+        Some(mut stdin) => stdin
             .write_all(line.as_bytes())
             .and_then(|()| stdin.write_all(b"\n"))
-            .map_err(|e| format!("cannot write to it: {e}"))?;
-    }
-    let status = child
-        .wait()
-        .map_err(|e| format!("cannot wait for it: {e}"))?;
+            .map_err(|e| format!("cannot write to it: {e}")),
+        None => Ok(()),
+    };
+    let started = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() >= limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "it ran longer than {} s and was killed",
+                    limit.as_secs()
+                ));
+            }
+            // On the blocking pool (see `deliver`), never on the runtime.
+            #[allow(clippy::disallowed_methods)]
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("cannot wait for it: {e}"));
+            }
+        }
+    };
+    written?;
     if status.success() {
         Ok(())
     } else {
@@ -267,6 +309,27 @@ mod tests {
         assert_eq!((counts.delivered(), counts.failed()), (0, 1));
         // Run once: the command saw the line once.
         assert_eq!(std::fs::read_to_string(&seen).unwrap().lines().count(), 1);
+    }
+
+    // A command that hangs is killed and reaped after the limit; it sees none of the sync's
+    // secrets in its environment.
+    #[test]
+    fn a_command_has_a_time_limit_and_a_minimal_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = run_command_within("sleep 30", "{}", std::time::Duration::from_millis(200))
+            .unwrap_err();
+        assert!(err.contains("killed"), "{err}");
+        let seen = dir.path().join("env");
+        let env = format!("env > {}", seen.display());
+        run_command_within(&env, "{}", std::time::Duration::from_secs(30)).unwrap();
+        let text = std::fs::read_to_string(&seen).unwrap();
+        for line in text.lines() {
+            let key = line.split('=').next().unwrap_or_default();
+            assert!(
+                PASSED_ON.contains(&key) || ["PWD", "SHLVL", "_", "OLDPWD"].contains(&key),
+                "{key} was passed on"
+            );
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! the next run. While it is held, the file names the holder's pid and start time, which a
 //! second run prints when it exits with status 4.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 
@@ -108,13 +108,10 @@ impl StateLock {
     }
 }
 
-/// Open (or create) a file only its owner may read and write.
+/// Open (or create) the lock, a file only its owner may read and write, never through a
+/// symbolic link ([`crate::private_file`]).
 fn open_private(path: &Path) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
+    crate::private_file::open(path, crate::private_file::Mode::ReadWrite)
 }
 
 #[cfg(test)]
@@ -152,6 +149,12 @@ mod tests {
             "pid 999999, started 2020-01-01T00:00:00Z\n",
         )
         .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(lock_path(&state), std::fs::Permissions::from_mode(0o600))
+                .unwrap();
+        }
         let lock = StateLock::acquire(&state, started()).unwrap();
         let text = std::fs::read_to_string(lock.path()).unwrap();
         assert!(
