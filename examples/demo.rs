@@ -23,6 +23,7 @@ use hris_sync_core::{
 pub const DEMO_CONFIG: &str = r#"
 [personio]
 app_id = "ACME_HRIS_SYNC"
+company_id = "4711"
 [entra]
 usage_location = "DE"
 [upn]

@@ -261,7 +261,9 @@ impl Metrics {
                 ("accepted", n.accepted),
                 ("duplicate", n.duplicates),
                 ("ignored", n.ignored),
+                ("other_company", n.other_company),
                 ("refused", n.refused),
+                ("overflowed", n.overflowed),
             ] {
                 sample(
                     &mut out,

@@ -240,6 +240,7 @@ async fn receiver(
     let hooks = Arc::new(Webhooks {
         auth: WebhookAuth::new(SecretString::from(TOKEN.to_owned()), "authorization"),
         inbox: Arc::clone(inbox),
+        company_id: connector_personio::sim::COMPANY_ID.to_owned(),
     });
     // The receiver lives as long as the process: every mode's sims are dropped after it.
     std::mem::forget(listener.serve(router(hooks), "latency receiver"));

@@ -16,18 +16,35 @@ use crate::config::PersonioBuilder;
 use crate::convert;
 use crate::model::{AttributesResponse, EmployeeAnswer, EmployeesPage};
 
-/// A path segment with everything but unreserved characters percent-encoded (an id from a
-/// webhook is outside input).
+/// A path segment with everything but letters, digits, `-`, `_` and `~` percent-encoded (an
+/// id from a webhook is outside input; `.` is encoded too).
 pub(crate) fn url_segment(raw: &str) -> String {
     raw.bytes()
         .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            if b.is_ascii_alphanumeric() || b"-_~".contains(&b) {
                 char::from(b).to_string()
             } else {
                 format!("%{b:02X}")
             }
         })
         .collect()
+}
+
+/// Why `id` cannot be read by id, if it cannot: a URL resolves `.` and `..` (even
+/// percent-encoded, as `%2E%2E`) as path steps, so such an id would read another resource.
+pub(crate) fn unreadable_id(id: &EmployeeId) -> Option<hris_sync_core::RejectedRecord> {
+    id.as_str().bytes().all(|b| b == b'.').then(|| {
+        convert::reject(
+            Some(id.to_string()),
+            "not an id that can be read by id (a path step)".to_owned(),
+        )
+    })
+}
+
+/// Whether a by-id read's error concerns that id alone (Personio refused the request for it:
+/// a 4xx other than 401, 403, 404 and 429), so the id is rejected and the others read on.
+pub(crate) fn refused_alone(e: &Error) -> bool {
+    matches!(e.kind(), ErrorKind::InvalidInput | ErrorKind::Other)
 }
 
 /// Pages beyond this many are refused: a server that never ends a listing is a bug, not a
@@ -335,15 +352,32 @@ impl HrSource for PersonioSource {
         } else {
             PAGES_IN_FLIGHT
         };
-        let mut answers = stream::iter(ids.to_vec())
+        let mut lookup = EmployeeLookup::default();
+        let (readable, unreadable): (Vec<_>, Vec<_>) = ids
+            .iter()
+            .cloned()
+            .partition(|id| unreadable_id(id).is_none());
+        lookup
+            .rejected
+            .extend(unreadable.iter().filter_map(unreadable_id));
+        let mut answers = stream::iter(readable)
             .map(|id| async move {
                 let answer = self.employee(&id).await;
                 (id, answer)
             })
             .buffered(in_flight);
-        let mut lookup = EmployeeLookup::default();
         while let Some((id, answer)) = answers.next().await {
-            match answer? {
+            let answer = match answer {
+                Err(e) if refused_alone(&e) => {
+                    tracing::warn!(id = %id, error = %e, "Personio refused this employee's read; skipping it");
+                    lookup
+                        .rejected
+                        .push(convert::reject(Some(id.to_string()), e.to_string()));
+                    continue;
+                }
+                other => other?,
+            };
+            match answer {
                 None => lookup.missing.push(id),
                 Some(record) => match convert::employee(&record) {
                     Ok(e) if e.id == id => lookup.employees.push(e),

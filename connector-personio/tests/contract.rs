@@ -426,3 +426,48 @@ async fn an_employee_is_read_by_id() {
     assert!(sent[0].headers.get("authorization").is_some());
     assert_eq!(sent[0].url.query(), None);
 }
+
+// Issue 23 point 2: one id Personio refuses (400) is rejected with the reason; the others
+// are read, and the lookup does not fail. An id that is a path step (`..`) is rejected
+// before any request: percent-encoded or not, a URL resolves it as a step up.
+#[tokio::test]
+async fn by_id_one_refused_id_is_rejected_not_fatal() {
+    use hris_sync_core::EmployeeId;
+    let server = personio().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/company/employees/48213"))
+        .respond_with(answer(200, "employee.json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/company/employees/4x"))
+        .respond_with(answer(400, "error-bad-request.json"))
+        .mount(&server)
+        .await;
+    let lookup = source(&server)
+        .get_employees(&[
+            EmployeeId::new("48213").unwrap(),
+            EmployeeId::new("4x").unwrap(),
+            EmployeeId::new("..").unwrap(),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(lookup.employees.len(), 1);
+    let rejected: Vec<&str> = lookup
+        .rejected
+        .iter()
+        .filter_map(|r| r.id.as_deref())
+        .collect();
+    assert_eq!(rejected.len(), 2, "{:?}", lookup.rejected);
+    assert!(rejected.contains(&"4x") && rejected.contains(&".."));
+    let all = server.received_requests().await.unwrap();
+    assert!(
+        all.iter()
+            .all(|r| r.url.path().starts_with("/v1/company/employees/4")
+                || r.url.path() == "/v1/auth"),
+        "{:?}",
+        all.iter()
+            .map(|r| r.url.path().to_owned())
+            .collect::<Vec<_>>()
+    );
+}

@@ -230,7 +230,7 @@ async fn changes_are_delivered_with_retries() {
     };
     let body: serde_json::Value = serde_json::from_slice(&seen[1].body).unwrap();
     assert_eq!(body["event_name"], "person.created");
-    assert_eq!(body["payload"]["id"], "3");
+    assert_eq!(body["payload"]["person"]["id"], "3");
     assert!(body["occurred_at"].is_string() && body["company_id"].is_string());
     let c = sim.counts();
     assert_eq!((c.deliveries, c.delivery_failures), (2, 1));

@@ -143,6 +143,25 @@ fn webhook_auth() -> Option<WebhookAuth> {
     Some(WebhookAuth::new(token.into(), &header))
 }
 
+/// The company whose notifications the receiver acts on: `[personio] company_id`, required
+/// with `PERSONIO_WEBHOOK_TOKEN` (Personio documents `company_id` as "required for tenant
+/// identification"; another company's notification must never reach this tenant).
+fn webhook_company(file: &ConfigFile) -> Result<String> {
+    file.personio
+        .company_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            Error::config(
+                "[personio] company_id: required when the webhook receiver is on \
+                 (PERSONIO_WEBHOOK_TOKEN with --listen): the company id Personio's \
+                 notifications carry",
+            )
+        })
+}
+
 /// Every credential variable that is unset or empty, by name: Personio's, then the
 /// directory's: for Entra those of the credential the environment configures (a client
 /// secret's when it configures none), for Active Directory the bind account's.
@@ -297,12 +316,14 @@ async fn run_real(args: &Cli) -> Result<i32> {
     );
     let inbox = Arc::new(Inbox::default());
     if let Some(addr) = args.listen {
-        let hooks = webhook_auth().map(|auth| {
-            Arc::new(Webhooks {
+        let hooks = match webhook_auth() {
+            None => None,
+            Some(auth) => Some(Arc::new(Webhooks {
                 auth,
                 inbox: Arc::clone(&inbox),
-            })
-        });
+                company_id: webhook_company(&file)?,
+            })),
+        };
         let receiving = hooks.is_some();
         if receiving {
             metrics.watch_webhooks(Arc::clone(&inbox));

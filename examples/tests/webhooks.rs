@@ -46,11 +46,12 @@ fn linked_active(sims: &Sims) -> Vec<Employee> {
         .collect()
 }
 
+/// A notification as Personio's webhook documentation shapes it (entity-keyed, §6b).
 fn note(event: &str, person: &str, at: &str) -> serde_json::Value {
     let payload = if event.starts_with("employment.") {
-        json!({"id": "0b6f3c1e-employment", "person": {"id": person}})
+        json!({"employment": {"id": "0b6f3c1e-employment"}, "person": {"id": person}})
     } else {
-        json!({"id": person})
+        json!({"person": {"id": person}})
     };
     json!({"company_id": "4711", "event_name": event, "occurred_at": at, "payload": payload})
 }
@@ -473,4 +474,27 @@ async fn notifications_never_starve_the_periodic_cycle() {
         .unwrap()
         .unwrap();
     assert_eq!(status.code(), Some(0));
+}
+
+// `[personio] company_id` is required with the webhook receiver on: another company's
+// notifications must never drive this tenant's sync. Exit 2, naming the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_receiver_needs_the_company_id() {
+    use crate::cli::{run_async, text};
+    let sims = sims().await;
+    let (_dir, config, state) = scratch();
+    let without = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("company_id = \"4711\"\n", "");
+    std::fs::write(&config, without).unwrap();
+    let mut c = against(&sims, &config, &state);
+    c.args(["--watch", "--listen", "127.0.0.1:0"])
+        .env("PERSONIO_WEBHOOK_TOKEN", TOKEN);
+    let out = run_async(c).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("company_id"),
+        "{}",
+        text(&out.stderr)
+    );
 }

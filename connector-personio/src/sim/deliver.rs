@@ -1,5 +1,5 @@
 //! The simulator delivers webhooks when its data changes, as Personio documents delivery:
-//! a dataless notification `{company_id, event_name, occurred_at, payload: {id}}` POSTed to
+//! a dataless notification `{company_id, event_name, occurred_at, payload: {person: {id}}}` POSTed to
 //! each enabled subscription for that event, with its token verbatim in `Authorization`; an
 //! answer is awaited for 3 s; a timeout or a 5xx (not 501) is retried, up to 6 attempts over
 //! up to 3 days, each attempt with up to 2 fast tries. The schedule here is 0 s, 1 min,
@@ -38,6 +38,19 @@ pub struct Chaos {
     pub max_delay: Duration,
 }
 
+/// A person's employment id, a UUID as v2 writes them (derived from the person, stable).
+fn employment_id(person: &str) -> String {
+    let digits: String = person
+        .bytes()
+        .map(|b| format!("{:02x}", b))
+        .collect::<String>()
+        .chars()
+        .chain(std::iter::repeat('0'))
+        .take(12)
+        .collect();
+    format!("7f0c2d1e-5b8a-4c3e-9d21-{digits}")
+}
+
 /// Deliver `event` about `person` to every enabled subscription for it.
 pub(crate) fn notify(shared: &Arc<Shared>, event: &str, person: &str) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
@@ -71,15 +84,17 @@ pub(crate) fn notify(shared: &Arc<Shared>, event: &str, person: &str) {
     }
     #[allow(clippy::disallowed_methods)] // a simulated service stamps real time
     let occurred = hris_sync_core::time::rfc3339(&hris_sync_core::chrono::Utc::now());
-    // Dataless: the entity's id, and for an employment the person it belongs to (the exact
-    // payload is not documented; the employment object names its person this way).
+    // Dataless and entity-keyed: each entity as `{"<entity>": {"id": "…"}}` with a string id
+    // (the webhooks catalogue and personio/api-docs#210); an employment's notification names
+    // its person beside it, since v2 reads an employment only under its person
+    // (`shared/reference/personio-api.md` §6.1, the inferred shape).
     let payload = if event.starts_with("employment.") {
-        json!({"id": format!("emp-{person}"), "person": {"id": person}})
+        json!({"employment": {"id": employment_id(person)}, "person": {"id": person}})
     } else {
-        json!({"id": person})
+        json!({"person": {"id": person}})
     };
     let body = json!({
-        "company_id": "4711",
+        "company_id": super::COMPANY_ID,
         "event_name": event,
         "occurred_at": occurred,
         "payload": payload,

@@ -24,6 +24,9 @@
 //! ```
 
 mod deliver;
+
+/// The simulated company's id: the `company_id` of every notification it delivers.
+pub const COMPANY_ID: &str = "4711";
 mod render;
 mod server;
 mod v2;
@@ -362,14 +365,23 @@ impl PersonioSim {
                                 x.last_working_day,
                                 x.supervisor_id.clone(),
                                 x.attributes.get("department").cloned(),
-                                x.attributes.get("position").cloned(),
                             )
                         };
-                        Some(if job(old) == job(&e) {
-                            "person.updated"
+                        // Users report that a job (position) change fires no webhook
+                        // (`shared/reference/personio-api.md` §6.4): only the periodic
+                        // cycle sees one.
+                        let without_position = |x: &Employee| {
+                            let mut x = x.clone();
+                            x.attributes.remove("position");
+                            x
+                        };
+                        if job(old) != job(&e) {
+                            Some("employment.updated")
+                        } else if without_position(old) != without_position(&e) {
+                            Some("person.updated")
                         } else {
-                            "employment.updated"
-                        })
+                            None
+                        }
                     }
                 };
                 if let Some(event) = event {

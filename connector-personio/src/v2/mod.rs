@@ -239,17 +239,27 @@ pub(crate) async fn list(client: &Client) -> Result<EmployeeListing> {
 pub(crate) async fn lookup(client: &Client, ids: &[EmployeeId]) -> Result<EmployeeLookup> {
     let mut found = Vec::new();
     let mut lookup = EmployeeLookup::default();
+    let mut refused = Vec::new();
     for id in ids {
+        if let Some(r) = crate::source::unreadable_id(id) {
+            refused.push(r);
+            continue;
+        }
         let path = format!("/v2/persons/{}", crate::source::url_segment(id.as_str()));
         match client.get_json::<Value>(&path, &[]).await {
             Ok(person) => found.push(person),
             Err(e) if e.kind() == ErrorKind::NotFound => lookup.missing.push(id.clone()),
+            Err(e) if crate::source::refused_alone(&e) => {
+                tracing::warn!(id = %id, error = %e, "Personio refused this person's read; skipping it");
+                refused.push(crate::convert::reject(Some(id.to_string()), e.to_string()));
+            }
             Err(e) => return Err(e),
         }
     }
     let listing = employees(client, found).await?;
     lookup.employees = listing.employees;
     lookup.rejected = listing.rejected;
+    lookup.rejected.extend(refused);
     Ok(lookup)
 }
 

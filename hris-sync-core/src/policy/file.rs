@@ -149,6 +149,9 @@ pub struct PersonioSection {
     pub partner_id: Option<String>,
     /// Which API to read: `"v1"` (default) or `"v2"` (persons and employments).
     pub api: Option<String>,
+    /// The company whose webhook notifications are acted on (their `company_id`, "required
+    /// for tenant identification"); required when the webhook receiver is on.
+    pub company_id: Option<String>,
 }
 
 /// `[entra]`.
