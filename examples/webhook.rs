@@ -55,21 +55,12 @@ const REMEMBERED: usize = 8192;
 /// The longest person id acted on (S1: the directory's `employeeId` holds 16 characters).
 const MAX_ID: usize = hris_sync_core::MAX_EMPLOYEE_ID_LEN;
 
-/// The events the sync acts on, each naming a person whose record may have changed: the
-/// six of Personio's webhooks documentation, and the effective-date and cost-centre events
-/// of its changelogs (`shared/reference/personio-api.md` §6.4). A person's record changes
-/// with each; the targeted cycle reads it again and plans what changed.
-pub const EVENTS: [&str; 9] = [
-    "person.created",
-    "person.updated",
-    "person.deleted",
-    "employment.created",
-    "employment.updated",
-    "employment.deleted",
-    "employment.started",
-    "employment.terminated",
-    "employment.updated.cost-centers",
-];
+/// The events the sync acts on (the ones it subscribes to), each naming a person whose
+/// record may have changed: the six of Personio's webhooks documentation, and the
+/// effective-date and cost-centre events of its changelogs
+/// (`shared/reference/personio-api.md` §6.4). The targeted cycle reads the person again and
+/// plans whatever changed.
+pub use connector_personio::webhooks::EVENTS;
 
 /// How callers authenticate: the shared token and the header that carries it.
 pub struct WebhookAuth {

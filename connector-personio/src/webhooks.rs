@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 
 use crate::PersonioSource;
 
-/// The events the sync subscribes to: every person and employment change.
+/// The events the sync subscribes to: every person and employment change, the six of the
+/// webhooks documentation and the three of Personio's changelogs (`employment.started` and
+/// `employment.terminated` on the effective date, `employment.updated.cost-centers`).
 pub const EVENTS: &[&str] = &[
     "person.created",
     "person.updated",
@@ -20,6 +22,10 @@ pub const EVENTS: &[&str] = &[
     "employment.created",
     "employment.updated",
     "employment.deleted",
+    // Effective-date and cost-centre events (Personio's changelogs).
+    "employment.started",
+    "employment.terminated",
+    "employment.updated.cost-centers",
 ];
 
 /// A webhook subscription as Personio lists it (never with its token).

@@ -371,7 +371,8 @@ impl Subscription {
     }
 }
 
-/// The events Personio documents for webhooks.
+/// The events Personio documents for webhooks (the reference page and the changelogs,
+/// `shared/reference/personio-api.md` §6.4).
 const KNOWN_EVENTS: &[&str] = &[
     "person.created",
     "person.updated",
@@ -379,6 +380,10 @@ const KNOWN_EVENTS: &[&str] = &[
     "employment.created",
     "employment.updated",
     "employment.deleted",
+    // Effective-date and cost-centre events (Personio's changelogs).
+    "employment.started",
+    "employment.terminated",
+    "employment.updated.cost-centers",
 ];
 
 /// `GET /v2/webhooks` (one page) and `POST /v2/webhooks` (`url` HTTPS and `description`
