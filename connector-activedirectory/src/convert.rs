@@ -71,7 +71,8 @@ pub(crate) fn user(
     u.employee_id = entry.first("employeeID").map(str::to_owned);
     u.account_enabled = entry.uac().is_some_and(|uac| uac & ACCOUNTDISABLE == 0);
     u.mail = entry.first("mail").map(str::to_owned);
-    if entry.is_critical() {
+    // Built-in and protected (adminCount = 1) accounts are never written (S8).
+    if entry.is_critical() || entry.is_protected() {
         u.kind = ObjectKind::BuiltIn;
     }
     if read_set.managers {

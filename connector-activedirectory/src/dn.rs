@@ -82,6 +82,12 @@ pub(crate) fn parent(dn: &str) -> Option<String> {
     (parts.len() > 1).then(|| parts[1..].join(","))
 }
 
+/// The value of an RDN, unescaped: `CN=Lee\, Ann` → `Lee, Ann`.
+pub(crate) fn rdn_value(rdn: &str) -> String {
+    rdn.split_once('=')
+        .map_or_else(String::new, |(_, v)| unescape(v.trim()))
+}
+
 /// The first RDN of `dn` (`CN=Ann Lee`).
 pub(crate) fn first_rdn(dn: &str) -> &str {
     rdns(dn).first().copied().unwrap_or_default()

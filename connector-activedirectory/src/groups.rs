@@ -50,8 +50,11 @@ impl ActiveDirectory {
         let mut dns: Vec<String> = entry.all("member").to_vec();
         if let Some((values, mut end)) = entry.ranged("member") {
             dns.extend(values.iter().cloned());
+            let mut parts = 0usize;
             while let Some(last) = end {
-                let next = format!("member;range={}-*", last + 1);
+                parts += 1;
+                let start = next_range_start(&what, last, parts)?;
+                let next = format!("member;range={start}-*");
                 let part = self.conn.one(&what, dn, &[next]).await?.ok_or_else(|| {
                     Error::new(ErrorKind::NotFound, format!("{what}: gone while read"))
                 })?;
@@ -59,7 +62,7 @@ impl ActiveDirectory {
                     break;
                 };
                 dns.extend(values.iter().cloned());
-                end = e;
+                end = check_range_end(&what, start, e)?;
             }
         }
         let members = self.user_ids(&dns).await?;
@@ -157,5 +160,57 @@ impl ActiveDirectory {
             })
             .await?;
         Ok(!found.is_empty())
+    }
+}
+
+/// The most range parts one attribute is read in (1,500 values a part: 15 million values).
+const MAX_RANGE_PARTS: usize = 10_000;
+
+/// Where the part after one ending at `last` starts; an error past [`MAX_RANGE_PARTS`] or at
+/// the end of the numbers (a server that never ends its ranges).
+fn next_range_start(what: &str, last: u64, parts: usize) -> Result<u64> {
+    if parts > MAX_RANGE_PARTS {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("{what}: more than {MAX_RANGE_PARTS} range parts; refusing to go on"),
+        ));
+    }
+    last.checked_add(1).ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidData,
+            format!("{what}: a range ended at {last}, past any count"),
+        )
+    })
+}
+
+/// A part asked from `start` must end at or after it (`None`: the last part): a range that
+/// goes backwards would be read again and again.
+fn check_range_end(what: &str, start: u64, end: Option<u64>) -> Result<Option<u64>> {
+    match end {
+        Some(e) if e < start => Err(Error::new(
+            ErrorKind::InvalidData,
+            format!(
+                "{what}: asked for values from {start}, the server answered a range ending at {e}"
+            ),
+        )),
+        other => Ok(other),
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+
+    // A server whose ranges do not advance, or end at u64::MAX, cannot loop or overflow.
+    #[test]
+    fn ranges_must_advance_and_are_bounded() {
+        assert_eq!(next_range_start("x", 1499, 1).unwrap(), 1500);
+        assert!(next_range_start("x", u64::MAX, 1).is_err());
+        assert!(next_range_start("x", 10, MAX_RANGE_PARTS + 1).is_err());
+        assert_eq!(check_range_end("x", 1500, Some(2999)).unwrap(), Some(2999));
+        assert_eq!(check_range_end("x", 1500, Some(1500)).unwrap(), Some(1500));
+        assert_eq!(check_range_end("x", 1500, None).unwrap(), None);
+        assert!(check_range_end("x", 1500, Some(1499)).is_err());
+        assert!(check_range_end("x", 1500, Some(0)).is_err());
     }
 }

@@ -77,6 +77,7 @@ mod dn;
 mod error;
 mod groups;
 mod model;
+mod names;
 mod read;
 mod sam;
 #[cfg(feature = "samba")]

@@ -12,8 +12,10 @@ pub(crate) const ACCOUNTDISABLE: u32 = 0x2;
 pub(crate) const NORMAL_ACCOUNT: u32 = 0x200;
 
 /// The attributes every user read asks for, besides the mapped ones.
-pub(crate) const BASE_ATTRIBUTES: [&str; 10] = [
+pub(crate) const BASE_ATTRIBUTES: [&str; 12] = [
     "objectGUID",
+    "objectClass",
+    "adminCount",
     "userPrincipalName",
     "sAMAccountName",
     "employeeID",
@@ -99,6 +101,19 @@ impl Entry {
             .and_then(|v| v.trim().parse::<i64>().ok())
             // AD writes it as a signed 32-bit integer.
             .map(|v| u32::from_ne_bytes((v as i32).to_ne_bytes()))
+    }
+
+    /// An account AD protects (`adminCount = 1`: a member, now or once, of a privileged group
+    /// such as Domain Admins): never written, linked or adopted by the sync.
+    pub(crate) fn is_protected(&self) -> bool {
+        self.first("adminCount").is_some_and(|v| v.trim() == "1")
+    }
+
+    /// A user object (class `user`, and not a `computer`, which is a subclass of it).
+    pub(crate) fn is_user(&self) -> bool {
+        let classes = self.all("objectClass");
+        classes.iter().any(|c| c.eq_ignore_ascii_case("user"))
+            && !classes.iter().any(|c| c.eq_ignore_ascii_case("computer"))
     }
 
     /// `isCriticalSystemObject = TRUE`.

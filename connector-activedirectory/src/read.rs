@@ -25,6 +25,9 @@ pub(crate) struct RootDse {
 }
 
 /// Run a parser of the `ldap3` crate that panics on malformed input, as an error instead.
+/// The most pages one search is read in (at 1,000 a page: a hundred million entries).
+const MAX_PAGES: u32 = 100_000;
+
 fn unpanicked<T>(what: &str, parse: impl FnOnce() -> T) -> Result<T> {
     catch_unwind(AssertUnwindSafe(parse)).map_err(|_| {
         Error::new(
@@ -86,7 +89,7 @@ impl Conn {
         })
     }
 
-    /// Every entry under `base` (subtree) matching `filter`, page by page with the simple
+    /// Every entry under `base` (subtree) matching `filter`, at most [`MAX_PAGES`] pages, page by page with the simple
     /// paged results control, all pages on one connection (a paging cookie belongs to its
     /// connection). A failed page fails the whole search, which is then tried again from
     /// the start.
@@ -110,6 +113,10 @@ impl Conn {
                         stats.sent();
                     }
                     pages += 1;
+                    if pages > MAX_PAGES {
+                        // A server that never stops handing out cookies.
+                        return Err(LdapError::EndOfStream);
+                    }
                     let control = PagedResults {
                         size,
                         cookie: std::mem::take(&mut cookie),

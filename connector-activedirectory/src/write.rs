@@ -34,6 +34,7 @@ use crate::convert;
 use crate::dn;
 use crate::error::Right;
 use crate::model::{ACCOUNTDISABLE, Entry, NORMAL_ACCOUNT, guid_string, unicode_pwd};
+use crate::names;
 
 /// An attribute's values, as ldap3 takes them.
 pub(crate) type Values = HashSet<Vec<u8>>;
@@ -74,13 +75,13 @@ impl ActiveDirectory {
         let sams = settings
             .sam
             .candidates(&new.user_principal_name, &new.employee_id)?;
-        let id: String = new
-            .employee_id
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect();
-        let display = new.display_name.trim();
-        let cns = vec![display.to_owned(), format!("{display}_{id}")];
+        let cns = names::cn_candidates(&new.display_name, &new.employee_id);
+        if cns.is_empty() {
+            return Err(Error::invalid_input(format!(
+                "add {}: the display name holds no character a cn can take",
+                new.user_principal_name
+            )));
+        }
         let upn = &new.user_principal_name;
         let domain = self.domain().await?;
         let mut last = None;
@@ -91,16 +92,17 @@ impl ActiveDirectory {
             // "implied by userPrincipalName").
             let implied = |h: &Entry| {
                 let (local, suffix) = upn.rsplit_once('@').unwrap_or((upn.as_str(), ""));
-                suffix.eq_ignore_ascii_case(&domain.dns)
+                names::same(suffix, &domain.dns)
                     && h.first("sAMAccountName")
-                        .is_some_and(|s| s.eq_ignore_ascii_case(local))
+                        .is_some_and(|s| names::same(s, local))
             };
+            let ours = |h: &Entry| h.first("employeeID") == Some(new.employee_id.as_str());
             if let Some(h) = holders.iter().find(|h| {
                 h.first("userPrincipalName")
-                    .is_some_and(|u| u.eq_ignore_ascii_case(upn))
+                    .is_some_and(|u| names::same(u, upn))
                     || implied(h)
             }) {
-                if h.first("employeeID") == Some(new.employee_id.as_str()) {
+                if ours(h) {
                     return self.adopt(h).await;
                 }
                 return Err(Error::conflict(
@@ -108,20 +110,15 @@ impl ActiveDirectory {
                     format!("add {upn}: the UPN is held by another account ({})", h.dn),
                 ));
             }
-            if let Some(h) = holders
-                .iter()
-                .find(|h| h.first("employeeID") == Some(new.employee_id.as_str()))
-            {
+            if let Some(h) = holders.iter().find(|h| ours(h)) {
                 return self.adopt(h).await;
             }
             let sam_taken = |sam: &str| {
                 let implied = format!("{sam}@{}", domain.dns);
                 holders.iter().any(|h| {
-                    h.all("sAMAccountName")
-                        .iter()
-                        .any(|x| x.eq_ignore_ascii_case(sam))
+                    h.all("sAMAccountName").iter().any(|x| names::same(x, sam))
                         || h.first("userPrincipalName")
-                            .is_some_and(|u| u.eq_ignore_ascii_case(&implied))
+                            .is_some_and(|u| names::same(u, &implied))
                 })
             };
             let Some(sam) = sams.iter().find(|s| !sam_taken(s)) else {
@@ -132,7 +129,7 @@ impl ActiveDirectory {
             };
             let cn_taken = |cn: &str| {
                 holders.iter().any(|h| {
-                    h.all("cn").iter().any(|x| x.eq_ignore_ascii_case(cn))
+                    h.all("cn").iter().any(|x| names::same(x, cn))
                         && dn::parent(&h.dn)
                             .is_some_and(|p| dn::normalize(&p) == dn::normalize(&settings.users_ou))
                 })
@@ -141,8 +138,12 @@ impl ActiveDirectory {
                 return Err(Error::conflict(
                     "cn",
                     format!(
-                        "add {upn}: cn {:?} and {:?} are both taken in {}",
-                        cns[0], cns[1], settings.users_ou
+                        "add {upn}: cn {} taken in {}",
+                        cns.iter()
+                            .map(|c| format!("{c:?}"))
+                            .collect::<Vec<_>>()
+                            .join(" and "),
+                        settings.users_ou
                     ),
                 ));
             };
@@ -258,6 +259,7 @@ impl ActiveDirectory {
     /// T4: this employee's account exists already (an earlier attempt whose answer was lost,
     /// or a run racing this one): use it.
     async fn adopt(&self, entry: &Entry) -> Outcome {
+        self.adoptable(entry)?;
         let user = self.user_of(entry).await?;
         // Names of people are personal data: at info the event, at debug who it is.
         tracing::info!(
@@ -266,6 +268,35 @@ impl ActiveDirectory {
         );
         tracing::debug!(upn = %user.user_principal_name, dn = %entry.dn, "adopted");
         Ok(Applied::Adopted(Box::new(user)))
+    }
+
+    /// Only a user object at or under `base_dn` that is neither a critical system object nor
+    /// protected (`adminCount = 1`) is ever adopted. Anything else that carries the
+    /// employee's id or UPN (a computer, an administrator, an account elsewhere in the
+    /// domain) is a conflict for a human: never adopted, so never given a manager or a group.
+    fn adoptable(&self, entry: &Entry) -> Result<()> {
+        let base = dn::normalize(&self.settings().base_dn);
+        let here = dn::normalize(&entry.dn);
+        let under = here == base || here.ends_with(&format!("\0{base}"));
+        let why = if !entry.is_user() {
+            "it is not a user object (a computer or another class)"
+        } else if entry.is_critical() {
+            "it is a critical system object"
+        } else if entry.is_protected() {
+            "it is a protected account (adminCount = 1: a member of a privileged group)"
+        } else if !under {
+            "it lies outside base_dn"
+        } else {
+            return Ok(());
+        };
+        Err(Error::conflict(
+            "employeeID",
+            format!(
+                "{} carries this employee's id or UPN, but {why}: it is never adopted; resolve \
+                 it by hand",
+                entry.dn
+            ),
+        ))
     }
 
     async fn user_of(&self, entry: &Entry) -> Result<DirectoryUser> {
@@ -369,12 +400,75 @@ impl ActiveDirectory {
             }
         }
         let entry_dn = self.dn_of(user).await?;
+        let renamed = match changes.get(&DirectoryProperty::DisplayName) {
+            Some(Some(PropertyValue::Text(name))) => Some(name.clone()),
+            _ => None,
+        };
         if let Some(on) = enable {
             self.flip(user, &entry_dn, on, mods).await?;
         } else if !mods.is_empty() {
             self.modify(&entry_dn, mods, Right::WriteProperty).await?;
         }
+        if let Some(name) = renamed {
+            // The name administrators see in the tree follows the person's (docs/rules.md §9).
+            let entry_dn = self.dn_of(user).await?;
+            self.rename(user, &entry_dn, &name).await?;
+        }
         Ok(Applied::Done)
+    }
+
+    /// Rename the object after `display` (modrdn, in place), with the create's collision rule:
+    /// the name, else the name with `_<employee id>`, each within 64 characters.
+    async fn rename(&self, user: &DirectoryUserId, entry_dn: &str, display: &str) -> Result<()> {
+        let rdn = dn::first_rdn(entry_dn).to_owned();
+        let current = dn::rdn_value(&rdn);
+        let entry = self
+            .conn
+            .one(
+                &format!("read {entry_dn}"),
+                entry_dn,
+                &["employeeID".to_owned()],
+            )
+            .await?
+            .ok_or_else(|| {
+                Error::new(ErrorKind::NotFound, format!("{user}: {entry_dn} is gone"))
+            })?;
+        let id = entry.first("employeeID").unwrap_or_default().to_owned();
+        let candidates = names::cn_candidates(display, &id);
+        if candidates.contains(&current) {
+            return Ok(());
+        }
+        let parent = dn::parent(entry_dn).unwrap_or_default();
+        let mut last = None;
+        for cn in candidates {
+            let new_rdn = format!("CN={}", dn::escape(&cn));
+            let what = format!("rename {entry_dn} to {new_rdn}");
+            let renamed = self
+                .conn
+                .run(&what, Right::Move, |mut ldap: Ldap| {
+                    let new_rdn = new_rdn.clone();
+                    async move {
+                        ldap.modifydn(entry_dn, &new_rdn, true, None)
+                            .await?
+                            .success()
+                            .map(drop)
+                    }
+                })
+                .await;
+            match renamed {
+                Ok(()) => {
+                    self.remember(user.as_str(), &format!("{new_rdn},{parent}"));
+                    return Ok(());
+                }
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            Error::invalid_input(format!(
+                "rename {entry_dn}: the display name holds no character a cn can take"
+            ))
+        }))
     }
 
     /// Set or clear ACCOUNTDISABLE (and write `mods` with it), then move the account to or
@@ -457,9 +551,10 @@ impl ActiveDirectory {
     ) -> Result<()> {
         let rdn = dn::first_rdn(entry_dn).to_owned();
         let mut candidates = vec![rdn.clone()];
-        let suffix: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
-        if !suffix.is_empty() {
-            candidates.push(format!("{rdn}_{suffix}"));
+        let name = dn::rdn_value(&rdn);
+        let with_id = format!("CN={}", dn::escape(&names::suffixed(&name, id)));
+        if !id.is_empty() && with_id != rdn {
+            candidates.push(with_id);
         }
         let mut last = None;
         for rdn in candidates {

@@ -391,3 +391,151 @@ async fn values_ad_would_refuse_are_refused_before_sending() {
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
     assert!(err.message().contains("UPN suffix"), "{err}");
 }
+
+/// The `cn` of `upn` as another client reads it.
+async fn cn_of(ldap: &mut Ldap, upn: &str) -> String {
+    attr(&raw(ldap, upn).await, "cn").unwrap().to_owned()
+}
+
+// Windows AD's limits, where Samba is lenient (docs/rules.md §9): a 113-character display
+// name makes a cn of at most 64 characters (Samba took the 113, Windows refuses it, so that
+// employee's create failed on every run); a rename in HR renames the object (modrdn), with the
+// same 64-character rule; a taken name takes the `_<id>` suffix within the 64.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cn_fits_windows_and_follows_a_rename() {
+    let Some(dc) = dc() else { return };
+    let dir = directory(dc);
+    let mut ldap = admin(dc).await;
+    let local = unique("long.name.");
+    let id = unique("8");
+    let mut new = new_user(&local, "Maximiliane", "Hohenstein", &id);
+    new.display_name = format!(
+        "Maximiliane Alexandra Konstanze Friederike von und zu Hohenstein-Wittgenstein {}",
+        unique("Berleburg-Sayn-Wittgenstein-Müller-")
+    );
+    assert!(new.display_name.chars().count() > 100);
+    let user = create(&dir, new).await;
+    let upn = format!("{local}@demo.local");
+    let cn = cn_of(&mut ldap, &upn).await;
+    assert!(cn.chars().count() <= 64, "{cn}");
+
+    let renamed = unique("Maxi Hohenstein ");
+    one(
+        &dir,
+        update(
+            &user.id,
+            &[(P::DisplayName, Some(PropertyValue::text(renamed.clone())))],
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        cn_of(&mut ldap, &upn).await,
+        renamed,
+        "the object is renamed"
+    );
+    // The account is still found and written under its new name.
+    one(
+        &dir,
+        update(
+            &user.id,
+            &[(P::Department, Some(PropertyValue::text("Legal")))],
+        ),
+    )
+    .await
+    .unwrap();
+
+    // Another account takes a name already used in the OU: the suffix, within 64.
+    let twin_local = unique("twin.");
+    let twin_id = unique("8");
+    let twin = create(&dir, new_user(&twin_local, "Max", "Twin", &twin_id)).await;
+    one(
+        &dir,
+        update(
+            &twin.id,
+            &[(P::DisplayName, Some(PropertyValue::text(renamed.clone())))],
+        ),
+    )
+    .await
+    .unwrap();
+    let twin_cn = cn_of(&mut ldap, &format!("{twin_local}@demo.local")).await;
+    assert_eq!(twin_cn, format!("{renamed}_{twin_id}"));
+}
+
+// Only user objects under base_dn that are neither critical nor protected are adopted
+// (docs/rules.md §9): a computer elsewhere in the domain, or an administrator (adminCount = 1),
+// carrying the employee's id is a conflict for a human. Before, either was adopted as the
+// employee's account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_computer_or_an_admin_with_the_employee_id_is_never_adopted() {
+    use connector_activedirectory::samba::DOMAIN_DN;
+    use std::collections::HashSet;
+
+    let Some(dc) = dc() else { return };
+    let dir = directory(dc);
+    let mut ldap = admin(dc).await;
+
+    let pc_id = unique("7");
+    let pc = unique("pc");
+    let pc_dn = format!("CN={pc},CN=Computers,{DOMAIN_DN}");
+    ldap.add(
+        &pc_dn,
+        vec![
+            (
+                "objectClass",
+                HashSet::from(["top", "person", "organizationalPerson", "user", "computer"]),
+            ),
+            (
+                "sAMAccountName",
+                HashSet::from([format!("{pc}$").leak() as &str]),
+            ),
+            ("employeeID", HashSet::from([pc_id.as_str()])),
+        ],
+    )
+    .await
+    .unwrap()
+    .success()
+    .unwrap();
+    let err = one(
+        &dir,
+        Operation::Create(Box::new(new_user(
+            &unique("pc.owner."),
+            "Pia",
+            "Pc",
+            &pc_id,
+        ))),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists, "{err}");
+    assert!(err.message().contains("not a user object"), "{err}");
+
+    // An account under Staff that AD protects (adminCount = 1).
+    let admin_id = unique("7");
+    let admin_local = unique("adm.");
+    let made = create(&dir, new_user(&admin_local, "Ada", "Admin", &admin_id)).await;
+    let e = raw(&mut ldap, &format!("{admin_local}@demo.local")).await;
+    ldap.modify(
+        &e.dn,
+        vec![Mod::Replace("adminCount", HashSet::from(["1"]))],
+    )
+    .await
+    .unwrap()
+    .success()
+    .unwrap();
+    let err = one(
+        &dir,
+        Operation::Create(Box::new(new_user(
+            &unique("ada.again."),
+            "Ada",
+            "Admin",
+            &admin_id,
+        ))),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.message().contains("protected"), "{err}");
+    // Listed as built-in: never written (S8).
+    let seen = listed(&dir, &made.id).await;
+    assert_eq!(seen.kind, hris_sync_core::ObjectKind::BuiltIn);
+}
