@@ -469,7 +469,6 @@ async fn a_cn_fits_windows_and_follows_a_rename() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_computer_or_an_admin_with_the_employee_id_is_never_adopted() {
     use connector_activedirectory::samba::DOMAIN_DN;
-    use std::collections::HashSet;
 
     let Some(dc) = dc() else { return };
     let dir = directory(dc);
@@ -478,6 +477,7 @@ async fn a_computer_or_an_admin_with_the_employee_id_is_never_adopted() {
     let pc_id = unique("7");
     let pc = unique("pc");
     let pc_dn = format!("CN={pc},CN=Computers,{DOMAIN_DN}");
+    let sam = format!("{pc}$");
     ldap.add(
         &pc_dn,
         vec![
@@ -515,14 +515,11 @@ async fn a_computer_or_an_admin_with_the_employee_id_is_never_adopted() {
     let admin_local = unique("adm.");
     let made = create(&dir, new_user(&admin_local, "Ada", "Admin", &admin_id)).await;
     let e = raw(&mut ldap, &format!("{admin_local}@demo.local")).await;
-    ldap.modify(
-        &e.dn,
-        vec![Mod::Replace("adminCount", HashSet::from(["1"]))],
-    )
-    .await
-    .unwrap()
-    .success()
-    .unwrap();
+    ldap.modify(&e.dn, vec![Mod::Replace("adminCount", ["1"].into())])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
     let err = one(
         &dir,
         Operation::Create(Box::new(new_user(
