@@ -483,13 +483,10 @@ async fn a_computer_or_an_admin_with_the_employee_id_is_never_adopted() {
         vec![
             (
                 "objectClass",
-                HashSet::from(["top", "person", "organizationalPerson", "user", "computer"]),
+                ["top", "person", "organizationalPerson", "user", "computer"].into(),
             ),
-            (
-                "sAMAccountName",
-                HashSet::from([format!("{pc}$").leak() as &str]),
-            ),
-            ("employeeID", HashSet::from([pc_id.as_str()])),
+            ("sAMAccountName", [sam.as_str()].into()),
+            ("employeeID", [pc_id.as_str()].into()),
         ],
     )
     .await
