@@ -355,6 +355,17 @@ impl Directory for ActiveDirectory {
     }
 
     async fn apply_with(&self, operations: &[Operation], cx: &ApplyContext) -> Vec<Outcome> {
+        // A phase of creates: holders looked up and new accounts read back a chunk at a time.
+        let creates: Vec<&hris_sync_core::NewUser> = operations
+            .iter()
+            .filter_map(|op| match op {
+                Operation::Create(new) => Some(new.as_ref()),
+                _ => None,
+            })
+            .collect();
+        if !creates.is_empty() && creates.len() == operations.len() {
+            return self.create_all(&creates, cx).await;
+        }
         let targets: Vec<&DirectoryUserId> = operations
             .iter()
             .flat_map(|op| {

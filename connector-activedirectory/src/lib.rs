@@ -72,6 +72,7 @@
 mod config;
 mod conn;
 mod convert;
+mod create;
 mod directory;
 mod dn;
 mod error;

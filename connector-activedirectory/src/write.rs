@@ -44,9 +44,6 @@ pub(crate) fn values(v: impl Into<Vec<u8>>) -> Values {
     HashSet::from([v.into()])
 }
 
-/// How many times a create starts over after a name was taken between its search and its add.
-const CREATE_ATTEMPTS: usize = 4;
-
 impl ActiveDirectory {
     /// One operation.
     pub(crate) async fn apply_one(&self, op: &Operation) -> Outcome {
@@ -69,113 +66,8 @@ impl ActiveDirectory {
         }
     }
 
-    async fn create(&self, new: &NewUser) -> Outcome {
-        self.check_new(new).await?;
-        let settings = self.settings();
-        let sams = settings
-            .sam
-            .candidates(&new.user_principal_name, &new.employee_id)?;
-        let cns = names::cn_candidates(&new.display_name, &new.employee_id);
-        if cns.is_empty() {
-            return Err(Error::invalid_input(format!(
-                "add {}: the display name holds no character a cn can take",
-                new.user_principal_name
-            )));
-        }
-        let upn = &new.user_principal_name;
-        let domain = self.domain().await?;
-        let mut last = None;
-        for _ in 0..CREATE_ATTEMPTS {
-            let holders = self.holders(new, &sams, &cns).await?;
-            // A UPN in the domain's own DNS name implies the sAMAccountName of its local part:
-            // an account holding that sAMAccountName holds the UPN too (AD's and Samba's
-            // "implied by userPrincipalName").
-            let implied = |h: &Entry| {
-                let (local, suffix) = upn.rsplit_once('@').unwrap_or((upn.as_str(), ""));
-                names::same(suffix, &domain.dns)
-                    && h.first("sAMAccountName")
-                        .is_some_and(|s| names::same(s, local))
-            };
-            let ours = |h: &Entry| h.first("employeeID") == Some(new.employee_id.as_str());
-            if let Some(h) = holders.iter().find(|h| {
-                h.first("userPrincipalName")
-                    .is_some_and(|u| names::same(u, upn))
-                    || implied(h)
-            }) {
-                if ours(h) {
-                    return self.adopt(h).await;
-                }
-                return Err(Error::conflict(
-                    "userPrincipalName",
-                    format!("add {upn}: the UPN is held by another account ({})", h.dn),
-                ));
-            }
-            if let Some(h) = holders.iter().find(|h| ours(h)) {
-                return self.adopt(h).await;
-            }
-            let sam_taken = |sam: &str| {
-                let implied = format!("{sam}@{}", domain.dns);
-                holders.iter().any(|h| {
-                    h.all("sAMAccountName").iter().any(|x| names::same(x, sam))
-                        || h.first("userPrincipalName")
-                            .is_some_and(|u| names::same(u, &implied))
-                })
-            };
-            let Some(sam) = sams.iter().find(|s| !sam_taken(s)) else {
-                return Err(Error::conflict(
-                    "sAMAccountName",
-                    format!("add {upn}: sAMAccountName {} all taken", sams.join(" and ")),
-                ));
-            };
-            let cn_taken = |cn: &str| {
-                holders.iter().any(|h| {
-                    h.all("cn").iter().any(|x| names::same(x, cn))
-                        && dn::parent(&h.dn)
-                            .is_some_and(|p| dn::normalize(&p) == dn::normalize(&settings.users_ou))
-                })
-            };
-            let Some(cn) = cns.iter().find(|c| !cn_taken(c)) else {
-                return Err(Error::conflict(
-                    "cn",
-                    format!(
-                        "add {upn}: cn {} taken in {}",
-                        cns.iter()
-                            .map(|c| format!("{c:?}"))
-                            .collect::<Vec<_>>()
-                            .join(" and "),
-                        settings.users_ou
-                    ),
-                ));
-            };
-            let entry_dn = format!("CN={},{}", dn::escape(cn), settings.users_ou);
-            match self.add(&entry_dn, new, sam).await {
-                Ok(()) => {
-                    return self
-                        .read_back(&entry_dn)
-                        .await
-                        .map(|u| Applied::Created(Box::new(u)));
-                }
-                // A name was taken between the search and the add (another run, an admin):
-                // look again.
-                Err(e) if e.kind() == ErrorKind::AlreadyExists || e.is_upn_conflict() => {
-                    tracing::info!(error = %e, "a name was taken meanwhile; looking again");
-                    tracing::debug!(upn = %upn, "the name taken meanwhile");
-                    last = Some(e);
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        let why = last.map(|e| e.to_string()).unwrap_or_default();
-        Err(Error::new(
-            ErrorKind::AlreadyExists,
-            format!(
-                "add {upn}: its names kept being taken ({CREATE_ATTEMPTS} attempts; last: {why})"
-            ),
-        ))
-    }
-
     /// What AD itself would refuse, or what would be lost: checked before anything is sent.
-    async fn check_new(&self, new: &NewUser) -> Result<()> {
+    pub(crate) async fn check_new(&self, new: &NewUser) -> Result<()> {
         if !self.conn.is_secure() {
             return Err(Error::config(format!(
                 "add {}: the connection to the domain controller is not encrypted, and a \
@@ -217,48 +109,9 @@ impl ActiveDirectory {
         Ok(())
     }
 
-    /// Every object holding one of the new account's names, in one search of the domain.
-    async fn holders(&self, new: &NewUser, sams: &[String], cns: &[String]) -> Result<Vec<Entry>> {
-        let esc = |s: &str| ldap3::ldap_escape(s).into_owned();
-        let mut filter = format!(
-            "(|(userPrincipalName={})(employeeID={})",
-            esc(&new.user_principal_name),
-            esc(&new.employee_id)
-        );
-        let dns = &self.domain().await?.dns;
-        let local = new
-            .user_principal_name
-            .rsplit_once('@')
-            .map_or(new.user_principal_name.as_str(), |(l, _)| l);
-        filter.push_str(&format!("(sAMAccountName={})", esc(local)));
-        for s in sams {
-            filter.push_str(&format!(
-                "(sAMAccountName={})(userPrincipalName={}@{})",
-                esc(s),
-                esc(s),
-                esc(dns)
-            ));
-        }
-        for c in cns {
-            filter.push_str(&format!("(cn={})", esc(c)));
-        }
-        filter.push(')');
-        let mut attrs = convert::attributes(&self.settings().read_set);
-        attrs.push("cn".to_owned());
-        let nc = self.domain().await?.nc.clone();
-        self.conn
-            .find(
-                &format!("look up who holds {}", new.user_principal_name),
-                &nc,
-                &filter,
-                &attrs,
-            )
-            .await
-    }
-
     /// T4: this employee's account exists already (an earlier attempt whose answer was lost,
     /// or a run racing this one): use it.
-    async fn adopt(&self, entry: &Entry) -> Outcome {
+    pub(crate) async fn adopt(&self, entry: &Entry) -> Outcome {
         self.adoptable(entry)?;
         let user = self.user_of(entry).await?;
         // Names of people are personal data: at info the event, at debug who it is.
@@ -299,7 +152,7 @@ impl ActiveDirectory {
         ))
     }
 
-    async fn user_of(&self, entry: &Entry) -> Result<DirectoryUser> {
+    pub(crate) async fn user_of(&self, entry: &Entry) -> Result<DirectoryUser> {
         if let Some(g) = &entry.guid {
             self.remember(&guid_string(g), &entry.dn);
         }
@@ -311,22 +164,7 @@ impl ActiveDirectory {
         })
     }
 
-    async fn read_back(&self, entry_dn: &str) -> Result<DirectoryUser> {
-        let attrs = convert::attributes(&self.settings().read_set);
-        let entry = self
-            .conn
-            .one(&format!("read {entry_dn}"), entry_dn, &attrs)
-            .await?
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::InvalidData,
-                    format!("{entry_dn} was created but cannot be read back"),
-                )
-            })?;
-        self.user_of(&entry).await
-    }
-
-    async fn add(&self, entry_dn: &str, new: &NewUser, sam: &str) -> Result<()> {
+    pub(crate) async fn add(&self, entry_dn: &str, new: &NewUser, sam: &str) -> Result<()> {
         let mut attrs: Vec<(Vec<u8>, Values)> = vec![
             (
                 b"objectClass".to_vec(),

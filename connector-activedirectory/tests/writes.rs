@@ -533,3 +533,57 @@ async fn a_computer_or_an_admin_with_the_employee_id_is_never_adopted() {
     let seen = listed(&dir, &made.id).await;
     assert_eq!(seen.kind, hris_sync_core::ObjectKind::BuiltIn);
 }
+
+// A phase of creates costs about one request per account (issue 23 point 5): one look-up of
+// every holder for the chunk, the adds, one read-back. Two of them want the same cn: the
+// second add is refused by the DC and starts over alone, taking the suffix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phase_of_creates_looks_up_and_reads_back_once_per_chunk() {
+    let Some(dc) = dc() else { return };
+    let stats = hris_sync_core::RequestStats::new();
+    let dir = builder(dc).request_stats(stats.clone()).build().unwrap();
+    let mut ldap = admin(dc).await;
+    let shared_name = unique("Chunk Twin ");
+    let mut news = Vec::new();
+    for i in 0..6 {
+        let mut n = new_user(
+            &unique("chunk."),
+            "Chunk",
+            &format!("Member{i}"),
+            &unique("5"),
+        );
+        if i >= 4 {
+            n.display_name = shared_name.clone();
+        }
+        news.push(n);
+    }
+    let upns: Vec<String> = news.iter().map(|n| n.user_principal_name.clone()).collect();
+    let ids: Vec<String> = news.iter().map(|n| n.employee_id.clone()).collect();
+    let ops: Vec<Operation> = news
+        .into_iter()
+        .map(|n| Operation::Create(Box::new(n)))
+        .collect();
+    // The domain's names are read once per process; not part of the creates' cost.
+    hris_sync_core::Directory::verified_domains(&dir)
+        .await
+        .unwrap();
+    let before = stats.counts().requests;
+    let out = hris_sync_core::Directory::apply(&dir, &ops).await;
+    let requests = stats.counts().requests - before;
+    assert!(
+        out.iter().all(|o| matches!(o, Ok(Applied::Created(_)))),
+        "{out:?}"
+    );
+    // 1 look-up + 6 adds + 1 read-back, and the twin's refused add, look-up and read-back.
+    assert!(requests <= 12, "{requests} requests for 6 creates");
+    let cns = [
+        cn_of(&mut ldap, &upns[4]).await,
+        cn_of(&mut ldap, &upns[5]).await,
+    ];
+    assert!(cns.contains(&shared_name), "{cns:?}");
+    assert!(
+        cns.iter().any(|c| *c == format!("{shared_name}_{}", ids[4])
+            || *c == format!("{shared_name}_{}", ids[5])),
+        "{cns:?}"
+    );
+}
