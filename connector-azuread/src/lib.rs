@@ -41,6 +41,8 @@ mod directory;
 mod error;
 mod groups;
 mod holder;
+#[cfg(test)]
+mod hostile_tests;
 mod model;
 #[cfg(feature = "sim")]
 pub mod sim;

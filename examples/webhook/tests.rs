@@ -132,3 +132,21 @@ fn tokens_compare_exactly() {
     assert!(!with(b"Bearer abc "));
     assert!(!auth.admits(&HeaderMap::new()));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+    // Webhook bodies are the internet's: whatever arrives, parsing answers, never panics
+    // (issue 23 point 7).
+    #[test]
+    fn any_body_parses_or_is_refused(
+        body in hris_sync_core::testkit::hostile::body(),
+        shaped in hris_sync_core::testkit::hostile::object_of(&[
+            "company_id", "event_name", "occurred_at", "payload", "person", "employment", "id", "meta",
+        ]),
+    ) {
+        let hasher = RandomState::new();
+        let _ = parse(&body, "4711", &hasher);
+        let _ = parse(shaped.to_string().as_bytes(), "4711", &hasher);
+    }
+}

@@ -33,6 +33,8 @@ mod certificate;
 pub(crate) mod der;
 mod endpoint;
 mod federated;
+#[cfg(test)]
+mod hostile_tests;
 mod managed;
 mod pem;
 mod pkcs12;
