@@ -146,7 +146,11 @@ pub(crate) fn employee(
                 department.map_or(AttributeValue::Empty, AttributeValue::text),
             );
         }
-        if let Some(title) = attribute(&job["position"]["title"]) {
+        // Likewise a missing `position` is unknown; a position without a title is empty.
+        if let Some(title) = job
+            .get("position")
+            .and_then(|p| attribute(p.get("title").unwrap_or(&Value::Null)))
+        {
             e.attributes.insert("position".to_owned(), title);
         }
     }
@@ -213,6 +217,19 @@ mod tests {
             assert_eq!(r.id.as_deref(), Some("7"), "{job}");
         }
         assert!(employee(&json!({"status": "ACTIVE"}), None, None).is_err());
+        // Fields the credential may not read are left out of an employment: unknown, so
+        // they never clear the directory's values.
+        let unread = employee(&person, Some(&json!({"status": "ACTIVE"})), None).unwrap();
+        assert!(!unread.attributes.contains_key("position"));
+        assert!(!unread.attributes.contains_key("department"));
+        let untitled = employee(
+            &person,
+            Some(&json!({"status": "ACTIVE", "position": {}, "org_units": []})),
+            None,
+        )
+        .unwrap();
+        assert_eq!(untitled.attributes["position"], AttributeValue::Empty);
+        assert_eq!(untitled.attributes["department"], AttributeValue::Empty);
         let plain = employee(&person, None, None).unwrap();
         assert!(
             !plain.attributes.contains_key("department"),
