@@ -273,29 +273,48 @@ impl ActiveDirectory {
             })?;
         let id = entry.first("employeeID").unwrap_or_default().to_owned();
         let candidates = names::cn_candidates(display, &id);
+        if candidates.is_empty() {
+            return Err(Error::invalid_input(format!(
+                "rename {entry_dn}: the display name holds no character a cn can take"
+            )));
+        }
         if candidates.contains(&current) {
             return Ok(());
         }
         let parent = dn::parent(entry_dn).unwrap_or_default();
+        let rdns: Vec<String> = candidates
+            .iter()
+            .map(|cn| format!("CN={}", dn::escape(cn)))
+            .collect();
+        self.move_to(user, entry_dn, &rdns, &parent, false).await
+    }
+
+    /// modrdn `entry_dn` to the first of `rdns` that is free under `parent` (`moving`: a new
+    /// parent, else a rename in place); a taken name tries the next.
+    async fn move_to(
+        &self,
+        user: &DirectoryUserId,
+        entry_dn: &str,
+        rdns: &[String],
+        parent: &str,
+        moving: bool,
+    ) -> Result<()> {
         let mut last = None;
-        for cn in candidates {
-            let new_rdn = format!("CN={}", dn::escape(&cn));
-            let what = format!("rename {entry_dn} to {new_rdn}");
-            let renamed = self
+        for rdn in rdns {
+            let what = format!("move {entry_dn} to {rdn},{parent}");
+            let superior = moving.then_some(parent);
+            let moved = self
                 .conn
-                .run(&what, Right::Move, |mut ldap: Ldap| {
-                    let new_rdn = new_rdn.clone();
-                    async move {
-                        ldap.modifydn(entry_dn, &new_rdn, true, None)
-                            .await?
-                            .success()
-                            .map(drop)
-                    }
+                .run(&what, Right::Move, |mut ldap: Ldap| async move {
+                    ldap.modifydn(entry_dn, rdn, true, superior)
+                        .await?
+                        .success()
+                        .map(drop)
                 })
                 .await;
-            match renamed {
+            match moved {
                 Ok(()) => {
-                    self.remember(user.as_str(), &format!("{new_rdn},{parent}"));
+                    self.remember(user.as_str(), &format!("{rdn},{parent}"));
                     return Ok(());
                 }
                 Err(e) if e.kind() == ErrorKind::AlreadyExists => last = Some(e),
@@ -303,9 +322,10 @@ impl ActiveDirectory {
             }
         }
         Err(last.unwrap_or_else(|| {
-            Error::invalid_input(format!(
-                "rename {entry_dn}: the display name holds no character a cn can take"
-            ))
+            Error::new(
+                ErrorKind::AlreadyExists,
+                format!("move {entry_dn}: no name is free under {parent}"),
+            )
         }))
     }
 
@@ -394,36 +414,7 @@ impl ActiveDirectory {
         if !id.is_empty() && with_id != rdn {
             candidates.push(with_id);
         }
-        let mut last = None;
-        for rdn in candidates {
-            let what = format!("move {entry_dn} to {to}");
-            let moved = self
-                .conn
-                .run(&what, Right::Move, |mut ldap: Ldap| {
-                    let rdn = rdn.clone();
-                    async move {
-                        ldap.modifydn(entry_dn, &rdn, true, Some(to))
-                            .await?
-                            .success()
-                            .map(drop)
-                    }
-                })
-                .await;
-            match moved {
-                Ok(()) => {
-                    self.remember(user.as_str(), &format!("{rdn},{to}"));
-                    return Ok(());
-                }
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => last = Some(e),
-                Err(e) => return Err(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| {
-            Error::new(
-                ErrorKind::AlreadyExists,
-                format!("move {entry_dn}: the name is taken in {to}"),
-            )
-        }))
+        self.move_to(user, entry_dn, &candidates, to, true).await
     }
 
     async fn set_manager(

@@ -95,6 +95,29 @@ async fn watching(
     (child, addr)
 }
 
+/// Wait (up to two minutes) until the watching sync at `addr` has finished a cycle.
+async fn first_cycle(http: &reqwest::Client, addr: &str) {
+    let started = Instant::now();
+    loop {
+        let text = http
+            .get(format!("http://{addr}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if cycles(&text) >= 1 {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no first cycle"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn cycles(metrics: &str) -> u64 {
     metrics
         .lines()
@@ -123,13 +146,7 @@ async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
         async move { req.send().await.unwrap().status().as_u16() }
     };
     let started = Instant::now();
-    while cycles(&metrics().await) < 1 {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "no first cycle"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    first_cycle(&http, &addr).await;
     let listings = sims.personio.counts().employees;
 
     // Refused without the token, or with another one; nothing queued.
@@ -416,18 +433,8 @@ async fn notifications_never_starve_the_periodic_cycle() {
     let (_dir, config, state) = scratch();
     let (mut child, addr) = watching(&sims, &config, &state, "3s", "1s").await;
     let http = reqwest::Client::new();
-    let metrics = || {
-        let req = http.get(format!("http://{addr}/metrics"));
-        async move { req.send().await.unwrap().text().await.unwrap() }
-    };
     let started = Instant::now();
-    while cycles(&metrics().await) < 1 {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "no first cycle"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    first_cycle(&http, &addr).await;
     let mut staff = linked_active(&sims);
     let busy = staff.pop().expect("an active linked employee");
     let silent = staff.pop().expect("another one");
@@ -466,7 +473,6 @@ async fn notifications_never_starve_the_periodic_cycle() {
         sent += 1;
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    eprintln!("SENT {sent} {:?}\n{}", started.elapsed(), metrics().await);
     assert!(sent > 0);
     sigterm(child.id());
     let status = tokio::task::spawn_blocking(move || child.wait())
