@@ -283,6 +283,24 @@ mod tests {
         stop.request();
     }
 
+    // A body announced larger than 64 KiB is refused before it is read (413).
+    #[tokio::test]
+    async fn an_oversized_body_is_refused_unread() {
+        let (addr, inbox, stop) = receiver(Limits::default()).await;
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request = format!(
+            "POST /webhooks/personio HTTP/1.1\r\nHost: x\r\nAuthorization: {TOKEN}\r\n\
+             Content-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{{"
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut head = [0u8; 12];
+        let read = tokio::time::timeout(Duration::from_secs(60), stream.read_exact(&mut head));
+        assert!(read.await.is_ok(), "no answer before the body");
+        assert_eq!(&head, b"HTTP/1.1 413");
+        assert_eq!(inbox.counts().accepted, 0);
+        stop.request();
+    }
+
     // Another company's notification is acked (200: Personio would retry anything else) and
     // counted, never queued.
     #[tokio::test]

@@ -10,7 +10,8 @@
 //!
 //! - compares the token in constant time (`subtle`) **before** it reads the body, and answers
 //!   401 to anything else;
-//! - reads the body within [`BODY_TIMEOUT`] and [`MAX_BODY`] bytes (413 beyond); header read
+//! - reads the body within [`BODY_TIMEOUT`] and [`MAX_BODY`] bytes (413 for a larger length
+//!   announced; 503 for a body that breaks off or is late, so Personio tries again); header read
 //!   timeouts and a cap on connections are the server's ([`crate::serve`]);
 //! - acts only on its own company's notifications (`[personio] company_id`): another
 //!   company's are acked and counted, never acted on;
@@ -368,16 +369,26 @@ async fn receive(
         tracing::warn!("webhook refused: wrong or missing token");
         return StatusCode::UNAUTHORIZED;
     }
+    let announced = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_BODY as u64) {
+        tracing::warn!(limit = MAX_BODY, "webhook body too large");
+        return StatusCode::PAYLOAD_TOO_LARGE;
+    }
     let read = tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await;
     let body = match read {
         Ok(Ok(body)) => body,
+        // Too large without a length announced, or broken off: a 5xx, so Personio tries
+        // again (a 4xx would lose the notification).
         Ok(Err(_)) => {
             tracing::warn!(limit = MAX_BODY, "webhook body too large or broken off");
-            return StatusCode::PAYLOAD_TOO_LARGE;
+            return StatusCode::SERVICE_UNAVAILABLE;
         }
         Err(_) => {
             tracing::warn!("webhook body not received in time");
-            return StatusCode::REQUEST_TIMEOUT;
+            return StatusCode::SERVICE_UNAVAILABLE;
         }
     };
     match parse(&body, &hooks.company_id, &hooks.inbox.hasher) {
