@@ -12,10 +12,10 @@
 
 use std::sync::Arc;
 
+use hris_sync_cli::demo;
 use hris_sync_core::chrono::{DateTime, Utc};
 use hris_sync_core::engine::{StateStore, SyncOptions, SyncState, Syncer};
 use hris_sync_core::{Credential, Result, async_trait};
-use hris_sync_examples::demo;
 use tokio::sync::RwLock;
 
 /// The host's state table: one JSON document per tenant, with when it was written.
@@ -82,7 +82,7 @@ async fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let store = Arc::new(HostStateTable::default());
     let vault = |credential: Credential| async move {
         // A real host would write `credential.secret.expose()` to its vault here.
-        tracing::info!(upn = %credential.upn, kind = credential.secret.kind(), "credential stored");
+        tracing::debug!(upn = %credential.upn, kind = credential.secret.kind(), "credential stored");
         Ok(())
     };
     let mut syncer = Syncer::new(

@@ -33,11 +33,11 @@ use connector_azuread::sim::{GraphSim, SimConfig as GraphConfig};
 use connector_personio::Api;
 use connector_personio::sim::{Chaos, PersonioSim, SimConfig as PersonioConfig};
 use hris_sync_benches::{employees, now, policy, steady_state};
+use hris_sync_cli::webhook::{Inbox, WebhookAuth, Webhooks, router};
 use hris_sync_core::chrono::{DateTime, Days, TimeDelta, Utc};
 use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};
 use hris_sync_core::secrecy::SecretString;
 use hris_sync_core::{AttributeValue, DirectoryProperty, Employee, EmployeeId, PropertyValue};
-use hris_sync_examples::webhook::{Inbox, WebhookAuth, Webhooks, router};
 
 const EMPLOYEES: usize = 10_000;
 const EVENTS: usize = 24;

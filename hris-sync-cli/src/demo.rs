@@ -7,9 +7,7 @@
 //! passed and one whose date is still ahead, an `inactive` record, a rehire, a name change, a
 //! pre-hire, protected admin accounts, and supervisors.
 
-use connector_azuread::EntraDirectory;
 use connector_azuread::sim::{GraphSim, SimConfig as GraphConfig};
-use connector_personio::PersonioSource;
 use connector_personio::sim::{PersonioSim, SimConfig as PersonioConfig};
 use hris_sync_core::chrono::{DateTime, Days, NaiveDate as Date, TimeDelta, Utc};
 use hris_sync_core::engine::{MemoryStateStore, STATE_VERSION, SyncState, Syncer};
@@ -429,46 +427,11 @@ pub fn engine(
     state: SyncState,
 ) -> Result<Syncer> {
     let source = personio.source().build()?;
-    let directory = directory_for(graph.directory(), &policy)?;
+    let directory = crate::connectors::directory_for(graph.directory(), &policy)?;
     Ok(Syncer::new(
         Box::new(source),
         Box::new(directory),
         policy,
         Box::new(MemoryStateStore::with(state)),
     ))
-}
-
-/// A Graph directory that reads what `policy` manages.
-///
-/// # Errors
-/// When the builder's settings are invalid.
-pub fn directory_for(
-    builder: connector_azuread::GraphBuilder,
-    policy: &Policy,
-) -> Result<EntraDirectory> {
-    builder.policy(policy).build()
-}
-
-/// A Personio source configured from `policy`'s `[personio]` settings.
-///
-/// # Errors
-/// When the builder's settings are invalid.
-pub fn source_for(
-    builder: connector_personio::PersonioBuilder,
-    section: &hris_sync_core::policy::PersonioSection,
-) -> Result<PersonioSource> {
-    let api = match section.api.as_deref().map(str::trim) {
-        None | Some("v1") => connector_personio::Api::V1,
-        Some("v2") => connector_personio::Api::V2,
-        Some(other) => {
-            return Err(Error::config(format!(
-                "personio.api: {other:?} is not an API; use \"v1\" or \"v2\""
-            )));
-        }
-    };
-    let builder = builder.api(api);
-    match section.app_id.as_deref() {
-        Some(a) => builder.app_id(a).build(),
-        None => builder.build(),
-    }
 }

@@ -1,4 +1,4 @@
-//! Hybrid tenants: the `sync` binary writes to on-premises Active Directory, a real Samba AD
+//! Hybrid tenants: the `hris-sync` binary writes to on-premises Active Directory, a real Samba AD
 //! DC on loopback, from the Personio simulator (docs/rules.md §9). Skipped, saying why, on a
 //! machine without Samba; `HRIS_SYNC_REQUIRE_SAMBA=1` (CI) makes that a failure.
 
@@ -7,8 +7,8 @@ use std::process::Command;
 
 use connector_activedirectory::samba::{ADMIN_DN, LEAVERS_OU, SERVER_NAME, STAFF_OU, SambaDc};
 use connector_personio::sim::{PersonioSim, SimConfig as PersonioConfig};
+use hris_sync_cli::demo;
 use hris_sync_core::chrono::Days;
-use hris_sync_examples::demo;
 
 use crate::cli::{run_async, sync, text};
 use crate::common::now;
@@ -83,7 +83,7 @@ fn against(dc: &SambaDc, personio: &PersonioSim, config: &Path, state: &Path) ->
     c
 }
 
-/// Run `sync`; it exits 0. Its standard output.
+/// Run `hris-sync`; it exits 0. Its standard output.
 async fn applied(c: Command) -> String {
     let out = run_async(c).await;
     assert_eq!(

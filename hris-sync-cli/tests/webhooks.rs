@@ -1,4 +1,4 @@
-//! docs/rules.md §8 end to end: `sync --watch --listen` with `PERSONIO_WEBHOOK_TOKEN` receives
+//! docs/rules.md §8 end to end: `hris-sync --watch --listen` with `PERSONIO_WEBHOOK_TOKEN` receives
 //! Personio notifications over HTTP and applies each change by a targeted cycle, without
 //! listing the company again; a bad token is refused; a flood is acked and merged.
 
@@ -56,7 +56,7 @@ fn note(event: &str, person: &str, at: &str) -> serde_json::Value {
     json!({"company_id": "4711", "event_name": event, "occurred_at": at, "payload": payload})
 }
 
-/// `sync --apply --watch --interval INTERVAL --listen 127.0.0.1:0 --debounce DEBOUNCE` with the
+/// `hris-sync --apply --watch --interval INTERVAL --listen 127.0.0.1:0 --debounce DEBOUNCE` with the
 /// webhook token, against `sims`: the running child and the address it listens on.
 async fn watching(
     sims: &Sims,
@@ -290,7 +290,7 @@ async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
     assert_eq!(status.code(), Some(0));
 }
 
-// `sync --webhooks register URL | list | delete ID` against the simulator's `/v2/webhooks`.
+// `hris-sync --webhooks register URL | list | delete ID` against the simulator's `/v2/webhooks`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_subscription_is_managed_from_the_command_line() {
     use crate::cli::{run_async, text};
@@ -340,13 +340,13 @@ async fn the_subscription_is_managed_from_the_command_line() {
 }
 
 // The whole loop with Personio's own deliveries: the simulator announces each change to the
-// subscription `sync --webhooks register` made, duplicated and out of order, and the watching
+// subscription `hris-sync --webhooks register` made, duplicated and out of order, and the watching
 // sync applies every change by targeted cycles, with no list read.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simulated_personio_deliveries_drive_the_sync() {
     use connector_azuread::sim::{GraphSim, SimConfig as GraphConfig};
     use connector_personio::sim::{Chaos, PersonioSim, SimConfig as PersonioConfig};
-    use hris_sync_examples::demo;
+    use hris_sync_cli::demo;
 
     use crate::cli::run_async;
 

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use hris_sync_examples::demo::{self, Demo};
+use hris_sync_cli::demo::{self, Demo};
 
 use crate::common::{apply, directory_state, now};
 

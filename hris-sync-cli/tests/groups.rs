@@ -1,12 +1,12 @@
-//! Group membership by rule end to end (docs/rules.md §10): the `sync` binary over HTTP
+//! Group membership by rule end to end (docs/rules.md §10): the `hris-sync` binary over HTTP
 //! against both simulators, each run its own process (so incremental runs plan against the
 //! membership record the state file keeps).
 
 use connector_azuread::sim::{SimConfig as GraphConfig, SimGroup};
+use hris_sync_cli::demo::{self, DEMO_CONFIG};
 use hris_sync_core::DirectoryUserId;
 use hris_sync_core::chrono::TimeDelta;
 use hris_sync_core::{AttributeValue, Employee};
-use hris_sync_examples::demo::{self, DEMO_CONFIG};
 
 use crate::cli::{Sims, against, run_async, sims_with, text};
 use crate::common::now;

@@ -1,4 +1,4 @@
-//! The `sync` tool's human output: a plan table like `terraform plan` and a summary line.
+//! The `hris-sync` command's human output: a plan table like `terraform plan` and a summary line.
 
 use std::fmt::Write as _;
 

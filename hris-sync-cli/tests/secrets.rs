@@ -3,10 +3,11 @@
 
 use std::sync::{Arc, Mutex};
 
+use hris_sync_cli::connectors;
+use hris_sync_cli::demo;
 use hris_sync_core::Credential;
 use hris_sync_core::engine::SyncOptions;
 use hris_sync_core::testkit::CapturedLogs;
-use hris_sync_examples::demo;
 
 #[test]
 fn no_secret_in_logs_reports_errors_or_debug() {
@@ -47,7 +48,7 @@ fn no_secret_in_logs_reports_errors_or_debug() {
             .unwrap();
         let mut failing = hris_sync_core::engine::Syncer::new(
             Box::new(bad),
-            Box::new(demo::directory_for(d.graph.directory(), &policy).unwrap()),
+            Box::new(connectors::directory_for(d.graph.directory(), &policy).unwrap()),
             policy,
             Box::new(hris_sync_core::engine::MemoryStateStore::default()),
         );

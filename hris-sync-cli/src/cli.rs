@@ -23,7 +23,7 @@ use hris_sync_core::chrono::{DateTime, Utc};
 /// credentials; 3 disables or group removals held by the safety guards; 4 not run: another sync holds the state
 /// lock; 130/143 a second SIGINT/SIGTERM ended the run at once.
 #[derive(Debug, Parser)]
-#[command(name = "sync", version, about, long_about, max_term_width = 100)]
+#[command(name = "hris-sync", version, about, long_about, max_term_width = 100)]
 pub struct Cli {
     /// Run against in-process simulated Personio and Graph seeded with a sample company,
     /// instead of real services. Only with this flag: a real run never falls back to it.
@@ -218,7 +218,7 @@ mod tests {
     use clap::CommandFactory;
 
     fn parse(line: &str) -> Result<Cli, clap::Error> {
-        Cli::try_parse_from(std::iter::once("sync").chain(line.split_whitespace()))
+        Cli::try_parse_from(std::iter::once("hris-sync").chain(line.split_whitespace()))
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The compiled `sync` binary as an operator runs it: help, missing credentials, the state
+//! The compiled `hris-sync` binary as an operator runs it: help, missing credentials, the state
 //! lock, a real run against both simulators over HTTP (state file mode, JSON logs).
 //!
 //! `cargo test` builds the example as a plain binary (`target/<profile>/examples/sync`) before
@@ -9,8 +9,8 @@ use std::process::{Command, Output};
 
 use connector_azuread::sim::{GraphSim, SimConfig as GraphConfig};
 use connector_personio::sim::{PersonioSim, SimConfig as PersonioConfig};
-use hris_sync_examples::demo::{self, DEMO_CONFIG};
-use hris_sync_examples::lock::StateLock;
+use hris_sync_cli::demo::{self, DEMO_CONFIG};
+use hris_sync_cli::lock::StateLock;
 
 use crate::common::now;
 
@@ -22,21 +22,12 @@ const CREDENTIALS: [&str; 5] = [
     "AZURE_CLIENT_SECRET",
 ];
 
-/// The `sync` binary next to this test binary (`target/<profile>/examples/sync`).
+/// The `hris-sync` binary cargo built for these tests.
 fn binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile = exe.parent().and_then(Path::parent).unwrap();
-    let path = profile.join("examples").join("sync");
-    assert!(
-        path.exists(),
-        "{} is missing: `cargo test` builds it; after `cargo test --test main` alone, run \
-         `cargo build -p hris-sync-examples --example sync` first",
-        path.display()
-    );
-    path
+    PathBuf::from(env!("CARGO_BIN_EXE_hris-sync"))
 }
 
-/// `sync` with a clean environment (no credentials, no `RUST_LOG`).
+/// `hris-sync` with a clean environment (no credentials, no `RUST_LOG`).
 pub(crate) fn sync() -> Command {
     let mut c = Command::new(binary());
     c.env_clear();
@@ -101,7 +92,7 @@ fn help_and_version_on_stdout_with_exit_0() {
     });
     assert_eq!(out.status.code(), Some(0));
     assert!(
-        text(&out.stdout).starts_with("sync "),
+        text(&out.stdout).starts_with("hris-sync "),
         "{}",
         text(&out.stdout)
     );
@@ -289,7 +280,7 @@ async fn a_real_run_keeps_private_state_and_logs_json() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        for file in [state.clone(), hris_sync_examples::lock::lock_path(&state)] {
+        for file in [state.clone(), hris_sync_cli::lock::lock_path(&state)] {
             let mode = std::fs::metadata(&file).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600, "{}: {mode:o}", file.display());
         }
@@ -515,10 +506,7 @@ async fn a_second_sigterm_exits_at_once() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(
-        status.code(),
-        Some(hris_sync_examples::signals::EXIT_SIGTERM)
-    );
+    assert_eq!(status.code(), Some(hris_sync_cli::signals::EXIT_SIGTERM));
 }
 
 /// Reads a child's stderr on a thread; lines arrive on the receiver.

@@ -61,7 +61,7 @@ enum Target {
     Nowhere,
 }
 
-/// The `sync` tool's [`CredentialSink`].
+/// The `hris-sync` command's [`CredentialSink`].
 #[derive(Debug)]
 pub struct CredentialOut {
     target: Target,

@@ -1,13 +1,13 @@
-//! `sync`: keep Entra ID, or on-premises Active Directory, in step with Personio
+//! `hris-sync`: keep Entra ID, or on-premises Active Directory, in step with Personio
 //! (docs/rules.md §4).
 //!
 //! ```text
-//! sync --config FILE [--apply] [--report FILE] [--state FILE] [--watch [--interval 30m]]
+//! hris-sync --config FILE [--apply] [--report FILE] [--state FILE] [--watch [--interval 30m]]
 //!      [--full] [--now RFC3339] [--allow-mass-disable] [--log-format text|json]
-//! sync --demo
+//! hris-sync --demo
 //! ```
 //!
-//! `sync --help` explains every flag. Without `--apply` it only plans. Exit status: 0 all
+//! `hris-sync --help` explains every flag. Without `--apply` it only plans. Exit status: 0 all
 //! planned actions applied (or planned); 1 some action failed; 2 bad configuration or
 //! credentials; 3 held by the safety guard; 4 not run: another sync holds the state lock.
 //!
@@ -20,18 +20,18 @@ use clap::Parser as _;
 use connector_activedirectory::AdBuilder;
 use connector_azuread::{EntraDirectory, EnvCredential};
 use connector_personio::PersonioSource;
+use hris_sync_cli::cli::Cli;
+use hris_sync_cli::credentials::{CredentialOut, Deliveries};
+#[cfg(feature = "demo")]
+use hris_sync_cli::demo;
+use hris_sync_cli::lock::{LockError, StateLock};
+use hris_sync_cli::metrics::Metrics;
+use hris_sync_cli::webhook::{Batch, Inbox, WebhookAuth, Webhooks};
+use hris_sync_cli::{cli, connectors, logging, progress, serve, signals, table};
 use hris_sync_core::chrono::{DateTime, Utc};
 use hris_sync_core::engine::{CycleResult, FileStateStore, SyncOptions, Syncer, exit_code_for};
 use hris_sync_core::policy::{ConfigFile, DirectoryKind};
-use hris_sync_core::{
-    Credential, CredentialSink, Directory, Error, RequestStats, Result, Secret, Stop,
-};
-use hris_sync_examples::cli::Cli;
-use hris_sync_examples::credentials::{CredentialOut, Deliveries};
-use hris_sync_examples::lock::{LockError, StateLock};
-use hris_sync_examples::metrics::Metrics;
-use hris_sync_examples::webhook::{Batch, Inbox, WebhookAuth, Webhooks};
-use hris_sync_examples::{cli, demo, logging, progress, serve, signals, table};
+use hris_sync_core::{Directory, Error, RequestStats, Result, Stop};
 use std::sync::Arc;
 
 /// The Personio variables a real run needs (docs/rules.md §4); the Entra ones depend on the
@@ -45,13 +45,15 @@ const AD_CREDENTIALS: [&str; 2] = ["AD_BIND_DN", "AD_BIND_PASSWORD"];
 const EXIT_LOCKED: u8 = 4;
 
 /// Counts new accounts; their one-time passwords are dropped, never shown.
+#[cfg(feature = "demo")]
 #[derive(Debug, Default)]
 struct CountPasswords(Arc<std::sync::atomic::AtomicUsize>);
 
+#[cfg(feature = "demo")]
 #[async_trait::async_trait]
-impl CredentialSink for CountPasswords {
-    async fn deliver(&self, credential: Credential) -> Result<()> {
-        if matches!(credential.secret, Secret::Password(_)) {
+impl hris_sync_core::CredentialSink for CountPasswords {
+    async fn deliver(&self, credential: hris_sync_core::Credential) -> Result<()> {
+        if matches!(credential.secret, hris_sync_core::Secret::Password(_)) {
             self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         Ok(())
@@ -77,6 +79,7 @@ fn show(result: &CycleResult, args: &Cli, dry_run: bool) -> Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "demo")]
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 async fn run_demo(args: &Cli) -> Result<i32> {
     let now = clock(args);
@@ -191,7 +194,7 @@ fn read_config(args: &Cli) -> Result<ConfigFile> {
 
 fn engine(args: &Cli, file: &ConfigFile, stats: &[RequestStats; 2]) -> Result<Syncer> {
     let policy = file.validate()?;
-    let source = demo::source_for(
+    let source = connectors::source_for(
         PersonioSource::from_env().request_stats(stats[0].clone()),
         &file.personio,
     )?;
@@ -203,7 +206,7 @@ fn engine(args: &Cli, file: &ConfigFile, stats: &[RequestStats; 2]) -> Result<Sy
                 .request_stats(stats[1].clone())
                 .build()?,
         ),
-        _ => Box::new(demo::directory_for(
+        _ => Box::new(connectors::directory_for(
             EntraDirectory::from_env().request_stats(stats[1].clone()),
             &policy,
         )?),
@@ -421,7 +424,7 @@ async fn run_webhooks(args: &Cli, action: &[String]) -> Result<i32> {
         None => hris_sync_core::policy::PersonioSection::default(),
     };
     section.api = Some("v2".to_owned());
-    let personio = demo::source_for(PersonioSource::from_env(), &section)?;
+    let personio = connectors::source_for(PersonioSource::from_env(), &section)?;
     match action {
         [a] if a == "list" => {
             let hooks = personio.webhooks().await?;
@@ -486,7 +489,13 @@ fn main() -> ExitCode {
         if let Some(action) = &args.webhooks {
             run_webhooks(&args, action).await
         } else if args.demo {
-            run_demo(&args).await
+            #[cfg(feature = "demo")]
+            let demo = run_demo(&args).await;
+            #[cfg(not(feature = "demo"))]
+            let demo = Err(Error::config(
+                "--demo: this build has no demo (it was built without the `demo` feature)",
+            ));
+            demo
         } else {
             run_real(&args).await
         }

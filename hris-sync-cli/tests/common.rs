@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use hris_sync_cli::demo::Demo;
 use hris_sync_core::chrono::{DateTime, Utc};
 use hris_sync_core::engine::SyncOptions;
-use hris_sync_examples::demo::Demo;
 
 pub(crate) fn now() -> DateTime<Utc> {
     "2026-11-27T09:00:00Z".parse().unwrap()
