@@ -53,3 +53,6 @@ pub use credential::{
     ManagedIdentityCredential, TokenCredential, TokenRequest, WorkloadIdentityCredential,
 };
 pub use directory::EntraDirectory;
+/// The HTTP client crate whose `Client` `with_http_client` takes, so a host builds it with
+/// the same version.
+pub use reqwest;

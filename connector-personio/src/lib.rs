@@ -64,3 +64,6 @@ pub fn parse_record(
     convert::employee(record)
 }
 pub use source::PersonioSource;
+/// The HTTP client crate whose `Client` `with_http_client` takes, so a host builds it with
+/// the same version.
+pub use reqwest;

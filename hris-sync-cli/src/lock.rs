@@ -21,9 +21,10 @@ pub struct StateLock {
 }
 
 /// Why the lock was not taken.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum LockError {
     /// Another live process holds it; the text names the holder as recorded in the file.
+    #[error("another sync holds the state lock {} ({holder}); this run did nothing", path.display())]
     Held {
         /// The lock file.
         path: PathBuf,
@@ -31,27 +32,14 @@ pub enum LockError {
         holder: String,
     },
     /// The lock file cannot be opened or locked.
+    #[error("state lock {}: {error}", path.display())]
     Io {
         /// The lock file.
         path: PathBuf,
         /// What went wrong.
+        #[source]
         error: std::io::Error,
     },
-}
-
-impl std::fmt::Display for LockError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Held { path, holder } => write!(
-                f,
-                "another sync holds the state lock {} ({holder}); this run did nothing",
-                path.display()
-            ),
-            Self::Io { path, error } => {
-                write!(f, "state lock {}: {error}", path.display())
-            }
-        }
-    }
 }
 
 /// The lock file of a state file: `STATE.lock` in the same directory.
