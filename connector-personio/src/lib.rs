@@ -63,7 +63,7 @@ pub fn parse_record(
 ) -> Result<hris_sync_core::Employee, hris_sync_core::RejectedRecord> {
     convert::employee(record)
 }
-pub use source::PersonioSource;
 /// The HTTP client crate whose `Client` `with_http_client` takes, so a host builds it with
 /// the same version.
 pub use reqwest;
+pub use source::PersonioSource;

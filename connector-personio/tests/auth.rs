@@ -88,3 +88,21 @@ async fn wrong_credentials_are_a_config_error() {
     assert!(err.message().contains("PERSONIO_CLIENT_SECRET"), "{err}");
     assert_eq!(sim.counts().auth, 1);
 }
+
+// v2: the simulator refuses wrong credentials as Personio documents it (HTTP 400,
+// `invalid_client`); that is a credentials error (exit 2), sent once, never retried as bad
+// input.
+#[tokio::test(flavor = "current_thread")]
+async fn wrong_v2_credentials_are_a_config_error() {
+    let sim = sim().await;
+    let personio = sim
+        .source()
+        .api(connector_personio::Api::V2)
+        .client_secret("wrong")
+        .build()
+        .unwrap();
+    let err = personio.list_employees().await.unwrap_err();
+    assert_eq!(hris_sync_core::engine::exit_code_for(&err), 2, "{err}");
+    assert!(err.message().contains("PERSONIO_CLIENT_SECRET"), "{err}");
+    assert_eq!(sim.counts().auth, 1);
+}

@@ -146,11 +146,21 @@ pub(super) async fn token(State(shared): State<Arc<Shared>>, body: Bytes) -> Res
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.as_str())
     };
+    // The documented refusal: HTTP 400, `application/problem+json`, with `error` one of the
+    // OAuth2 codes (`shared/reference/personio-api.md` §1, v2), wrong credentials included.
     let oauth = |status: StatusCode, error: &str, text: &str| {
         (
             status,
-            [(header::CONTENT_TYPE, "application/json")],
-            json!({"error": error, "error_description": text}).to_string(),
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            json!({
+                "error": error,
+                "error_description": text,
+                "error_uri": null,
+                "timestamp": "2025-01-01T00:00:00Z",
+                "trace_id": "sim-trace",
+                "meta": {}
+            })
+            .to_string(),
         )
             .into_response()
     };
@@ -165,7 +175,7 @@ pub(super) async fn token(State(shared): State<Arc<Shared>>, body: Bytes) -> Res
         || get("client_secret") != Some(shared.config.client_secret.as_str())
     {
         return oauth(
-            StatusCode::UNAUTHORIZED,
+            StatusCode::BAD_REQUEST,
             "invalid_client",
             "Client authentication failed.",
         );
