@@ -5,7 +5,15 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::support::{at, date};
+/// A calendar date (tests only).
+fn date(y: i32, m: u32, d: u32) -> hris_sync_core::chrono::NaiveDate {
+    hris_sync_core::chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// An RFC 3339 instant (tests only).
+fn at(s: &str) -> hris_sync_core::chrono::DateTime<hris_sync_core::chrono::Utc> {
+    s.parse().unwrap()
+}
 use connector_personio::PersonioSource;
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{AttributeValue, Employee, EmployeeStatus, ErrorKind, HrSource};

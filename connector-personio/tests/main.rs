@@ -1,4 +1,5 @@
-//! HTTP-level tests of the Personio connector against its simulator, one binary.
+//! HTTP-level tests of the Personio connector, one binary: the wire contract against
+//! `wiremock` (always), and behaviour against the simulator (feature `sim`).
 
 #![allow(
     clippy::unwrap_used,
@@ -7,15 +8,27 @@
     clippy::needless_pass_by_value
 )]
 
+mod contract;
+mod contract_v2;
+
+#[cfg(feature = "sim")]
 mod support;
 
+#[cfg(feature = "sim")]
 mod auth;
+#[cfg(feature = "sim")]
 mod by_id;
+#[cfg(feature = "sim")]
 mod conformance;
-mod contract;
+#[cfg(feature = "sim")]
 mod hostile;
+#[cfg(feature = "sim")]
 mod limits;
+#[cfg(feature = "sim")]
 mod paging;
+#[cfg(feature = "sim")]
 mod parsing;
+#[cfg(feature = "sim")]
 mod secrets;
+#[cfg(feature = "sim")]
 mod v2;

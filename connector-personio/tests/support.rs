@@ -10,11 +10,6 @@ pub(crate) fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-/// An RFC 3339 instant (tests only).
-pub(crate) fn at(s: &str) -> DateTime<Utc> {
-    s.parse().unwrap()
-}
-
 /// Every window and wait divided by this in the tests.
 pub(crate) const SCALE: u32 = 100;
 
