@@ -1,7 +1,7 @@
 //! Shared set-up: simulators, seeded companies, captured logs.
 
 use connector_personio::sim::{PersonioSim, SimConfig};
-use hris_sync_core::chrono::{DateTime, NaiveDate, Utc};
+use hris_sync_core::chrono::{DateTime, NaiveDate};
 use hris_sync_core::{AttributeValue, Employee, EmployeeId, EmployeeStatus};
 
 /// Every window and wait divided by this in the tests.
