@@ -67,7 +67,7 @@ pub(crate) async fn apply(client: &Client, ops: &[Operation], cx: &ApplyContext)
         })
         .collect();
     let mut pending: Vec<usize> = (0..ops.len()).collect();
-    let policy = &client.settings.retry;
+    let policy = &client.settings.http.retry;
     while !pending.is_empty() {
         // Creates that may have run are looked up before they are sent again (T4).
         let (recheck, mut send): (Vec<usize>, Vec<usize>) = std::mem::take(&mut pending)
@@ -207,6 +207,7 @@ pub(crate) fn lag_delay(client: &Client, n: u32, elapsed: Duration) -> Option<Du
     }
     let step = client
         .settings
+        .http
         .retry
         .backoff(n.saturating_sub(1), jitter())
         .max(Duration::from_millis(1));
@@ -399,7 +400,7 @@ fn names_new_account(client: &Client, op: &Operation) -> bool {
 
 fn sub_response(client: &Client, op: &Operation, r: BatchItemResponse) -> Step {
     let status = r.status;
-    client.settings.stats.answered(status);
+    client.settings.http.stats.answered(status);
     if (200..300).contains(&status) {
         return Step::Done(match op {
             Operation::Create(new) => {

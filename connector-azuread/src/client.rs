@@ -9,9 +9,8 @@ use std::time::Duration;
 use std::sync::atomic::AtomicBool;
 
 use hris_sync_core::pacing::Budget;
-use hris_sync_core::retry::RetryPolicy;
-use hris_sync_core::{DirectoryProperty, Error, ErrorKind, RequestStats, Result};
-use hris_sync_http::{HttpClient, Step, TokenCache, read_json, retrying};
+use hris_sync_core::{DirectoryProperty, Error, ErrorKind, Result};
+use hris_sync_http::{Step, TokenCache, read_json, retrying};
 use reqwest::Url;
 use reqwest::header::{ACCEPT, HeaderValue, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
@@ -31,12 +30,9 @@ pub(crate) struct Settings {
     pub(crate) managers: bool,
     pub(crate) batches_in_flight: usize,
     pub(crate) write_limits: WriteLimits,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) timeout: Duration,
     pub(crate) token_margin: Duration,
     pub(crate) consistency_wait: Duration,
-    pub(crate) stats: RequestStats,
-    pub(crate) http: HttpClient,
+    pub(crate) http: hris_sync_http::HttpOptions,
 }
 
 /// Graph answers JSON; every request asks for it (a host's own client has no default headers
@@ -77,7 +73,7 @@ impl fmt::Debug for Client {
 
 impl Client {
     pub(crate) fn new(settings: Settings) -> Result<Self> {
-        let http = settings.http.build(settings.timeout)?;
+        let http = settings.http.build_client()?;
         let limits = &settings.write_limits;
         let writes = Budget::new(&[(
             limits.window,
@@ -160,19 +156,24 @@ impl Client {
 
     async fn fetch_token(&self) -> Result<(SecretString, Duration)> {
         let scope = format!("{}/.default", self.graph_base());
-        retrying(&self.settings.retry, "Graph", "token endpoint", || async {
-            self.token_calls.fetch_add(1, Ordering::Relaxed);
-            self.settings.stats.sent();
-            tracing::debug!("requesting a Graph token");
-            let request = TokenRequest::new(&scope, &self.http);
-            match self.settings.credential.get_token(request).await {
-                Ok(token) => Step::Done((token.token, token.expires_in)),
-                Err(e) if matches!(e.kind(), ErrorKind::Transient | ErrorKind::Throttled) => {
-                    Step::Failed(e)
+        retrying(
+            &self.settings.http.retry,
+            "Graph",
+            "token endpoint",
+            || async {
+                self.token_calls.fetch_add(1, Ordering::Relaxed);
+                self.settings.http.stats.sent();
+                tracing::debug!("requesting a Graph token");
+                let request = TokenRequest::new(&scope, &self.http);
+                match self.settings.credential.get_token(request).await {
+                    Ok(token) => Step::Done((token.token, token.expires_in)),
+                    Err(e) if matches!(e.kind(), ErrorKind::Transient | ErrorKind::Throttled) => {
+                        Step::Failed(e)
+                    }
+                    Err(e) => Step::Fatal(e),
                 }
-                Err(e) => Step::Fatal(e),
-            }
-        })
+            },
+        )
         .await
     }
 
@@ -190,7 +191,7 @@ impl Client {
     pub(crate) async fn get_json<T: DeserializeOwned>(&self, what: &str, url: &str) -> Result<T> {
         self.check_link(what, url)?;
         let refreshed = AtomicBool::new(false);
-        retrying(&self.settings.retry, "Graph", what, || {
+        retrying(&self.settings.http.retry, "Graph", what, || {
             self.get_once(what, url, &refreshed)
         })
         .await
@@ -206,7 +207,7 @@ impl Client {
             Ok(t) => t,
             Err(e) => return Step::Fatal(e),
         };
-        self.settings.stats.sent();
+        self.settings.http.stats.sent();
         let sent = self
             .http
             .get(url)
@@ -219,7 +220,7 @@ impl Client {
             Ok(resp) => resp,
         };
         let status = resp.status();
-        self.settings.stats.answered(status.as_u16());
+        self.settings.http.stats.answered(status.as_u16());
         if status.is_success() {
             return read_json(what, resp, transport_error).await;
         }
@@ -279,7 +280,7 @@ impl Client {
                 Ok(t) => t,
                 Err(e) => return BatchOutcome::Refused(e),
             };
-            self.settings.stats.sent();
+            self.settings.http.stats.sent();
             let sent = self
                 .http
                 .post(self.graph_url("/$batch"))
@@ -293,7 +294,7 @@ impl Client {
                 Err(e) => return BatchOutcome::Unknown(transport_error(what, &e)),
             };
             let status = resp.status().as_u16();
-            self.settings.stats.answered(status);
+            self.settings.http.stats.answered(status);
             if status == 401 && !refreshed {
                 self.tokens.invalidate(generation).await;
                 refreshed = true;

@@ -101,12 +101,9 @@ pub struct GraphBuilder {
     pub(crate) managers: bool,
     pub(crate) batches_in_flight: usize,
     pub(crate) write_limits: WriteLimits,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) timeout: Duration,
     pub(crate) token_margin: Duration,
     pub(crate) consistency_wait: Duration,
-    pub(crate) stats: RequestStats,
-    pub(crate) http: hris_sync_http::HttpClient,
+    pub(crate) http: hris_sync_http::HttpOptions,
 }
 
 impl fmt::Debug for GraphBuilder {
@@ -121,7 +118,7 @@ impl fmt::Debug for GraphBuilder {
             .field("managers", &self.managers)
             .field("batches_in_flight", &self.batches_in_flight)
             .field("write_limits", &self.write_limits)
-            .field("retry", &self.retry)
+            .field("http", &self.http)
             .field("consistency_wait", &self.consistency_wait)
             .finish()
     }
@@ -139,12 +136,9 @@ impl Default for GraphBuilder {
             managers: false,
             batches_in_flight: 4,
             write_limits: WriteLimits::default(),
-            retry: RetryPolicy::default(),
-            timeout: Duration::from_secs(60),
             token_margin: Duration::from_secs(300),
             consistency_wait: Duration::from_secs(60),
-            stats: RequestStats::new(),
-            http: hris_sync_http::HttpClient::Default,
+            http: hris_sync_http::HttpOptions::with_timeout(Duration::from_secs(60)),
         }
     }
 }
@@ -301,7 +295,7 @@ impl GraphBuilder {
     /// How failed requests are retried.
     #[must_use]
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.http.retry = retry;
         self
     }
 
@@ -318,7 +312,7 @@ impl GraphBuilder {
     /// Timeout of one HTTP request (default 60 s).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.http.timeout = timeout;
         self
     }
 
@@ -326,7 +320,7 @@ impl GraphBuilder {
     /// counted where nobody reads them.
     #[must_use]
     pub fn request_stats(mut self, stats: RequestStats) -> Self {
-        self.stats = stats;
+        self.http.stats = stats;
         self
     }
 
@@ -335,7 +329,15 @@ impl GraphBuilder {
     /// not.
     #[must_use]
     pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = hris_sync_http::HttpClient::Given(client);
+        self.http = self.http.with_http_client(client);
+        self
+    }
+
+    /// All the HTTP settings at once ([`hris_sync_http::HttpOptions`]: client, timeout, retry
+    /// policy, request counters), as every HTTP connector takes them.
+    #[must_use]
+    pub fn http_options(mut self, options: hris_sync_http::HttpOptions) -> Self {
+        self.http = options;
         self
     }
 
@@ -383,11 +385,8 @@ impl GraphBuilder {
             managers: self.managers,
             batches_in_flight: self.batches_in_flight,
             write_limits: self.write_limits,
-            retry: self.retry,
-            timeout: self.timeout,
             token_margin: self.token_margin,
             consistency_wait: self.consistency_wait,
-            stats: self.stats,
             http: self.http,
         })
     }

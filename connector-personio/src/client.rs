@@ -4,9 +4,8 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use hris_sync_core::retry::RetryPolicy;
-use hris_sync_core::{Error, ErrorKind, RequestStats, Result};
-use hris_sync_http::{HttpClient, Step, TokenCache, read_json, retrying};
+use hris_sync_core::{Error, ErrorKind, Result};
+use hris_sync_http::{Step, TokenCache, read_json, retrying};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
@@ -39,12 +38,9 @@ pub(crate) struct Settings {
     pub(crate) partner_id: Option<String>,
     pub(crate) page_size: u32,
     pub(crate) limits: RateLimits,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) timeout: Duration,
     pub(crate) token_margin: Duration,
     pub(crate) overlap: Duration,
-    pub(crate) stats: RequestStats,
-    pub(crate) http: HttpClient,
+    pub(crate) http: hris_sync_http::HttpOptions,
 }
 
 /// Personio's documented default token lifetime, used when a response does not say.
@@ -88,7 +84,7 @@ impl Client {
                 headers.insert(name, v);
             }
         }
-        let http = settings.http.build(settings.timeout)?;
+        let http = settings.http.build_client()?;
         Ok(Self {
             pacer: Pacer::new(&settings.limits),
             http,
@@ -125,7 +121,7 @@ impl Client {
             Api::V1 => "POST /v1/auth",
             Api::V2 => "POST /v2/auth/token",
         };
-        retrying(&self.settings.retry, "Personio", what, || {
+        retrying(&self.settings.http.retry, "Personio", what, || {
             self.authenticate_once(what)
         })
         .await
@@ -134,7 +130,7 @@ impl Client {
     async fn authenticate_once(&self, what: &str) -> Step<(SecretString, Duration)> {
         self.auth_calls.fetch_add(1, Ordering::Relaxed);
         tracing::debug!("authenticating with Personio");
-        self.settings.stats.sent();
+        self.settings.http.stats.sent();
         let request = match self.settings.api {
             Api::V1 => self.http.post(self.url("/v1/auth")).json(&AuthRequest {
                 client_id: &self.settings.client_id,
@@ -182,7 +178,7 @@ impl Client {
                 )),
             };
         }
-        self.settings.stats.answered(status.as_u16());
+        self.settings.http.stats.answered(status.as_u16());
         let body = hris_sync_http::error_text(resp).await;
         let e = error_for_status(what, status, &headers, &body);
         // OAuth2 (RFC 6749 §5.2), as `POST /v2/auth/token` answers wrong credentials: HTTP
@@ -223,7 +219,7 @@ impl Client {
     /// names it in errors and logs.
     pub(crate) async fn get_json_at<T: DeserializeOwned>(&self, what: &str, url: Url) -> Result<T> {
         let reauthenticated = AtomicBool::new(false);
-        retrying(&self.settings.retry, "Personio", what, || {
+        retrying(&self.settings.http.retry, "Personio", what, || {
             self.send_once(what, Method::GET, &url, None, &reauthenticated)
         })
         .await
@@ -301,7 +297,7 @@ impl Client {
             Err(e) => return Step::Fatal(e),
         };
         let taken = self.pacer.acquire().await;
-        self.settings.stats.sent();
+        self.settings.http.stats.sent();
         let mut request = self
             .http
             .request(method, url.clone())
@@ -326,7 +322,7 @@ impl Client {
             }
         }
         let status = resp.status();
-        self.settings.stats.answered(status.as_u16());
+        self.settings.http.stats.answered(status.as_u16());
         if status == StatusCode::NO_CONTENT {
             return serde_json::from_value(serde_json::Value::Null).map_or_else(
                 |e| Step::Fatal(Error::new(ErrorKind::InvalidData, format!("{what}: {e}"))),

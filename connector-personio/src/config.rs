@@ -85,12 +85,9 @@ pub struct PersonioBuilder {
     pub(crate) partner_id: Option<String>,
     pub(crate) page_size: u32,
     pub(crate) limits: RateLimits,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) timeout: Duration,
     pub(crate) token_margin: Duration,
     pub(crate) overlap: Duration,
-    pub(crate) stats: RequestStats,
-    pub(crate) http: hris_sync_http::HttpClient,
+    pub(crate) http: hris_sync_http::HttpOptions,
 }
 
 impl fmt::Debug for PersonioBuilder {
@@ -107,8 +104,7 @@ impl fmt::Debug for PersonioBuilder {
             .field("partner_id", &self.partner_id)
             .field("page_size", &self.page_size)
             .field("limits", &self.limits)
-            .field("retry", &self.retry)
-            .field("timeout", &self.timeout)
+            .field("http", &self.http)
             .field("overlap", &self.overlap)
             .finish()
     }
@@ -125,12 +121,9 @@ impl Default for PersonioBuilder {
             partner_id: None,
             page_size: 100,
             limits: RateLimits::default(),
-            retry: RetryPolicy::default(),
-            timeout: Duration::from_secs(30),
             token_margin: Duration::from_secs(300),
             overlap: DEFAULT_OVERLAP,
-            stats: RequestStats::new(),
-            http: hris_sync_http::HttpClient::Default,
+            http: hris_sync_http::HttpOptions::with_timeout(Duration::from_secs(30)),
         }
     }
 }
@@ -210,14 +203,14 @@ impl PersonioBuilder {
     /// How failed requests are retried.
     #[must_use]
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.http.retry = retry;
         self
     }
 
     /// Timeout of one HTTP request (default 30 s).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.http.timeout = timeout;
         self
     }
 
@@ -244,7 +237,7 @@ impl PersonioBuilder {
     /// counted where nobody reads them.
     #[must_use]
     pub fn request_stats(mut self, stats: RequestStats) -> Self {
-        self.stats = stats;
+        self.http.stats = stats;
         self
     }
 
@@ -253,7 +246,15 @@ impl PersonioBuilder {
     /// does not.
     #[must_use]
     pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = hris_sync_http::HttpClient::Given(client);
+        self.http = self.http.with_http_client(client);
+        self
+    }
+
+    /// All the HTTP settings at once ([`hris_sync_http::HttpOptions`]: client, timeout, retry
+    /// policy, request counters), as every HTTP connector takes them.
+    #[must_use]
+    pub fn http_options(mut self, options: hris_sync_http::HttpOptions) -> Self {
+        self.http = options;
         self
     }
 
@@ -314,11 +315,8 @@ impl PersonioBuilder {
             partner_id: self.partner_id,
             page_size: self.page_size,
             limits: self.limits,
-            retry: self.retry,
-            timeout: self.timeout,
             token_margin: self.token_margin,
             overlap: self.overlap,
-            stats: self.stats,
             http: self.http,
         })
     }

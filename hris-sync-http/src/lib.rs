@@ -11,6 +11,8 @@
 //!   user agent, webpki roots, and the OS trust store with the `native-roots` feature) or
 //!   handed in by the host (its proxy, its corporate roots, its connection pool).
 //!
+//! - [`HttpOptions`]: the client, timeout, retry policy and request counters every HTTP
+//!   connector's builder takes the same way.
 //! - [`read_capped`] and [`error_text`]: response bodies read with a cap ([`PAGE_CAP`] for
 //!   pages, [`SMALL_CAP`] for tokens and errors), so no answer can exhaust memory.
 //!
@@ -45,6 +47,7 @@ mod body;
 mod client;
 #[cfg(feature = "sim")]
 mod loopback;
+mod options;
 mod retry;
 mod token;
 
@@ -52,5 +55,6 @@ pub use body::{PAGE_CAP, SMALL_CAP, error_text, read_capped};
 pub use client::HttpClient;
 #[cfg(feature = "sim")]
 pub use loopback::Loopback;
+pub use options::HttpOptions;
 pub use retry::{Step, read_json, retrying};
 pub use token::{Lease, MAX_LIFETIME, TokenCache};
