@@ -8,6 +8,9 @@
 //! - `cargo run -p hris-sync -- --demo`: a whole sync over HTTP against both simulators.
 //! - `cargo install --locked --path hris-sync-cli`: the command, as `hris-sync`.
 
+#[cfg(not(feature = "personio"))]
+compile_error!("hris-sync needs an HR source: build it with the feature `personio`");
+
 pub mod cli;
 pub mod connectors;
 pub mod credentials;

@@ -17,8 +17,6 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser as _;
-use connector_activedirectory::AdBuilder;
-use connector_azuread::{EntraDirectory, EnvCredential};
 use connector_personio::PersonioSource;
 use hris_sync_cli::cli::Cli;
 use hris_sync_cli::credentials::{CredentialOut, Deliveries};
@@ -30,16 +28,9 @@ use hris_sync_cli::webhook::{Batch, Inbox, WebhookAuth, Webhooks};
 use hris_sync_cli::{cli, connectors, logging, progress, serve, signals, table};
 use hris_sync_core::chrono::{DateTime, Utc};
 use hris_sync_core::engine::{CycleResult, FileStateStore, SyncOptions, Syncer, exit_code_for};
-use hris_sync_core::policy::{ConfigFile, DirectoryKind};
-use hris_sync_core::{Directory, Error, RequestStats, Result, Stop};
+use hris_sync_core::policy::ConfigFile;
+use hris_sync_core::{Error, RequestStats, Result, Stop};
 use std::sync::Arc;
-
-/// The Personio variables a real run needs (docs/rules.md §4); the Entra ones depend on the
-/// credential the environment configures ([`EnvCredential`]).
-const PERSONIO_CREDENTIALS: [&str; 2] = ["PERSONIO_CLIENT_ID", "PERSONIO_CLIENT_SECRET"];
-
-/// The Active Directory bind account (`[directory] kind = "active_directory"`).
-const AD_CREDENTIALS: [&str; 2] = ["AD_BIND_DN", "AD_BIND_PASSWORD"];
 
 /// Exit status when another run holds the state lock.
 const EXIT_LOCKED: u8 = 4;
@@ -165,21 +156,6 @@ fn webhook_company(file: &ConfigFile) -> Result<String> {
         })
 }
 
-/// Every credential variable that is unset or empty, by name: Personio's, then the
-/// directory's: for Entra those of the credential the environment configures (a client
-/// secret's when it configures none), for Active Directory the bind account's.
-fn missing_credentials(directory: DirectoryKind) -> Vec<&'static str> {
-    let unset = |k: &&str| std::env::var(k).map_or(true, |v| v.trim().is_empty());
-    let mut missing: Vec<&'static str> = PERSONIO_CREDENTIALS.into_iter().filter(unset).collect();
-    match directory {
-        DirectoryKind::ActiveDirectory => {
-            missing.extend(AD_CREDENTIALS.into_iter().filter(unset));
-        }
-        _ => missing.extend(EnvCredential::detect().missing()),
-    }
-    missing
-}
-
 /// The policy and connector settings of the `--config` file.
 fn read_config(args: &Cli) -> Result<ConfigFile> {
     let path = args
@@ -194,25 +170,10 @@ fn read_config(args: &Cli) -> Result<ConfigFile> {
 
 fn engine(args: &Cli, file: &ConfigFile, stats: &[RequestStats; 2]) -> Result<Syncer> {
     let policy = file.validate()?;
-    let source = connectors::source_for(
-        PersonioSource::from_env().request_stats(stats[0].clone()),
-        &file.personio,
-    )?;
-    let directory: Box<dyn Directory> = match policy.directory {
-        DirectoryKind::ActiveDirectory => Box::new(
-            AdBuilder::from_env()
-                .section(&file.active_directory)?
-                .policy(&policy)
-                .request_stats(stats[1].clone())
-                .build()?,
-        ),
-        _ => Box::new(connectors::directory_for(
-            EntraDirectory::from_env().request_stats(stats[1].clone()),
-            &policy,
-        )?),
-    };
+    let source = connectors::source(file, stats[0].clone())?;
+    let directory = connectors::directory(file, &policy, stats[1].clone())?;
     Ok(Syncer::new(
-        Box::new(source),
+        source,
         directory,
         policy,
         Box::new(FileStateStore::new(args.state.clone())),
@@ -266,7 +227,7 @@ fn say_stopped(result: &CycleResult) {
 async fn run_real(args: &Cli) -> Result<i32> {
     let file = read_config(args)?;
     let kind = file.validate()?.directory;
-    let missing = missing_credentials(kind);
+    let missing = connectors::missing_credentials(kind);
     if !missing.is_empty() {
         return Err(Error::config(format!(
             "missing credentials: {} (set them in the environment; see README). \
@@ -310,10 +271,7 @@ async fn run_real(args: &Cli) -> Result<i32> {
         ..SyncOptions::default()
     };
     let interval = args.interval.unwrap_or(Duration::from_secs(30 * 60));
-    let service = match kind {
-        DirectoryKind::ActiveDirectory => "active_directory",
-        _ => "graph",
-    };
+    let service = connectors::service_name(kind);
     let metrics = Arc::new(
         Metrics::new(interval, stats[0].clone(), stats[1].clone()).directory_service(service),
     );
@@ -409,7 +367,7 @@ async fn run_real(args: &Cli) -> Result<i32> {
 /// `--webhooks list | register URL | delete ID`: the subscription, through `/v2/webhooks`.
 #[allow(clippy::print_stdout)]
 async fn run_webhooks(args: &Cli, action: &[String]) -> Result<i32> {
-    let missing: Vec<&str> = PERSONIO_CREDENTIALS
+    let missing: Vec<&str> = connectors::PERSONIO_CREDENTIALS
         .into_iter()
         .filter(|k| std::env::var(k).map_or(true, |v| v.trim().is_empty()))
         .collect();
