@@ -462,6 +462,17 @@ async fn a_cn_fits_windows_and_follows_a_rename() {
     assert_eq!(twin_cn, format!("{renamed}_{twin_id}"));
 }
 
+/// A create for employee `id`, whose id another object carries: a conflict saying `why`,
+/// never an adoption.
+async fn refused_adoption(dir: &connector_activedirectory::ActiveDirectory, id: &str, why: &str) {
+    let new = new_user(&unique("not.adopted."), "Nora", "Adopted", id);
+    let err = one(dir, Operation::Create(Box::new(new)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists, "{err}");
+    assert!(err.message().contains(why), "{err}");
+}
+
 // Only user objects under base_dn that are neither critical nor protected are adopted
 // (docs/rules.md §9): a computer elsewhere in the domain, or an administrator (adminCount = 1),
 // carrying the employee's id is a conflict for a human. Before, either was adopted as the
@@ -493,19 +504,7 @@ async fn a_computer_or_an_admin_with_the_employee_id_is_never_adopted() {
     .unwrap()
     .success()
     .unwrap();
-    let err = one(
-        &dir,
-        Operation::Create(Box::new(new_user(
-            &unique("pc.owner."),
-            "Pia",
-            "Pc",
-            &pc_id,
-        ))),
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::AlreadyExists, "{err}");
-    assert!(err.message().contains("not a user object"), "{err}");
+    refused_adoption(&dir, &pc_id, "not a user object").await;
 
     // An account under Staff that AD protects (adminCount = 1).
     let admin_id = unique("7");
@@ -517,18 +516,7 @@ async fn a_computer_or_an_admin_with_the_employee_id_is_never_adopted() {
         .unwrap()
         .success()
         .unwrap();
-    let err = one(
-        &dir,
-        Operation::Create(Box::new(new_user(
-            &unique("ada.again."),
-            "Ada",
-            "Admin",
-            &admin_id,
-        ))),
-    )
-    .await
-    .unwrap_err();
-    assert!(err.message().contains("protected"), "{err}");
+    refused_adoption(&dir, &admin_id, "protected").await;
     // Listed as built-in: never written (S8).
     let seen = listed(&dir, &made.id).await;
     assert_eq!(seen.kind, hris_sync_core::ObjectKind::BuiltIn);

@@ -118,6 +118,16 @@ async fn first_cycle(http: &reqwest::Client, addr: &str) {
     }
 }
 
+/// SIGTERM the watching sync; it exits 0.
+async fn stops_cleanly(mut child: std::process::Child) {
+    sigterm(child.id());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
 fn cycles(metrics: &str) -> u64 {
     metrics
         .lines()
@@ -131,7 +141,7 @@ fn cycles(metrics: &str) -> u64 {
 async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
     let sims = sims().await;
     let (_dir, config, state) = scratch();
-    let (mut child, addr) = watching(&sims, &config, &state, "1h", "1s").await;
+    let (child, addr) = watching(&sims, &config, &state, "1h", "1s").await;
     let http = reqwest::Client::new();
     let hook = format!("http://{addr}/webhooks/personio");
     let metrics = || {
@@ -282,12 +292,7 @@ async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
         "1,000 notifications in {flooded:?} became {flood_cycles} cycles"
     );
 
-    sigterm(child.id());
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(status.code(), Some(0));
+    stops_cleanly(child).await;
 }
 
 // `hris-sync --webhooks register URL | list | delete ID` against the simulator's `/v2/webhooks`.
@@ -361,7 +366,7 @@ async fn simulated_personio_deliveries_drive_the_sync() {
     graph.seed(demo::tenant(now()).0).unwrap();
     let sims = Sims { personio, graph };
     let (_dir, config, state) = scratch();
-    let (mut child, addr) = watching(&sims, &config, &state, "1h", "1s").await;
+    let (child, addr) = watching(&sims, &config, &state, "1h", "1s").await;
     let mut register = against(&sims, &config, &state);
     register.env("PERSONIO_WEBHOOK_TOKEN", TOKEN).args([
         "--webhooks",
@@ -414,12 +419,7 @@ async fn simulated_personio_deliveries_drive_the_sync() {
     assert_eq!(p.employees, listings, "targeted cycles only");
     assert!(p.notifications >= 4 && p.deliveries >= 4, "{p:?}");
 
-    sigterm(child.id());
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(status.code(), Some(0));
+    stops_cleanly(child).await;
 }
 
 // docs/rules.md §8: the periodic schedule is absolute. Notifications about one unchanged
@@ -431,7 +431,7 @@ async fn simulated_personio_deliveries_drive_the_sync() {
 async fn notifications_never_starve_the_periodic_cycle() {
     let sims = sims().await;
     let (_dir, config, state) = scratch();
-    let (mut child, addr) = watching(&sims, &config, &state, "3s", "1s").await;
+    let (child, addr) = watching(&sims, &config, &state, "3s", "1s").await;
     let http = reqwest::Client::new();
     let started = Instant::now();
     first_cycle(&http, &addr).await;
@@ -474,12 +474,7 @@ async fn notifications_never_starve_the_periodic_cycle() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     assert!(sent > 0);
-    sigterm(child.id());
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(status.code(), Some(0));
+    stops_cleanly(child).await;
 }
 
 // `[personio] company_id` is required with the webhook receiver on: another company's
