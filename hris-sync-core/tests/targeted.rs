@@ -370,11 +370,7 @@ proptest! {
 #[tokio::test(flavor = "current_thread")]
 async fn a_targeted_cycle_after_the_full_read_period_reads_everything() {
     let now = at("2025-10-01T08:00:00Z");
-    let staff: Vec<Employee> = (1..=3)
-        .map(|i| emp(&i.to_string(), "Lena", &format!("Vogt{i}")))
-        .collect();
-    let mut c = company(staff.clone(), policy());
-    c.syncer.run_cycle(now, &apply()).await.unwrap();
+    let (staff, mut c) = synced(3, policy(), now).await;
     let mut silent = staff[1].clone();
     department(&mut silent, "Finance");
     c.source.upsert(silent);
@@ -400,6 +396,20 @@ async fn a_targeted_cycle_after_the_full_read_period_reads_everything() {
     );
 }
 
+/// `n` people in step after a first cycle at `now` under `policy`.
+async fn synced(
+    n: usize,
+    policy: Policy,
+    now: hris_sync_core::chrono::DateTime<hris_sync_core::chrono::Utc>,
+) -> (Vec<Employee>, Company) {
+    let staff: Vec<Employee> = (1..=n)
+        .map(|i| emp(&i.to_string(), "Lena", &format!("Vogt{i}")))
+        .collect();
+    let mut c = company(staff.clone(), policy);
+    c.syncer.run_cycle(now, &apply()).await.unwrap();
+    (staff, c)
+}
+
 /// The base policy with S7's limits at 2 disables and 10%.
 fn strict() -> Policy {
     Policy::from_toml(&format!(
@@ -415,11 +425,7 @@ fn strict() -> Policy {
 #[tokio::test(flavor = "current_thread")]
 async fn s7_holds_a_mass_departure_that_arrives_as_webhooks() {
     let now = at("2025-10-01T08:00:00Z");
-    let staff: Vec<Employee> = (1..=10)
-        .map(|i| emp(&i.to_string(), "Lena", &format!("Vogt{i}")))
-        .collect();
-    let mut c = company(staff.clone(), strict());
-    c.syncer.run_cycle(now, &apply()).await.unwrap();
+    let (staff, mut c) = synced(10, strict(), now).await;
     for e in staff.iter().take(5) {
         let mut gone = e.clone();
         gone.termination_date = Some(day("2025-09-15"));
@@ -460,11 +466,7 @@ async fn s7_holds_a_mass_departure_that_arrives_as_webhooks() {
 #[tokio::test(flavor = "current_thread")]
 async fn s7_counts_the_disables_applied_in_the_last_day() {
     let now = at("2025-10-01T08:00:00Z");
-    let staff: Vec<Employee> = (1..=10)
-        .map(|i| emp(&i.to_string(), "Lena", &format!("Vogt{i}")))
-        .collect();
-    let mut c = company(staff.clone(), strict());
-    c.syncer.run_cycle(now, &apply()).await.unwrap();
+    let (staff, mut c) = synced(10, strict(), now).await;
     let leave = |c: &Company, which: std::ops::Range<usize>| {
         for e in &staff[which] {
             let mut gone = e.clone();
