@@ -400,7 +400,7 @@ async fn a_targeted_cycle_after_the_full_read_period_reads_everything() {
 async fn synced(
     n: usize,
     policy: Policy,
-    now: DateTime<Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> (Vec<Employee>, Company) {
     let staff: Vec<Employee> = (1..=n)
         .map(|i| emp(&i.to_string(), "Lena", &format!("Vogt{i}")))
