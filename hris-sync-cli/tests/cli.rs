@@ -1,8 +1,8 @@
 //! The compiled `hris-sync` binary as an operator runs it: help, missing credentials, the state
 //! lock, a real run against both simulators over HTTP (state file mode, JSON logs).
 //!
-//! `cargo test` builds the example as a plain binary (`target/<profile>/examples/sync`) before
-//! it runs these tests.
+//! Cargo builds the `hris-sync` binary before it runs these tests and names it in
+//! `CARGO_BIN_EXE_hris-sync`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
