@@ -30,12 +30,36 @@ pub(crate) fn error_for_status(
         .ok()
         .and_then(|e| e.error)
         .map(|e| format!("{} (code {})", shorten(&e.message), e.code))
+        .or_else(|| v2_detail(body))
         .unwrap_or_else(|| shorten(body));
     let mut error = Error::new(kind, format!("{what}: HTTP {}: {detail}", status.as_u16()));
     if let Some(delay) = retry_after(headers) {
         error = error.with_retry_after(delay);
     }
     error
+}
+
+/// A v2 error's titles and details, and its trace id for Personio's support.
+fn v2_detail(body: &str) -> Option<String> {
+    let e = serde_json::from_str::<crate::model::ErrorResponseV2>(body).ok()?;
+    let items: Vec<String> = e
+        .errors
+        .iter()
+        .map(|i| match (i.title.as_deref(), i.detail.as_deref()) {
+            (Some(t), Some(d)) => format!("{t}: {d}"),
+            (Some(x), None) | (None, Some(x)) => x.to_owned(),
+            (None, None) => String::new(),
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    if items.is_empty() {
+        return None;
+    }
+    let trace = e
+        .personio_trace_id
+        .map(|t| format!(" (trace {})", shorten(&t)))
+        .unwrap_or_default();
+    Some(format!("{}{trace}", shorten(&items.join("; "))))
 }
 
 /// A transport failure (connect, timeout, broken body): transient.

@@ -21,6 +21,25 @@ pub(crate) struct ApiError {
     pub(crate) message: String,
 }
 
+/// A v2 error (`ErrorResponse` of Personio's common v2 components):
+/// `{"personio_trace_id": …, "timestamp": …, "errors": [{"title", "detail", "type", "_meta"}]}`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ErrorResponseV2 {
+    #[serde(default)]
+    pub(crate) personio_trace_id: Option<String>,
+    #[serde(default)]
+    pub(crate) errors: Vec<ErrorItemV2>,
+}
+
+/// One entry of a v2 error's `errors`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ErrorItemV2 {
+    #[serde(default)]
+    pub(crate) title: Option<String>,
+    #[serde(default)]
+    pub(crate) detail: Option<String>,
+}
+
 /// `POST /v1/auth` body.
 #[derive(Serialize)]
 pub(crate) struct AuthRequest<'a> {

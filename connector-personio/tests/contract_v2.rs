@@ -199,3 +199,50 @@ mod published {
         );
     }
 }
+
+// A v2 error as Personio's common v2 components shape it (`ErrorResponse`): a 403 is a
+// permission error whose message carries the error's title, detail and trace id.
+#[tokio::test]
+async fn a_v2_error_is_read_as_documented() {
+    use connector_personio::{Api, PersonioSource};
+    use hris_sync_core::retry::RetryPolicy;
+    use hris_sync_core::{ErrorKind, HrSource};
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let fixture = |name: &str| -> serde_json::Value {
+        let file = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap()
+    };
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/auth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("v2-token.json")))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/persons"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("content-type", "application/problem+json")
+                .set_body_json(fixture("v2-error-forbidden.json")),
+        )
+        .mount(&server)
+        .await;
+    let source = PersonioSource::builder()
+        .api(Api::V2)
+        .client_id("papi-wire")
+        .client_secret("papi-wire-secret")
+        .base_url(server.uri())
+        .retry(RetryPolicy::default().scaled(100))
+        .build()
+        .unwrap();
+    let err = source.list_employees().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err}");
+    let text = err.message();
+    assert!(
+        text.contains("Forbidden: The credentials lack the scope personio:persons:read.")
+            && text.contains("trace aswo3f-a202lfso-312123sld-1230ddd"),
+        "{text}"
+    );
+}
