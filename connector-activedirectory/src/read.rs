@@ -114,8 +114,8 @@ impl Conn {
                     }
                     pages += 1;
                     if pages > MAX_PAGES {
-                        // A server that never stops handing out cookies.
-                        return Err(LdapError::EndOfStream);
+                        // A server that never stops handing out cookies: stop, and say so.
+                        return Ok((all, true));
                     }
                     let control = PagedResults {
                         size,
@@ -143,11 +143,18 @@ impl Conn {
                         _ => cookie.clear(),
                     }
                     if cookie.is_empty() {
-                        return Ok(all);
+                        return Ok((all, false));
                     }
                 }
             })
             .await?;
+        let (raw, endless) = raw;
+        if endless {
+            return Err(Error::new(
+                ErrorKind::InvalidData,
+                format!("{what}: more than {MAX_PAGES} pages; the read is refused, not cut short"),
+            ));
+        }
         raw.into_iter().map(|re| entry(what, re)).collect()
     }
 
