@@ -9,7 +9,8 @@
 //!   attribute, `unicodePwd` (TLS only) and `pwdLastSet = 0`.
 //!
 //! A phase of creates asks for the holders of a chunk of [`CHUNK`] accounts in one search
-//! (one OR filter), adds each, and reads the new accounts back in one search by DN: about one
+//! (one OR filter), adds each, and reads the new accounts back in one search by DN (a lone
+//! create reads its one account back the same way): about one
 //! request per new account instead of three. An add refused because a name was taken meanwhile
 //! (another run, an administrator, or another account of the same chunk) starts over alone,
 //! with a search of its own, at most [`CREATE_ATTEMPTS`] times.
@@ -154,6 +155,20 @@ impl<'a> Names<'a> {
 /// One account's work within a chunk, boxed so the chunk's futures share one type.
 type Step<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// The account added at `dn`, found among those read back.
+fn created(users: &[(String, DirectoryUser)], dn: &str) -> Outcome {
+    users
+        .iter()
+        .find(|(d, _)| dn::normalize(d) == dn::normalize(dn))
+        .map(|(_, u)| Applied::Created(Box::new(u.clone())))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidData,
+                format!("{dn} was created but cannot be read back"),
+            )
+        })
+}
+
 /// An add that lost a race for one of its names: it starts over alone.
 fn lost_a_race(e: &Error) -> bool {
     e.kind() == ErrorKind::AlreadyExists || e.is_upn_conflict()
@@ -206,10 +221,7 @@ impl ActiveDirectory {
             match names.choose(&holders, &domain.dns, &self.settings().users_ou)? {
                 Choice::Adopt(h) => return self.adopt(h).await,
                 Choice::Add { dn, sam } => match self.add(&dn, names.new, &sam).await {
-                    Ok(()) => {
-                        let user = self.read_back(&dn).await?;
-                        return Ok(Applied::Created(Box::new(user)));
-                    }
+                    Ok(()) => return created(&self.read_back_all(&[dn.as_str()]).await?, &dn),
                     Err(e) if lost_a_race(&e) => {
                         tracing::info!(error = %e, "a name was taken meanwhile; looking again");
                         tracing::debug!(upn = %upn, "the name taken meanwhile");
@@ -226,21 +238,6 @@ impl ActiveDirectory {
                 "add {upn}: its names kept being taken ({CREATE_ATTEMPTS} attempts; last: {why})"
             ),
         ))
-    }
-
-    async fn read_back(&self, entry_dn: &str) -> Result<DirectoryUser> {
-        let attrs = convert::attributes(&self.settings().read_set);
-        let entry = self
-            .conn
-            .one(&format!("read {entry_dn}"), entry_dn, &attrs)
-            .await?
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::InvalidData,
-                    format!("{entry_dn} was created but cannot be read back"),
-                )
-            })?;
-        self.user_of(&entry).await
     }
 
     /// A phase of creates, a chunk at a time; one outcome per account, in order.
@@ -329,16 +326,7 @@ impl ActiveDirectory {
             .map(|step| match step? {
                 Err(applied) => Ok(applied),
                 Ok(dn) => match &read {
-                    Ok(users) => users
-                        .iter()
-                        .find(|(d, _)| dn::normalize(d) == dn::normalize(&dn))
-                        .map(|(_, u)| Applied::Created(Box::new(u.clone())))
-                        .ok_or_else(|| {
-                            Error::new(
-                                ErrorKind::InvalidData,
-                                format!("{dn} was created but cannot be read back"),
-                            )
-                        }),
+                    Ok(users) => created(users, &dn),
                     Err(e) => Err(e.replicate()),
                 },
             })

@@ -353,13 +353,13 @@ impl HrSource for PersonioSource {
             PAGES_IN_FLIGHT
         };
         let mut lookup = EmployeeLookup::default();
-        let (readable, unreadable): (Vec<_>, Vec<_>) = ids
-            .iter()
-            .cloned()
-            .partition(|id| unreadable_id(id).is_none());
-        lookup
-            .rejected
-            .extend(unreadable.iter().filter_map(unreadable_id));
+        let mut readable = Vec::with_capacity(ids.len());
+        for id in ids {
+            match unreadable_id(id) {
+                Some(r) => lookup.rejected.push(r),
+                None => readable.push(id.clone()),
+            }
+        }
         let mut answers = stream::iter(readable)
             .map(|id| async move {
                 let answer = self.employee(&id).await;

@@ -1,9 +1,30 @@
 //! The v2 source's wire, pinned with `wiremock` (no simulator): where `next` links may lead,
 //! and Personio's published v2 examples (persons, employments, token, errors) as fixtures.
 
+use connector_personio::{Api, PersonioSource};
+use hris_sync_core::retry::RetryPolicy;
+use wiremock::MockServer;
+
+/// A fixture of `tests/fixtures/`, as JSON.
+fn fixture(name: &str) -> serde_json::Value {
+    let file = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap()
+}
+
+/// A v2 source against `server`, with the test credentials and fast retries.
+fn source(server: &MockServer) -> PersonioSource {
+    PersonioSource::builder()
+        .api(Api::V2)
+        .client_id("papi-wire")
+        .client_secret("papi-wire-secret")
+        .base_url(server.uri())
+        .retry(RetryPolicy::default().scaled(100))
+        .build()
+        .unwrap()
+}
+
 mod wire {
-    use connector_personio::{Api, PersonioSource};
-    use hris_sync_core::retry::RetryPolicy;
+    use connector_personio::PersonioSource;
     use hris_sync_core::{ErrorKind, HrSource};
     use serde_json::json;
     use wiremock::matchers::{body_string_contains, method, path, query_param};
@@ -30,14 +51,7 @@ mod wire {
             })))
             .mount(&server)
             .await;
-        let source = PersonioSource::builder()
-            .api(Api::V2)
-            .client_id("papi-wire")
-            .client_secret("papi-wire-secret")
-            .base_url(server.uri())
-            .retry(RetryPolicy::default().scaled(100))
-            .build()
-            .unwrap();
+        let source = super::source(&server);
         (server, source)
     }
 
@@ -64,28 +78,11 @@ mod wire {
 /// The v2 source against Personio's published v2 examples (fixtures `v2-*.json`; their
 /// README says where each comes from), pinned with `wiremock`.
 mod published {
-    use connector_personio::{Api, PersonioSource};
+    use super::{fixture, source};
     use hris_sync_core::engine::exit_code_for;
-    use hris_sync_core::retry::RetryPolicy;
     use hris_sync_core::{EmployeeId, ErrorKind, HrSource};
     use wiremock::matchers::{body_string_contains, method, path, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};
-
-    fn fixture(name: &str) -> serde_json::Value {
-        let file = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap()
-    }
-
-    fn source(server: &MockServer) -> PersonioSource {
-        PersonioSource::builder()
-            .api(Api::V2)
-            .client_id("papi-wire")
-            .client_secret("papi-wire-secret")
-            .base_url(server.uri())
-            .retry(RetryPolicy::default().scaled(100))
-            .build()
-            .unwrap()
-    }
 
     async fn token(server: &MockServer, status: u16, body: &str) {
         Mock::given(method("POST"))
@@ -204,16 +201,10 @@ mod published {
 // permission error whose message carries the error's title, detail and trace id.
 #[tokio::test]
 async fn a_v2_error_is_read_as_documented() {
-    use connector_personio::{Api, PersonioSource};
-    use hris_sync_core::retry::RetryPolicy;
     use hris_sync_core::{ErrorKind, HrSource};
     use wiremock::matchers::{method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
+    use wiremock::{Mock, ResponseTemplate};
 
-    let fixture = |name: &str| -> serde_json::Value {
-        let file = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap()
-    };
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v2/auth/token"))
@@ -229,15 +220,7 @@ async fn a_v2_error_is_read_as_documented() {
         )
         .mount(&server)
         .await;
-    let source = PersonioSource::builder()
-        .api(Api::V2)
-        .client_id("papi-wire")
-        .client_secret("papi-wire-secret")
-        .base_url(server.uri())
-        .retry(RetryPolicy::default().scaled(100))
-        .build()
-        .unwrap();
-    let err = source.list_employees().await.unwrap_err();
+    let err = source(&server).list_employees().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err}");
     let text = err.message();
     assert!(

@@ -26,12 +26,18 @@ fn not_built(kind: &str, feature: &str) -> Error {
     ))
 }
 
+/// Personio's credential variables that are unset or empty, by name.
+#[must_use]
+pub fn missing_personio_credentials() -> Vec<&'static str> {
+    PERSONIO_CREDENTIALS.into_iter().filter(unset).collect()
+}
+
 /// Every credential variable that is unset or empty, by name: Personio's, then the
 /// directory's: for Entra those of the credential the environment configures (a client
 /// secret's when it configures none), for Active Directory the bind account's.
 #[must_use]
 pub fn missing_credentials(directory: DirectoryKind) -> Vec<&'static str> {
-    let mut missing: Vec<&'static str> = PERSONIO_CREDENTIALS.into_iter().filter(unset).collect();
+    let mut missing = missing_personio_credentials();
     match directory {
         DirectoryKind::ActiveDirectory => missing.extend(AD_CREDENTIALS.into_iter().filter(unset)),
         #[cfg(feature = "entra")]

@@ -367,10 +367,7 @@ async fn run_real(args: &Cli) -> Result<i32> {
 /// `--webhooks list | register URL | delete ID`: the subscription, through `/v2/webhooks`.
 #[allow(clippy::print_stdout)]
 async fn run_webhooks(args: &Cli, action: &[String]) -> Result<i32> {
-    let missing: Vec<&str> = connectors::PERSONIO_CREDENTIALS
-        .into_iter()
-        .filter(|k| std::env::var(k).map_or(true, |v| v.trim().is_empty()))
-        .collect();
+    let missing = connectors::missing_personio_credentials();
     if !missing.is_empty() {
         return Err(Error::config(format!(
             "missing credentials: {} (set them in the environment; see README)",

@@ -527,6 +527,20 @@ pub(crate) fn stderr_lines(child: &mut std::process::Child) -> std::sync::mpsc::
     seen
 }
 
+/// The address a `--listen` child logs (JSON logs on stderr).
+pub(crate) async fn listen_addr(child: &mut std::process::Child) -> String {
+    let seen = stderr_lines(child);
+    tokio::task::spawn_blocking(move || {
+        seen.iter().find_map(|line| {
+            let event: serde_json::Value = serde_json::from_str(&line).ok()?;
+            event["fields"]["addr"].as_str().map(str::to_owned)
+        })
+    })
+    .await
+    .unwrap()
+    .expect("the address is logged")
+}
+
 // `--watch --listen`: /healthz answers 200 and /metrics the Prometheus text of the cycle
 // that ran, with the requests counted per service; SIGTERM while it waits ends it with 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -550,16 +564,7 @@ async fn watch_serves_health_and_metrics() {
     .stdout(Stdio::null())
     .stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
-    let seen = stderr_lines(&mut child);
-    let addr = tokio::task::spawn_blocking(move || {
-        seen.iter().find_map(|line| {
-            let event: serde_json::Value = serde_json::from_str(&line).ok()?;
-            event["fields"]["addr"].as_str().map(str::to_owned)
-        })
-    })
-    .await
-    .unwrap()
-    .expect("the address is logged");
+    let addr = listen_addr(&mut child).await;
     let http = reqwest::Client::new();
     let get = |path: &str| {
         let req = http.get(format!("http://{addr}{path}"));

@@ -9,7 +9,7 @@ use futures_util::stream::{self, StreamExt};
 use hris_sync_core::{AttributeValue, DirectoryProperty, Employee, EmployeeId, PropertyValue};
 use serde_json::json;
 
-use crate::cli::{Sims, against, scratch, sigterm, sims, stderr_lines};
+use crate::cli::{Sims, against, listen_addr, scratch, sigterm, sims};
 use crate::common::now;
 
 const TOKEN: &str = "Bearer hook-secret-7Qx";
@@ -82,16 +82,7 @@ async fn watching(
     .stdout(Stdio::null())
     .stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
-    let seen = stderr_lines(&mut child);
-    let addr = tokio::task::spawn_blocking(move || {
-        seen.iter().find_map(|line| {
-            let event: serde_json::Value = serde_json::from_str(&line).ok()?;
-            event["fields"]["addr"].as_str().map(str::to_owned)
-        })
-    })
-    .await
-    .unwrap()
-    .expect("the address is logged");
+    let addr = listen_addr(&mut child).await;
     (child, addr)
 }
 
