@@ -4,13 +4,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hris_sync_core::policy::ActiveDirectorySection;
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{Error, Policy, ReadSet, RequestStats, Result};
 use secrecy::SecretString;
 
 use crate::dn;
 use crate::sam::SamSchema;
+use crate::section::ActiveDirectorySection;
 
 /// Entries per page of a paged search unless configured.
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
@@ -144,16 +144,17 @@ fn is_loopback(host: &str) -> bool {
 /// ```
 /// use connector_activedirectory::AdBuilder;
 /// use hris_sync_core::Policy;
+/// use hris_sync_core::policy::SourceTraits;
 ///
-/// let policy = Policy::from_toml(r#"
+/// let policy = Policy::from_toml_with(r#"
 ///     [directory]
 ///     kind = "active_directory"
 ///     [upn]
 ///     domain = "corp.example"
 ///     [[mapping]]
-///     personio = "department"
+///     source = "department"
 ///     ad = "department"
-/// "#)?;
+/// "#, &SourceTraits::default(), &connector_activedirectory::traits())?;
 /// let directory = AdBuilder::new()
 ///     .url("ldaps://dc1.corp.example")
 ///     .base_dn("OU=Staff,DC=corp,DC=example")

@@ -24,7 +24,7 @@ pub(crate) fn attributes(read_set: &ReadSet) -> Vec<String> {
         read_set.properties.iter().copied().collect()
     };
     for p in props {
-        if let Some(name) = p.ad_name() {
+        if let Some(name) = crate::vocabulary::ad_name(p) {
             if !attrs.iter().any(|a| a.eq_ignore_ascii_case(&name)) {
                 attrs.push(name);
             }
@@ -85,7 +85,9 @@ pub(crate) fn user(
         if !(read_set.reads(p) || ReadSet::NAMES.contains(&p)) {
             continue;
         }
-        let Some(name) = p.ad_name() else { continue };
+        let Some(name) = crate::vocabulary::ad_name(p) else {
+            continue;
+        };
         if let Some(v) = entry.first(&name) {
             let value = if p == DirectoryProperty::BusinessPhones {
                 PropertyValue::List(vec![v.to_owned()])

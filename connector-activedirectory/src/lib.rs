@@ -31,14 +31,16 @@
 //! - **Errors that say what to do**: LDAP result codes map to the core's kinds in one
 //!   function; a refusal for lack of rights names the right the service account needs.
 //!
-//! Property names in `[[mapping]]` are AD attribute names (`title`, `department`,
-//! `physicalDeliveryOfficeName`, `l`, `telephoneNumber` …; see
-//! [`DirectoryProperty::from_ad_name`](hris_sync_core::DirectoryProperty::from_ad_name)).
+//! This crate owns its configuration: the `[active_directory]` section
+//! ([`ActiveDirectorySection`]), and what it declares to the policy ([`traits`]): attribute
+//! names in `[[mapping]]` are AD attribute names (`title`, `department`,
+//! `physicalDeliveryOfficeName`, `l`, `telephoneNumber` …; see [`from_ad_name`]), and `ad`
+//! may stand for `target` there.
 //!
 //! ```no_run
 //! use connector_activedirectory::AdBuilder;
 //! use hris_sync_core::{Directory, Policy};
-//! use hris_sync_core::policy::ConfigFile;
+//! use hris_sync_core::policy::{ConfigFile, SourceTraits};
 //!
 //! # async fn run() -> hris_sync_core::Result<()> {
 //! let file = ConfigFile::from_toml(r#"
@@ -52,12 +54,12 @@
 //!     [upn]
 //!     domain = "corp.example"
 //!     [[mapping]]
-//!     personio = "position"
+//!     source = "position"
 //!     ad = "title"
 //! "#)?;
-//! let policy: Policy = file.validate()?;
+//! let policy: Policy = file.validate(&SourceTraits::default(), &connector_activedirectory::traits())?;
 //! let ad = AdBuilder::from_env()          // AD_BIND_DN, AD_BIND_PASSWORD
-//!     .section(&file.active_directory)?
+//!     .config(&file)?
 //!     .policy(&policy)
 //!     .build()?;
 //! let snapshot = ad.list_users().await?;
@@ -71,6 +73,7 @@
 
 mod config;
 mod conn;
+mod connector;
 mod convert;
 mod create;
 mod directory;
@@ -83,8 +86,13 @@ mod read;
 mod sam;
 #[cfg(feature = "samba")]
 pub mod samba;
+mod section;
+mod vocabulary;
 mod write;
 
 pub use config::{AdBuilder, DEFAULT_PAGE_SIZE};
+pub use connector::{AdConnector, CREDENTIALS};
 pub use directory::ActiveDirectory;
 pub use sam::{MAX_LEN as MAX_SAM_ACCOUNT_NAME_LEN, SamSchema};
+pub use section::{ActiveDirectorySection, SECTION};
+pub use vocabulary::{AdNames, ad_name, from_ad_name, traits};

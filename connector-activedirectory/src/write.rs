@@ -454,7 +454,7 @@ impl ActiveDirectory {
 
 /// The AD attribute of a property, or an error when AD has none.
 fn ad_name(p: DirectoryProperty) -> Result<String> {
-    p.ad_name().ok_or_else(|| {
+    crate::vocabulary::ad_name(p).ok_or_else(|| {
         Error::invalid_input(format!(
             "Active Directory has no attribute for the property {p}"
         ))

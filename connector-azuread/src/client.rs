@@ -33,6 +33,7 @@ pub(crate) struct Settings {
     pub(crate) token_margin: Duration,
     pub(crate) consistency_wait: Duration,
     pub(crate) http: hris_sync_http::HttpOptions,
+    pub(crate) usage_location: Option<String>,
 }
 
 /// Graph answers JSON; every request asks for it (a host's own client has no default headers

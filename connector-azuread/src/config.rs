@@ -104,6 +104,7 @@ pub struct GraphBuilder {
     pub(crate) token_margin: Duration,
     pub(crate) consistency_wait: Duration,
     pub(crate) http: hris_sync_http::HttpOptions,
+    pub(crate) usage_location: Option<String>,
 }
 
 impl fmt::Debug for GraphBuilder {
@@ -120,6 +121,7 @@ impl fmt::Debug for GraphBuilder {
             .field("write_limits", &self.write_limits)
             .field("http", &self.http)
             .field("consistency_wait", &self.consistency_wait)
+            .field("usage_location", &self.usage_location)
             .finish()
     }
 }
@@ -139,11 +141,20 @@ impl Default for GraphBuilder {
             token_margin: Duration::from_secs(300),
             consistency_wait: Duration::from_secs(60),
             http: hris_sync_http::HttpOptions::with_timeout(Duration::from_secs(60)),
+            usage_location: None,
         }
     }
 }
 
 impl GraphBuilder {
+    /// The `usageLocation` of new accounts (a two-letter country code, as `[entra]
+    /// usage_location` gives it), where a mapping does not set one.
+    #[must_use]
+    pub fn usage_location(mut self, code: impl Into<String>) -> Self {
+        self.usage_location = Some(code.into());
+        self
+    }
+
     /// Read the credential from the environment as [`EnvCredential`] describes
     /// (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, and `AZURE_CLIENT_SECRET`,
     /// `AZURE_CLIENT_CERTIFICATE_PATH` [+ `_PASSWORD`], `AZURE_FEDERATED_TOKEN_FILE`, or a
@@ -388,6 +399,7 @@ impl GraphBuilder {
             token_margin: self.token_margin,
             consistency_wait: self.consistency_wait,
             http: self.http,
+            usage_location: self.usage_location,
         })
     }
 }

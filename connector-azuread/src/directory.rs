@@ -6,7 +6,7 @@ use std::fmt;
 use async_trait::async_trait;
 use hris_sync_core::{
     ApplyContext, DeltaCursor, Directory, DirectoryProperty, DirectoryUser, DirectoryUserId, Error,
-    ErrorKind, Operation, Outcome, ReadSet, Result, UserChanges, UserSnapshot,
+    ErrorKind, Operation, Outcome, PropertyValue, ReadSet, Result, UserChanges, UserSnapshot,
 };
 use reqwest::Url;
 
@@ -245,12 +245,34 @@ impl Directory for EntraDirectory {
     }
 
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
-        batch::apply(&self.client, operations, &ApplyContext::default()).await
+        self.apply_with(operations, &ApplyContext::default()).await
     }
 
     async fn apply_with(&self, operations: &[Operation], cx: &ApplyContext) -> Vec<Outcome> {
-        batch::apply(&self.client, operations, cx).await
+        match &self.client.settings.usage_location {
+            Some(code) => {
+                batch::apply(&self.client, &with_usage_location(operations, code), cx).await
+            }
+            None => batch::apply(&self.client, operations, cx).await,
+        }
     }
+}
+
+/// The operations with `usageLocation` set on each create that does not set it already
+/// (`[entra] usage_location`: Graph refuses a license to a user without one).
+fn with_usage_location(operations: &[Operation], code: &str) -> Vec<Operation> {
+    operations
+        .iter()
+        .cloned()
+        .map(|mut op| {
+            if let Operation::Create(new) = &mut op {
+                new.properties
+                    .entry(DirectoryProperty::UsageLocation)
+                    .or_insert_with(|| PropertyValue::text(code));
+            }
+            op
+        })
+        .collect()
 }
 
 /// What a delta round finally says about one user.

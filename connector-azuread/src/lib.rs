@@ -35,6 +35,7 @@
 mod batch;
 mod client;
 mod config;
+mod connector;
 mod convert;
 pub mod credential;
 mod directory;
@@ -44,10 +45,12 @@ mod holder;
 #[cfg(test)]
 mod hostile_tests;
 mod model;
+mod section;
 #[cfg(feature = "sim")]
 pub mod sim;
 
 pub use config::{DEFAULT_AUTHORITY_HOST, DEFAULT_GRAPH_BASE_URL, GraphBuilder, WriteLimits};
+pub use connector::EntraConnector;
 pub use credential::{
     AccessToken, ClientCertificateCredential, ClientSecretCredential, EnvCredential,
     ManagedIdentityCredential, TokenCredential, TokenRequest, WorkloadIdentityCredential,
@@ -56,3 +59,4 @@ pub use directory::EntraDirectory;
 /// The HTTP client crate whose `Client` `with_http_client` takes, so a host builds it with
 /// the same version.
 pub use reqwest;
+pub use section::{EntraSection, GraphNames, SECTION, traits};

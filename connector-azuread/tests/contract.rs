@@ -781,3 +781,53 @@ async fn membership_writes_are_batched_and_repeats_are_done() {
         assert!(matches!(o, Ok(Applied::Done)), "{i}: {o:?}");
     }
 }
+
+// `[entra] usage_location`, read by this connector from its own section, goes into each create
+// that does not map `usageLocation` itself (Graph assigns no license without one); a mapped
+// value is left as it is.
+#[tokio::test]
+async fn the_sections_usage_location_goes_into_creates() {
+    let server = graph().await;
+    let mut answer = json_fixture("batch-writes-answer.json", &server.uri());
+    if let Some(Value::Array(responses)) = answer.get_mut("responses") {
+        responses.retain(|r| r["id"] == "0");
+    }
+    Mock::given(method("POST"))
+        .and(path("/v1.0/$batch"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let file = hris_sync_core::policy::ConfigFile::from_toml(
+        "[entra]\nusage_location = \"de\"\n[upn]\ndomain = \"contoso.com\"\n",
+    )
+    .unwrap();
+    let entra = EntraDirectory::builder()
+        .tenant_id(TENANT)
+        .client_id(CLIENT_ID)
+        .client_secret(SECRET)
+        .authority_host(server.uri())
+        .graph_base_url(server.uri())
+        .config(&file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut mapped = mia();
+    mapped
+        .properties
+        .insert(DirectoryProperty::UsageLocation, PropertyValue::text("AT"));
+    for new in [mia(), mapped] {
+        let outcomes = entra.apply(&[Operation::Create(Box::new(new))]).await;
+        assert!(
+            matches!(outcomes[0], Ok(Applied::Created(_))),
+            "{outcomes:?}"
+        );
+    }
+    let sent: Vec<Value> = requests_to(&server, "/v1.0/$batch")
+        .await
+        .iter()
+        .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap())
+        .map(|b| b["requests"][0]["body"]["usageLocation"].clone())
+        .collect();
+    assert_eq!(sent, [Value::from("DE"), Value::from("AT")]);
+}

@@ -10,17 +10,21 @@ use hris_sync_core::{
     ErrorKind, Policy, PropertyValue,
 };
 
+use hris_sync_core::policy::SourceTraits;
+
 use crate::support::sim;
 
 fn policy() -> Policy {
-    Policy::from_toml(
+    Policy::from_toml_with(
         r#"
 [upn]
 domain = "demo.com"
 [[mapping]]
-personio = "department"
+source = "department"
 entra = "department"
 "#,
+        &SourceTraits::default(),
+        &connector_azuread::traits(),
     )
     .unwrap()
 }

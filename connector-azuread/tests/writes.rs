@@ -217,8 +217,10 @@ async fn employee_org_data_sent_whole() {
         u.properties.insert(p, PropertyValue::text(v));
     }
     sim.seed([u]).unwrap();
-    let policy = Policy::from_toml(
-        "[upn]\ndomain = \"demo.com\"\n[[mapping]]\npersonio = \"subcompany\"\nentra = \"employeeOrgData.division\"\n",
+    let policy = Policy::from_toml_with(
+        "[upn]\ndomain = \"demo.com\"\n[[mapping]]\nsource = \"subcompany\"\nentra = \"employeeOrgData.division\"\n",
+        &hris_sync_core::policy::SourceTraits::default(),
+        &connector_azuread::traits(),
     )
     .unwrap();
     let entra = sim

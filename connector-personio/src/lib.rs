@@ -38,12 +38,14 @@
 
 mod client;
 mod config;
+mod connector;
 mod convert;
 mod error;
 #[cfg(test)]
 mod hostile_tests;
 mod model;
 mod pacer;
+mod section;
 #[cfg(feature = "sim")]
 pub mod sim;
 mod source;
@@ -52,6 +54,7 @@ pub mod webhooks;
 
 pub use client::Api;
 pub use config::{DEFAULT_BASE_URL, DEFAULT_OVERLAP, PersonioBuilder, RateLimits};
+pub use connector::{CREDENTIALS, PersonioConnector};
 
 /// Parse one record of `GET /v1/company/employees`'s `data[]`, as the listing does: an
 /// employee, or the reason it cannot be read. Never panics, whatever the JSON.
@@ -66,4 +69,5 @@ pub fn parse_record(
 /// The HTTP client crate whose `Client` `with_http_client` takes, so a host builds it with
 /// the same version.
 pub use reqwest;
+pub use section::{PersonioSection, SECTION, traits};
 pub use source::PersonioSource;

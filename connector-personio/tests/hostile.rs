@@ -212,7 +212,7 @@ async fn hostile_corpus() {
     // Planning on what was read: the good records sync; the odd ones are reported, never
     // written wrongly.
     let dir = MemoryDirectory::new(["demo.com"]);
-    let policy = Policy::from_toml("[upn]\ndomain = \"demo.com\"\n[[mapping]]\npersonio = \"position\"\nentra = \"jobTitle\"\n[[mapping]]\npersonio = \"supervisor\"\nentra = \"manager\"\n").unwrap();
+    let policy = Policy::from_toml("[upn]\ndomain = \"demo.com\"\n[[mapping]]\nsource = \"position\"\ntarget = \"jobTitle\"\n[[mapping]]\nsource = \"supervisor\"\ntarget = \"manager\"\n").unwrap();
     let users = dir.list_users().await.unwrap().users;
     let p = plan(
         &listing.employees,

@@ -171,7 +171,7 @@ async fn missing_whitelisted_attribute_is_a_config_error() {
     .unwrap();
     let personio = sim.source().build().unwrap();
     let policy = Policy::from_toml(
-        "[upn]\ndomain = \"demo.com\"\n[[mapping]]\npersonio = \"department\"\nentra = \"department\"\n",
+        "[upn]\ndomain = \"demo.com\"\n[[mapping]]\nsource = \"department\"\ntarget = \"department\"\n",
     )
     .unwrap();
     let err = personio

@@ -1,137 +1,226 @@
-//! The one place that maps the configuration to connectors: the HR source from `[personio]`,
-//! the directory by `[directory] kind` (each connector reading its own section), the
-//! credentials each needs from the environment, and the name its requests are counted under.
-//! Each connector is a cargo feature of this package (`personio`, `entra`,
-//! `active_directory`); a kind whose feature this build lacks is a configuration error that
-//! says so.
+//! The registry: the one place that maps `[source] kind` and `[directory] kind` to connector
+//! factories. A new connector is a crate that implements
+//! [`SourceConnector`] or [`DirectoryConnector`], a cargo feature of this package, and one line
+//! in [`SOURCES`] or [`DIRECTORIES`]. Each factory reads its own section of the file, declares
+//! its traits to the policy and names the credentials it needs; a kind whose feature this build
+//! lacks is a configuration error that says so.
 
-use hris_sync_core::policy::{ConfigFile, DirectoryKind};
+use hris_sync_core::connector::{DirectoryConnector, SourceConnector};
+use hris_sync_core::policy::ConfigFile;
 use hris_sync_core::{Directory, Error, HrSource, Policy, RequestStats, Result};
 
-/// The Personio variables a real run needs (docs/rules.md §4).
-pub const PERSONIO_CREDENTIALS: [&str; 2] = ["PERSONIO_CLIENT_ID", "PERSONIO_CLIENT_SECRET"];
+/// `[source] kind` when the file does not say.
+pub const DEFAULT_SOURCE: &str = "personio";
+/// `[directory] kind` when the file does not say.
+pub const DEFAULT_DIRECTORY: &str = "entra";
 
-/// The Active Directory bind account (`[directory] kind = "active_directory"`).
-pub const AD_CREDENTIALS: [&str; 2] = ["AD_BIND_DN", "AD_BIND_PASSWORD"];
+/// The HR sources this build has.
+pub static SOURCES: &[&dyn SourceConnector] = &[&connector_personio::PersonioConnector];
 
-fn unset(name: &&str) -> bool {
-    std::env::var(name).map_or(true, |v| v.trim().is_empty())
+/// The directories this build has.
+pub static DIRECTORIES: &[&dyn DirectoryConnector] = &[
+    #[cfg(feature = "entra")]
+    &connector_azuread::EntraConnector,
+    #[cfg(feature = "active_directory")]
+    &connector_activedirectory::AdConnector,
+];
+
+/// Every directory kind a build may have, with the feature that brings it.
+const DIRECTORY_FEATURES: [(&str, &str); 2] =
+    [("entra", "entra"), ("active_directory", "active_directory")];
+
+/// The connectors a configuration file names.
+#[derive(Clone, Copy)]
+pub struct Chosen {
+    /// The HR source's factory.
+    pub source: &'static dyn SourceConnector,
+    /// The directory's factory.
+    pub directory: &'static dyn DirectoryConnector,
 }
 
-#[cfg(not(all(feature = "entra", feature = "active_directory")))]
-fn not_built(kind: &str, feature: &str) -> Error {
-    Error::config(format!(
-        "[directory] kind = {kind:?}: this build of hris-sync has no such connector (build it \
-         with the feature `{feature}`)"
-    ))
+impl std::fmt::Debug for Chosen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chosen")
+            .field("source", &self.source.kind())
+            .field("directory", &self.directory.kind())
+            .finish()
+    }
 }
 
-/// Personio's credential variables that are unset or empty, by name.
+/// The connectors `file` names (the defaults where it names none).
+///
+/// # Errors
+/// [`hris_sync_core::ErrorKind::InvalidConfig`] naming `source.kind` or `directory.kind` when
+/// this build has no such connector.
+pub fn choose(file: &ConfigFile) -> Result<Chosen> {
+    let wanted = |k: &Option<String>, default: &'static str| {
+        k.as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .unwrap_or(default)
+            .to_owned()
+    };
+    let source_kind = wanted(&file.source.kind, DEFAULT_SOURCE);
+    let source = SOURCES
+        .iter()
+        .copied()
+        .find(|s| s.kind() == source_kind)
+        .ok_or_else(|| {
+            Error::config(format!(
+                "source.kind: unknown HR source {source_kind:?} (this build has: {})",
+                kinds(SOURCES.iter().map(|s| s.kind()))
+            ))
+        })?;
+    let directory_kind = wanted(&file.directory.kind, DEFAULT_DIRECTORY);
+    let directory = DIRECTORIES
+        .iter()
+        .copied()
+        .find(|d| d.kind() == directory_kind)
+        .ok_or_else(|| {
+            let hint = DIRECTORY_FEATURES
+                .iter()
+                .find(|(k, _)| *k == directory_kind)
+                .map(|(_, feature)| {
+                    format!("; build hris-sync with the feature `{feature}` to have it")
+                })
+                .unwrap_or_default();
+            Error::config(format!(
+                "directory.kind: unknown directory {directory_kind:?} (this build has: {}){hint}",
+                kinds(DIRECTORIES.iter().map(|d| d.kind()))
+            ))
+        })?;
+    Ok(Chosen { source, directory })
+}
+
+fn kinds<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names
+        .map(|k| format!("{k:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Chosen {
+    /// The policy of `file` for these connectors: their sections and no other, their names in
+    /// `[[mapping]]` and `[[group]]`, their vocabulary and capabilities.
+    ///
+    /// # Errors
+    /// [`hris_sync_core::ErrorKind::InvalidConfig`] naming the offending key or table.
+    pub fn policy(&self, file: &ConfigFile) -> Result<Policy> {
+        let mut claimed: Vec<&str> = self.source.sections().to_vec();
+        claimed.extend(self.directory.sections());
+        file.check_sections(&claimed)?;
+        file.validate(&self.source.traits(), &self.directory.traits())
+    }
+
+    /// Every credential variable that is unset or empty, by name: the source's, then the
+    /// directory's.
+    #[must_use]
+    pub fn missing_credentials(&self) -> Vec<&'static str> {
+        let mut missing = self.source.missing_credentials();
+        missing.extend(self.directory.missing_credentials());
+        missing
+    }
+
+    /// The HR source of `file`, counting requests in `stats`.
+    ///
+    /// # Errors
+    /// A bad section or credential.
+    pub fn source(&self, file: &ConfigFile, stats: RequestStats) -> Result<Box<dyn HrSource>> {
+        self.source.build(file, stats)
+    }
+
+    /// The directory of `file` for `policy`, counting requests in `stats`.
+    ///
+    /// # Errors
+    /// A bad section or credential.
+    pub fn directory(
+        &self,
+        file: &ConfigFile,
+        policy: &Policy,
+        stats: RequestStats,
+    ) -> Result<Box<dyn Directory>> {
+        self.directory.build(file, policy, stats)
+    }
+}
+
+/// The policy of `file` for the connectors it names.
+///
+/// # Errors
+/// [`hris_sync_core::ErrorKind::InvalidConfig`] naming the offending key or table.
+pub fn policy(file: &ConfigFile) -> Result<Policy> {
+    choose(file)?.policy(file)
+}
+
+/// The policy of a configuration text for the connectors it names.
+///
+/// # Errors
+/// [`hris_sync_core::ErrorKind::InvalidConfig`] naming the offending key or table.
+pub fn policy_from_toml(text: &str) -> Result<Policy> {
+    policy(&ConfigFile::from_toml(text)?)
+}
+
+/// Personio's credential variables that are unset or empty, by name (for `--webhooks`).
 #[must_use]
 pub fn missing_personio_credentials() -> Vec<&'static str> {
-    PERSONIO_CREDENTIALS.into_iter().filter(unset).collect()
+    connector_personio::PersonioConnector.missing_credentials()
 }
 
-/// Every credential variable that is unset or empty, by name: Personio's, then the
-/// directory's: for Entra those of the credential the environment configures (a client
-/// secret's when it configures none), for Active Directory the bind account's.
-#[must_use]
-pub fn missing_credentials(directory: DirectoryKind) -> Vec<&'static str> {
-    let mut missing = missing_personio_credentials();
-    match directory {
-        DirectoryKind::ActiveDirectory => missing.extend(AD_CREDENTIALS.into_iter().filter(unset)),
-        #[cfg(feature = "entra")]
-        _ => missing.extend(connector_azuread::EnvCredential::detect().missing()),
-        #[cfg(not(feature = "entra"))]
-        _ => {}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        policy_from_toml(text).unwrap_err().message().to_owned()
     }
-    missing
-}
 
-/// The name the directory's requests are counted under in `/metrics`.
-#[must_use]
-pub fn service_name(directory: DirectoryKind) -> &'static str {
-    match directory {
-        DirectoryKind::ActiveDirectory => "active_directory",
-        _ => "graph",
+    #[cfg(feature = "entra")]
+    #[test]
+    fn kinds_and_sections_are_checked() {
+        let base = "[upn]\ndomain = \"demo.com\"\n";
+        assert!(policy_from_toml(base).is_ok());
+        let msg = error(&format!("{base}[directory]\nkind = \"ldap\"\n"));
+        assert!(
+            msg.starts_with("directory.kind: unknown directory \"ldap\""),
+            "{msg}"
+        );
+        let msg = error(&format!("{base}[source]\nkind = \"workday\"\n"));
+        assert!(msg.starts_with("source.kind:"), "{msg}");
+        let msg = error(&format!("{base}[lifecycel]\ntimezone = \"UTC\"\n"));
+        assert!(msg.starts_with("[lifecycel]: unknown table"), "{msg}");
+        // A section of a connector not in use is a mistake too.
+        let msg = error(&format!("{base}[active_directory]\nurl = \"ldaps://dc\"\n"));
+        assert!(
+            msg.starts_with("[active_directory]: unknown table"),
+            "{msg}"
+        );
     }
-}
 
-/// The HR source of `file`, from the environment, counting requests in `stats`.
-///
-/// # Errors
-/// A bad `[personio]` setting or credential format.
-pub fn source(file: &ConfigFile, stats: RequestStats) -> Result<Box<dyn HrSource>> {
-    let builder = connector_personio::PersonioSource::from_env().request_stats(stats);
-    Ok(Box::new(source_for(builder, &file.personio)?))
-}
-
-/// The directory `policy` names, from the environment and its section of `file`, counting
-/// requests in `stats`.
-///
-/// # Errors
-/// A bad section, or a kind this build has no connector for.
-pub fn directory(
-    file: &ConfigFile,
-    policy: &Policy,
-    stats: RequestStats,
-) -> Result<Box<dyn Directory>> {
-    match policy.directory {
-        #[cfg(feature = "active_directory")]
-        DirectoryKind::ActiveDirectory => Ok(Box::new(
-            connector_activedirectory::AdBuilder::from_env()
-                .section(&file.active_directory)?
-                .policy(policy)
-                .request_stats(stats)
-                .build()?,
-        )),
-        #[cfg(not(feature = "active_directory"))]
-        DirectoryKind::ActiveDirectory => {
-            let _ = (file, stats);
-            Err(not_built("active_directory", "active_directory"))
-        }
-        #[cfg(feature = "entra")]
-        _ => Ok(Box::new(directory_for(
-            connector_azuread::EntraDirectory::from_env().request_stats(stats),
-            policy,
-        )?)),
-        #[cfg(not(feature = "entra"))]
-        _ => Err(not_built("entra", "entra")),
+    #[cfg(feature = "entra")]
+    #[test]
+    fn each_connector_names_its_side_of_a_mapping() {
+        let base = "[upn]\ndomain = \"demo.com\"\n";
+        let entra = format!("{base}[[mapping]]\npersonio = \"position\"\nentra = \"jobTitle\"\n");
+        assert_eq!(policy_from_toml(&entra).unwrap().mappings.len(), 1);
+        let generic = format!("{base}[[mapping]]\nsource = \"position\"\ntarget = \"jobTitle\"\n");
+        assert_eq!(policy_from_toml(&generic).unwrap().mappings.len(), 1);
+        let msg = error(&format!(
+            "{base}[[mapping]]\npersonio = \"position\"\nad = \"title\"\n"
+        ));
+        assert!(msg.starts_with("mapping[0].ad: unknown key"), "{msg}");
+        assert!(msg.contains("the directory is entra"), "{msg}");
     }
-}
 
-/// A Graph directory that reads what `policy` manages.
-///
-/// # Errors
-/// When the builder's settings are invalid.
-#[cfg(feature = "entra")]
-pub fn directory_for(
-    builder: connector_azuread::GraphBuilder,
-    policy: &Policy,
-) -> Result<connector_azuread::EntraDirectory> {
-    builder.policy(policy).build()
-}
-
-/// A Personio source configured from `policy`'s `[personio]` settings.
-///
-/// # Errors
-/// When the builder's settings are invalid.
-pub fn source_for(
-    builder: connector_personio::PersonioBuilder,
-    section: &hris_sync_core::policy::PersonioSection,
-) -> Result<connector_personio::PersonioSource> {
-    let api = match section.api.as_deref().map(str::trim) {
-        None | Some("v1") => connector_personio::Api::V1,
-        Some("v2") => connector_personio::Api::V2,
-        Some(other) => {
-            return Err(Error::config(format!(
-                "personio.api: {other:?} is not an API; use \"v1\" or \"v2\""
-            )));
-        }
-    };
-    let builder = builder.api(api);
-    match section.app_id.as_deref() {
-        Some(a) => builder.app_id(a).build(),
-        None => builder.build(),
+    #[cfg(feature = "active_directory")]
+    #[test]
+    fn active_directory_is_chosen_by_kind() {
+        let text = "[directory]\nkind = \"active_directory\"\n[upn]\ndomain = \"corp.example\"\n\
+                    [[mapping]]\npersonio = \"position\"\nad = \"title\"\n\
+                    [lifecycle]\nrevoke_sessions = true\n";
+        let msg = error(text);
+        assert!(msg.starts_with("lifecycle.revoke_sessions:"), "{msg}");
+        let ok = text.replace("revoke_sessions = true", "");
+        let p = policy_from_toml(&ok).unwrap();
+        assert_eq!(p.directory.kind, "active_directory");
+        assert!(!p.lifecycle.revoke_sessions);
     }
 }

@@ -11,6 +11,7 @@ use connector_azuread::sim::{GraphSim, SimConfig as GraphConfig};
 use connector_personio::sim::{PersonioSim, SimConfig as PersonioConfig};
 use hris_sync_core::chrono::{DateTime, Days, NaiveDate as Date, TimeDelta, Utc};
 use hris_sync_core::engine::{MemoryStateStore, STATE_VERSION, SyncState, Syncer};
+use hris_sync_core::policy::ConfigFile;
 use hris_sync_core::upn::{Locale, normalize_part};
 use hris_sync_core::{
     AttributeValue, DirectoryProperty, DirectoryUser, DirectoryUserId, Employee, EmployeeId,
@@ -325,7 +326,26 @@ pub fn tenant(now: DateTime<Utc>) -> (Vec<DirectoryUser>, SyncHistory) {
 /// # Errors
 /// Never in practice: the configuration is a constant.
 pub fn policy() -> Result<Policy> {
-    Policy::from_toml(DEMO_CONFIG)
+    crate::connectors::policy(&config()?)
+}
+
+/// The demo's configuration file, parsed.
+///
+/// # Errors
+/// Never in practice: the configuration is a constant.
+pub fn config() -> Result<ConfigFile> {
+    ConfigFile::from_toml(DEMO_CONFIG)
+}
+
+/// A Graph directory that reads what `policy` manages, with the demo's `[entra]` settings.
+///
+/// # Errors
+/// When the builder's settings are invalid.
+pub fn directory_for(
+    builder: connector_azuread::GraphBuilder,
+    policy: &Policy,
+) -> Result<connector_azuread::EntraDirectory> {
+    builder.config(&config()?)?.policy(policy).build()
 }
 
 /// Both simulators, seeded, and an engine wired to them over HTTP.
@@ -427,7 +447,7 @@ pub fn engine(
     state: SyncState,
 ) -> Result<Syncer> {
     let source = personio.source().build()?;
-    let directory = crate::connectors::directory_for(graph.directory(), &policy)?;
+    let directory = directory_for(graph.directory(), &policy)?;
     Ok(Syncer::new(
         Box::new(source),
         Box::new(directory),

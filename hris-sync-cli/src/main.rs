@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser as _;
-use connector_personio::PersonioSource;
+use connector_personio::{PersonioSection, PersonioSource};
 use hris_sync_cli::cli::Cli;
 use hris_sync_cli::credentials::{CredentialOut, Deliveries};
 #[cfg(feature = "demo")]
@@ -141,7 +141,7 @@ fn webhook_auth() -> Option<WebhookAuth> {
 /// with `PERSONIO_WEBHOOK_TOKEN` (Personio documents `company_id` as "required for tenant
 /// identification"; another company's notification must never reach this tenant).
 fn webhook_company(file: &ConfigFile) -> Result<String> {
-    file.personio
+    PersonioSection::from_file(file)?
         .company_id
         .as_deref()
         .map(str::trim)
@@ -168,10 +168,15 @@ fn read_config(args: &Cli) -> Result<ConfigFile> {
         .map_err(|e| Error::config(format!("--config {}: {}", path.display(), e.message())))
 }
 
-fn engine(args: &Cli, file: &ConfigFile, stats: &[RequestStats; 2]) -> Result<Syncer> {
-    let policy = file.validate()?;
-    let source = connectors::source(file, stats[0].clone())?;
-    let directory = connectors::directory(file, &policy, stats[1].clone())?;
+fn engine(
+    args: &Cli,
+    chosen: &connectors::Chosen,
+    file: &ConfigFile,
+    stats: &[RequestStats; 2],
+) -> Result<Syncer> {
+    let policy = chosen.policy(file)?;
+    let source = chosen.source(file, stats[0].clone())?;
+    let directory = chosen.directory(file, &policy, stats[1].clone())?;
     Ok(Syncer::new(
         source,
         directory,
@@ -226,8 +231,9 @@ fn say_stopped(result: &CycleResult) {
 #[allow(clippy::print_stderr)]
 async fn run_real(args: &Cli) -> Result<i32> {
     let file = read_config(args)?;
-    let kind = file.validate()?.directory;
-    let missing = connectors::missing_credentials(kind);
+    let chosen = connectors::choose(&file)?;
+    chosen.policy(&file)?;
+    let missing = chosen.missing_credentials();
     if !missing.is_empty() {
         return Err(Error::config(format!(
             "missing credentials: {} (set them in the environment; see README). \
@@ -260,7 +266,7 @@ async fn run_real(args: &Cli) -> Result<i32> {
     signals::on_shutdown(stop.clone())
         .map_err(|e| Error::new(hris_sync_core::ErrorKind::Other, format!("signals: {e}")))?;
     let stats = [RequestStats::new(), RequestStats::new()];
-    let mut syncer = engine(args, &file, &stats)?
+    let mut syncer = engine(args, &chosen, &file, &stats)?
         .with_progress(progress::for_stderr())
         .with_credential_sink(Arc::new(sink))
         .with_stop(stop.clone());
@@ -271,7 +277,7 @@ async fn run_real(args: &Cli) -> Result<i32> {
         ..SyncOptions::default()
     };
     let interval = args.interval.unwrap_or(Duration::from_secs(30 * 60));
-    let service = connectors::service_name(kind);
+    let service = chosen.directory.service();
     let metrics = Arc::new(
         Metrics::new(interval, stats[0].clone(), stats[1].clone()).directory_service(service),
     );
@@ -375,11 +381,11 @@ async fn run_webhooks(args: &Cli, action: &[String]) -> Result<i32> {
         )));
     }
     let mut section = match &args.config {
-        Some(_) => read_config(args)?.personio,
-        None => hris_sync_core::policy::PersonioSection::default(),
+        Some(_) => PersonioSection::from_file(&read_config(args)?)?,
+        None => PersonioSection::default(),
     };
     section.api = Some("v2".to_owned());
-    let personio = connectors::source_for(PersonioSource::from_env(), &section)?;
+    let personio = PersonioSource::from_env().section(&section)?.build()?;
     match action {
         [a] if a == "list" => {
             let hooks = personio.webhooks().await?;

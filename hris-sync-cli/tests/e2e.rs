@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
-use hris_sync_cli::connectors;
 use hris_sync_cli::demo::{self, cast};
 use hris_sync_core::engine::{
     FileStateStore, MemoryStateStore, ReportKind, SyncOptions, Syncer, exit_code_for,
@@ -165,7 +164,7 @@ async fn crash_after_k_writes_then_rerun_converges() {
         // The crashed run: writes k operations, then nothing; its state is thrown away.
         let source = d.personio.source().build().unwrap();
         let directory = StopAfter {
-            inner: connectors::directory_for(d.graph.directory(), &policy).unwrap(),
+            inner: demo::directory_for(d.graph.directory(), &policy).unwrap(),
             left: AtomicUsize::new(k),
         };
         let mut crashed = Syncer::new(
@@ -248,7 +247,7 @@ async fn corrupt_state_file_is_a_clear_error() {
     let policy = demo::policy().unwrap();
     let mut syncer = Syncer::new(
         Box::new(d.personio.source().build().unwrap()),
-        Box::new(connectors::directory_for(d.graph.directory(), &policy).unwrap()),
+        Box::new(demo::directory_for(d.graph.directory(), &policy).unwrap()),
         policy,
         Box::new(FileStateStore::new(&path)),
     );
@@ -287,7 +286,7 @@ async fn bad_credentials_exit_2() {
     let policy = demo::policy().unwrap();
     let mut syncer = Syncer::new(
         Box::new(d.personio.source().client_secret("wrong").build().unwrap()),
-        Box::new(connectors::directory_for(d.graph.directory(), &policy).unwrap()),
+        Box::new(demo::directory_for(d.graph.directory(), &policy).unwrap()),
         policy,
         Box::new(MemoryStateStore::default()),
     );

@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use connector_azuread::sim::{Fault, Target};
-use hris_sync_cli::connectors;
 use hris_sync_cli::demo::{self, Demo};
 use hris_sync_core::engine::{CycleResult, MemoryStateStore, ReportKind, Syncer};
 use hris_sync_core::{
@@ -156,7 +155,7 @@ async fn crash_after_creates_then_immediate_rerun() {
     let expected = reference().await;
     let d = demo::start(now()).await.unwrap();
     let policy = demo::policy().unwrap();
-    let directory = connectors::directory_for(d.graph.directory(), &policy).unwrap();
+    let directory = demo::directory_for(d.graph.directory(), &policy).unwrap();
     let mut crashed = Syncer::new(
         Box::new(d.personio.source().build().unwrap()),
         Box::new(CrashAfterCreates(directory)),

@@ -3,7 +3,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use hris_sync_cli::connectors;
 use hris_sync_cli::demo;
 use hris_sync_core::Credential;
 use hris_sync_core::engine::SyncOptions;
@@ -48,7 +47,7 @@ fn no_secret_in_logs_reports_errors_or_debug() {
             .unwrap();
         let mut failing = hris_sync_core::engine::Syncer::new(
             Box::new(bad),
-            Box::new(connectors::directory_for(d.graph.directory(), &policy).unwrap()),
+            Box::new(demo::directory_for(d.graph.directory(), &policy).unwrap()),
             policy,
             Box::new(hris_sync_core::engine::MemoryStateStore::default()),
         );

@@ -572,7 +572,7 @@ fn to_operation(
         Action::Disable {
             user_id,
             revoke_sessions,
-            leave_date_time,
+            leave_date,
             ..
         } => {
             let mut changes = Changes::new();
@@ -589,14 +589,14 @@ fn to_operation(
                     },
                 ));
             }
-            if let Some(t) = leave_date_time {
+            if let Some(leave_date) = leave_date {
                 let mut leave = Changes::new();
                 leave.insert(
-                    DirectoryProperty::EmployeeLeaveDateTime,
-                    Some(PropertyValue::Text(t.clone())),
+                    leave_date.attribute,
+                    Some(PropertyValue::Text(leave_date.at.clone())),
                 );
                 after.push((
-                    "setting employeeLeaveDateTime",
+                    "setting the leave date",
                     Operation::Update {
                         user: user_id.clone(),
                         changes: leave,

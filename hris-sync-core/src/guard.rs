@@ -199,7 +199,7 @@ mod tests {
                 upn: format!("u{i}@demo.com"),
                 reason: Reason::Inactive,
                 revoke_sessions: true,
-                leave_date_time: None,
+                leave_date: None,
             })
             .collect();
         Plan {

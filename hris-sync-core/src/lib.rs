@@ -55,6 +55,7 @@
 
 pub mod apply;
 mod blocking;
+pub mod connector;
 mod control;
 mod credentials;
 mod directory;

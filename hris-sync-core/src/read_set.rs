@@ -105,11 +105,11 @@ mod tests {
 [upn]
 domain = "demo.com"
 [[mapping]]
-personio = "department"
-entra = "department"
+source = "department"
+target = "department"
 [[mapping]]
-personio = "supervisor"
-entra = "manager"
+source = "supervisor"
+target = "manager"
 "#,
         )
         .unwrap()

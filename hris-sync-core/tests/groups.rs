@@ -24,15 +24,15 @@ domain = "demo.com"
 [lifecycle]
 timezone = "Europe/Berlin"
 [[mapping]]
-personio = "department"
-entra = "department"
+source = "department"
+target = "department"
 [[group]]
 name = "Finance"
-entra = "{FINANCE}"
+target = "{FINANCE}"
 when = {{ department = "Finance" }}
 [[group]]
 name = "Sales"
-entra = "{SALES}"
+target = "{SALES}"
 when = {{ department = ["Sales", "Pre-Sales"] }}
 {extra}
 "#

@@ -10,14 +10,14 @@ domain = "demo.com"
 [lifecycle]
 timezone = "Europe/Berlin"
 [[mapping]]
-personio = "department"
-entra = "department"
+source = "department"
+target = "department"
 [[mapping]]
-personio = "position"
-entra = "jobTitle"
+source = "position"
+target = "jobTitle"
 [[mapping]]
-personio = "supervisor"
-entra = "manager"
+source = "supervisor"
+target = "manager"
 "#;
 
 pub(crate) fn policy() -> Policy {

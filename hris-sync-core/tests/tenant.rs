@@ -99,11 +99,11 @@ fn t5_complex_properties_are_written_whole() {
     let policy = policy_extra(
         r#"
         [[mapping]]
-        personio = "department"
-        entra = "employeeOrgData.division"
+        source = "department"
+        target = "employeeOrgData.division"
         [[mapping]]
-        personio = "position"
-        entra = "extensionAttribute3"
+        source = "position"
+        target = "extensionAttribute3"
         "#,
     );
     let mut e = emp("1", "Lena", "Vogt");
@@ -155,8 +155,8 @@ fn t11_previously_synced_users_get_no_extension_attributes() {
     let policy = policy_extra(
         r#"
         [[mapping]]
-        personio = "dynamic_99"
-        entra = "extensionAttribute3"
+        source = "dynamic_99"
+        target = "extensionAttribute3"
         "#,
     );
     let mut e = emp("1", "Lena", "Vogt");

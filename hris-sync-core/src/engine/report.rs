@@ -270,16 +270,16 @@ fn entry(action: &Action, status: Status, failure: Option<String>) -> ReportActi
         ),
         Action::Disable {
             reason,
-            leave_date_time,
+            leave_date,
             revoke_sessions,
             ..
         } => {
             let mut m =
                 BTreeMap::from([("accountEnabled".to_owned(), ReportChange::new(true, false))]);
-            if let Some(t) = leave_date_time {
+            if let Some(leave) = leave_date {
                 m.insert(
-                    "employeeLeaveDateTime".into(),
-                    ReportChange::new(Value::Null, t),
+                    leave.attribute.to_string(),
+                    ReportChange::new(Value::Null, &leave.at),
                 );
             }
             if *revoke_sessions {
@@ -485,7 +485,10 @@ mod tests {
             upn: "sven@demo.com".into(),
             reason: crate::Reason::Inactive,
             revoke_sessions: true,
-            leave_date_time: Some("2025-09-30T21:59:59Z".into()),
+            leave_date: Some(crate::reconcile::LeaveDate {
+                attribute: crate::DirectoryProperty::EmployeeLeaveDateTime,
+                at: "2025-09-30T21:59:59Z".into(),
+            }),
         };
         let json = serde_json::to_value(entry(&action, Status::Applied, None)).unwrap();
         assert_eq!(

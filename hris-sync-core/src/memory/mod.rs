@@ -3,6 +3,8 @@
 
 mod directory;
 mod source;
+mod traits;
 
 pub use directory::{MemoryDirectory, WriteRecord};
 pub use source::MemorySource;
+pub use traits::CommonNames;

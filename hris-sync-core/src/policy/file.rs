@@ -3,6 +3,13 @@
 //! Every table refuses unknown keys, so a typo is an error that names the key instead of a
 //! setting that silently does nothing. [`ConfigFile::validate`] turns the file into a
 //! [`Policy`](super::Policy).
+//!
+//! The tables core does not know are the connectors' sections (`[personio]`, `[entra]`, …):
+//! they are kept in [`ConfigFile::sections`], and each connector reads its own with
+//! [`ConfigFile::section`]. [`ConfigFile::check_sections`] refuses a table nobody claims, so a
+//! misspelt table name is an error too.
+
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
@@ -10,12 +17,9 @@ use serde::Deserialize;
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
-    /// `[personio]`: settings of the Personio connector.
+    /// `[source]`: which HR system the employees come from.
     #[serde(default)]
-    pub personio: PersonioSection,
-    /// `[entra]`: settings of the Entra connector.
-    #[serde(default)]
-    pub entra: EntraSection,
+    pub source: SourceSection,
     /// `[upn]`: the UPN schema (§3).
     #[serde(default)]
     pub upn: UpnSection,
@@ -40,77 +44,44 @@ pub struct ConfigFile {
     /// `[[group]]`: groups whose membership the sync keeps by rule (docs/rules.md §10).
     #[serde(default)]
     pub group: Vec<GroupSection>,
-    /// `[active_directory]`: settings of the Active Directory connector (with
-    /// `directory.kind = "active_directory"`). Read and checked by that connector.
-    #[serde(default)]
-    pub active_directory: ActiveDirectorySection,
+    /// Every other table, by name: the connectors' sections, read by
+    /// [`ConfigFile::section`].
+    #[serde(skip)]
+    pub sections: BTreeMap<String, toml::Table>,
 }
 
 /// One `[[group]]`: a group whose membership follows a rule on HR attributes.
 #[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct GroupSection {
     /// Used in reports and logs.
     pub name: String,
-    /// The Entra group's object id (directory kind `entra`).
-    pub entra: Option<String>,
-    /// The AD group's distinguished name (directory kind `active_directory`).
-    pub ad: Option<String>,
+    /// The directory's id of the group (an object id, a distinguished name, …).
+    pub target: Option<String>,
     /// HR attribute → the value it must have (text), or the values it may have (a list);
     /// every key must match.
     #[serde(default)]
-    pub when: std::collections::BTreeMap<String, toml::Value>,
+    pub when: BTreeMap<String, toml::Value>,
     /// `additive` (default) or `authoritative`.
     pub mode: Option<String>,
+    /// Any other key: the directory's alias for `target`, checked by the policy.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, toml::Value>,
 }
 
 /// `[directory]`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DirectorySection {
-    /// `"entra"` (Microsoft Entra ID through Graph; the default) or `"active_directory"`
-    /// (on-premises AD over LDAP, for hybrid tenants).
-    pub kind: String,
-}
-
-impl Default for DirectorySection {
-    fn default() -> Self {
-        Self {
-            kind: "entra".to_owned(),
-        }
-    }
-}
-
-/// `[active_directory]`: where and how the Active Directory connector writes. Every key is
-/// checked by the connector (`connector-activedirectory`), which names the key in its errors.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct ActiveDirectorySection {
-    /// `ldaps://host[:port]`, or `ldap://host[:port]` with StartTLS.
-    pub url: Option<String>,
-    /// With an `ldap://` URL: upgrade with StartTLS (default true). Plain LDAP is accepted
-    /// only to a loopback address, and never carries a password.
-    pub start_tls: Option<bool>,
-    /// Where users are read (subtree), e.g. `OU=Staff,DC=corp,DC=example,DC=com`.
-    pub base_dn: Option<String>,
-    /// Where new accounts are created (an OU at or under `base_dn`).
-    pub users_ou: Option<String>,
-    /// Where disabled accounts are moved (optional; under `base_dn`). A rehire moves back to
-    /// `users_ou`.
-    pub disabled_ou: Option<String>,
-    /// How `sAMAccountName` is made: `"upn"` (the UPN's local part, at most 20 characters;
-    /// the default) or `"employee_id"` (`sam_prefix` followed by the employee id).
-    pub sam_account_name: Option<String>,
-    /// The prefix of `sam_account_name = "employee_id"` (default `"e"`).
-    pub sam_prefix: Option<String>,
-    /// A PEM file of the CA certificates the domain controller's certificate is checked
-    /// against (default: the operating system's trust store).
-    pub ca_file: Option<String>,
-    /// The name the domain controller's certificate carries, when `url` names it otherwise
-    /// (an IP address, a load balancer).
-    pub tls_server_name: Option<String>,
-    /// Entries per page of the paged search (default 500, at most 1000: AD's MaxPageSize).
-    pub page_size: Option<u32>,
+pub struct DirectorySection {
+    /// Which directory connector holds the accounts; unset, the host's default.
+    pub kind: Option<String>,
+}
+
+/// `[source]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SourceSection {
+    /// Which HR connector the employees come from; unset, the host's default.
+    pub kind: Option<String>,
 }
 
 /// `[onboarding]`.
@@ -137,29 +108,6 @@ impl Default for OnboardingSection {
             temporary_access_pass_start: "08:00".to_owned(),
         }
     }
-}
-
-/// `[personio]`.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PersonioSection {
-    /// Sent as `X-Personio-App-ID` (UPPER_SNAKE_CASE).
-    pub app_id: Option<String>,
-    /// Sent as `X-Personio-Partner-ID` (UPPER_SNAKE_CASE).
-    pub partner_id: Option<String>,
-    /// Which API to read: `"v1"` (default) or `"v2"` (persons and employments).
-    pub api: Option<String>,
-    /// The company whose webhook notifications are acted on (their `company_id`, "required
-    /// for tenant identification"); required when the webhook receiver is on.
-    pub company_id: Option<String>,
-}
-
-/// `[entra]`.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EntraSection {
-    /// `usageLocation` of new accounts (two-letter country code).
-    pub usage_location: Option<String>,
 }
 
 /// `[upn]`.
@@ -214,10 +162,9 @@ pub struct LifecycleSection {
     pub provision_future_leavers: bool,
     /// Disable accounts while the employee's status is `leave`.
     pub disable_on_leave: bool,
-    /// Revoke sign-in sessions when disabling (default: true for Entra; Active Directory has
-    /// no sessions to revoke over LDAP).
+    /// Revoke sign-in sessions when disabling (default: true where the directory can).
     pub revoke_sessions: Option<bool>,
-    /// Set `employeeLeaveDateTime` when disabling.
+    /// Set the directory's leave date attribute when disabling, where it has one.
     pub set_leave_date_time: bool,
     /// Keep a leaver's rule-based group memberships when the account is disabled (G5;
     /// default false: they are removed, and come back on rehire).
@@ -275,14 +222,14 @@ pub struct ScopeSection {
 
 /// One `[[mapping]]`.
 #[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MappingSection {
     /// The HR attribute key (`department`, `dynamic_1290411`, …).
-    pub personio: String,
-    /// The Graph user property (`jobTitle`, `employeeOrgData.costCenter`,
-    /// `extensionAttribute3`) or `manager`, when the directory is Entra.
-    pub entra: Option<String>,
-    /// The Active Directory attribute (`title`, `physicalDeliveryOfficeName`, `l`) or
-    /// `manager`, when the directory is Active Directory.
-    pub ad: Option<String>,
+    pub source: Option<String>,
+    /// The directory attribute, in the directory's own vocabulary (`jobTitle`, `title`, …),
+    /// or `manager`.
+    pub target: Option<String>,
+    /// Any other key: the connectors' aliases for `source` and `target`, checked by the
+    /// policy.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, toml::Value>,
 }

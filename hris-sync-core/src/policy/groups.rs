@@ -2,8 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use super::DirectoryKind;
+use super::DirectoryTraits;
 use super::file::GroupSection;
+use super::mappings::{refuse_other, side};
 use crate::employee::Employee;
 use crate::error::{Error, Result};
 
@@ -62,14 +63,20 @@ impl GroupRule {
     }
 }
 
-/// Check the `[[group]]` tables: a name, the directory's id under the key of `directory`
-/// (`entra` or `ad`), a `when` with at least one attribute whose values are text, a known
-/// mode, and no group listed twice.
+/// Check the `[[group]]` tables: a directory that keeps groups, a name, the directory's id
+/// under `target` (or the directory's alias), a `when` with at least one attribute whose
+/// values are text, a known mode, and no group listed twice.
 pub(super) fn validate(
     sections: &[GroupSection],
-    directory: DirectoryKind,
+    directory: &DirectoryTraits,
 ) -> Result<Vec<GroupRule>> {
-    let key = directory.mapping_key();
+    if !sections.is_empty() && !directory.capabilities.groups {
+        return Err(Error::config(format!(
+            "group[0]: the {} directory keeps no group membership; remove the [[group]] tables",
+            directory.kind
+        )));
+    }
+    let alias = directory.alias.as_deref();
     let mut seen = BTreeSet::new();
     let mut out = Vec::with_capacity(sections.len());
     for (i, g) in sections.iter().enumerate() {
@@ -81,31 +88,22 @@ pub(super) fn validate(
                 at("name")
             )));
         }
-        let (id, other) = match directory {
-            DirectoryKind::Entra => (&g.entra, g.ad.as_ref().map(|_| "ad")),
-            DirectoryKind::ActiveDirectory => (&g.ad, g.entra.as_ref().map(|_| "entra")),
-        };
-        if let Some(other) = other {
-            return Err(Error::config(format!(
-                "{}: the directory is {} ([directory] kind); name the group with `{key} = \"…\"`",
-                at(other),
-                directory.as_str()
-            )));
-        }
-        let id = id
-            .as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| {
-                Error::config(format!(
-                    "{}: missing; the group's {}",
-                    at(key),
-                    match directory {
-                        DirectoryKind::Entra => "object id",
-                        DirectoryKind::ActiveDirectory => "distinguished name",
-                    }
-                ))
-            })?;
+        let place = format!("group[{i}]");
+        refuse_other(
+            &place,
+            &g.other,
+            &[alias],
+            "name, target, when and mode",
+            directory,
+        )?;
+        let (key, id) = side(&place, "target", g.target.as_ref(), alias, &g.other)?;
+        let id = id.map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| {
+            Error::config(format!(
+                "{}: missing; the group's {}",
+                at(key),
+                directory.group_id
+            ))
+        })?;
         if !seen.insert(id.to_lowercase()) {
             return Err(Error::config(format!(
                 "{}: {id:?} is listed twice",
@@ -187,7 +185,7 @@ mod tests {
             r#"
 [[group]]
 name = "Finance"
-entra = "0b1c2d3e-0000-0000-0000-000000000001"
+target = "0b1c2d3e-0000-0000-0000-000000000001"
 when = { department = "Finance", office = ["Berlin", "Munich"] }
 mode = "authoritative"
 "#,
@@ -217,7 +215,7 @@ mode = "authoritative"
     #[test]
     fn mistakes_are_named_by_key() {
         let group = |body: &str| format!("[[group]]\nname = \"Finance\"\n{body}\n");
-        let id = "entra = \"g1\"\n";
+        let id = "target = \"g1\"\n";
         assert!(error(&group(&format!("{id}when = {{}}"))).starts_with("group[0].when: empty"));
         assert!(
             error(&group(&format!(
@@ -226,7 +224,7 @@ mode = "authoritative"
             .starts_with("group[0].mode: unknown mode")
         );
         assert!(
-            error(&group("when = { department = \"x\" }")).starts_with("group[0].entra: missing")
+            error(&group("when = { department = \"x\" }")).starts_with("group[0].target: missing")
         );
         assert!(
             error(&group(&format!("{id}when = {{ department = 3 }}")))
@@ -239,17 +237,17 @@ mode = "authoritative"
         let twice = format!(
             "{}{}",
             group(&format!("{id}when = {{ department = \"a\" }}")),
-            group("entra = \"G1\"\nwhen = { department = \"b\" }")
+            group("target = \"G1\"\nwhen = { department = \"b\" }")
         );
         assert!(
-            error(&twice).starts_with("group[1].entra: \"G1\" is listed twice"),
+            error(&twice).starts_with("group[1].target: \"G1\" is listed twice"),
             "{}",
             error(&twice)
         );
         assert!(
             error(&group("ad = \"CN=x\"\nwhen = { department = \"a\" }"))
-                .starts_with("group[0].ad: the directory is entra")
+                .starts_with("group[0].ad: unknown key")
         );
-        assert!(error("[[group]]\nname = \"F\"\nentra = \"g\"\nwhen = { department = \"a\" }\ncolour = \"red\"").contains("colour"));
+        assert!(error("[[group]]\nname = \"F\"\ntarget = \"g\"\nwhen = { department = \"a\" }\ncolour = \"red\"").contains("colour"));
     }
 }

@@ -1,24 +1,29 @@
 //! The sync policy: the configuration file (docs/rules.md §4), validated and typed.
 //!
 //! Validation errors are [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) and
-//! start with the offending key (`upn.domain: …`, `mapping[2].entra: …`), so an operator can
+//! start with the offending key (`upn.domain: …`, `mapping[2].target: …`), so an operator can
 //! find the line to fix.
+//!
+//! The policy is checked against the [`DirectoryTraits`] and [`SourceTraits`] of the
+//! connectors in use; [`Policy::from_toml`] uses the in-memory directory's.
 
 mod file;
 mod glob;
 mod groups;
+mod mappings;
+mod traits;
 
 use std::collections::BTreeSet;
 
 use chrono_tz::Tz;
 
 pub use file::{
-    ActiveDirectorySection, ConfigFile, DirectorySection, EntraSection, GroupSection,
-    LifecycleSection, MappingSection, OnboardingSection, PersonioSection, SafetySection,
-    ScopeSection, UpnSection,
+    ConfigFile, DirectorySection, GroupSection, LifecycleSection, MappingSection,
+    OnboardingSection, SafetySection, ScopeSection, SourceSection, UpnSection,
 };
 pub use glob::Glob;
 pub use groups::{GroupMode, GroupRule};
+pub use traits::{Capabilities, DirectoryTraits, SourceTraits, Vocabulary};
 
 use crate::error::{Error, Result};
 use crate::property::DirectoryProperty;
@@ -33,36 +38,6 @@ pub const REQUIRED_ATTRIBUTES: &[&str] = &[
     "termination_date",
     "created_at",
 ];
-
-/// Which directory the accounts live in (`[directory] kind`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DirectoryKind {
-    /// Microsoft Entra ID, through Microsoft Graph.
-    #[default]
-    Entra,
-    /// On-premises Active Directory, over LDAP (hybrid tenants).
-    ActiveDirectory,
-}
-
-impl DirectoryKind {
-    /// The name in the configuration file.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Entra => "entra",
-            Self::ActiveDirectory => "active_directory",
-        }
-    }
-
-    /// The `[[mapping]]` key that names this directory's side.
-    pub(crate) fn mapping_key(self) -> &'static str {
-        match self {
-            Self::Entra => "entra",
-            Self::ActiveDirectory => "ad",
-        }
-    }
-}
 
 /// Where a mapped HR attribute goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -97,8 +72,9 @@ pub struct Lifecycle {
     pub disable_on_leave: bool,
     /// Revoke sign-in sessions when disabling.
     pub revoke_sessions: bool,
-    /// Set `employeeLeaveDateTime` when disabling.
-    pub set_leave_date_time: bool,
+    /// The directory's leave date attribute ([`Capabilities::leave_date`]), set when
+    /// disabling; `None` unless `set_leave_date_time` asks for it.
+    pub leave_date: Option<DirectoryProperty>,
     /// Keep rule-based group memberships when disabling (G5).
     pub keep_groups_on_disable: bool,
 }
@@ -119,9 +95,9 @@ pub struct Safety {
 /// The validated policy the planner runs on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
-    /// The directory the accounts live in; it decides the names of mapped properties and
-    /// which lifecycle options exist.
-    pub directory: DirectoryKind,
+    /// The directory the accounts live in, as its connector describes it: it decides the
+    /// names of mapped attributes and which options exist.
+    pub directory: DirectoryTraits,
     /// The UPN schema.
     pub upn: UpnSchema,
     /// Rename UPNs on name changes (U6 option).
@@ -134,8 +110,6 @@ pub struct Policy {
     pub protected_upns: Vec<Glob>,
     /// Attribute mappings, in file order.
     pub mappings: Vec<Mapping>,
-    /// `usageLocation` for new accounts.
-    pub usage_location: Option<String>,
     /// A Temporary Access Pass for each new account, when configured.
     pub access_pass: Option<AccessPassPolicy>,
     /// Groups whose membership the sync keeps by rule, in file order (docs/rules.md §10).
@@ -145,16 +119,14 @@ pub struct Policy {
 /// `[onboarding] temporary_access_pass = true`: how new accounts' passes are made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccessPassPolicy {
-    /// Minutes the pass lives (Graph: 10–43200); `None` for the tenant policy's default.
+    /// Minutes the pass lives (within [`Capabilities::access_passes`]); `None` for the
+    /// directory's default.
     pub lifetime_minutes: Option<u32>,
     /// One sign-in only.
     pub usable_once: bool,
     /// When on the hire date (in the lifecycle's zone) it becomes usable.
     pub start: chrono::NaiveTime,
 }
-
-/// Graph's documented bounds of `lifetimeInMinutes` (10 minutes to 30 days).
-pub const ACCESS_PASS_LIFETIME_MINUTES: std::ops::RangeInclusive<u32> = 10..=43_200;
 
 impl Policy {
     /// A policy with the defaults of docs/rules.md §4, the schema `first.last@domain`, UTC and no
@@ -170,15 +142,37 @@ impl Policy {
             },
             ..ConfigFile::default()
         };
-        file.validate()
+        file.validate(
+            &SourceTraits::default(),
+            &crate::memory::MemoryDirectory::traits(),
+        )
     }
 
-    /// Parse and validate a TOML configuration file.
+    /// Parse and validate a TOML configuration file for the in-memory directory
+    /// ([`MemoryDirectory::traits`](crate::memory::MemoryDirectory::traits)) and an HR source
+    /// with no alias. The connectors' sections are left to them (see
+    /// [`ConfigFile::check_sections`]).
     ///
     /// # Errors
     /// [`crate::ErrorKind::InvalidConfig`] naming the offending key.
     pub fn from_toml(text: &str) -> Result<Self> {
-        ConfigFile::from_toml(text)?.validate()
+        Self::from_toml_with(
+            text,
+            &SourceTraits::default(),
+            &crate::memory::MemoryDirectory::traits(),
+        )
+    }
+
+    /// Parse and validate a TOML configuration file for the given connectors.
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::InvalidConfig`] naming the offending key.
+    pub fn from_toml_with(
+        text: &str,
+        source: &SourceTraits,
+        directory: &DirectoryTraits,
+    ) -> Result<Self> {
+        ConfigFile::from_toml(text)?.validate(source, directory)
     }
 
     /// Every HR attribute key the sync needs to read under this policy: the required ones, the
@@ -257,22 +251,99 @@ impl Policy {
 }
 
 impl ConfigFile {
-    /// Parse TOML.
+    /// The tables core reads itself; every other table is a connector's section.
+    const CORE_TABLES: [&'static str; 9] = [
+        "source",
+        "directory",
+        "upn",
+        "lifecycle",
+        "safety",
+        "scope",
+        "mapping",
+        "onboarding",
+        "group",
+    ];
+
+    /// Parse TOML. Core's tables are read and checked here; every other table is kept in
+    /// [`ConfigFile::sections`] for its connector.
     ///
     /// # Errors
-    /// [`crate::ErrorKind::InvalidConfig`] with the parser's message, which names the key and line.
+    /// [`crate::ErrorKind::InvalidConfig`] with the parser's message, which names the key and
+    /// line, or naming a top-level key that is not a table.
     pub fn from_toml(text: &str) -> Result<Self> {
-        toml::from_str(text).map_err(|e| Error::config(format!("configuration file: {e}")))
+        let mut table: toml::Table =
+            toml::from_str(text).map_err(|e| Error::config(format!("configuration file: {e}")))?;
+        let mut sections = std::collections::BTreeMap::new();
+        let names: Vec<String> = table.keys().cloned().collect();
+        for name in names {
+            if Self::CORE_TABLES.contains(&name.as_str()) {
+                continue;
+            }
+            match table.remove(&name) {
+                Some(toml::Value::Table(t)) => {
+                    sections.insert(name, t);
+                }
+                _ => {
+                    return Err(Error::config(format!(
+                        "{name}: unknown key (settings belong in a table such as [upn] or a \
+                         connector's section)"
+                    )));
+                }
+            }
+        }
+        let mut file: Self = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e| Error::config(format!("configuration file: {e}")))?;
+        file.sections = sections;
+        Ok(file)
     }
 
-    /// Validate into a [`Policy`].
+    /// A connector's section `[name]`, parsed into its type (the section's default when the
+    /// file has none).
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::InvalidConfig`] starting with the section's name, as the
+    /// deserializer describes the mistake (an unknown key is named when `T` refuses unknown
+    /// fields, as it should).
+    pub fn section<T: serde::de::DeserializeOwned + Default>(&self, name: &str) -> Result<T> {
+        match self.sections.get(name) {
+            None => Ok(T::default()),
+            Some(t) => toml::Value::Table(t.clone())
+                .try_into()
+                .map_err(|e| Error::config(format!("{name}: {}", e.to_string().trim()))),
+        }
+    }
+
+    /// Refuse any connector section not in `claimed` (the sections of the connectors in use),
+    /// so a misspelt table is reported instead of ignored.
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::InvalidConfig`] naming the table and the tables that exist.
+    pub fn check_sections(&self, claimed: &[&str]) -> Result<()> {
+        match self
+            .sections
+            .keys()
+            .find(|k| !claimed.contains(&k.as_str()))
+        {
+            None => Ok(()),
+            Some(name) => {
+                let mut known: Vec<&str> = Self::CORE_TABLES.to_vec();
+                known.extend(claimed);
+                Err(Error::config(format!(
+                    "[{name}]: unknown table (known: {})",
+                    known.join(", ")
+                )))
+            }
+        }
+    }
+
+    /// Validate into a [`Policy`] for the given connectors.
     ///
     /// # Errors
     /// [`crate::ErrorKind::InvalidConfig`] naming the first offending key.
-    pub fn validate(&self) -> Result<Policy> {
-        let directory = self.validate_directory()?;
+    pub fn validate(&self, source: &SourceTraits, directory: &DirectoryTraits) -> Result<Policy> {
         Ok(Policy {
-            directory,
+            directory: directory.clone(),
             upn: self.validate_upn()?,
             rename_upns: self.upn.rename,
             lifecycle: self.validate_lifecycle(directory)?,
@@ -287,37 +358,29 @@ impl ConfigFile {
                         .map_err(|e| Error::config(format!("scope.protected_upns[{i}]: {e}")))
                 })
                 .collect::<Result<_>>()?,
-            mappings: self.validate_mappings(directory)?,
-            usage_location: self.validate_usage_location(directory)?,
+            mappings: mappings::validate(&self.mapping, source, directory)?,
             access_pass: self.validate_onboarding(directory)?,
             groups: groups::validate(&self.group, directory)?,
         })
     }
 
-    fn validate_directory(&self) -> Result<DirectoryKind> {
-        match self.directory.kind.as_str() {
-            "entra" => Ok(DirectoryKind::Entra),
-            "active_directory" => Ok(DirectoryKind::ActiveDirectory),
-            other => Err(Error::config(format!(
-                "directory.kind: unknown directory {other:?} (expected \"entra\" or \
-                 \"active_directory\")"
-            ))),
-        }
-    }
-
-    fn validate_onboarding(&self, directory: DirectoryKind) -> Result<Option<AccessPassPolicy>> {
+    fn validate_onboarding(&self, directory: &DirectoryTraits) -> Result<Option<AccessPassPolicy>> {
         let o = &self.onboarding;
-        if o.temporary_access_pass && directory == DirectoryKind::ActiveDirectory {
-            return Err(Error::config(
-                "onboarding.temporary_access_pass: Temporary Access Passes are an Entra \
-                 feature; Active Directory accounts get their one-time password only",
-            ));
+        let lifetimes = directory.capabilities.access_passes.as_ref();
+        if o.temporary_access_pass && lifetimes.is_none() {
+            return Err(Error::config(format!(
+                "onboarding.temporary_access_pass: the {} directory issues no access passes; \
+                 its accounts get their one-time password only",
+                directory.kind
+            )));
         }
-        if let Some(m) = o.temporary_access_pass_lifetime_minutes {
-            if !ACCESS_PASS_LIFETIME_MINUTES.contains(&m) {
+        if let (Some(m), Some(range)) = (o.temporary_access_pass_lifetime_minutes, lifetimes) {
+            if !range.contains(&m) {
                 return Err(Error::config(format!(
-                    "onboarding.temporary_access_pass_lifetime_minutes: {m} is outside Graph's \
-                     10..=43200 (10 minutes to 30 days)"
+                    "onboarding.temporary_access_pass_lifetime_minutes: {m} is outside the \
+                     directory's {}..={} minutes",
+                    range.start(),
+                    range.end()
                 )));
             }
         }
@@ -392,20 +455,21 @@ impl ConfigFile {
         })
     }
 
-    fn validate_lifecycle(&self, directory: DirectoryKind) -> Result<Lifecycle> {
+    fn validate_lifecycle(&self, directory: &DirectoryTraits) -> Result<Lifecycle> {
         let l = &self.lifecycle;
-        let ad = directory == DirectoryKind::ActiveDirectory;
-        if ad && l.revoke_sessions == Some(true) {
-            return Err(Error::config(
-                "lifecycle.revoke_sessions: Active Directory has no sign-in sessions to revoke \
-                 over LDAP (a disabled account gets no new Kerberos tickets); remove the key",
-            ));
+        let can = &directory.capabilities;
+        if !can.revoke_sessions && l.revoke_sessions == Some(true) {
+            return Err(Error::config(format!(
+                "lifecycle.revoke_sessions: the {} directory has no sign-in sessions it can \
+                 revoke (a disabled account signs in nowhere new); remove the key",
+                directory.kind
+            )));
         }
-        if ad && l.set_leave_date_time {
-            return Err(Error::config(
-                "lifecycle.set_leave_date_time: employeeLeaveDateTime is an Entra property; \
-                 Active Directory has no such attribute",
-            ));
+        if can.leave_date.is_none() && l.set_leave_date_time {
+            return Err(Error::config(format!(
+                "lifecycle.set_leave_date_time: the {} directory has no leave date attribute",
+                directory.kind
+            )));
         }
         let timezone = l.timezone.parse::<Tz>().map_err(|_| {
             Error::config(format!(
@@ -432,8 +496,8 @@ impl ConfigFile {
             enable_before_hire: l.enable_before_hire,
             provision_future_leavers: l.provision_future_leavers,
             disable_on_leave: l.disable_on_leave,
-            revoke_sessions: l.revoke_sessions.unwrap_or(!ad),
-            set_leave_date_time: l.set_leave_date_time,
+            revoke_sessions: l.revoke_sessions.unwrap_or(can.revoke_sessions),
+            leave_date: can.leave_date.filter(|_| l.set_leave_date_time),
             keep_groups_on_disable: l.keep_groups_on_disable,
         })
     }
@@ -456,85 +520,6 @@ impl ConfigFile {
             max_source_drop_percent: s.max_source_drop_percent,
             max_group_removals: s.max_group_removals,
         })
-    }
-
-    fn validate_mappings(&self, directory: DirectoryKind) -> Result<Vec<Mapping>> {
-        let key = directory.mapping_key();
-        let mut seen = BTreeSet::new();
-        let mut out = Vec::with_capacity(self.mapping.len());
-        for (i, m) in self.mapping.iter().enumerate() {
-            let hr_key = m.personio.trim();
-            if hr_key.is_empty() || hr_key.chars().any(char::is_whitespace) {
-                return Err(Error::config(format!(
-                    "mapping[{i}].personio: {:?} is not an attribute key",
-                    m.personio
-                )));
-            }
-            let (name, other) = match directory {
-                DirectoryKind::Entra => (&m.entra, m.ad.as_ref().map(|_| "ad")),
-                DirectoryKind::ActiveDirectory => (&m.ad, m.entra.as_ref().map(|_| "entra")),
-            };
-            if let Some(other) = other {
-                return Err(Error::config(format!(
-                    "mapping[{i}].{other}: the directory is {} ([directory] kind); name its \
-                     side with `{key} = \"…\"`",
-                    directory.as_str()
-                )));
-            }
-            let name = name.as_deref().ok_or_else(|| {
-                Error::config(format!(
-                    "mapping[{i}].{key}: missing; name the directory side of the mapping"
-                ))
-            })?;
-            let target = if name == "manager" {
-                MappingTarget::Manager
-            } else {
-                let p = match directory {
-                    DirectoryKind::Entra => name.parse::<DirectoryProperty>(),
-                    DirectoryKind::ActiveDirectory => DirectoryProperty::from_ad_name(name),
-                }
-                .map_err(|e: Error| {
-                    Error::config(format!("mapping[{i}].{key}: {}", e.message()))
-                })?;
-                if p.is_sync_managed() {
-                    return Err(Error::config(format!(
-                        "mapping[{i}].{key}: {name} is set by the sync itself and cannot be mapped"
-                    )));
-                }
-                MappingTarget::Property(p)
-            };
-            if !seen.insert(target) {
-                return Err(Error::config(format!(
-                    "mapping[{i}].{key}: {name:?} is mapped twice"
-                )));
-            }
-            if target == MappingTarget::Manager && hr_key != "supervisor" {
-                return Err(Error::config(format!(
-                    "mapping[{i}].personio: the manager comes from \"supervisor\", not {hr_key:?}"
-                )));
-            }
-            out.push(Mapping {
-                hr_key: hr_key.to_owned(),
-                target,
-            });
-        }
-        Ok(out)
-    }
-
-    fn validate_usage_location(&self, directory: DirectoryKind) -> Result<Option<String>> {
-        match self.entra.usage_location.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(_) if directory == DirectoryKind::ActiveDirectory => Err(Error::config(
-                "entra.usage_location: the directory is active_directory ([directory] kind); \
-                 usageLocation is an Entra property",
-            )),
-            Some(c) if c.len() == 2 && c.chars().all(|c| c.is_ascii_alphabetic()) => {
-                Ok(Some(c.to_ascii_uppercase()))
-            }
-            Some(c) => Err(Error::config(format!(
-                "entra.usage_location: {c:?} is not a two-letter country code"
-            ))),
-        }
     }
 }
 

@@ -29,14 +29,14 @@ max_source_drop_percent = 20
 [scope]
 protected_upns = ["admin@*", "breakglass*@*"]
 [[mapping]]
-personio = "department"
-entra = "department"
+source = "department"
+target = "department"
 [[mapping]]
-personio = "position"
-entra = "jobTitle"
+source = "position"
+target = "jobTitle"
 [[mapping]]
-personio = "supervisor"
-entra = "manager"
+source = "supervisor"
+target = "manager"
 "#;
 
 fn config_error(text: &str) -> String {
@@ -51,7 +51,7 @@ fn design_example_parses() {
     assert_eq!(p.upn.domain, "demo.com");
     assert_eq!(p.upn.separator, Separator::Dot);
     assert_eq!(p.lifecycle.prehire_days, Some(14));
-    assert_eq!(p.usage_location.as_deref(), Some("DE"));
+    assert_eq!(p.directory.kind, "memory");
     assert_eq!(p.mappings.len(), 3);
     assert!(p.maps_manager());
     assert!(p.is_protected("admin@demo.com"));
@@ -63,10 +63,10 @@ fn design_example_parses() {
 }
 
 #[test]
-fn unknown_graph_property_names_the_key() {
-    let text = EXAMPLE_CONFIG.replace("entra = \"jobTitle\"", "entra = \"jobtitel\"");
+fn unknown_property_names_the_key() {
+    let text = EXAMPLE_CONFIG.replace("target = \"jobTitle\"", "target = \"jobtitel\"");
     let msg = config_error(&text);
-    assert!(msg.starts_with("mapping[1].entra:"), "{msg}");
+    assert!(msg.starts_with("mapping[1].target:"), "{msg}");
     assert!(msg.contains("jobtitel"), "{msg}");
 }
 
@@ -102,14 +102,12 @@ fn unknown_key_is_refused() {
 fn other_validations() {
     let bad_sep = EXAMPLE_CONFIG.replace("separator = \".\"", "separator = \"+\"");
     assert!(config_error(&bad_sep).starts_with("upn.separator:"));
-    let managed = EXAMPLE_CONFIG.replace("entra = \"department\"", "entra = \"displayName\"");
+    let managed = EXAMPLE_CONFIG.replace("target = \"department\"", "target = \"displayName\"");
     assert!(config_error(&managed).contains("set by the sync itself"));
-    let twice = EXAMPLE_CONFIG.replace("entra = \"department\"", "entra = \"jobTitle\"");
+    let twice = EXAMPLE_CONFIG.replace("target = \"department\"", "target = \"jobTitle\"");
     assert!(config_error(&twice).contains("mapped twice"));
     let pct = EXAMPLE_CONFIG.replace("max_disable_percent = 5", "max_disable_percent = 500");
     assert!(config_error(&pct).starts_with("safety.max_disable_percent:"));
-    let loc = EXAMPLE_CONFIG.replace("usage_location = \"DE\"", "usage_location = \"DEU\"");
-    assert!(config_error(&loc).starts_with("entra.usage_location:"));
     let dom = EXAMPLE_CONFIG.replace("demo.com", "demo");
     assert!(config_error(&dom).starts_with("upn.domain:"));
 }
@@ -149,44 +147,70 @@ fn domain_check() {
     assert!(err.message().starts_with("upn.domain:"));
 }
 
-const AD_CONFIG: &str = r#"
+/// A directory of the test's own: two attribute names, no sessions, no leave date, no
+/// passes, no groups; its side of a mapping may be called `box`.
+#[derive(Debug)]
+struct BoxNames;
+
+impl Vocabulary for BoxNames {
+    fn attribute(&self, name: &str) -> std::result::Result<DirectoryProperty, String> {
+        match name {
+            "dept" => Ok(DirectoryProperty::Department),
+            "title" => Ok(DirectoryProperty::JobTitle),
+            "sn" => Ok(DirectoryProperty::Surname),
+            other => Err(format!(
+                "unknown box attribute {other:?} (expected dept, title)"
+            )),
+        }
+    }
+}
+
+fn boxed() -> DirectoryTraits {
+    DirectoryTraits::new("box", Capabilities::none(), std::sync::Arc::new(BoxNames))
+        .alias("box")
+        .group_id("box id")
+}
+
+const BOX_CONFIG: &str = r#"
 [directory]
-kind = "active_directory"
-[active_directory]
-url = "ldaps://dc1.corp.example"
-base_dn = "OU=Staff,DC=corp,DC=example"
-users_ou = "OU=Staff,DC=corp,DC=example"
+kind = "box"
+[box]
+path = "/tmp/accounts.jsonl"
 [upn]
 domain = "corp.example"
 [[mapping]]
-personio = "department"
-ad = "department"
+hr = "department"
+box = "dept"
 [[mapping]]
-personio = "position"
-ad = "title"
+source = "position"
+target = "title"
 [[mapping]]
-personio = "office"
-ad = "physicalDeliveryOfficeName"
-[[mapping]]
-personio = "supervisor"
-ad = "manager"
+hr = "supervisor"
+box = "manager"
 "#;
 
+fn box_error(text: &str) -> String {
+    let err = Policy::from_toml_with(text, &SourceTraits::new("hr").alias("hr"), &boxed())
+        .expect_err("should be refused");
+    assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
+    err.message().to_owned()
+}
+
 #[test]
-fn active_directory_mappings_use_ad_attribute_names() {
-    let p = Policy::from_toml(AD_CONFIG).unwrap();
-    assert_eq!(p.directory, DirectoryKind::ActiveDirectory);
+fn a_directory_declares_its_own_names_and_aliases() {
+    let p =
+        Policy::from_toml_with(BOX_CONFIG, &SourceTraits::new("hr").alias("hr"), &boxed()).unwrap();
+    assert_eq!(p.directory.kind, "box");
     let targets: Vec<MappingTarget> = p.mappings.iter().map(|m| m.target).collect();
     assert_eq!(
         targets,
         [
             MappingTarget::Property(DirectoryProperty::Department),
             MappingTarget::Property(DirectoryProperty::JobTitle),
-            MappingTarget::Property(DirectoryProperty::OfficeLocation),
             MappingTarget::Manager,
         ]
     );
-    // AD has no sessions to revoke: off unless asked (and asking is refused).
+    // Without sessions to revoke, revocation is off unless asked (and asking is refused).
     assert!(!p.lifecycle.revoke_sessions);
     assert!(
         Policy::from_toml(EXAMPLE_CONFIG)
@@ -194,36 +218,32 @@ fn active_directory_mappings_use_ad_attribute_names() {
             .lifecycle
             .revoke_sessions
     );
+    // The connector's section is kept for it, and refused by whoever does not claim it.
+    let file = ConfigFile::from_toml(BOX_CONFIG).unwrap();
+    assert!(file.check_sections(&["box"]).is_ok());
+    let msg = file.check_sections(&[]).unwrap_err().message().to_owned();
+    assert!(msg.starts_with("[box]: unknown table"), "{msg}");
 }
 
 #[test]
-fn active_directory_errors_name_the_key() {
-    let graph_name = AD_CONFIG.replace("ad = \"title\"", "ad = \"jobTitle\"");
-    let msg = config_error(&graph_name);
+fn what_a_directory_lacks_is_refused_by_key() {
+    let msg = box_error(&BOX_CONFIG.replace("target = \"title\"", "target = \"jobTitle\""));
     assert!(
-        msg.starts_with("mapping[1].ad: unknown Active Directory user attribute"),
+        msg.starts_with("mapping[1].target: unknown box attribute"),
         "{msg}"
     );
-    let entra_key = AD_CONFIG.replace("ad = \"title\"", "entra = \"jobTitle\"");
-    let msg = config_error(&entra_key);
+    let msg = box_error(&BOX_CONFIG.replace("box = \"dept\"", "entra = \"dept\""));
+    assert!(msg.starts_with("mapping[0].entra: unknown key"), "{msg}");
+    assert!(msg.contains("the directory is box"), "{msg}");
+    let msg = box_error(&BOX_CONFIG.replace("box = \"dept\"", "box = \"dept\"\ntarget = \"x\""));
     assert!(
-        msg.starts_with("mapping[1].entra: the directory is active_directory"),
+        msg.starts_with("mapping[0].box: `box` stands for `target`"),
         "{msg}"
     );
-    let ad_key_on_entra = EXAMPLE_CONFIG.replace("entra = \"jobTitle\"", "ad = \"title\"");
-    let msg = config_error(&ad_key_on_entra);
-    assert!(
-        msg.starts_with("mapping[1].ad: the directory is entra"),
-        "{msg}"
-    );
-    let managed = AD_CONFIG.replace("ad = \"title\"", "ad = \"sAMAccountName\"");
-    assert!(config_error(&managed).contains("set by the sync itself"));
-    let managed = AD_CONFIG.replace("ad = \"title\"", "ad = \"sn\"");
-    assert!(config_error(&managed).contains("set by the sync itself"));
-    let twice = AD_CONFIG.replace("ad = \"title\"", "ad = \"Department\"");
-    assert!(config_error(&twice).contains("mapped twice"));
-    let kind = AD_CONFIG.replace("kind = \"active_directory\"", "kind = \"ldap\"");
-    assert!(config_error(&kind).starts_with("directory.kind:"));
+    let managed = BOX_CONFIG.replace("box = \"dept\"", "box = \"sn\"");
+    assert!(box_error(&managed).contains("set by the sync itself"));
+    let twice = BOX_CONFIG.replace("target = \"title\"", "target = \"dept\"");
+    assert!(box_error(&twice).contains("mapped twice"));
     for (add, key) in [
         (
             "[lifecycle]\nrevoke_sessions = true\n",
@@ -238,13 +258,17 @@ fn active_directory_errors_name_the_key() {
             "onboarding.temporary_access_pass:",
         ),
         (
-            "[entra]\nusage_location = \"DE\"\n",
-            "entra.usage_location:",
+            "[[group]]\nname = \"G\"\nbox = \"g\"\nwhen = { department = \"a\" }\n",
+            "group[0]: the box directory keeps no group membership",
         ),
     ] {
-        let msg = config_error(&format!("{AD_CONFIG}{add}"));
+        let msg = box_error(&format!("{BOX_CONFIG}{add}"));
         assert!(msg.starts_with(key), "{msg}");
     }
-    let unknown = AD_CONFIG.replace("users_ou", "user_ou");
-    assert!(config_error(&unknown).contains("user_ou"));
+}
+
+#[test]
+fn a_top_level_key_outside_a_table_is_refused() {
+    let msg = config_error(&format!("domain = \"x.com\"\n{EXAMPLE_CONFIG}"));
+    assert!(msg.starts_with("domain: unknown key"), "{msg}");
 }

@@ -25,7 +25,7 @@ use chrono::{DateTime, NaiveDate as Date, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use groups::GroupMembers;
-pub use plan::{Action, Change, ChangeSet, Notice, Plan, Skipped, UserRef};
+pub use plan::{Action, Change, ChangeSet, LeaveDate, Notice, Plan, Skipped, UserRef};
 pub use reason::{OutOfScope, Reason};
 
 use crate::employee::Employee;
@@ -298,9 +298,10 @@ impl<'a> Planner<'a> {
             upn: user.user_principal_name.clone(),
             reason,
             revoke_sessions: lc.revoke_sessions,
-            leave_date_time: lc
-                .set_leave_date_time
-                .then(|| standing.leave_date_time(self.now)),
+            leave_date: lc.leave_date.map(|attribute| LeaveDate {
+                attribute,
+                at: standing.leave_date_time(self.now),
+            }),
         });
     }
 

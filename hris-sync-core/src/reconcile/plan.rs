@@ -118,9 +118,9 @@ pub enum Action {
         reason: Reason,
         /// Also revoke sign-in sessions.
         revoke_sessions: bool,
-        /// Also set `employeeLeaveDateTime` to this instant.
+        /// Also set the directory's leave date.
         #[serde(skip_serializing_if = "Option::is_none")]
-        leave_date_time: Option<String>,
+        leave_date: Option<LeaveDate>,
     },
     /// S6: enable an account this sync disabled (or created disabled).
     Enable {
@@ -330,4 +330,14 @@ impl Plan {
     pub fn count(&self, kind: &str) -> usize {
         self.actions.iter().filter(|a| a.kind() == kind).count()
     }
+}
+
+/// A leaver's last moment, written to the directory's leave date attribute on disable
+/// (`lifecycle.set_leave_date_time`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LeaveDate {
+    /// The attribute ([`Capabilities::leave_date`](crate::policy::Capabilities::leave_date)).
+    pub attribute: DirectoryProperty,
+    /// The instant, ISO 8601 in UTC (the end of the last working day in the company's zone).
+    pub at: String,
 }

@@ -59,7 +59,12 @@ fn out_of_scope_by_mail() {
     let mut file = crate::policy::ConfigFile::default();
     file.upn.domain = Some("demo.com".into());
     file.scope.protected_upns = vec!["svc-*".into()];
-    let policy = file.validate().unwrap();
+    let policy = file
+        .validate(
+            &crate::policy::SourceTraits::default(),
+            &crate::memory::MemoryDirectory::traits(),
+        )
+        .unwrap();
     let mut svc = DirectoryUser::new("u1", "svc-mailer@demo.com");
     svc.mail = Some("anna@demo.com".into());
     let p = plan(&[emp("1", "anna@demo.com")], &[svc], &policy, now());

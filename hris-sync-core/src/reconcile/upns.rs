@@ -85,11 +85,6 @@ impl<'a> Planner<'a> {
             e.first_name().map(str::to_owned),
         );
         let surname = name(DirectoryProperty::Surname, e.last_name().map(str::to_owned));
-        if let Some(loc) = &self.policy.usage_location {
-            properties
-                .entry(DirectoryProperty::UsageLocation)
-                .or_insert_with(|| PropertyValue::Text(loc.clone()));
-        }
         self.accounts
             .insert(&e.id, Account::Created(&e.id, self.plan.actions.len()));
         self.plan.actions.push(Action::Create {

@@ -1,0 +1,78 @@
+//! Connector factories: how a host turns a configuration file into an [`HrSource`] and a
+//! [`Directory`] without naming either.
+//!
+//! Each connector crate exports a value implementing [`SourceConnector`] or
+//! [`DirectoryConnector`]; a host (the `hris-sync` command) lists them in one registry and
+//! picks one by `[source] kind` / `[directory] kind`. The factory parses its own section of the
+//! file, declares its traits to the policy and names the credentials it reads from the
+//! environment.
+
+use crate::Policy;
+use crate::directory::Directory;
+use crate::error::Result;
+use crate::policy::{ConfigFile, DirectoryTraits, SourceTraits};
+use crate::source::HrSource;
+use crate::stats::RequestStats;
+
+/// A factory of HR sources of one kind.
+pub trait SourceConnector: Send + Sync {
+    /// Its `[source] kind`.
+    fn kind(&self) -> &'static str;
+
+    /// The configuration sections it reads (`[personio]`).
+    fn sections(&self) -> &'static [&'static str];
+
+    /// What it declares to the policy.
+    fn traits(&self) -> SourceTraits;
+
+    /// The environment variables it needs that are unset or empty, by name.
+    fn missing_credentials(&self) -> Vec<&'static str>;
+
+    /// A source configured from `file` and the environment, counting requests in `stats`.
+    ///
+    /// # Errors
+    /// A bad section or credential, naming the key or variable.
+    fn build(&self, file: &ConfigFile, stats: RequestStats) -> Result<Box<dyn HrSource>>;
+}
+
+/// A factory of directories of one kind.
+pub trait DirectoryConnector: Send + Sync {
+    /// Its `[directory] kind`.
+    fn kind(&self) -> &'static str;
+
+    /// The configuration sections it reads (`[entra]`).
+    fn sections(&self) -> &'static [&'static str];
+
+    /// What it declares to the policy: vocabulary and capabilities.
+    fn traits(&self) -> DirectoryTraits;
+
+    /// The environment variables it needs that are unset or empty, by name.
+    fn missing_credentials(&self) -> Vec<&'static str>;
+
+    /// The name its requests are counted under (`/metrics`' `service` label).
+    fn service(&self) -> &'static str {
+        self.kind()
+    }
+
+    /// A directory configured from `file`, the environment and `policy` (which says what it
+    /// reads), counting requests in `stats`.
+    ///
+    /// # Errors
+    /// A bad section or credential, naming the key or variable.
+    fn build(
+        &self,
+        file: &ConfigFile,
+        policy: &Policy,
+        stats: RequestStats,
+    ) -> Result<Box<dyn Directory>>;
+}
+
+/// The names of the variables in `names` that are unset or empty.
+#[must_use]
+pub fn unset_variables(names: &[&'static str]) -> Vec<&'static str> {
+    names
+        .iter()
+        .copied()
+        .filter(|n| std::env::var(n).map_or(true, |v| v.trim().is_empty()))
+        .collect()
+}
