@@ -184,17 +184,17 @@ pub fn steady_state(employees: &mut [Employee], changed_percent: usize) -> Vec<D
             let text = |s: &str| PropertyValue::Text(s.to_owned());
             if let Some(d) = e.display_name() {
                 u.properties
-                    .insert(DirectoryProperty::DisplayName, text(&d));
+                    .insert(DirectoryProperty::DISPLAY_NAME, text(&d));
             }
             if let Some(f) = e.first_name() {
-                u.properties.insert(DirectoryProperty::GivenName, text(f));
+                u.properties.insert(DirectoryProperty::GIVEN_NAME, text(f));
             }
             if let Some(l) = e.last_name() {
-                u.properties.insert(DirectoryProperty::Surname, text(l));
+                u.properties.insert(DirectoryProperty::SURNAME, text(l));
             }
             for (key, p) in [
-                ("department", DirectoryProperty::Department),
-                ("position", DirectoryProperty::JobTitle),
+                ("department", connector_azuread::properties::DEPARTMENT),
+                ("position", connector_azuread::properties::JOB_TITLE),
             ] {
                 if let Some(v) = e.attributes.get(key).and_then(AttributeValue::to_text) {
                     u.properties.insert(p, text(&v));

@@ -37,7 +37,7 @@ use hris_sync_cli::webhook::{Inbox, WebhookAuth, Webhooks, router};
 use hris_sync_core::chrono::{DateTime, Days, TimeDelta, Utc};
 use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};
 use hris_sync_core::secrecy::SecretString;
-use hris_sync_core::{AttributeValue, DirectoryProperty, Employee, EmployeeId, PropertyValue};
+use hris_sync_core::{AttributeValue, Employee, EmployeeId, PropertyValue};
 
 const EMPLOYEES: usize = 10_000;
 const EVENTS: usize = 24;
@@ -105,7 +105,7 @@ impl Expect {
         match self {
             Self::Exists(_) => true,
             Self::Department(_, d) => {
-                u.properties.get(&DirectoryProperty::Department)
+                u.properties.get(&connector_azuread::properties::DEPARTMENT)
                     == Some(&PropertyValue::text(d.clone()))
             }
             Self::Enabled(_, on) => u.account_enabled == *on,

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use hris_sync_core::{
-    DirectoryProperty, DirectoryUser, DirectoryUserId, Error, ObjectKind, PropertyValue, ReadSet,
-    Result,
+    DirectoryProperty, DirectoryUser, DirectoryUserId, Error, ObjectKind, PropertyKind,
+    PropertyValue, ReadSet, Result,
 };
 
 use crate::model::{ACCOUNTDISABLE, Entry, guid_string};
@@ -17,16 +17,14 @@ pub(crate) fn attributes(read_set: &ReadSet) -> Vec<String> {
         .map(|a| (*a).to_owned())
         .collect();
     let props: Vec<DirectoryProperty> = if read_set.all_properties {
-        DirectoryProperty::plain()
-            .chain((1..=15).map(DirectoryProperty::ExtensionAttribute))
-            .collect()
+        crate::vocabulary::mappable()
     } else {
-        read_set.properties.iter().copied().collect()
+        read_set.properties.iter().cloned().collect()
     };
-    for p in props {
+    for p in ReadSet::NAMES.iter().chain(&props) {
         if let Some(name) = crate::vocabulary::ad_name(p) {
-            if !attrs.iter().any(|a| a.eq_ignore_ascii_case(&name)) {
-                attrs.push(name);
+            if !attrs.iter().any(|a| a.eq_ignore_ascii_case(name)) {
+                attrs.push(name.to_owned());
             }
         }
     }
@@ -79,17 +77,15 @@ pub(crate) fn user(
         u.manager_id = entry.first("manager").and_then(manager);
     }
     let mut properties = BTreeMap::new();
-    for p in ReadSet::NAMES.iter().copied().chain(
-        DirectoryProperty::plain().chain((1..=15).map(DirectoryProperty::ExtensionAttribute)),
-    ) {
-        if !(read_set.reads(p) || ReadSet::NAMES.contains(&p)) {
-            continue;
-        }
-        let Some(name) = crate::vocabulary::ad_name(p) else {
+    let mapped = crate::vocabulary::mappable()
+        .into_iter()
+        .filter(|p| read_set.reads(p));
+    for p in ReadSet::NAMES.into_iter().chain(mapped) {
+        let Some(name) = crate::vocabulary::ad_name(&p) else {
             continue;
         };
-        if let Some(v) = entry.first(&name) {
-            let value = if p == DirectoryProperty::BusinessPhones {
+        if let Some(v) = entry.first(name) {
+            let value = if matches!(p.kind(), PropertyKind::TextList { .. }) {
                 PropertyValue::List(vec![v.to_owned()])
             } else {
                 PropertyValue::Text(v.to_owned())
@@ -103,10 +99,10 @@ pub(crate) fn user(
 
 /// The LDAP value of a property value (`None` for a value AD cannot hold: a list of several
 /// phone numbers, a boolean).
-pub(crate) fn ldap_value(p: DirectoryProperty, v: &PropertyValue) -> Option<String> {
-    match (p, v) {
+pub(crate) fn ldap_value(p: &DirectoryProperty, v: &PropertyValue) -> Option<String> {
+    match (p.kind(), v) {
         (_, PropertyValue::Text(s)) => Some(s.clone()),
-        (DirectoryProperty::BusinessPhones, PropertyValue::List(l)) if l.len() == 1 => {
+        (PropertyKind::TextList { .. }, PropertyValue::List(l)) if l.len() == 1 => {
             l.first().cloned()
         }
         _ => None,
@@ -154,8 +150,8 @@ mod tests {
         ]);
         let read = ReadSet::of(
             [
-                DirectoryProperty::JobTitle,
-                DirectoryProperty::BusinessPhones,
+                crate::vocabulary::TITLE,
+                crate::vocabulary::TELEPHONE_NUMBER,
             ],
             true,
         );
@@ -174,19 +170,19 @@ mod tests {
             Some("boss")
         );
         assert_eq!(
-            u.property(DirectoryProperty::JobTitle),
+            u.property(&crate::vocabulary::TITLE),
             Some(&PropertyValue::text("Engineer"))
         );
         assert_eq!(
-            u.property(DirectoryProperty::BusinessPhones),
+            u.property(&crate::vocabulary::TELEPHONE_NUMBER),
             Some(&PropertyValue::List(vec!["+49 1".to_owned()]))
         );
         assert_eq!(
-            u.property(DirectoryProperty::Surname),
+            u.property(&DirectoryProperty::SURNAME),
             Some(&PropertyValue::text("Lee"))
         );
         // Not in the read set: not reported, even though the entry had it.
-        assert_eq!(u.property(DirectoryProperty::Department), None);
+        assert_eq!(u.property(&crate::vocabulary::DEPARTMENT), None);
     }
 
     #[test]
@@ -208,8 +204,8 @@ mod tests {
     fn attributes_follow_the_read_set() {
         let read = ReadSet::of(
             [
-                DirectoryProperty::OfficeLocation,
-                DirectoryProperty::CostCenter,
+                crate::vocabulary::OFFICE,
+                DirectoryProperty::owned("costCenter", hris_sync_core::Spec::UNKNOWN),
             ],
             true,
         );
@@ -219,7 +215,7 @@ mod tests {
         assert!(!attrs.iter().any(|a| a.to_lowercase().contains("cost")));
         assert_eq!(
             ldap_value(
-                DirectoryProperty::BusinessPhones,
+                &crate::vocabulary::TELEPHONE_NUMBER,
                 &PropertyValue::List(vec!["1".into(), "2".into()])
             ),
             None

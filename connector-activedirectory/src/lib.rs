@@ -34,7 +34,7 @@
 //! This crate owns its configuration: the `[active_directory]` section
 //! ([`ActiveDirectorySection`]), and what it declares to the policy ([`traits`]): attribute
 //! names in `[[mapping]]` are AD attribute names (`title`, `department`,
-//! `physicalDeliveryOfficeName`, `l`, `telephoneNumber` …; see [`from_ad_name`]), and `ad`
+//! `physicalDeliveryOfficeName`, `l`, `telephoneNumber` …; see [`vocabulary`]), and `ad`
 //! may stand for `target` there.
 //!
 //! ```no_run
@@ -95,4 +95,12 @@ pub use connector::{AdConnector, CREDENTIALS};
 pub use directory::ActiveDirectory;
 pub use sam::{MAX_LEN as MAX_SAM_ACCOUNT_NAME_LEN, SamSchema};
 pub use section::{ActiveDirectorySection, SECTION};
-pub use vocabulary::{AdNames, ad_name, from_ad_name, traits};
+pub use vocabulary::{ad_name, mappable, traits, vocabulary};
+/// The LDAP attributes this connector declares, as constants.
+pub mod attributes {
+    pub use crate::vocabulary::{
+        CITY, COMPANY, COUNTRY, DEPARTMENT, DIVISION, EMPLOYEE_TYPE, EXTENSION_ATTRIBUTES, MAIL,
+        MOBILE, OFFICE, POSTAL_CODE, PREFERRED_LANGUAGE, STATE, STREET_ADDRESS, TELEPHONE_NUMBER,
+        TITLE,
+    };
+}

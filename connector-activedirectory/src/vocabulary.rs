@@ -1,45 +1,93 @@
-//! Active Directory's attribute vocabulary and capabilities: which LDAP attribute holds
-//! which property, the names a `[[mapping]]` may target, and what AD can do beyond accounts.
+//! Active Directory's attribute vocabulary and capabilities: the LDAP attributes a
+//! `[[mapping]]` may target (under their LDAP names, matched ignoring case as LDAP does), the
+//! LDAP attributes that hold core's managed names, and what AD can do beyond accounts.
 
-use std::sync::Arc;
+use std::sync::OnceLock;
 
-use hris_sync_core::DirectoryProperty;
 use hris_sync_core::policy::{Capabilities, DirectoryTraits, Vocabulary};
+use hris_sync_core::{DirectoryProperty as P, PropertyKind, Spec};
 
-/// The properties an Active Directory can hold, under their LDAP attribute names (the
-/// `[[mapping]] ad = "…"` names, and what the AD connector writes). The sync-managed ones
-/// come first; the others may be mapped. `businessPhones` is AD's single-valued
-/// `telephoneNumber`; AD has no attribute for `employeeHireDate`, `employeeLeaveDateTime`,
-/// `employeeOrgData.costCenter`, `usageLocation` or `otherMails`, and `mailNickname` exists
-/// only with the Exchange schema, so none of these is written to AD.
-const AD: &[(DirectoryProperty, &str)] = &[
-    (DirectoryProperty::EmployeeId, "employeeID"),
-    (DirectoryProperty::UserPrincipalName, "userPrincipalName"),
-    (DirectoryProperty::DisplayName, "displayName"),
-    (DirectoryProperty::GivenName, "givenName"),
-    (DirectoryProperty::Surname, "sn"),
-    (DirectoryProperty::JobTitle, "title"),
-    (DirectoryProperty::Department, "department"),
-    (DirectoryProperty::CompanyName, "company"),
-    (
-        DirectoryProperty::OfficeLocation,
-        "physicalDeliveryOfficeName",
-    ),
-    (DirectoryProperty::EmployeeType, "employeeType"),
-    (DirectoryProperty::Division, "division"),
-    (DirectoryProperty::MobilePhone, "mobile"),
-    (DirectoryProperty::BusinessPhones, "telephoneNumber"),
-    (DirectoryProperty::StreetAddress, "streetAddress"),
-    (DirectoryProperty::City, "l"),
-    (DirectoryProperty::State, "st"),
-    (DirectoryProperty::Country, "co"),
-    (DirectoryProperty::PostalCode, "postalCode"),
-    (DirectoryProperty::PreferredLanguage, "preferredLanguage"),
-    (DirectoryProperty::Mail, "mail"),
+const fn text(name: &'static str, max_len: usize) -> P {
+    P::new(name, Spec::text(max_len))
+}
+
+/// `title` (the job title).
+pub const TITLE: P = text("title", 128);
+/// `department`.
+pub const DEPARTMENT: P = text("department", 64);
+/// `company`.
+pub const COMPANY: P = text("company", 64);
+/// `physicalDeliveryOfficeName` (the office).
+pub const OFFICE: P = text("physicalDeliveryOfficeName", 128);
+/// `employeeType`.
+pub const EMPLOYEE_TYPE: P = text("employeeType", 64);
+/// `division`.
+pub const DIVISION: P = text("division", 64);
+/// `mobile`.
+pub const MOBILE: P = text("mobile", 64);
+/// `telephoneNumber` (single-valued: a list of one is written as its value).
+pub const TELEPHONE_NUMBER: P = P::new(
+    "telephoneNumber",
+    Spec::of(PropertyKind::TextList {
+        max_items: 1,
+        max_len: 64,
+    }),
+);
+/// `streetAddress`.
+pub const STREET_ADDRESS: P = text("streetAddress", 1024);
+/// `l` (the city).
+pub const CITY: P = text("l", 128);
+/// `st` (the state).
+pub const STATE: P = text("st", 128);
+/// `co` (the country's name).
+pub const COUNTRY: P = text("co", 128);
+/// `postalCode`.
+pub const POSTAL_CODE: P = text("postalCode", 40);
+/// `preferredLanguage`.
+pub const PREFERRED_LANGUAGE: P = text("preferredLanguage", 35);
+/// `mail`.
+pub const MAIL: P = text("mail", 256);
+
+const fn ext(name: &'static str) -> P {
+    text(name, 1024)
+}
+
+/// `extensionAttribute1` … `15` (only where the Exchange schema is installed).
+pub const EXTENSION_ATTRIBUTES: [P; 15] = [
+    ext("extensionAttribute1"),
+    ext("extensionAttribute2"),
+    ext("extensionAttribute3"),
+    ext("extensionAttribute4"),
+    ext("extensionAttribute5"),
+    ext("extensionAttribute6"),
+    ext("extensionAttribute7"),
+    ext("extensionAttribute8"),
+    ext("extensionAttribute9"),
+    ext("extensionAttribute10"),
+    ext("extensionAttribute11"),
+    ext("extensionAttribute12"),
+    ext("extensionAttribute13"),
+    ext("extensionAttribute14"),
+    ext("extensionAttribute15"),
 ];
 
-/// AD attributes the sync sets itself, beyond the sync-managed properties' own names.
-const AD_SYNC_MANAGED: &[&str] = &[
+/// The LDAP attribute of each of core's managed names AD holds. AD keeps no `mailNickname`
+/// without the Exchange schema, and the enabled flag is a bit of `userAccountControl`.
+const MANAGED: [(P, &str); 5] = [
+    (P::EMPLOYEE_ID, "employeeID"),
+    (P::USER_PRINCIPAL_NAME, "userPrincipalName"),
+    (P::DISPLAY_NAME, "displayName"),
+    (P::GIVEN_NAME, "givenName"),
+    (P::SURNAME, "sn"),
+];
+
+/// LDAP attributes the sync sets itself, declared so that mapping one is refused by name.
+const SET_BY_THE_SYNC: [&str; 13] = [
+    "employeeID",
+    "userPrincipalName",
+    "displayName",
+    "givenName",
+    "sn",
     "sAMAccountName",
     "userAccountControl",
     "unicodePwd",
@@ -50,63 +98,62 @@ const AD_SYNC_MANAGED: &[&str] = &[
     "manager",
 ];
 
-/// The Active Directory (LDAP) attribute that holds this property (`title`,
-/// `physicalDeliveryOfficeName`, `extensionAttribute3`), or `None` where AD has none.
-pub fn ad_name(p: DirectoryProperty) -> Option<String> {
-    match p {
-        DirectoryProperty::ExtensionAttribute(n) => Some(format!("extensionAttribute{n}")),
-        other => AD
-            .iter()
-            .find(|(p, _)| *p == other)
-            .map(|(_, n)| (*n).to_owned()),
-    }
+/// Every mappable attribute, in a fixed order.
+#[must_use]
+pub fn mappable() -> Vec<P> {
+    [
+        TITLE,
+        DEPARTMENT,
+        COMPANY,
+        OFFICE,
+        EMPLOYEE_TYPE,
+        DIVISION,
+        MOBILE,
+        TELEPHONE_NUMBER,
+        STREET_ADDRESS,
+        CITY,
+        STATE,
+        COUNTRY,
+        POSTAL_CODE,
+        PREFERRED_LANGUAGE,
+        MAIL,
+    ]
+    .into_iter()
+    .chain(EXTENSION_ATTRIBUTES)
+    .collect()
 }
 
-/// Parse an Active Directory attribute name (case-insensitive, as LDAP compares them)
-/// into the property it holds.
-///
-/// # Errors
-/// A message naming the attribute, when AD holds no mappable property under that name or
-/// the sync sets it itself.
-pub fn from_ad_name(s: &str) -> Result<DirectoryProperty, String> {
-    if let Some((p, _)) = AD.iter().find(|(_, n)| n.eq_ignore_ascii_case(s)) {
-        return Ok(*p);
-    }
-    if let Some(n) = s
-        .get(.."extensionAttribute".len())
-        .filter(|h| h.eq_ignore_ascii_case("extensionAttribute"))
-        .and_then(|_| s.get("extensionAttribute".len()..))
-    {
-        if let Ok(k) = n.parse::<u8>() {
-            if (1..=15).contains(&k) && !n.starts_with('0') {
-                return Ok(DirectoryProperty::ExtensionAttribute(k));
-            }
-        }
-    }
-    if AD_SYNC_MANAGED.iter().any(|n| n.eq_ignore_ascii_case(s)) {
-        return Err(format!(
-            "{s} is set by the sync itself and cannot be mapped"
-        ));
-    }
-    Err(format!(
-        "unknown Active Directory user attribute {s:?} (expected one of {}, or \
-         extensionAttribute1..15 where the Exchange schema is installed)",
-        AD.iter()
-            .filter(|(p, _)| !p.is_sync_managed())
-            .map(|(_, n)| *n)
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))
+/// AD's vocabulary: the mappable LDAP attributes and those the sync sets itself, matched
+/// ignoring case.
+#[must_use]
+pub fn vocabulary() -> &'static Vocabulary {
+    static VOCABULARY: OnceLock<Vocabulary> = OnceLock::new();
+    VOCABULARY.get_or_init(|| {
+        let managed = SET_BY_THE_SYNC
+            .into_iter()
+            .map(|n| P::new(n, Spec::text(256).managed()));
+        Vocabulary::new(
+            "Active Directory user attribute",
+            mappable().into_iter().chain(managed),
+        )
+        .case_insensitive()
+    })
 }
 
-/// The `[[mapping]]` names of Active Directory: LDAP attribute names, case-insensitive.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AdNames;
-
-impl Vocabulary for AdNames {
-    fn attribute(&self, name: &str) -> Result<DirectoryProperty, String> {
-        from_ad_name(name)
-    }
+/// The LDAP attribute that holds `p` (`sn` for the surname, `title` for `title`), or `None`
+/// where AD has none.
+#[must_use]
+pub fn ad_name(p: &P) -> Option<&str> {
+    MANAGED
+        .iter()
+        .find(|(m, _)| m == p)
+        .map(|(_, n)| *n)
+        .or_else(|| {
+            vocabulary()
+                .get(p.name())
+                .filter(|d| !d.is_sync_managed())
+                .map(P::name)
+        })
 }
 
 /// What Active Directory declares to the policy: kind `active_directory` (alias `ad` in
@@ -117,7 +164,7 @@ impl Vocabulary for AdNames {
 pub fn traits() -> DirectoryTraits {
     let mut can = Capabilities::none();
     can.groups = true;
-    DirectoryTraits::new("active_directory", can, Arc::new(AdNames))
+    DirectoryTraits::new("active_directory", can, vocabulary().clone())
         .alias("ad")
         .group_id("distinguished name")
 }
@@ -127,32 +174,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ad_names_round_trip_and_refuse_what_ad_lacks() {
-        for (p, n) in AD {
-            assert_eq!(ad_name(*p).as_deref(), Some(*n));
-            assert_eq!(from_ad_name(n).unwrap(), *p);
-            assert_eq!(from_ad_name(&n.to_uppercase()).unwrap(), *p);
+    fn ad_names_resolve_and_refuse_what_ad_lacks() {
+        let v = vocabulary();
+        for p in mappable() {
+            assert_eq!(ad_name(&p), Some(p.name()));
+            assert_eq!(v.attribute(&p.name().to_uppercase()).unwrap(), p);
         }
+        assert_eq!(ad_name(&P::SURNAME), Some("sn"));
+        assert_eq!(ad_name(&P::EMPLOYEE_ID), Some("employeeID"));
+        assert_eq!(ad_name(&P::MAIL_NICKNAME), None);
+        assert_eq!(ad_name(&P::ACCOUNT_ENABLED), None);
         assert_eq!(
-            from_ad_name("extensionattribute7").unwrap(),
-            DirectoryProperty::ExtensionAttribute(7)
+            v.attribute("extensionattribute7").unwrap(),
+            EXTENSION_ATTRIBUTES[6]
         );
-        for lacking in [
-            DirectoryProperty::EmployeeHireDate,
-            DirectoryProperty::EmployeeLeaveDateTime,
-            DirectoryProperty::CostCenter,
-            DirectoryProperty::UsageLocation,
-            DirectoryProperty::OtherMails,
-            DirectoryProperty::MailNickname,
-            DirectoryProperty::AccountEnabled,
-        ] {
-            assert_eq!(ad_name(lacking), None, "{lacking}");
-        }
-        let err = from_ad_name("jobTitle").unwrap_err();
-        assert!(err.contains("unknown Active Directory user attribute \"jobTitle\""));
-        assert!(err.contains("physicalDeliveryOfficeName"));
-        let err = from_ad_name("sAMAccountName").unwrap_err();
-        assert!(err.contains("set by the sync itself"), "{err}");
-        assert!(from_ad_name("extensionAttribute16").is_err());
+        let err = v.attribute("jobTitle").unwrap_err();
+        assert!(
+            err.starts_with("unknown Active Directory user attribute \"jobTitle\""),
+            "{err}"
+        );
+        assert!(err.contains("physicalDeliveryOfficeName"), "{err}");
+        assert!(v.attribute("sAMAccountName").unwrap().is_sync_managed());
+        assert!(v.attribute("SN").unwrap().is_sync_managed());
+        assert!(v.attribute("extensionAttribute16").is_err());
     }
 }

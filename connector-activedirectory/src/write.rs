@@ -75,16 +75,16 @@ impl ActiveDirectory {
                 new.user_principal_name
             )));
         }
-        let text = |p: DirectoryProperty, v: &str| PropertyValue::text(v.trim()).check(p);
-        text(DirectoryProperty::DisplayName, &new.display_name)?;
-        text(DirectoryProperty::EmployeeId, &new.employee_id)?;
+        let text = |p: DirectoryProperty, v: &str| PropertyValue::text(v.trim()).check(&p);
+        text(DirectoryProperty::DISPLAY_NAME, &new.display_name)?;
+        text(DirectoryProperty::EMPLOYEE_ID, &new.employee_id)?;
         text(
-            DirectoryProperty::UserPrincipalName,
+            DirectoryProperty::USER_PRINCIPAL_NAME,
             &new.user_principal_name,
         )?;
         for (p, v) in [
-            (DirectoryProperty::GivenName, &new.given_name),
-            (DirectoryProperty::Surname, &new.surname),
+            (DirectoryProperty::GIVEN_NAME, &new.given_name),
+            (DirectoryProperty::SURNAME, &new.surname),
         ] {
             if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
                 text(p, v)?;
@@ -104,7 +104,7 @@ impl ActiveDirectory {
             )));
         }
         for (p, v) in &new.properties {
-            attribute(*p, v)?;
+            attribute(p, v)?;
         }
         Ok(())
     }
@@ -187,7 +187,7 @@ impl ActiveDirectory {
             }
         }
         for (p, v) in &new.properties {
-            let (name, value) = attribute(*p, v)?;
+            let (name, value) = attribute(p, v)?;
             attrs.push((name.into_bytes(), values(value)));
         }
         let uac = NORMAL_ACCOUNT
@@ -215,30 +215,25 @@ impl ActiveDirectory {
         let mut mods: Vec<Mod<Vec<u8>>> = Vec::new();
         let mut enable = None;
         for (p, v) in changes {
-            match (p, v) {
-                (DirectoryProperty::AccountEnabled, Some(PropertyValue::Bool(on))) => {
-                    enable = Some(*on)
+            if *p == DirectoryProperty::ACCOUNT_ENABLED {
+                match v {
+                    Some(PropertyValue::Bool(on)) => enable = Some(*on),
+                    _ => return Err(Error::invalid_input("accountEnabled takes true or false")),
                 }
-                (DirectoryProperty::AccountEnabled, _) => {
-                    return Err(Error::invalid_input("accountEnabled takes true or false"));
-                }
+            } else if *p == DirectoryProperty::MAIL_NICKNAME {
                 // No such attribute without the Exchange schema; the sAMAccountName stays.
-                (DirectoryProperty::MailNickname, _) => {}
-                (p, None) if !p.is_clearable() => {
-                    return Err(Error::invalid_input(format!("{p} cannot be cleared")));
-                }
-                (p, None) => {
-                    let name = ad_name(*p)?;
-                    mods.push(Mod::Replace(name.into_bytes(), HashSet::new()));
-                }
-                (p, Some(v)) => {
-                    let (name, value) = attribute(*p, v)?;
-                    mods.push(Mod::Replace(name.into_bytes(), values(value)));
-                }
+            } else if let Some(v) = v {
+                let (name, value) = attribute(p, v)?;
+                mods.push(Mod::Replace(name.into_bytes(), values(value)));
+            } else if !declared(p)?.is_clearable() {
+                return Err(Error::invalid_input(format!("{p} cannot be cleared")));
+            } else {
+                let name = ad_name(p)?;
+                mods.push(Mod::Replace(name.into_bytes(), HashSet::new()));
             }
         }
         let entry_dn = self.dn_of(user).await?;
-        let renamed = match changes.get(&DirectoryProperty::DisplayName) {
+        let renamed = match changes.get(&DirectoryProperty::DISPLAY_NAME) {
             Some(Some(PropertyValue::Text(name))) => Some(name.clone()),
             _ => None,
         };
@@ -453,19 +448,32 @@ impl ActiveDirectory {
 }
 
 /// The AD attribute of a property, or an error when AD has none.
-fn ad_name(p: DirectoryProperty) -> Result<String> {
-    crate::vocabulary::ad_name(p).ok_or_else(|| {
-        Error::invalid_input(format!(
-            "Active Directory has no attribute for the property {p}"
-        ))
-    })
+fn ad_name(p: &DirectoryProperty) -> Result<String> {
+    crate::vocabulary::ad_name(p)
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            Error::invalid_input(format!(
+                "Active Directory has no attribute for the property {p}"
+            ))
+        })
+}
+
+/// The property as AD declares it (its limits), whatever spec the caller's value carries.
+fn declared(p: &DirectoryProperty) -> Result<DirectoryProperty> {
+    let name = ad_name(p)?;
+    Ok(crate::vocabulary::vocabulary()
+        .get(&name)
+        .filter(|d| !d.is_sync_managed())
+        .cloned()
+        .unwrap_or_else(|| p.clone()))
 }
 
 /// The attribute and LDAP value for a property value, checked as AD would check it.
-fn attribute(p: DirectoryProperty, v: &PropertyValue) -> Result<(String, String)> {
+fn attribute(p: &DirectoryProperty, v: &PropertyValue) -> Result<(String, String)> {
     let name = ad_name(p)?;
-    v.check(p)?;
-    let value = convert::ldap_value(p, v).ok_or_else(|| {
+    let declared = declared(p)?;
+    v.check(&declared)?;
+    let value = convert::ldap_value(&declared, v).ok_or_else(|| {
         Error::invalid_input(format!("{name}: AD holds one text value here, not {v}"))
     })?;
     Ok((name, value))

@@ -1,3 +1,4 @@
+use connector_activedirectory::attributes as A;
 use hris_sync_core::testkit::{self, Kit};
 
 use crate::support::{dc, directory, unique};
@@ -6,7 +7,10 @@ use crate::support::{dc, directory, unique};
 async fn the_connector_passes_the_conformance_kit() {
     let Some(dc) = dc() else { return };
     let dir = directory(dc);
-    testkit::directory::run_all(&dir, &Kit::new("demo.local", unique("kit")))
-        .await
-        .unwrap();
+    testkit::directory::run_all(
+        &dir,
+        &Kit::new("demo.local", unique("kit")).with_attributes(A::DEPARTMENT, A::TITLE),
+    )
+    .await
+    .unwrap();
 }

@@ -1,3 +1,4 @@
+use connector_activedirectory::attributes as A;
 use connector_activedirectory::samba::STAFF_OU;
 use hris_sync_core::testkit::{self, Kit};
 use hris_sync_core::{Applied, Directory, ErrorKind, GroupRefusal, Operation};
@@ -30,7 +31,9 @@ async fn the_kit_passes_with_a_group() {
     let g = group(dc, &unique("kitgroup")).await;
     testkit::directory::run_all(
         &directory(dc),
-        &Kit::new("demo.local", unique("kitg")).with_group(g),
+        &Kit::new("demo.local", unique("kitg"))
+            .with_attributes(A::DEPARTMENT, A::TITLE)
+            .with_group(g),
     )
     .await
     .unwrap();

@@ -1,8 +1,6 @@
+use connector_activedirectory::attributes as A;
 use connector_activedirectory::samba::{DOMAIN_DN, STAFF_OU};
-use hris_sync_core::{
-    DeltaCursor, Directory, DirectoryProperty as P, ErrorKind, ObjectKind, PropertyValue,
-    RequestStats,
-};
+use hris_sync_core::{DeltaCursor, Directory, ErrorKind, ObjectKind, PropertyValue, RequestStats};
 use ldap3::{Mod, Scope, SearchEntry};
 
 use crate::support::{admin, builder, create, dc, directory, new_user, unique};
@@ -55,7 +53,7 @@ async fn changes_made_by_another_client_are_read_incrementally() {
         .find(|u| u.id == mine.id)
         .expect("the changed user");
     assert_eq!(
-        changed.property(P::Department),
+        changed.property(&A::DEPARTMENT),
         Some(&PropertyValue::text("Changed Elsewhere"))
     );
     assert!(

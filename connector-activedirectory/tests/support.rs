@@ -34,17 +34,18 @@ pub(crate) fn directory(dc: &SambaDc) -> ActiveDirectory {
 }
 
 pub(crate) fn builder(dc: &SambaDc) -> AdBuilder {
+    use connector_activedirectory::attributes as A;
     use hris_sync_core::DirectoryProperty as P;
     dc.builder().read_set(ReadSet::of(
         [
-            P::DisplayName,
-            P::GivenName,
-            P::Surname,
-            P::Department,
-            P::JobTitle,
-            P::City,
-            P::OfficeLocation,
-            P::BusinessPhones,
+            P::DISPLAY_NAME,
+            P::GIVEN_NAME,
+            P::SURNAME,
+            A::DEPARTMENT,
+            A::TITLE,
+            A::CITY,
+            A::OFFICE,
+            A::TELEPHONE_NUMBER,
         ],
         true,
     ))

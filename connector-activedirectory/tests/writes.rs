@@ -1,4 +1,5 @@
 use connector_activedirectory::MAX_SAM_ACCOUNT_NAME_LEN;
+use connector_activedirectory::attributes as A;
 use connector_activedirectory::samba::{LEAVERS_OU, STAFF_OU};
 use hris_sync_core::{
     Applied, Changes, DirectoryProperty as P, DirectoryUserId, ErrorKind, Operation, PropertyValue,
@@ -40,7 +41,7 @@ fn update(user: &DirectoryUserId, changes: &[(P, Option<PropertyValue>)]) -> Ope
 }
 
 fn enabled(user: &DirectoryUserId, on: bool) -> Operation {
-    update(user, &[(P::AccountEnabled, Some(PropertyValue::Bool(on)))])
+    update(user, &[(P::ACCOUNT_ENABLED, Some(PropertyValue::Bool(on)))])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,11 +56,11 @@ async fn create_update_disable_enable_and_manager() {
     let id = unique("1");
     let mut new = new_user(&local, "Ann", "Lee", &id);
     new.properties
-        .insert(P::Department, PropertyValue::text("Finance"));
+        .insert(A::DEPARTMENT, PropertyValue::text("Finance"));
     new.properties
-        .insert(P::JobTitle, PropertyValue::text("Controller"));
+        .insert(A::TITLE, PropertyValue::text("Controller"));
     new.properties.insert(
-        P::BusinessPhones,
+        A::TELEPHONE_NUMBER,
         PropertyValue::List(vec!["+49 30 1234".into()]),
     );
     let ann = create(&dir, new).await;
@@ -84,8 +85,8 @@ async fn create_update_disable_enable_and_manager() {
         update(
             &ann.id,
             &[
-                (P::Department, Some(PropertyValue::text("Treasury"))),
-                (P::JobTitle, None),
+                (A::DEPARTMENT, Some(PropertyValue::text("Treasury"))),
+                (A::TITLE, None),
             ],
         ),
     )
@@ -187,7 +188,7 @@ async fn leavers_move_to_the_disabled_ou_and_back_on_rehire() {
     let fresh = directory(dc);
     one(
         &fresh,
-        update(&user.id, &[(P::City, Some(PropertyValue::text("Bonn")))]),
+        update(&user.id, &[(A::CITY, Some(PropertyValue::text("Bonn")))]),
     )
     .await
     .unwrap();
@@ -326,11 +327,11 @@ async fn non_ascii_names_commas_and_a_taken_cn() {
     let seen = listed(&dir, &user.id).await;
     let display = format!("Zoë {surname}");
     assert_eq!(
-        seen.property(P::DisplayName),
+        seen.property(&P::DISPLAY_NAME),
         Some(&PropertyValue::text(display.clone()))
     );
     assert_eq!(
-        seen.property(P::Surname),
+        seen.property(&P::SURNAME),
         Some(&PropertyValue::text(surname.clone()))
     );
     let e = raw(&mut ldap, &format!("{local}@demo.local")).await;
@@ -360,7 +361,10 @@ async fn values_ad_would_refuse_are_refused_before_sending() {
             "cost center has no AD attribute",
             update(
                 &user.id,
-                &[(P::CostCenter, Some(PropertyValue::text("CC1")))],
+                &[(
+                    P::owned("costCenter", hris_sync_core::Spec::UNKNOWN),
+                    Some(PropertyValue::text("CC1")),
+                )],
             ),
         ),
         (
@@ -368,14 +372,14 @@ async fn values_ad_would_refuse_are_refused_before_sending() {
             update(
                 &user.id,
                 &[(
-                    P::BusinessPhones,
+                    A::TELEPHONE_NUMBER,
                     Some(PropertyValue::List(vec!["1".into(), "2".into()])),
                 )],
             ),
         ),
         (
             "displayName cleared",
-            update(&user.id, &[(P::DisplayName, None)]),
+            update(&user.id, &[(P::DISPLAY_NAME, None)]),
         ),
     ] {
         let err = one(&dir, op).await.unwrap_err();
@@ -424,7 +428,7 @@ async fn a_cn_fits_windows_and_follows_a_rename() {
         &dir,
         update(
             &user.id,
-            &[(P::DisplayName, Some(PropertyValue::text(renamed.clone())))],
+            &[(P::DISPLAY_NAME, Some(PropertyValue::text(renamed.clone())))],
         ),
     )
     .await
@@ -439,7 +443,7 @@ async fn a_cn_fits_windows_and_follows_a_rename() {
         &dir,
         update(
             &user.id,
-            &[(P::Department, Some(PropertyValue::text("Legal")))],
+            &[(A::DEPARTMENT, Some(PropertyValue::text("Legal")))],
         ),
     )
     .await
@@ -453,7 +457,7 @@ async fn a_cn_fits_windows_and_follows_a_rename() {
         &dir,
         update(
             &twin.id,
-            &[(P::DisplayName, Some(PropertyValue::text(renamed.clone())))],
+            &[(P::DISPLAY_NAME, Some(PropertyValue::text(renamed.clone())))],
         ),
     )
     .await

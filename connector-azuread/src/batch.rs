@@ -351,7 +351,7 @@ fn what(op: &Operation) -> String {
     match op {
         Operation::Create(new) => format!("POST /users ({})", new.user_principal_name),
         Operation::Update { user, changes }
-            if changes.contains_key(&hris_sync_core::DirectoryProperty::EmployeeLeaveDateTime) =>
+            if changes.contains_key(&crate::properties::EMPLOYEE_LEAVE_DATE_TIME) =>
         {
             format!("PATCH /users/{user} (employeeLeaveDateTime)")
         }

@@ -14,20 +14,7 @@ use crate::model::{AccessPassWire, BatchItem, UserWire};
 /// The `@odata.type` of agent identities listed among users.
 pub(crate) const AGENT_TYPE: &str = "#microsoft.graph.agentUser";
 
-/// Where a property lives in Graph's JSON: a top-level name, or a field of a complex property.
-fn location(p: DirectoryProperty) -> (String, Option<String>) {
-    match p {
-        DirectoryProperty::Division => ("employeeOrgData".to_owned(), Some("division".to_owned())),
-        DirectoryProperty::CostCenter => {
-            ("employeeOrgData".to_owned(), Some("costCenter".to_owned()))
-        }
-        DirectoryProperty::ExtensionAttribute(n) => (
-            "onPremisesExtensionAttributes".to_owned(),
-            Some(format!("extensionAttribute{n}")),
-        ),
-        other => (other.name(), None),
-    }
-}
+use crate::properties::location;
 
 /// The `$select` list: what the sync always needs plus the managed properties.
 pub(crate) fn select(managed: &BTreeSet<DirectoryProperty>) -> String {
@@ -45,11 +32,11 @@ pub(crate) fn select(managed: &BTreeSet<DirectoryProperty>) -> String {
     .iter()
     .map(|s| (*s).to_owned())
     .collect();
-    names.extend(managed.iter().map(|p| location(*p).0));
+    names.extend(managed.iter().map(|p| location(p).0.to_owned()));
     names.into_iter().collect::<Vec<_>>().join(",")
 }
 
-fn value_of(p: DirectoryProperty, raw: &Value) -> Option<PropertyValue> {
+fn value_of(p: &DirectoryProperty, raw: &Value) -> Option<PropertyValue> {
     match (p.kind(), raw) {
         (_, Value::Null) => None,
         (PropertyKind::Bool, Value::Bool(b)) => Some(PropertyValue::Bool(*b)),
@@ -84,16 +71,16 @@ pub(crate) fn created_user(
     u.employee_id = Some(new.employee_id.clone());
     u.account_enabled = new.account_enabled;
     for (p, v) in [
-        (DirectoryProperty::DisplayName, Some(&new.display_name)),
-        (DirectoryProperty::GivenName, new.given_name.as_ref()),
-        (DirectoryProperty::Surname, new.surname.as_ref()),
+        (DirectoryProperty::DISPLAY_NAME, Some(&new.display_name)),
+        (DirectoryProperty::GIVEN_NAME, new.given_name.as_ref()),
+        (DirectoryProperty::SURNAME, new.surname.as_ref()),
     ] {
         if let Some(v) = v.filter(|v| !v.is_empty()) {
             u.properties.insert(p, PropertyValue::text(v.clone()));
         }
     }
     for (p, v) in &new.properties {
-        u.properties.insert(*p, v.clone());
+        u.properties.insert(p.clone(), v.clone());
     }
     u
 }
@@ -112,23 +99,23 @@ pub(crate) fn user(wire: UserWire, managed: &BTreeSet<DirectoryProperty>) -> Dir
     }
     u.manager_id = wire.manager.map(|m| DirectoryUserId::new(m.id));
     let names = [
-        DirectoryProperty::DisplayName,
-        DirectoryProperty::GivenName,
-        DirectoryProperty::Surname,
+        DirectoryProperty::DISPLAY_NAME,
+        DirectoryProperty::GIVEN_NAME,
+        DirectoryProperty::SURNAME,
     ];
     // T5: every field of a complex property with a managed field is read, so a write can
     // carry the unmanaged ones as they are.
     let read: BTreeSet<DirectoryProperty> = managed
         .iter()
-        .flat_map(|p| std::iter::once(*p).chain(p.siblings()))
+        .flat_map(|p| std::iter::once(p.clone()).chain(crate::properties::vocabulary().siblings(p)))
         .collect();
     for p in names.into_iter().chain(read) {
-        let (top, field) = location(p);
+        let (top, field) = location(&p);
         let raw = match field {
-            None => wire.rest.get(&top),
-            Some(f) => wire.rest.get(&top).and_then(|o| o.get(&f)),
+            None => wire.rest.get(top),
+            Some(f) => wire.rest.get(top).and_then(|o| o.get(f)),
         };
-        if let Some(v) = raw.and_then(|raw| value_of(p, raw)) {
+        if let Some(v) = raw.and_then(|raw| value_of(&p, raw)) {
             u.properties.insert(p, v);
         }
     }
@@ -147,7 +134,7 @@ fn json_value(v: Option<&PropertyValue>) -> Value {
 /// Property values as a Graph JSON object, nesting `employeeOrgData` and
 /// `onPremisesExtensionAttributes`. A list property cleared is sent as `[]`.
 fn properties_body<'a>(
-    props: impl Iterator<Item = (DirectoryProperty, Option<&'a PropertyValue>)>,
+    props: impl Iterator<Item = (&'a DirectoryProperty, Option<&'a PropertyValue>)>,
 ) -> Map<String, Value> {
     let mut body = Map::new();
     for (p, v) in props {
@@ -157,13 +144,14 @@ fn properties_body<'a>(
         };
         match location(p) {
             (top, None) => {
-                body.insert(top, value);
+                body.insert(top.to_owned(), value);
             }
             (top, Some(field)) => {
-                if let Value::Object(inner) =
-                    body.entry(top).or_insert_with(|| Value::Object(Map::new()))
+                if let Value::Object(inner) = body
+                    .entry(top.to_owned())
+                    .or_insert_with(|| Value::Object(Map::new()))
                 {
-                    inner.insert(field, value);
+                    inner.insert(field.to_owned(), value);
                 }
             }
         }
@@ -173,7 +161,7 @@ fn properties_body<'a>(
 
 /// The `POST /users` body: the required fields and everything mapped, in one request.
 pub(crate) fn create_body(new: &NewUser) -> Value {
-    let mut body = properties_body(new.properties.iter().map(|(p, v)| (*p, Some(v))));
+    let mut body = properties_body(new.properties.iter().map(|(p, v)| (p, Some(v))));
     body.insert("accountEnabled".into(), json!(new.account_enabled));
     body.insert("displayName".into(), json!(new.display_name));
     body.insert("mailNickname".into(), json!(new.mail_nickname));
@@ -202,7 +190,7 @@ pub(crate) fn batch_item(id: String, op: &Operation, graph_base: &str) -> BatchI
             "PATCH",
             format!("/users/{user}"),
             Some(Value::Object(properties_body(
-                changes.iter().map(|(p, v)| (*p, v.as_ref())),
+                changes.iter().map(|(p, v)| (p, v.as_ref())),
             ))),
         ),
         Operation::SetManager {
@@ -305,10 +293,10 @@ mod tests {
         let division = PropertyValue::text("R&D");
         let body = properties_body(
             [
-                (DirectoryProperty::Division, Some(&division)),
-                (DirectoryProperty::CostCenter, None),
-                (DirectoryProperty::BusinessPhones, None),
-                (DirectoryProperty::ExtensionAttribute(3), Some(&division)),
+                (&crate::properties::DIVISION, Some(&division)),
+                (&crate::properties::COST_CENTER, None),
+                (&crate::properties::BUSINESS_PHONES, None),
+                (&crate::properties::extension_attribute(3), Some(&division)),
             ]
             .into_iter(),
         );
@@ -325,7 +313,7 @@ mod tests {
     #[test]
     fn select_names_top_level_properties() {
         let managed: BTreeSet<DirectoryProperty> =
-            [DirectoryProperty::CostCenter, DirectoryProperty::JobTitle]
+            [crate::properties::COST_CENTER, crate::properties::JOB_TITLE]
                 .into_iter()
                 .collect();
         let s = select(&managed);

@@ -228,7 +228,7 @@ impl Directory for EntraDirectory {
         ReadSet::of(
             ReadSet::NAMES
                 .into_iter()
-                .chain(settings.managed.iter().copied()),
+                .chain(settings.managed.iter().cloned()),
             settings.managers,
         )
     }
@@ -267,7 +267,7 @@ fn with_usage_location(operations: &[Operation], code: &str) -> Vec<Operation> {
         .map(|mut op| {
             if let Operation::Create(new) = &mut op {
                 new.properties
-                    .entry(DirectoryProperty::UsageLocation)
+                    .entry(crate::properties::USAGE_LOCATION)
                     .or_insert_with(|| PropertyValue::text(code));
             }
             op

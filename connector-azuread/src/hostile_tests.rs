@@ -52,7 +52,7 @@ proptest! {
 
     #[test]
     fn users_and_pages_never_panic(v in hostile::json_with_keys(KEYS), body in hostile::body()) {
-        let managed: BTreeSet<DirectoryProperty> = DirectoryProperty::plain().collect();
+        let managed: BTreeSet<DirectoryProperty> = crate::properties::mappable().into_iter().collect();
         if let Ok(wire) = serde_json::from_value::<crate::model::UserWire>(v.clone()) {
             let _ = crate::convert::user(wire, &managed);
         }

@@ -45,6 +45,7 @@ mod holder;
 #[cfg(test)]
 mod hostile_tests;
 mod model;
+pub mod properties;
 mod section;
 #[cfg(feature = "sim")]
 pub mod sim;
@@ -59,4 +60,4 @@ pub use directory::EntraDirectory;
 /// The HTTP client crate whose `Client` `with_http_client` takes, so a host builds it with
 /// the same version.
 pub use reqwest;
-pub use section::{EntraSection, GraphNames, SECTION, traits};
+pub use section::{EntraSection, SECTION, traits};

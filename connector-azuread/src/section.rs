@@ -1,10 +1,8 @@
 //! `[entra]`: this connector's section of the configuration file, parsed here, and what the
 //! connector declares to the policy: Graph's property names and Entra's capabilities.
 
-use std::sync::Arc;
-
-use hris_sync_core::policy::{Capabilities, ConfigFile, DirectoryTraits, Vocabulary};
-use hris_sync_core::{DirectoryProperty, Error, Result};
+use hris_sync_core::policy::{Capabilities, ConfigFile, DirectoryTraits};
+use hris_sync_core::{Error, Result};
 use serde::Deserialize;
 
 use crate::GraphBuilder;
@@ -48,17 +46,6 @@ impl EntraSection {
     }
 }
 
-/// Graph's user property names, case-sensitive as Graph spells them.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct GraphNames;
-
-impl Vocabulary for GraphNames {
-    fn attribute(&self, name: &str) -> std::result::Result<DirectoryProperty, String> {
-        name.parse::<DirectoryProperty>()
-            .map_err(|e| e.message().to_owned())
-    }
-}
-
 /// What Entra declares to the policy: kind `entra` (which may also name the directory's side
 /// of `[[mapping]]` and `[[group]]`), groups by object id, and every capability: sign-in
 /// sessions are revoked on disable (by default), the leave date is `employeeLeaveDateTime`,
@@ -67,8 +54,8 @@ impl Vocabulary for GraphNames {
 pub fn traits() -> DirectoryTraits {
     DirectoryTraits::new(
         SECTION,
-        Capabilities::all(DirectoryProperty::EmployeeLeaveDateTime),
-        Arc::new(GraphNames),
+        Capabilities::all(crate::properties::EMPLOYEE_LEAVE_DATE_TIME),
+        crate::properties::vocabulary().clone(),
     )
     .alias(SECTION)
     .group_id("object id")

@@ -1,6 +1,6 @@
 //! Core's conformance kit against this connector talking to the simulator.
 
-use hris_sync_core::DirectoryProperty;
+use connector_azuread::properties as P;
 use hris_sync_core::testkit::{self, Kit};
 
 use crate::support::sim;
@@ -11,15 +11,18 @@ async fn entra_directory_passes_the_kit() {
     let entra = sim
         .directory()
         .manage([
-            DirectoryProperty::Department,
-            DirectoryProperty::JobTitle,
-            DirectoryProperty::City,
-            DirectoryProperty::OfficeLocation,
+            connector_azuread::properties::DEPARTMENT,
+            connector_azuread::properties::JOB_TITLE,
+            connector_azuread::properties::CITY,
+            connector_azuread::properties::OFFICE_LOCATION,
         ])
         .managers(true)
         .build()
         .unwrap();
-    testkit::directory::run_all(&entra, &Kit::new("demo.com", "kit"))
-        .await
-        .unwrap();
+    testkit::directory::run_all(
+        &entra,
+        &Kit::new("demo.com", "kit").with_attributes(P::DEPARTMENT, P::JOB_TITLE),
+    )
+    .await
+    .unwrap();
 }

@@ -61,11 +61,11 @@ fn error_answer(server: &MockServer, status: u16, name: &str) -> ResponseTemplat
 
 fn managed() -> [DirectoryProperty; 5] {
     [
-        DirectoryProperty::JobTitle,
-        DirectoryProperty::Department,
-        DirectoryProperty::Division,
-        DirectoryProperty::CostCenter,
-        DirectoryProperty::ExtensionAttribute(1),
+        connector_azuread::properties::JOB_TITLE,
+        connector_azuread::properties::DEPARTMENT,
+        connector_azuread::properties::DIVISION,
+        connector_azuread::properties::COST_CENTER,
+        connector_azuread::properties::extension_attribute(1),
     ]
 }
 
@@ -300,16 +300,19 @@ async fn full_read_pages_users_after_taking_the_delta_position() {
     assert_eq!(zoe.employee_id.as_deref(), Some("100234"));
     assert!(zoe.account_enabled);
     assert_eq!(
-        zoe.property(DirectoryProperty::CostCenter),
+        zoe.property(&connector_azuread::properties::COST_CENTER),
         Some(&PropertyValue::text("CC-4711"))
     );
     assert_eq!(
-        zoe.property(DirectoryProperty::ExtensionAttribute(1)),
+        zoe.property(&connector_azuread::properties::extension_attribute(1)),
         Some(&PropertyValue::text("personio:100234"))
     );
     let admin = by_upn["admin@contoso.onmicrosoft.com"];
     assert_eq!(admin.employee_id, None);
-    assert_eq!(admin.property(DirectoryProperty::JobTitle), None);
+    assert_eq!(
+        admin.property(&connector_azuread::properties::JOB_TITLE),
+        None
+    );
     assert_eq!(by_upn["helpdesk-agent@contoso.com"].kind, ObjectKind::Agent);
     let jonas = by_upn["jonas.keller@contoso.com"];
     assert!(jonas.on_premises_sync_enabled && !jonas.previously_synced);
@@ -319,7 +322,10 @@ async fn full_read_pages_users_after_taking_the_delta_position() {
         "T11"
     );
     assert!(!lena.account_enabled);
-    assert_eq!(lena.property(DirectoryProperty::Division), None);
+    assert_eq!(
+        lena.property(&connector_azuread::properties::DIVISION),
+        None
+    );
 }
 
 // With managers mapped, a full read is one delta round with `$select=…,manager`; the replayed
@@ -444,11 +450,14 @@ async fn a_refused_delta_link_asks_for_a_full_read() {
 
 fn mia() -> NewUser {
     let properties = [
-        (DirectoryProperty::JobTitle, "Data Analyst"),
-        (DirectoryProperty::Department, "Finance"),
-        (DirectoryProperty::Division, "Corporate"),
-        (DirectoryProperty::CostCenter, "CC-1200"),
-        (DirectoryProperty::ExtensionAttribute(1), "personio:100250"),
+        (connector_azuread::properties::JOB_TITLE, "Data Analyst"),
+        (connector_azuread::properties::DEPARTMENT, "Finance"),
+        (connector_azuread::properties::DIVISION, "Corporate"),
+        (connector_azuread::properties::COST_CENTER, "CC-1200"),
+        (
+            connector_azuread::properties::extension_attribute(1),
+            "personio:100250",
+        ),
     ]
     .into_iter()
     .map(|(p, v)| (p, PropertyValue::text(v)))
@@ -494,12 +503,12 @@ async fn batch_envelope_for_each_write() {
         Operation::Update {
             user: id(ZOE),
             changes: [
-                (DirectoryProperty::JobTitle, None),
+                (connector_azuread::properties::JOB_TITLE, None),
                 (
-                    DirectoryProperty::Division,
+                    connector_azuread::properties::DIVISION,
                     Some(PropertyValue::text("R&D")),
                 ),
-                (DirectoryProperty::CostCenter, None),
+                (connector_azuread::properties::COST_CENTER, None),
             ]
             .into_iter()
             .collect(),
@@ -507,7 +516,7 @@ async fn batch_envelope_for_each_write() {
         Operation::Update {
             user: id(LENA),
             changes: [(
-                DirectoryProperty::AccountEnabled,
+                DirectoryProperty::ACCOUNT_ENABLED,
                 Some(PropertyValue::Bool(false)),
             )]
             .into_iter()
@@ -525,7 +534,7 @@ async fn batch_envelope_for_each_write() {
         Operation::Update {
             user: id(LENA),
             changes: [(
-                DirectoryProperty::EmployeeLeaveDateTime,
+                connector_azuread::properties::EMPLOYEE_LEAVE_DATE_TIME,
                 Some(PropertyValue::text("2025-06-30T00:00:00Z")),
             )]
             .into_iter()
@@ -550,7 +559,7 @@ async fn batch_envelope_for_each_write() {
     assert_eq!(created.employee_id.as_deref(), Some("100250"));
     assert!(created.account_enabled);
     assert_eq!(
-        created.property(DirectoryProperty::CostCenter),
+        created.property(&connector_azuread::properties::COST_CENTER),
         Some(&PropertyValue::text("CC-1200"))
     );
     let Some(Ok(Applied::AccessPass(pass))) = outcomes.last() else {
@@ -643,7 +652,7 @@ async fn throttled_sub_request_is_sent_again_alone() {
         Operation::Update {
             user: id(ZOE),
             changes: [(
-                DirectoryProperty::Department,
+                connector_azuread::properties::DEPARTMENT,
                 Some(PropertyValue::text("Finance")),
             )]
             .into_iter()
@@ -813,9 +822,10 @@ async fn the_sections_usage_location_goes_into_creates() {
         .build()
         .unwrap();
     let mut mapped = mia();
-    mapped
-        .properties
-        .insert(DirectoryProperty::UsageLocation, PropertyValue::text("AT"));
+    mapped.properties.insert(
+        connector_azuread::properties::USAGE_LOCATION,
+        PropertyValue::text("AT"),
+    );
     for new in [mia(), mapped] {
         let outcomes = entra.apply(&[Operation::Create(Box::new(new))]).await;
         assert!(

@@ -18,7 +18,7 @@ async fn delta_reports_changes_then_410() {
     // Two changes.
     let mut changes = Changes::new();
     changes.insert(
-        DirectoryProperty::AccountEnabled,
+        DirectoryProperty::ACCOUNT_ENABLED,
         Some(PropertyValue::Bool(false)),
     );
     let ops = [

@@ -43,10 +43,10 @@ fn ada() -> (Employee, DirectoryUser) {
     );
     u.employee_id = Some("7".into());
     for (p, v) in [
-        (DirectoryProperty::DisplayName, "Ada Lovelace"),
-        (DirectoryProperty::GivenName, "Ada"),
-        (DirectoryProperty::Surname, "Lovelace"),
-        (DirectoryProperty::Department, "Research"),
+        (DirectoryProperty::DISPLAY_NAME, "Ada Lovelace"),
+        (DirectoryProperty::GIVEN_NAME, "Ada"),
+        (DirectoryProperty::SURNAME, "Lovelace"),
+        (connector_azuread::properties::DEPARTMENT, "Research"),
     ] {
         u.properties.insert(p, PropertyValue::text(v));
     }

@@ -1,6 +1,7 @@
 //! Groups through Graph (docs/rules.md §10, G3, G4) against the simulator, which answers
 //! each group kind, membership write and permission as Graph does.
 
+use connector_azuread::properties as P;
 use std::time::Duration;
 
 use connector_azuread::sim::{GraphSim, SimConfig, SimGroup};
@@ -28,17 +29,22 @@ async fn the_kit_passes_with_a_group() {
     let entra = sim
         .directory()
         .manage([
-            hris_sync_core::DirectoryProperty::Department,
-            hris_sync_core::DirectoryProperty::JobTitle,
-            hris_sync_core::DirectoryProperty::City,
-            hris_sync_core::DirectoryProperty::OfficeLocation,
+            connector_azuread::properties::DEPARTMENT,
+            connector_azuread::properties::JOB_TITLE,
+            connector_azuread::properties::CITY,
+            connector_azuread::properties::OFFICE_LOCATION,
         ])
         .managers(true)
         .build()
         .unwrap();
-    testkit::directory::run_all(&entra, &Kit::new("demo.com", "kitg").with_group(GROUP))
-        .await
-        .unwrap();
+    testkit::directory::run_all(
+        &entra,
+        &Kit::new("demo.com", "kitg")
+            .with_attributes(P::DEPARTMENT, P::JOB_TITLE)
+            .with_group(GROUP),
+    )
+    .await
+    .unwrap();
     assert!(sim.counts().memberships >= 2, "{:?}", sim.counts());
 }
 

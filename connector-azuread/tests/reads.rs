@@ -1,7 +1,7 @@
 //! Reads: paging, failed pages, agent objects, verified domains.
 
 use connector_azuread::sim::{Fault, Target};
-use hris_sync_core::{Directory, DirectoryProperty, ErrorKind, ObjectKind, PropertyValue};
+use hris_sync_core::{Directory, ErrorKind, ObjectKind, PropertyValue};
 
 use crate::support::{sim, users};
 
@@ -76,16 +76,21 @@ async fn agents_hybrid_and_properties() {
     let mut staff = users(3);
     staff[0].kind = ObjectKind::Agent;
     staff[1].on_premises_sync_enabled = true;
-    staff[2]
-        .properties
-        .insert(DirectoryProperty::Department, PropertyValue::text("Sales"));
-    staff[2]
-        .properties
-        .insert(DirectoryProperty::CostCenter, PropertyValue::text("CC-1"));
+    staff[2].properties.insert(
+        connector_azuread::properties::DEPARTMENT,
+        PropertyValue::text("Sales"),
+    );
+    staff[2].properties.insert(
+        connector_azuread::properties::COST_CENTER,
+        PropertyValue::text("CC-1"),
+    );
     sim.seed(staff.clone()).unwrap();
     let entra = sim
         .directory()
-        .manage([DirectoryProperty::Department, DirectoryProperty::CostCenter])
+        .manage([
+            connector_azuread::properties::DEPARTMENT,
+            connector_azuread::properties::COST_CENTER,
+        ])
         .build()
         .unwrap();
     let got = entra.list_users().await.unwrap().users;
@@ -93,11 +98,11 @@ async fn agents_hybrid_and_properties() {
     assert_eq!(by_id(0).kind, ObjectKind::Agent);
     assert!(by_id(1).on_premises_sync_enabled);
     assert_eq!(
-        by_id(2).property(DirectoryProperty::Department),
+        by_id(2).property(&connector_azuread::properties::DEPARTMENT),
         Some(&PropertyValue::text("Sales"))
     );
     assert_eq!(
-        by_id(2).property(DirectoryProperty::CostCenter),
+        by_id(2).property(&connector_azuread::properties::COST_CENTER),
         Some(&PropertyValue::text("CC-1"))
     );
     // The planner never writes the agent.

@@ -6,9 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use connector_azuread::sim::{Fault, Target};
-use hris_sync_core::{
-    ApplyContext, Directory, DirectoryProperty, ErrorKind, Operation, Progress, Stop,
-};
+use hris_sync_core::{ApplyContext, Directory, ErrorKind, Operation, Progress, Stop};
 
 use crate::support::{set_city, sim, users};
 
@@ -35,7 +33,7 @@ async fn a_stop_sends_no_new_batch() {
     sim.seed(staff.clone()).unwrap();
     let entra = sim
         .directory()
-        .manage([DirectoryProperty::City])
+        .manage([connector_azuread::properties::CITY])
         .batches_in_flight(1)
         .build()
         .unwrap();
@@ -68,7 +66,7 @@ async fn a_stop_sends_no_new_batch() {
         .unwrap()
         .users
         .into_iter()
-        .filter(|u| u.property(DirectoryProperty::City).is_some())
+        .filter(|u| u.property(&connector_azuread::properties::CITY).is_some())
         .count();
     assert_eq!(changed, 20);
 }
@@ -83,7 +81,7 @@ async fn a_stop_ends_a_retry_wait() {
     sim.inject(Target::BatchItem, [Fault::Throttle(3_600)]);
     let entra = sim
         .directory()
-        .manage([DirectoryProperty::City])
+        .manage([connector_azuread::properties::CITY])
         .build()
         .unwrap();
     let stop = Stop::new();

@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 
 use connector_azuread::sim::{GraphSim, SimConfig};
 use hris_sync_core::{
-    Changes, DirectoryProperty, DirectoryUser, DirectoryUserId, NewUser, Operation, Password,
-    PropertyValue,
+    Changes, DirectoryUser, DirectoryUserId, NewUser, Operation, Password, PropertyValue,
 };
 
 /// Every window and wait divided by this in the tests.
@@ -56,7 +55,10 @@ pub(crate) use hris_sync_core::testkit::CapturedLogs as Captured;
 /// An update setting `city` on `user`.
 pub(crate) fn set_city(user: &DirectoryUserId, city: String) -> Operation {
     let mut changes = Changes::new();
-    changes.insert(DirectoryProperty::City, Some(PropertyValue::Text(city)));
+    changes.insert(
+        connector_azuread::properties::CITY,
+        Some(PropertyValue::Text(city)),
+    );
     Operation::Update {
         user: user.clone(),
         changes,

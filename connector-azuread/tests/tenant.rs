@@ -70,7 +70,7 @@ async fn t2_revoke_in_a_batch_with_a_disable() {
     let entra = sim.directory().build().unwrap();
     let mut off = Changes::new();
     off.insert(
-        DirectoryProperty::AccountEnabled,
+        DirectoryProperty::ACCOUNT_ENABLED,
         Some(PropertyValue::Bool(false)),
     );
     let ops = [
@@ -180,27 +180,29 @@ async fn t4_whole_batch_503_creates_are_looked_up_first() {
 async fn t5_unmanaged_cost_center_is_read_so_it_can_be_carried() {
     let sim = sim().await;
     let mut u = users(1).remove(0);
-    u.properties
-        .insert(DirectoryProperty::Division, PropertyValue::text("Ops"));
     u.properties.insert(
-        DirectoryProperty::CostCenter,
+        connector_azuread::properties::DIVISION,
+        PropertyValue::text("Ops"),
+    );
+    u.properties.insert(
+        connector_azuread::properties::COST_CENTER,
         PropertyValue::text("CC-4711"),
     );
     sim.seed([u.clone()]).unwrap();
     let entra = sim
         .directory()
-        .manage([DirectoryProperty::Division])
+        .manage([connector_azuread::properties::DIVISION])
         .build()
         .unwrap();
     let read = entra.list_users().await.unwrap().users.remove(0);
     assert_eq!(
-        read.property(DirectoryProperty::CostCenter),
+        read.property(&connector_azuread::properties::COST_CENTER),
         text("CC-4711").as_ref()
     );
     // What the planner sends: the division and the cost center as read.
     let mut changes = Changes::new();
-    changes.insert(DirectoryProperty::Division, text("R&D"));
-    changes.insert(DirectoryProperty::CostCenter, text("CC-4711"));
+    changes.insert(connector_azuread::properties::DIVISION, text("R&D"));
+    changes.insert(connector_azuread::properties::COST_CENTER, text("CC-4711"));
     let out = entra
         .apply(&[Operation::Update {
             user: u.id.clone(),
@@ -210,19 +212,22 @@ async fn t5_unmanaged_cost_center_is_read_so_it_can_be_carried() {
     assert!(out[0].is_ok(), "{out:?}");
     let after = &sim.users()[0];
     assert_eq!(
-        after.property(DirectoryProperty::CostCenter),
+        after.property(&connector_azuread::properties::COST_CENTER),
         text("CC-4711").as_ref()
     );
     // The service side: a division alone wipes the cost center.
     let mut alone = Changes::new();
-    alone.insert(DirectoryProperty::Division, text("Sales"));
+    alone.insert(connector_azuread::properties::DIVISION, text("Sales"));
     entra
         .apply(&[Operation::Update {
             user: u.id.clone(),
             changes: alone,
         }])
         .await;
-    assert_eq!(sim.users()[0].property(DirectoryProperty::CostCenter), None);
+    assert_eq!(
+        sim.users()[0].property(&connector_azuread::properties::COST_CENTER),
+        None
+    );
 }
 
 // T7: a replayed delta round lists each user once (no "two candidates"), and a user deleted
@@ -241,7 +246,7 @@ async fn t7_replayed_delta_entries_merge_by_id_in_feed_order() {
     let snapshot = entra.list_users().await.unwrap();
     assert_eq!(snapshot.users.len(), 5, "each user once");
     let mut city = Changes::new();
-    city.insert(DirectoryProperty::City, text("Berlin"));
+    city.insert(connector_azuread::properties::CITY, text("Berlin"));
     let ops = [
         Operation::Update {
             user: staff[1].id.clone(),
@@ -310,7 +315,7 @@ async fn t11_previously_synced_users_are_told_apart_from_never_synced() {
     sim.seed(staff.clone()).unwrap();
     let entra = sim
         .directory()
-        .manage([DirectoryProperty::ExtensionAttribute(3)])
+        .manage([connector_azuread::properties::extension_attribute(3)])
         .build()
         .unwrap();
     let read = entra.list_users().await.unwrap().users;
@@ -318,7 +323,10 @@ async fn t11_previously_synced_users_are_told_apart_from_never_synced() {
     assert!(!read[1].previously_synced);
     let ext = |id: &DirectoryUserId| {
         let mut c = Changes::new();
-        c.insert(DirectoryProperty::ExtensionAttribute(3), text("x"));
+        c.insert(
+            connector_azuread::properties::extension_attribute(3),
+            text("x"),
+        );
         Operation::Update {
             user: id.clone(),
             changes: c,
@@ -331,7 +339,7 @@ async fn t11_previously_synced_users_are_told_apart_from_never_synced() {
 
 fn set_city(id: &DirectoryUserId) -> Operation {
     let mut changes = Changes::new();
-    changes.insert(DirectoryProperty::City, text("Berlin"));
+    changes.insert(connector_azuread::properties::CITY, text("Berlin"));
     Operation::Update {
         user: id.clone(),
         changes,
@@ -395,12 +403,12 @@ async fn t6_a_disable_with_the_leave_date_is_refused_without_lifecycle_permissio
     let disable = |id: &DirectoryUserId, leave: bool| {
         let mut c = Changes::new();
         c.insert(
-            DirectoryProperty::AccountEnabled,
+            DirectoryProperty::ACCOUNT_ENABLED,
             Some(PropertyValue::Bool(false)),
         );
         if leave {
             c.insert(
-                DirectoryProperty::EmployeeLeaveDateTime,
+                connector_azuread::properties::EMPLOYEE_LEAVE_DATE_TIME,
                 text("2025-06-30T21:59:59Z"),
             );
         }

@@ -19,7 +19,7 @@ async fn forty_five_operations_three_batches_correlated() {
     sim.seed(staff.clone()).unwrap();
     let entra = sim
         .directory()
-        .manage([DirectoryProperty::City])
+        .manage([connector_azuread::properties::CITY])
         .build()
         .unwrap();
     let mut ops: Vec<Operation> = staff
@@ -59,7 +59,7 @@ async fn forty_five_operations_three_batches_correlated() {
     {
         let got = listed.iter().find(|l| l.id == u.id).unwrap();
         assert_eq!(
-            got.property(DirectoryProperty::City),
+            got.property(&connector_azuread::properties::CITY),
             Some(&PropertyValue::Text(format!("City {i}")))
         );
     }
@@ -167,12 +167,12 @@ async fn refused_values_are_invalid_input() {
     let entra = sim.directory().build().unwrap();
     let mut long = Changes::new();
     long.insert(
-        DirectoryProperty::Department,
+        connector_azuread::properties::DEPARTMENT,
         Some(PropertyValue::Text("d".repeat(65))),
     );
     let mut empty = Changes::new();
     empty.insert(
-        DirectoryProperty::OfficeLocation,
+        connector_azuread::properties::OFFICE_LOCATION,
         Some(PropertyValue::text("")),
     );
     let ops = [
@@ -208,11 +208,11 @@ async fn employee_org_data_sent_whole() {
         hris_sync_core::DirectoryUser::new("00000000-0000-4000-8000-000000000001", "lena@demo.com");
     u.employee_id = Some("1".into());
     for (p, v) in [
-        (DirectoryProperty::DisplayName, "Lena Vogt"),
-        (DirectoryProperty::GivenName, "Lena"),
-        (DirectoryProperty::Surname, "Vogt"),
-        (DirectoryProperty::Division, "R&D"),
-        (DirectoryProperty::CostCenter, "CC-4711"),
+        (DirectoryProperty::DISPLAY_NAME, "Lena Vogt"),
+        (DirectoryProperty::GIVEN_NAME, "Lena"),
+        (DirectoryProperty::SURNAME, "Vogt"),
+        (connector_azuread::properties::DIVISION, "R&D"),
+        (connector_azuread::properties::COST_CENTER, "CC-4711"),
     ] {
         u.properties.insert(p, PropertyValue::text(v));
     }
@@ -225,7 +225,10 @@ async fn employee_org_data_sent_whole() {
     .unwrap();
     let entra = sim
         .directory()
-        .manage([DirectoryProperty::Division, DirectoryProperty::CostCenter])
+        .manage([
+            connector_azuread::properties::DIVISION,
+            connector_azuread::properties::COST_CENTER,
+        ])
         .build()
         .unwrap();
     let mut e = Employee::new(EmployeeId::new("1").unwrap(), EmployeeStatus::Active);
@@ -252,11 +255,11 @@ async fn employee_org_data_sent_whole() {
     assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:?}");
     let after = sim.user_by_upn("lena@demo.com").unwrap();
     assert_eq!(
-        after.property(DirectoryProperty::Division),
+        after.property(&connector_azuread::properties::DIVISION),
         Some(&PropertyValue::text("Ops"))
     );
     assert_eq!(
-        after.property(DirectoryProperty::CostCenter),
+        after.property(&connector_azuread::properties::COST_CENTER),
         Some(&PropertyValue::text("CC-4711"))
     );
 }
@@ -293,7 +296,7 @@ async fn requests_and_throttles_are_counted_for_the_host() {
     let stats = hris_sync_core::RequestStats::new();
     let entra = sim
         .directory()
-        .manage([DirectoryProperty::City])
+        .manage([connector_azuread::properties::CITY])
         .request_stats(stats.clone())
         .build()
         .unwrap();

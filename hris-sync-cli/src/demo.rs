@@ -302,13 +302,13 @@ pub fn tenant(now: DateTime<Utc>) -> (Vec<DirectoryUser>, SyncHistory) {
                 e.last_name.clone().unwrap_or_default()
             };
             u.properties.insert(
-                DirectoryProperty::DisplayName,
+                DirectoryProperty::DISPLAY_NAME,
                 PropertyValue::Text(format!("{first} {last}")),
             );
             u.properties
-                .insert(DirectoryProperty::GivenName, PropertyValue::Text(first));
+                .insert(DirectoryProperty::GIVEN_NAME, PropertyValue::Text(first));
             u.properties
-                .insert(DirectoryProperty::Surname, PropertyValue::Text(last));
+                .insert(DirectoryProperty::SURNAME, PropertyValue::Text(last));
             u.account_enabled = *key != cast::REHIRE;
             users.push(u);
         }

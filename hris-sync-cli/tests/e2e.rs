@@ -71,7 +71,7 @@ async fn first_run_then_nothing() {
     let greta = by("greta.schneider@demo.com");
     assert_eq!(
         greta
-            .property(DirectoryProperty::Surname)
+            .property(&DirectoryProperty::SURNAME)
             .and_then(|v| v.as_text()),
         Some("Schneider-Wolf")
     );

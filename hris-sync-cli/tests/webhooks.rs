@@ -6,7 +6,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, StreamExt};
-use hris_sync_core::{AttributeValue, DirectoryProperty, Employee, EmployeeId, PropertyValue};
+use hris_sync_core::{AttributeValue, Employee, EmployeeId, PropertyValue};
 use serde_json::json;
 
 use crate::cli::{Sims, against, listen_addr, scratch, sigterm, sims};
@@ -188,9 +188,11 @@ async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
         200
     );
     until("the move", || {
-        account(&sims, mover.id.as_str())
-            .and_then(|u| u.properties.get(&DirectoryProperty::Department).cloned())
-            == Some(PropertyValue::text("Webhook Ops"))
+        account(&sims, mover.id.as_str()).and_then(|u| {
+            u.properties
+                .get(&connector_azuread::properties::DEPARTMENT)
+                .cloned()
+        }) == Some(PropertyValue::text("Webhook Ops"))
     })
     .await;
 
@@ -400,9 +402,11 @@ async fn simulated_personio_deliveries_drive_the_sync() {
     }
     for (i, e) in movers.iter().enumerate() {
         until("each move applied", || {
-            account(&sims, e.id.as_str())
-                .and_then(|u| u.properties.get(&DirectoryProperty::Department).cloned())
-                == Some(PropertyValue::text(format!("Delivered {i}")))
+            account(&sims, e.id.as_str()).and_then(|u| {
+                u.properties
+                    .get(&connector_azuread::properties::DEPARTMENT)
+                    .cloned()
+            }) == Some(PropertyValue::text(format!("Delivered {i}")))
         })
         .await;
     }
@@ -439,9 +443,11 @@ async fn notifications_never_starve_the_periodic_cycle() {
 
     let hook = format!("http://{addr}/webhooks/personio");
     let landed = || {
-        account(&sims, silent.id.as_str())
-            .and_then(|u| u.properties.get(&DirectoryProperty::Department).cloned())
-            == Some(PropertyValue::text("Job Change"))
+        account(&sims, silent.id.as_str()).and_then(|u| {
+            u.properties
+                .get(&connector_azuread::properties::DEPARTMENT)
+                .cloned()
+        }) == Some(PropertyValue::text("Job Change"))
     };
     let mut sent = 0u32;
     // Notifications keep coming for as long as the change has not landed: with a 3 s

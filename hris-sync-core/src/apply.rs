@@ -522,7 +522,10 @@ fn new_user(action: &Action, upn: &str) -> Result<(Operation, Password)> {
 }
 
 fn to_changes(changes: &ChangeSet) -> Changes {
-    changes.iter().map(|(p, c)| (*p, c.to.clone())).collect()
+    changes
+        .iter()
+        .map(|(p, c)| (p.clone(), c.to.clone()))
+        .collect()
 }
 
 fn resolve(
@@ -577,7 +580,7 @@ fn to_operation(
         } => {
             let mut changes = Changes::new();
             changes.insert(
-                DirectoryProperty::AccountEnabled,
+                DirectoryProperty::ACCOUNT_ENABLED,
                 Some(PropertyValue::Bool(false)),
             );
             let mut after = Vec::new();
@@ -592,7 +595,7 @@ fn to_operation(
             if let Some(leave_date) = leave_date {
                 let mut leave = Changes::new();
                 leave.insert(
-                    leave_date.attribute,
+                    leave_date.attribute.clone(),
                     Some(PropertyValue::Text(leave_date.at.clone())),
                 );
                 after.push((
@@ -614,7 +617,7 @@ fn to_operation(
         Action::Enable { user_id, .. } => {
             let mut changes = Changes::new();
             changes.insert(
-                DirectoryProperty::AccountEnabled,
+                DirectoryProperty::ACCOUNT_ENABLED,
                 Some(PropertyValue::Bool(true)),
             );
             (

@@ -92,7 +92,7 @@ pub use id::{DirectoryUserId, EmployeeId, MAX_EMPLOYEE_ID_LEN};
 pub use operation::{AccessPass, AccessPassRequest, Applied, Changes, NewUser, Operation, Outcome};
 pub use password::{GENERATED_LEN, Password};
 pub use policy::Policy;
-pub use property::{DirectoryProperty, PropertyKind, PropertyValue};
+pub use property::{DirectoryProperty, PropertyKind, PropertyValue, Spec};
 pub use read_set::ReadSet;
 pub use reconcile::{
     Action, GroupMembers, Plan, Reason, SyncHistory, plan, plan_with_groups, plan_with_history,

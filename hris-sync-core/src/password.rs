@@ -127,7 +127,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn generated_passwords_meet_entra_rules() {
+    fn generated_passwords_meet_the_complexity_rules() {
         for _ in 0..200 {
             let p = Password::generate().unwrap();
             assert_eq!(p.expose_secret().len(), GENERATED_LEN);

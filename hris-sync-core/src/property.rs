@@ -1,81 +1,24 @@
-//! Writable directory user properties, their limits, and their values.
+//! Directory attributes as the directory declares them, and their values.
 //!
-//! The names and limits follow Microsoft Graph's `user` resource (v1.0). Where Microsoft does
-//! not state a maximum length (`officeLocation`, `employeeType`, `employeeOrgData.*`) we use the
-//! conservative limit of the neighbouring properties (128 for `officeLocation`, 64 for the
-//! others), so a value we write is never refused for its length.
+//! Core names no directory's attributes except the few the sync itself manages on every
+//! account (the join key, the UPN, the names, the enabled flag: the associated constants of
+//! [`DirectoryProperty`], under neutral names a connector maps to its own). Every other
+//! attribute comes from the connector's [`Vocabulary`](crate::policy::Vocabulary): its name as
+//! the directory spells it, with a [`Spec`] saying what it holds, how long it may be, whether it
+//! can be cleared and whether it is part of a complex value the directory writes whole.
 
+use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::fmt;
-use std::str::FromStr;
+use std::hash::{Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 
-/// A directory user property the sync reads or writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
-pub enum DirectoryProperty {
-    /// `accountEnabled` (sync-managed: lifecycle).
-    AccountEnabled,
-    /// `employeeId` (sync-managed: the join key).
-    EmployeeId,
-    /// `userPrincipalName` (sync-managed: UPN rules).
-    UserPrincipalName,
-    /// `mailNickname` (sync-managed: the UPN's local part).
-    MailNickname,
-    /// `displayName` (sync-managed: kept in step with HR names).
-    DisplayName,
-    /// `givenName` (sync-managed: kept in step with HR names).
-    GivenName,
-    /// `surname` (sync-managed: kept in step with HR names).
-    Surname,
-    /// `jobTitle`.
-    JobTitle,
-    /// `department`.
-    Department,
-    /// `companyName`.
-    CompanyName,
-    /// `officeLocation`.
-    OfficeLocation,
-    /// `employeeType`.
-    EmployeeType,
-    /// `employeeHireDate` (date-time).
-    EmployeeHireDate,
-    /// `employeeLeaveDateTime` (date-time).
-    EmployeeLeaveDateTime,
-    /// `employeeOrgData.division` (Graph writes `employeeOrgData` whole).
-    Division,
-    /// `employeeOrgData.costCenter` (Graph writes `employeeOrgData` whole).
-    CostCenter,
-    /// `mobilePhone`.
-    MobilePhone,
-    /// `businessPhones` (one value at most).
-    BusinessPhones,
-    /// `streetAddress`.
-    StreetAddress,
-    /// `city`.
-    City,
-    /// `state`.
-    State,
-    /// `country`.
-    Country,
-    /// `postalCode`.
-    PostalCode,
-    /// `usageLocation` (two-letter country code).
-    UsageLocation,
-    /// `preferredLanguage` (for example `de-DE`).
-    PreferredLanguage,
-    /// `mail`.
-    Mail,
-    /// `otherMails`.
-    OtherMails,
-    /// `onPremisesExtensionAttributes.extensionAttributeN`, N in 1..=15.
-    ExtensionAttribute(u8),
-}
-
 /// The shape of a property's value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PropertyKind {
     /// A string of at most `max_len` characters.
     Text {
@@ -93,182 +36,231 @@ pub enum PropertyKind {
     DateTime,
     /// A boolean.
     Bool,
+    /// A two-letter country code (ISO 3166-1 alpha-2), written in capitals.
+    CountryCode,
 }
 
-const PLAIN: &[(DirectoryProperty, &str)] = &[
-    (DirectoryProperty::AccountEnabled, "accountEnabled"),
-    (DirectoryProperty::EmployeeId, "employeeId"),
-    (DirectoryProperty::UserPrincipalName, "userPrincipalName"),
-    (DirectoryProperty::MailNickname, "mailNickname"),
-    (DirectoryProperty::DisplayName, "displayName"),
-    (DirectoryProperty::GivenName, "givenName"),
-    (DirectoryProperty::Surname, "surname"),
-    (DirectoryProperty::JobTitle, "jobTitle"),
-    (DirectoryProperty::Department, "department"),
-    (DirectoryProperty::CompanyName, "companyName"),
-    (DirectoryProperty::OfficeLocation, "officeLocation"),
-    (DirectoryProperty::EmployeeType, "employeeType"),
-    (DirectoryProperty::EmployeeHireDate, "employeeHireDate"),
-    (
-        DirectoryProperty::EmployeeLeaveDateTime,
-        "employeeLeaveDateTime",
-    ),
-    (DirectoryProperty::Division, "employeeOrgData.division"),
-    (DirectoryProperty::CostCenter, "employeeOrgData.costCenter"),
-    (DirectoryProperty::MobilePhone, "mobilePhone"),
-    (DirectoryProperty::BusinessPhones, "businessPhones"),
-    (DirectoryProperty::StreetAddress, "streetAddress"),
-    (DirectoryProperty::City, "city"),
-    (DirectoryProperty::State, "state"),
-    (DirectoryProperty::Country, "country"),
-    (DirectoryProperty::PostalCode, "postalCode"),
-    (DirectoryProperty::UsageLocation, "usageLocation"),
-    (DirectoryProperty::PreferredLanguage, "preferredLanguage"),
-    (DirectoryProperty::Mail, "mail"),
-    (DirectoryProperty::OtherMails, "otherMails"),
-];
+/// What a directory declares about one attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Spec {
+    /// The value's shape and limits.
+    pub kind: PropertyKind,
+    /// Whether the directory accepts `null` (or a removal) for it.
+    pub clearable: bool,
+    /// Whether the sync sets it itself, so a `[[mapping]]` may not target it.
+    pub managed: bool,
+    /// The complex value it is part of, when the directory replaces that value whole (a field
+    /// left out becomes null): a write of one field carries the others as read (T5).
+    pub whole: Option<&'static str>,
+    /// Whether it may be written on an account that was once synchronised from elsewhere
+    /// ([`DirectoryUser::previously_synced`](crate::DirectoryUser::previously_synced)); some
+    /// directories refuse it there (T11).
+    pub after_sync: bool,
+}
 
-impl DirectoryProperty {
-    /// Every property except the extension attributes, in a fixed order.
-    pub fn plain() -> impl Iterator<Item = Self> {
-        PLAIN.iter().map(|(p, _)| *p)
+impl Spec {
+    /// A plain, clearable, mappable attribute of this kind.
+    #[must_use]
+    pub const fn of(kind: PropertyKind) -> Self {
+        Self {
+            kind,
+            clearable: true,
+            managed: false,
+            whole: None,
+            after_sync: true,
+        }
     }
 
-    /// The Graph name (`jobTitle`, `employeeOrgData.costCenter`, `extensionAttribute3`).
+    /// Text of at most `max_len` characters.
     #[must_use]
-    pub fn name(self) -> String {
-        match self {
-            Self::ExtensionAttribute(n) => format!("extensionAttribute{n}"),
-            other => PLAIN
-                .iter()
-                .find(|(p, _)| *p == other)
-                .map_or_else(String::new, |(_, n)| (*n).to_owned()),
+    pub const fn text(max_len: usize) -> Self {
+        Self::of(PropertyKind::Text { max_len })
+    }
+
+    /// What a name read back from a stored state holds: any text, no limit known.
+    pub const UNKNOWN: Self = Self::text(usize::MAX);
+
+    /// That cannot be cleared.
+    #[must_use]
+    pub const fn not_clearable(mut self) -> Self {
+        self.clearable = false;
+        self
+    }
+
+    /// Set by the sync itself.
+    #[must_use]
+    pub const fn managed(mut self) -> Self {
+        self.managed = true;
+        self
+    }
+
+    /// Part of the complex value `whole`, written whole.
+    #[must_use]
+    pub const fn part_of(mut self, whole: &'static str) -> Self {
+        self.whole = Some(whole);
+        self
+    }
+
+    /// Refused on an account once synchronised from elsewhere.
+    #[must_use]
+    pub const fn not_after_sync(mut self) -> Self {
+        self.after_sync = false;
+        self
+    }
+}
+
+/// A directory attribute: its name, as the directory spells it, and its [`Spec`].
+///
+/// Two properties are equal (and ordered, and hashed) by name alone: a directory declares
+/// each name once.
+#[derive(Clone, Debug)]
+pub struct DirectoryProperty {
+    name: Cow<'static, str>,
+    spec: Spec,
+}
+
+impl DirectoryProperty {
+    /// Whether the account can sign in (managed: lifecycle).
+    pub const ACCOUNT_ENABLED: Self = Self::new(
+        "accountEnabled",
+        Spec::of(PropertyKind::Bool).managed().not_clearable(),
+    );
+    /// The HR employee id: the join key (managed).
+    pub const EMPLOYEE_ID: Self = Self::new("employeeId", Spec::text(16).managed().not_clearable());
+    /// The sign-in name (managed: UPN rules).
+    pub const USER_PRINCIPAL_NAME: Self = Self::new(
+        "userPrincipalName",
+        Spec::text(113).managed().not_clearable(),
+    );
+    /// The UPN's local part, where the directory keeps it apart (managed).
+    pub const MAIL_NICKNAME: Self =
+        Self::new("mailNickname", Spec::text(64).managed().not_clearable());
+    /// The display name (managed: kept in step with HR names).
+    pub const DISPLAY_NAME: Self =
+        Self::new("displayName", Spec::text(256).managed().not_clearable());
+    /// The given name (managed: kept in step with HR names).
+    pub const GIVEN_NAME: Self = Self::new("givenName", Spec::text(64).managed());
+    /// The surname (managed: kept in step with HR names).
+    pub const SURNAME: Self = Self::new("surname", Spec::text(64).managed());
+
+    /// The names core manages on every account.
+    pub const MANAGED: [Self; 7] = [
+        Self::ACCOUNT_ENABLED,
+        Self::EMPLOYEE_ID,
+        Self::USER_PRINCIPAL_NAME,
+        Self::MAIL_NICKNAME,
+        Self::DISPLAY_NAME,
+        Self::GIVEN_NAME,
+        Self::SURNAME,
+    ];
+
+    /// An attribute named `name` with `spec`, in a constant.
+    #[must_use]
+    pub const fn new(name: &'static str, spec: Spec) -> Self {
+        Self {
+            name: Cow::Borrowed(name),
+            spec,
         }
+    }
+
+    /// An attribute whose name is known at run time (read from a configuration or a schema).
+    #[must_use]
+    pub fn owned(name: impl Into<String>, spec: Spec) -> Self {
+        Self {
+            name: Cow::Owned(name.into()),
+            spec,
+        }
+    }
+
+    /// The name, as the directory spells it (`jobTitle`, `title`, `employeeOrgData.costCenter`).
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What the directory declares about it.
+    #[must_use]
+    pub fn spec(&self) -> Spec {
+        self.spec
     }
 
     /// The shape and limits of the value.
     #[must_use]
-    pub fn kind(self) -> PropertyKind {
-        use PropertyKind::{Bool, DateTime, Text, TextList};
-        match self {
-            Self::AccountEnabled => Bool,
-            Self::EmployeeId => Text { max_len: 16 },
-            Self::UserPrincipalName => Text { max_len: 113 },
-            Self::MailNickname
-            | Self::GivenName
-            | Self::Surname
-            | Self::Department
-            | Self::CompanyName
-            | Self::EmployeeType
-            | Self::Division
-            | Self::CostCenter
-            | Self::MobilePhone => Text { max_len: 64 },
-            Self::DisplayName | Self::Mail => Text { max_len: 256 },
-            Self::JobTitle | Self::OfficeLocation | Self::City | Self::State | Self::Country => {
-                Text { max_len: 128 }
-            }
-            Self::EmployeeHireDate | Self::EmployeeLeaveDateTime => DateTime,
-            Self::BusinessPhones => TextList {
-                max_items: 1,
-                max_len: 64,
-            },
-            Self::OtherMails => TextList {
-                max_items: 250,
-                max_len: 250,
-            },
-            Self::StreetAddress | Self::ExtensionAttribute(_) => Text { max_len: 1024 },
-            Self::PostalCode => Text { max_len: 40 },
-            Self::UsageLocation => Text { max_len: 2 },
-            Self::PreferredLanguage => Text { max_len: 35 },
-        }
-    }
-
-    /// The fields of the complex property this one belongs to, itself included
-    /// (`employeeOrgData`: division and cost center; `onPremisesExtensionAttributes`: the 15
-    /// extension attributes); empty for a plain property. Graph replaces a complex property
-    /// whole, so a write of one field must carry the others as read (T5).
-    #[must_use]
-    pub fn siblings(self) -> Vec<Self> {
-        match self {
-            Self::Division | Self::CostCenter => vec![Self::Division, Self::CostCenter],
-            Self::ExtensionAttribute(_) => (1..=15).map(Self::ExtensionAttribute).collect(),
-            _ => Vec::new(),
-        }
+    pub fn kind(&self) -> PropertyKind {
+        self.spec.kind
     }
 
     /// Whether the sync itself owns this property, so a `[[mapping]]` may not target it.
     #[must_use]
-    pub fn is_sync_managed(self) -> bool {
-        matches!(
-            self,
-            Self::AccountEnabled
-                | Self::EmployeeId
-                | Self::UserPrincipalName
-                | Self::MailNickname
-                | Self::DisplayName
-                | Self::GivenName
-                | Self::Surname
-        )
+    pub fn is_sync_managed(&self) -> bool {
+        self.spec.managed
     }
 
-    /// Whether Graph accepts `null` for this property (it refuses it for `displayName`, `mail`,
-    /// `usageLocation` and the sync-managed keys).
+    /// Whether the directory accepts `null` for it.
     #[must_use]
-    pub fn is_clearable(self) -> bool {
-        !matches!(
-            self,
-            Self::AccountEnabled
-                | Self::EmployeeId
-                | Self::UserPrincipalName
-                | Self::MailNickname
-                | Self::DisplayName
-                | Self::Mail
-                | Self::UsageLocation
-        )
+    pub fn is_clearable(&self) -> bool {
+        self.spec.clearable
+    }
+
+    /// The complex value it is written with, if any (T5).
+    #[must_use]
+    pub fn whole(&self) -> Option<&'static str> {
+        self.spec.whole
+    }
+}
+
+impl PartialEq for DirectoryProperty {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for DirectoryProperty {}
+
+impl PartialOrd for DirectoryProperty {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for DirectoryProperty {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.name.cmp(&other.name)
+    }
+}
+
+impl Hash for DirectoryProperty {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
     }
 }
 
 impl fmt::Display for DirectoryProperty {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name())
-    }
-}
-
-impl FromStr for DirectoryProperty {
-    type Err = Error;
-
-    /// Parse a Graph property name (case-sensitive, as Graph spells it).
-    fn from_str(s: &str) -> Result<Self, Error> {
-        if let Some((p, _)) = PLAIN.iter().find(|(_, n)| *n == s) {
-            return Ok(*p);
-        }
-        if let Some(n) = s
-            .strip_prefix("extensionAttribute")
-            .or_else(|| s.strip_prefix("onPremisesExtensionAttributes.extensionAttribute"))
-        {
-            if let Ok(k) = n.parse::<u8>() {
-                if (1..=15).contains(&k) && !n.starts_with('0') {
-                    return Ok(Self::ExtensionAttribute(k));
-                }
-            }
-        }
-        Err(Error::config(format!(
-            "unknown Graph user property {s:?} (expected one of {}, or extensionAttribute1..15)",
-            PLAIN.iter().map(|(_, n)| *n).collect::<Vec<_>>().join(", ")
-        )))
+        f.write_str(&self.name)
     }
 }
 
 impl Serialize for DirectoryProperty {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.name())
+        s.serialize_str(&self.name)
     }
 }
 
 impl<'de> Deserialize<'de> for DirectoryProperty {
+    /// A name read back (from a stored state) carries [`Spec::UNKNOWN`]: properties are
+    /// compared by name, and what is written takes its spec from the policy's vocabulary.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        Ok(Self::managed_named(&s).unwrap_or_else(|| Self::owned(s, Spec::UNKNOWN)))
+    }
+}
+
+impl DirectoryProperty {
+    /// The managed property of this name, if it is one.
+    fn managed_named(name: &str) -> Option<Self> {
+        Self::MANAGED.into_iter().find(|p| p.name() == name)
     }
 }
 
@@ -299,12 +291,13 @@ impl PropertyValue {
         }
     }
 
-    /// Check the value against the property's shape and limits: what Graph would refuse.
+    /// Check the value against the property's declared shape and limits: what the directory
+    /// would refuse.
     ///
     /// # Errors
     /// [`crate::ErrorKind::InvalidInput`] naming the property when the value has the wrong shape,
-    /// is empty (Graph wants `null` to clear) or is too long.
-    pub fn check(&self, property: DirectoryProperty) -> Result<(), Error> {
+    /// is empty (`null` clears) or is too long.
+    pub fn check(&self, property: &DirectoryProperty) -> Result<(), Error> {
         let bad = |why: String| {
             Err(Error::invalid_input(format!(
                 "invalid value for property '{property}': {why}"
@@ -320,6 +313,15 @@ impl PropertyValue {
                     bad(format!("{n} characters, at most {max_len} allowed"))
                 } else {
                     Ok(())
+                }
+            }
+            (PropertyKind::CountryCode, Self::Text(s)) => {
+                if s.len() == 2 && s.chars().all(|c| c.is_ascii_uppercase()) {
+                    Ok(())
+                } else {
+                    bad(format!(
+                        "{s:?} is not a two-letter country code in capitals"
+                    ))
                 }
             }
             (PropertyKind::DateTime, Self::Text(s)) => match crate::time::parse_instant(s) {
@@ -359,71 +361,50 @@ impl fmt::Display for PropertyValue {
 mod tests {
     use super::*;
 
+    const DEPT: DirectoryProperty = DirectoryProperty::new("department", Spec::text(64));
+
     #[test]
-    fn names_round_trip() {
-        for p in DirectoryProperty::plain() {
-            assert_eq!(p.name().parse::<DirectoryProperty>().unwrap(), p);
-        }
-        for n in 1..=15u8 {
-            let p = DirectoryProperty::ExtensionAttribute(n);
-            assert_eq!(p.name().parse::<DirectoryProperty>().unwrap(), p);
-        }
-        for bad in [
-            "extensionAttribute0",
-            "extensionAttribute16",
-            "extensionAttribute01",
-            "jobtitle",
-            "",
-        ] {
-            assert!(bad.parse::<DirectoryProperty>().is_err(), "{bad}");
-        }
+    fn equal_by_name_and_serialized_as_it() {
+        let other = DirectoryProperty::owned("department", Spec::UNKNOWN);
+        assert_eq!(DEPT, other);
+        assert_eq!(serde_json::to_string(&DEPT).unwrap(), "\"department\"");
+        let back: DirectoryProperty = serde_json::from_str("\"displayName\"").unwrap();
+        assert_eq!(back.spec(), DirectoryProperty::DISPLAY_NAME.spec());
+        assert!(back.is_sync_managed());
+        let back: DirectoryProperty = serde_json::from_str("\"title\"").unwrap();
+        assert_eq!(back.spec(), Spec::UNKNOWN);
     }
 
     #[test]
-    fn graph_limits() {
-        assert_eq!(
-            DirectoryProperty::EmployeeId.kind(),
-            PropertyKind::Text { max_len: 16 }
+    fn check_refuses_what_the_spec_refuses() {
+        assert!(PropertyValue::text("Sales").check(&DEPT).is_ok());
+        assert!(PropertyValue::text("").check(&DEPT).is_err());
+        assert!(PropertyValue::text("x".repeat(65)).check(&DEPT).is_err());
+        assert!(PropertyValue::text("x".repeat(64)).check(&DEPT).is_ok());
+        assert!(PropertyValue::Bool(true).check(&DEPT).is_err());
+        let phones = DirectoryProperty::new(
+            "phones",
+            Spec::of(PropertyKind::TextList {
+                max_items: 1,
+                max_len: 64,
+            }),
         );
-        assert_eq!(
-            DirectoryProperty::Department.kind(),
-            PropertyKind::Text { max_len: 64 }
-        );
-        assert_eq!(
-            DirectoryProperty::JobTitle.kind(),
-            PropertyKind::Text { max_len: 128 }
-        );
-        assert_eq!(
-            DirectoryProperty::DisplayName.kind(),
-            PropertyKind::Text { max_len: 256 }
-        );
-        assert_eq!(
-            DirectoryProperty::PostalCode.kind(),
-            PropertyKind::Text { max_len: 40 }
-        );
-    }
-
-    #[test]
-    fn check_refuses_what_graph_refuses() {
-        let dept = DirectoryProperty::Department;
-        assert!(PropertyValue::text("Sales").check(dept).is_ok());
-        assert!(PropertyValue::text("").check(dept).is_err());
-        assert!(PropertyValue::text("x".repeat(65)).check(dept).is_err());
-        assert!(PropertyValue::text("x".repeat(64)).check(dept).is_ok());
-        assert!(PropertyValue::Bool(true).check(dept).is_err());
-        let phones = DirectoryProperty::BusinessPhones;
-        assert!(PropertyValue::List(vec!["1".into()]).check(phones).is_ok());
+        assert!(PropertyValue::List(vec!["1".into()]).check(&phones).is_ok());
         assert!(
             PropertyValue::List(vec!["1".into(), "2".into()])
-                .check(phones)
+                .check(&phones)
                 .is_err()
         );
-        let hire = DirectoryProperty::EmployeeHireDate;
+        let hire = DirectoryProperty::new("hired", Spec::of(PropertyKind::DateTime));
         assert!(
             PropertyValue::text("2025-01-01T00:00:00Z")
-                .check(hire)
+                .check(&hire)
                 .is_ok()
         );
-        assert!(PropertyValue::text("2025-01-01").check(hire).is_err());
+        assert!(PropertyValue::text("2025-01-01").check(&hire).is_err());
+        let country = DirectoryProperty::new("country", Spec::of(PropertyKind::CountryCode));
+        assert!(PropertyValue::text("DE").check(&country).is_ok());
+        assert!(PropertyValue::text("de").check(&country).is_err());
+        assert!(PropertyValue::text("DEU").check(&country).is_err());
     }
 }

@@ -5,7 +5,7 @@
 //! therefore says what it reads ([`crate::Directory::read_set`]), the policy says what it needs
 //! ([`ReadSet::for_policy`]), and the engine refuses to start when the first does not cover
 //! the second ([`ReadSet::check_covers`]). Connectors derive their reads from the policy
-//! (`GraphBuilder::policy`), so the check only fires on a miswired host.
+//! (each builder's `policy`), so the check only fires on a miswired host.
 
 use std::collections::BTreeSet;
 
@@ -28,9 +28,9 @@ pub struct ReadSet {
 impl ReadSet {
     /// The names the planner compares for every linked account, mapped or not.
     pub const NAMES: [DirectoryProperty; 3] = [
-        DirectoryProperty::DisplayName,
-        DirectoryProperty::GivenName,
-        DirectoryProperty::Surname,
+        DirectoryProperty::DISPLAY_NAME,
+        DirectoryProperty::GIVEN_NAME,
+        DirectoryProperty::SURNAME,
     ];
 
     /// Everything: every property and the manager.
@@ -57,8 +57,8 @@ impl ReadSet {
     /// compares, every mapped property, and the manager when a mapping sets it.
     #[must_use]
     pub fn for_policy(policy: &Policy) -> Self {
-        let mapped = policy.mappings.iter().filter_map(|m| match m.target {
-            MappingTarget::Property(p) => Some(p),
+        let mapped = policy.mappings.iter().filter_map(|m| match &m.target {
+            MappingTarget::Property(p) => Some(p.clone()),
             MappingTarget::Manager => None,
         });
         Self::of(Self::NAMES.into_iter().chain(mapped), policy.maps_manager())
@@ -66,8 +66,8 @@ impl ReadSet {
 
     /// Whether this reads `property`.
     #[must_use]
-    pub fn reads(&self, property: DirectoryProperty) -> bool {
-        self.all_properties || self.properties.contains(&property)
+    pub fn reads(&self, property: &DirectoryProperty) -> bool {
+        self.all_properties || self.properties.contains(property)
     }
 
     /// `Ok` when this reads everything `needed` names.
@@ -78,8 +78,8 @@ impl ReadSet {
         let mut missing: Vec<String> = needed
             .properties
             .iter()
-            .filter(|p| !self.reads(**p))
-            .map(|p| p.name())
+            .filter(|p| !self.reads(p))
+            .map(|p| p.name().to_owned())
             .collect();
         if needed.managers && !self.managers {
             missing.push("manager".to_owned());
@@ -89,7 +89,7 @@ impl ReadSet {
         }
         Err(Error::config(format!(
             "the directory does not read {} although the policy maps it: every cycle would \
-             write it again. Build the directory from the policy (GraphBuilder::policy)",
+             write it again. Build the directory from the policy (its builder's `policy`)",
             missing.join(", ")
         )))
     }
@@ -118,9 +118,9 @@ target = "manager"
     #[test]
     fn a_policy_needs_its_mapped_properties_names_and_manager() {
         let needed = ReadSet::for_policy(&policy());
-        assert!(needed.reads(DirectoryProperty::Department));
-        assert!(needed.reads(DirectoryProperty::DisplayName));
-        assert!(!needed.reads(DirectoryProperty::JobTitle));
+        assert!(needed.reads(&crate::memory::sample::DEPARTMENT));
+        assert!(needed.reads(&DirectoryProperty::DISPLAY_NAME));
+        assert!(!needed.reads(&crate::memory::sample::JOB_TITLE));
         assert!(needed.managers);
         assert!(ReadSet::everything().check_covers(&needed).is_ok());
         assert!(needed.check_covers(&needed).is_ok());

@@ -37,14 +37,14 @@ mod tests {
 
     #[test]
     fn http_only_to_loopback() {
-        assert!(ensure_secure_transport("X", "https", "api.personio.de").is_ok());
+        assert!(ensure_secure_transport("X", "https", "api.example.com").is_ok());
         assert!(ensure_secure_transport("X", "http", "127.0.0.1").is_ok());
         assert!(ensure_secure_transport("X", "http", "127.8.9.10").is_ok());
         assert!(ensure_secure_transport("X", "http", "[::1]").is_ok());
         assert!(ensure_secure_transport("X", "http", "localhost").is_ok());
         let err =
-            ensure_secure_transport("PERSONIO_BASE_URL", "http", "api.personio.de").unwrap_err();
-        assert!(err.message().starts_with("PERSONIO_BASE_URL:"));
+            ensure_secure_transport("HR_BASE_URL", "http", "api.example.com").unwrap_err();
+        assert!(err.message().starts_with("HR_BASE_URL:"));
         assert!(ensure_secure_transport("X", "http", "10.0.0.1").is_err());
         assert!(ensure_secure_transport("X", "http", "localhost.evil.com").is_err());
         assert!(ensure_secure_transport("X", "ftp", "localhost").is_err());

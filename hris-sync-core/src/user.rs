@@ -40,8 +40,9 @@ pub struct DirectoryUser {
     /// Whether the account is synchronised from an on-premises directory (hybrid, never written).
     pub on_premises_sync_enabled: bool,
     /// Whether the account was synchronised from on-premises once and is cloud-managed now
-    /// (Graph `onPremisesSyncEnabled = false`, unlike `null` for never synchronised). Such an
-    /// account is written, except its `onPremisesExtensionAttributes`, which Graph refuses (T11).
+    /// (for example Graph's `onPremisesSyncEnabled = false`, unlike `null` for never
+    /// synchronised). Such an account is written, except the attributes whose
+    /// [`Spec::after_sync`](crate::Spec::after_sync) is false (T11).
     #[serde(default)]
     pub previously_synced: bool,
     /// What kind of object this is.
@@ -81,7 +82,7 @@ impl DirectoryUser {
 
     /// The current value of a property (`None` = null).
     #[must_use]
-    pub fn property(&self, property: DirectoryProperty) -> Option<&PropertyValue> {
-        self.properties.get(&property)
+    pub fn property(&self, property: &DirectoryProperty) -> Option<&PropertyValue> {
+        self.properties.get(property)
     }
 }

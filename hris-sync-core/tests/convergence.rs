@@ -8,8 +8,8 @@ use hris_sync_core::chrono::{DateTime, Utc};
 use hris_sync_core::memory::{MemoryDirectory, WriteRecord};
 use hris_sync_core::secrecy::ExposeSecret;
 use hris_sync_core::{
-    AttributeValue, Directory, DirectoryProperty, DirectoryUser, Employee, EmployeeId,
-    EmployeeStatus, Policy, PropertyValue, SyncHistory, plan_with_history,
+    AttributeValue, Directory, DirectoryUser, Employee, EmployeeId, EmployeeStatus, Policy,
+    PropertyValue, SyncHistory, plan_with_history,
 };
 use hris_sync_core::{Credential, CredentialSink, DiscardCredentials, Secret};
 use proptest::prelude::*;
@@ -160,7 +160,7 @@ fn s10_first_run_then_nothing() {
         );
         assert_eq!(
             zoe.properties
-                .get(&DirectoryProperty::JobTitle)
+                .get(&hris_sync_core::memory::sample::JOB_TITLE)
                 .and_then(PropertyValue::as_text)
                 .map(str::len),
             Some(128)
@@ -264,7 +264,7 @@ fn s4_update_writes_only_changed_properties() {
         let WriteRecord::Update(_, props) = &writes[0] else {
             panic!("{writes:?}")
         };
-        assert_eq!(props, &[DirectoryProperty::Department]);
+        assert_eq!(props, &[hris_sync_core::memory::sample::DEPARTMENT]);
     });
 }
 

@@ -60,7 +60,7 @@ fn account(e: &Employee) -> hris_sync_core::DirectoryUser {
         .and_then(AttributeValue::to_text)
         .map(|d| {
             [(
-                hris_sync_core::DirectoryProperty::Department,
+                hris_sync_core::memory::sample::DEPARTMENT,
                 hris_sync_core::PropertyValue::text(d),
             )]
             .into_iter()
@@ -74,15 +74,15 @@ fn account(e: &Employee) -> hris_sync_core::DirectoryUser {
     );
     for (p, v) in [
         (
-            hris_sync_core::DirectoryProperty::DisplayName,
+            hris_sync_core::DirectoryProperty::DISPLAY_NAME,
             name.as_str(),
         ),
         (
-            hris_sync_core::DirectoryProperty::GivenName,
+            hris_sync_core::DirectoryProperty::GIVEN_NAME,
             e.first_name.as_deref().unwrap(),
         ),
         (
-            hris_sync_core::DirectoryProperty::Surname,
+            hris_sync_core::DirectoryProperty::SURNAME,
             e.last_name.as_deref().unwrap(),
         ),
     ] {

@@ -44,9 +44,9 @@ fn company() -> (Vec<Employee>, Arc<MemoryDirectory>) {
         if i <= 10 {
             let mut u = linked_user(&format!("u{i}"), &format!("l{i}@demo.com"), &i.to_string());
             for (p, v) in [
-                (DirectoryProperty::DisplayName, format!("Lena Vogt{i}")),
-                (DirectoryProperty::GivenName, "Lena".to_owned()),
-                (DirectoryProperty::Surname, format!("Vogt{i}")),
+                (DirectoryProperty::DISPLAY_NAME, format!("Lena Vogt{i}")),
+                (DirectoryProperty::GIVEN_NAME, "Lena".to_owned()),
+                (DirectoryProperty::SURNAME, format!("Vogt{i}")),
             ] {
                 u.properties.insert(p, PropertyValue::text(v));
             }
@@ -248,7 +248,7 @@ struct DiesAfterDisabling {
 fn disables(op: &Operation) -> bool {
     match op {
         Operation::Update { changes, .. } => {
-            changes.get(&DirectoryProperty::AccountEnabled)
+            changes.get(&DirectoryProperty::ACCOUNT_ENABLED)
                 == Some(&Some(PropertyValue::Bool(false)))
         }
         Operation::Create(new) => !new.account_enabled,

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use hris_sync_core::engine::{MemoryStateStore, StateStore as _, SyncOptions, Syncer};
 use hris_sync_core::memory::{MemoryDirectory, MemorySource};
 use hris_sync_core::{
-    AttributeValue, Directory as _, DirectoryProperty, Employee, EmployeeId, EmployeeStatus,
-    Policy, PropertyValue, STANDARD_KEYS,
+    AttributeValue, Directory as _, Employee, EmployeeId, EmployeeStatus, Policy, PropertyValue,
+    STANDARD_KEYS,
 };
 use proptest::prelude::*;
 
@@ -92,7 +92,11 @@ async fn department_of(dir: &MemoryDirectory, employee: &str) -> Option<Property
         .users
         .into_iter()
         .find(|u| u.employee_id.as_deref() == Some(employee))
-        .and_then(|u| u.properties.get(&DirectoryProperty::Department).cloned())
+        .and_then(|u| {
+            u.properties
+                .get(&hris_sync_core::memory::sample::DEPARTMENT)
+                .cloned()
+        })
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -25,13 +25,13 @@ fn in_step(
 ) -> hris_sync_core::DirectoryUser {
     let mut u = linked_user(uid, upn, id);
     u.properties.insert(
-        DirectoryProperty::DisplayName,
+        DirectoryProperty::DISPLAY_NAME,
         PropertyValue::text(format!("{first} {last}")),
     );
     u.properties
-        .insert(DirectoryProperty::GivenName, PropertyValue::text(first));
+        .insert(DirectoryProperty::GIVEN_NAME, PropertyValue::text(first));
     u.properties
-        .insert(DirectoryProperty::Surname, PropertyValue::text(last));
+        .insert(DirectoryProperty::SURNAME, PropertyValue::text(last));
     u
 }
 
@@ -50,8 +50,8 @@ fn s2_link_by_email_writes_employee_id() {
         panic!()
     };
     assert_eq!(user_id.as_str(), "u1");
-    assert_eq!(changes[&DirectoryProperty::EmployeeId].to, text("42"));
-    assert_eq!(changes[&DirectoryProperty::GivenName].to, text("Lena"));
+    assert_eq!(changes[&DirectoryProperty::EMPLOYEE_ID].to, text("42"));
+    assert_eq!(changes[&DirectoryProperty::GIVEN_NAME].to, text("Lena"));
 }
 
 // S2: a disabled user is never a link candidate; the employee is created and, since the
@@ -165,11 +165,11 @@ fn s3_create_carries_every_mapped_attribute() {
     assert_eq!((given_name.as_str(), surname.as_str()), ("Zoë", "Müller"));
     assert!(account_enabled);
     assert_eq!(
-        properties[&DirectoryProperty::Department],
+        properties[&hris_sync_core::memory::sample::DEPARTMENT],
         PropertyValue::text("Engineering")
     );
     assert_eq!(
-        properties[&DirectoryProperty::JobTitle],
+        properties[&hris_sync_core::memory::sample::JOB_TITLE],
         PropertyValue::text("Backend Engineer")
     );
 }
@@ -185,27 +185,36 @@ fn s4_update_writes_only_changes() {
         .insert("position".into(), AttributeValue::Empty);
     let mut u = in_step("u1", "lena.vogt@demo.com", "1", "Lena", "Vogt");
     u.properties.insert(
-        DirectoryProperty::Department,
+        hris_sync_core::memory::sample::DEPARTMENT,
         PropertyValue::text("Engineering"),
     );
-    u.properties
-        .insert(DirectoryProperty::JobTitle, PropertyValue::text("Engineer"));
+    u.properties.insert(
+        hris_sync_core::memory::sample::JOB_TITLE,
+        PropertyValue::text("Engineer"),
+    );
     let p = plan(&[e.clone()], &[u.clone()], &policy(), now());
     assert_eq!(kinds_for(&p, "1"), ["update"]);
     let Action::Update { changes, .. } = &p.actions[0] else {
         panic!()
     };
-    let keys: Vec<_> = changes.keys().copied().collect();
+    let keys: Vec<_> = changes.keys().cloned().collect();
     assert_eq!(
         keys,
-        [DirectoryProperty::JobTitle, DirectoryProperty::Department]
+        // In name order.
+        [
+            hris_sync_core::memory::sample::DEPARTMENT,
+            hris_sync_core::memory::sample::JOB_TITLE,
+        ]
     );
     assert_eq!(
-        changes[&DirectoryProperty::Department].from,
+        changes[&hris_sync_core::memory::sample::DEPARTMENT].from,
         text("Engineering")
     );
-    assert_eq!(changes[&DirectoryProperty::Department].to, text("Sales"));
-    assert_eq!(changes[&DirectoryProperty::JobTitle].to, None);
+    assert_eq!(
+        changes[&hris_sync_core::memory::sample::DEPARTMENT].to,
+        text("Sales")
+    );
+    assert_eq!(changes[&hris_sync_core::memory::sample::JOB_TITLE].to, None);
 
     // Absent: the HR system did not return `position` at all → the title stays.
     e.attributes.remove("position");
@@ -213,7 +222,7 @@ fn s4_update_writes_only_changes() {
     let Action::Update { changes, .. } = &p.actions[0] else {
         panic!()
     };
-    assert!(!changes.contains_key(&DirectoryProperty::JobTitle));
+    assert!(!changes.contains_key(&hris_sync_core::memory::sample::JOB_TITLE));
 
     // Too long: cut to 64 and reported.
     e.attributes
@@ -226,7 +235,7 @@ fn s4_update_writes_only_changes() {
         panic!()
     };
     assert_eq!(
-        changes[&DirectoryProperty::Department].to,
+        changes[&hris_sync_core::memory::sample::DEPARTMENT].to,
         text(&"D".repeat(64))
     );
     assert!(
@@ -246,12 +255,12 @@ fn s4_u6_marriage_renames_the_person_not_the_upn() {
         panic!()
     };
     assert_eq!(upn, "lena.vogt@demo.com");
-    assert_eq!(changes[&DirectoryProperty::Surname].to, text("Keller"));
+    assert_eq!(changes[&DirectoryProperty::SURNAME].to, text("Keller"));
     assert_eq!(
-        changes[&DirectoryProperty::DisplayName].to,
+        changes[&DirectoryProperty::DISPLAY_NAME].to,
         text("Lena Keller")
     );
-    assert!(!changes.contains_key(&DirectoryProperty::UserPrincipalName));
+    assert!(!changes.contains_key(&DirectoryProperty::USER_PRINCIPAL_NAME));
 }
 
 // U6 option: with `upn.rename = true` the UPN follows the name.
@@ -269,7 +278,7 @@ fn u6_rename_option() {
         panic!()
     };
     assert_eq!(
-        changes[&DirectoryProperty::UserPrincipalName].to,
+        changes[&DirectoryProperty::USER_PRINCIPAL_NAME].to,
         text("lena.keller@demo.com")
     );
 }

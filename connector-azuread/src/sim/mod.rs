@@ -448,7 +448,8 @@ impl GraphSim {
             groups: BTreeMap::new(),
         };
         let shared = Arc::new(Shared {
-            dir: MemoryDirectory::new(config.domains.clone()),
+            dir: MemoryDirectory::new(config.domains.clone())
+                .with_vocabulary(crate::properties::vocabulary().clone()),
             config,
             state: Mutex::new(state),
             base: Mutex::new(String::new()),

@@ -31,16 +31,31 @@ const COMPLEX: &[(&str, &[&str])] = &[
 
 /// Whether `name` is a user property the simulator knows (what `$select` accepts).
 pub(crate) fn known_property(name: &str) -> bool {
-    BASE.contains(&name)
-        || COMPLEX.iter().any(|(n, _)| *n == name)
-        || name.parse::<DirectoryProperty>().is_ok_and(|p| {
-            !matches!(
-                p,
-                DirectoryProperty::Division
-                    | DirectoryProperty::CostCenter
-                    | DirectoryProperty::ExtensionAttribute(_)
-            )
-        })
+    BASE.contains(&name) || COMPLEX.iter().any(|(n, _)| *n == name) || top_level(name).is_some()
+}
+
+/// A top-level property of the vocabulary (not a field of a complex one).
+fn top_level(name: &str) -> Option<DirectoryProperty> {
+    crate::properties::vocabulary()
+        .get(name)
+        .filter(|p| p.whole().is_none())
+        .cloned()
+}
+
+/// The top-level properties rendered from the property map.
+fn rendered() -> impl Iterator<Item = DirectoryProperty> {
+    [
+        DirectoryProperty::MAIL_NICKNAME,
+        DirectoryProperty::DISPLAY_NAME,
+        DirectoryProperty::GIVEN_NAME,
+        DirectoryProperty::SURNAME,
+    ]
+    .into_iter()
+    .chain(
+        crate::properties::mappable()
+            .into_iter()
+            .filter(|p| p.whole().is_none() && *p != crate::properties::MAIL),
+    )
 }
 
 /// A scalar or null.
@@ -76,22 +91,11 @@ pub(crate) fn render(u: &DirectoryUser, select: Option<&[String]>, with_type: bo
             Value::Null
         },
     );
-    for p in DirectoryProperty::plain() {
-        if matches!(
-            p,
-            DirectoryProperty::Division
-                | DirectoryProperty::CostCenter
-                | DirectoryProperty::AccountEnabled
-                | DirectoryProperty::EmployeeId
-                | DirectoryProperty::UserPrincipalName
-                | DirectoryProperty::Mail
-        ) {
-            continue;
-        }
-        all.insert(p.name(), value_json(u.property(p), p.kind()));
+    for p in rendered() {
+        all.insert(p.name().to_owned(), value_json(u.property(&p), p.kind()));
     }
-    let division = u.property(DirectoryProperty::Division);
-    let cost = u.property(DirectoryProperty::CostCenter);
+    let division = u.property(&crate::properties::DIVISION);
+    let cost = u.property(&crate::properties::COST_CENTER);
     all.insert(
         "employeeOrgData".into(),
         if division.is_none() && cost.is_none() {
@@ -102,8 +106,8 @@ pub(crate) fn render(u: &DirectoryUser, select: Option<&[String]>, with_type: bo
     );
     let ext: Map<String, Value> = (1..=15u8)
         .map(|n| {
-            let p = DirectoryProperty::ExtensionAttribute(n);
-            (p.name(), scalar(u.property(p)))
+            let p = crate::properties::extension_attribute(n);
+            (p.name().to_owned(), scalar(u.property(&p)))
         })
         .collect();
     all.insert("onPremisesExtensionAttributes".into(), Value::Object(ext));
@@ -207,7 +211,7 @@ fn invalid_value(name: &str) -> (u16, Value) {
 }
 
 /// One JSON value as a property value (`null` → `None`), or Graph's 400.
-fn property_value(p: DirectoryProperty, v: &Value) -> Result<Option<PropertyValue>, (u16, Value)> {
+fn property_value(p: &DirectoryProperty, v: &Value) -> Result<Option<PropertyValue>, (u16, Value)> {
     let name = p.name();
     match (p.kind(), v) {
         (_, Value::Null) => Ok(None),
@@ -220,13 +224,14 @@ fn property_value(p: DirectoryProperty, v: &Value) -> Result<Option<PropertyValu
             match list {
                 Some(l) if l.is_empty() => Ok(None),
                 Some(l) => Ok(Some(PropertyValue::List(l))),
-                None => Err(invalid_value(&name)),
+                None => Err(invalid_value(name)),
             }
         }
-        (PropertyKind::Text { .. } | PropertyKind::DateTime, Value::String(s)) => {
-            Ok(Some(PropertyValue::Text(s.clone())))
-        }
-        _ => Err(invalid_value(&name)),
+        (
+            PropertyKind::Text { .. } | PropertyKind::DateTime | PropertyKind::CountryCode,
+            Value::String(s),
+        ) => Ok(Some(PropertyValue::Text(s.clone()))),
+        _ => Err(invalid_value(name)),
     }
 }
 
@@ -244,12 +249,12 @@ pub(crate) fn changes(
             "employeeOrgData" => {
                 let get = |f: &str| v.get(f).cloned().unwrap_or(Value::Null);
                 out.insert(
-                    DirectoryProperty::Division,
-                    property_value(DirectoryProperty::Division, &get("division"))?,
+                    crate::properties::DIVISION,
+                    property_value(&crate::properties::DIVISION, &get("division"))?,
                 );
                 out.insert(
-                    DirectoryProperty::CostCenter,
-                    property_value(DirectoryProperty::CostCenter, &get("costCenter"))?,
+                    crate::properties::COST_CENTER,
+                    property_value(&crate::properties::COST_CENTER, &get("costCenter"))?,
                 );
             }
             "onPremisesExtensionAttributes" => {
@@ -257,24 +262,22 @@ pub(crate) fn changes(
                     return Err(invalid_value(k));
                 };
                 for (f, fv) in fields {
-                    let p: DirectoryProperty = f.parse().map_err(|_| unknown_property(f))?;
-                    out.insert(p, property_value(p, fv)?);
+                    let p = crate::properties::named(f)
+                        .filter(|p| {
+                            p.whole() == Some(crate::properties::EXTENSION_ATTRIBUTES_PROPERTY)
+                        })
+                        .ok_or_else(|| unknown_property(f))?;
+                    let value = property_value(&p, fv)?;
+                    out.insert(p, value);
                 }
             }
             "passwordProfile" => {
                 return Err(bad("The password cannot be changed by this simulator."));
             }
             name => {
-                let p: DirectoryProperty = name.parse().map_err(|_| unknown_property(name))?;
-                if matches!(
-                    p,
-                    DirectoryProperty::Division
-                        | DirectoryProperty::CostCenter
-                        | DirectoryProperty::ExtensionAttribute(_)
-                ) {
-                    return Err(unknown_property(name));
-                }
-                out.insert(p, property_value(p, v)?);
+                let p = top_level(name).ok_or_else(|| unknown_property(name))?;
+                let value = property_value(&p, v)?;
+                out.insert(p, value);
             }
         }
     }

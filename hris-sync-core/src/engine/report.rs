@@ -202,13 +202,13 @@ pub struct SyncReport {
     pub actions: Vec<ReportAction>,
 }
 
-/// The changes that change something (a field sent only because Graph writes
-/// `employeeOrgData` whole is left out).
+/// The changes that change something (a field sent only because its complex value is
+/// written whole is left out, T5).
 fn change_set(changes: &ChangeSet) -> ReportChanges {
     changes
         .iter()
         .filter(|(_, c)| c.from != c.to)
-        .map(|(p, c)| (p.name(), ReportChange::new(&c.from, &c.to)))
+        .map(|(p, c)| (p.name().to_owned(), ReportChange::new(&c.from, &c.to)))
         .collect()
 }
 
@@ -253,7 +253,7 @@ fn entry(action: &Action, status: Status, failure: Option<String>) -> ReportActi
             };
             let mut m: ReportChanges = properties
                 .iter()
-                .map(|(p, v)| (p.name(), new(json!(v))))
+                .map(|(p, v)| (p.name().to_owned(), new(json!(v))))
                 .collect();
             m.insert("displayName".into(), new(json!(display_name)));
             m.insert("givenName".into(), new(json!(given_name)));
@@ -486,7 +486,7 @@ mod tests {
             reason: crate::Reason::Inactive,
             revoke_sessions: true,
             leave_date: Some(crate::reconcile::LeaveDate {
-                attribute: crate::DirectoryProperty::EmployeeLeaveDateTime,
+                attribute: crate::memory::sample::EMPLOYEE_LEAVE_DATE_TIME,
                 at: "2025-09-30T21:59:59Z".into(),
             }),
         };

@@ -1,8 +1,10 @@
-//! An in-memory [`Directory`] that enforces what Microsoft Graph enforces.
+//! An in-memory [`Directory`] that enforces what a strict cloud directory enforces.
 //!
-//! Unique UPNs (case-insensitive, `AlreadyExists` with target `userPrincipalName`), Entra's UPN
-//! character and length rules and verified domains, the required create fields, property
-//! length limits, `null` rather than `""` to clear, no writes to hybrid or agent objects. It
+//! Unique UPNs (case-insensitive, `AlreadyExists` with target `userPrincipalName`), UPN
+//! character and length rules and verified domains, the required create fields, the declared
+//! attributes only, each within its declared limits, `null` rather than `""` to clear, complex
+//! values written whole (T5), no writes to hybrid or agent objects, and none to attributes
+//! refused after a sync from elsewhere (T11). It
 //! keeps a change feed for [`Directory::list_user_changes`] and a log of every write, so tests
 //! can assert what was written.
 
@@ -15,9 +17,13 @@ use crate::directory::{DeltaCursor, Directory, GroupInfo, UserChanges, UserSnaps
 use crate::error::{Error, ErrorKind, Result};
 use crate::id::DirectoryUserId;
 use crate::operation::{AccessPass, AccessPassRequest, Applied, NewUser, Operation, Outcome};
+use crate::policy::Vocabulary;
 use crate::property::{DirectoryProperty, PropertyValue};
 use crate::upn::is_valid_upn;
 use crate::user::{DirectoryUser, ObjectKind};
+
+/// The attributes every account has, declared or not.
+static MANAGED: [DirectoryProperty; 7] = DirectoryProperty::MANAGED;
 
 /// One write the directory accepted, for assertions in tests.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,6 +81,7 @@ impl State {
 #[derive(Debug)]
 pub struct MemoryDirectory {
     domains: Vec<String>,
+    vocabulary: Vocabulary,
     state: Mutex<State>,
 }
 
@@ -88,8 +95,26 @@ impl MemoryDirectory {
     {
         Self {
             domains: domains.into_iter().map(Into::into).collect(),
+            vocabulary: super::sample::vocabulary(),
             state: Mutex::new(State::default()),
         }
+    }
+
+    /// The same directory holding the attributes of `vocabulary` instead of the
+    /// [`sample`](super::sample) ones; writes are checked against what it declares.
+    #[must_use]
+    pub fn with_vocabulary(mut self, vocabulary: Vocabulary) -> Self {
+        self.vocabulary = vocabulary;
+        self
+    }
+
+    /// The attribute as this directory declares it, or the refusal a directory gives a name
+    /// it does not have.
+    fn declared(&self, p: &DirectoryProperty) -> Result<&DirectoryProperty> {
+        self.vocabulary
+            .get(p.name())
+            .or_else(|| MANAGED.iter().find(|m| *m == p))
+            .ok_or_else(|| Error::invalid_input(format!("unknown property '{p}'")))
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -230,20 +255,17 @@ impl MemoryDirectory {
             Operation::Create(new) => self.create(&mut s, new),
             Operation::Update { user, changes } => {
                 let target = writable(&s, user)?;
-                if target.previously_synced
-                    && changes
-                        .keys()
-                        .any(|p| matches!(p, DirectoryProperty::ExtensionAttribute(_)))
-                {
-                    // T11: Graph manages these only for users never synchronised.
-                    return Err(Error::invalid_input(
-                        "Unable to update the specified properties for objects that have \
-                         originated within an external service (onPremisesExtensionAttributes)",
-                    ));
-                }
                 for (p, v) in changes {
+                    let p = self.declared(p)?;
+                    if target.previously_synced && !p.spec().after_sync {
+                        // T11: written only on accounts never synchronised from elsewhere.
+                        return Err(Error::invalid_input(format!(
+                            "Unable to update the specified properties for objects that have \
+                             originated within an external service ({p})"
+                        )));
+                    }
                     match v {
-                        Some(v) => v.check(*p)?,
+                        Some(v) => v.check(p)?,
                         None if !p.is_clearable() => {
                             return Err(Error::invalid_input(format!(
                                 "a value is required for property '{p}'"
@@ -251,7 +273,7 @@ impl MemoryDirectory {
                         }
                         None => {}
                     }
-                    if *p == DirectoryProperty::UserPrincipalName {
+                    if *p == DirectoryProperty::USER_PRINCIPAL_NAME {
                         let upn = v.as_ref().and_then(PropertyValue::as_text).unwrap_or("");
                         self.check_upn(&s, upn, Some(&target.id))?;
                     }
@@ -260,11 +282,13 @@ impl MemoryDirectory {
                 let old_upn = target.user_principal_name.to_lowercase();
                 let user = s.users.get_mut(&id).ok_or_else(|| not_found(&id))?;
                 for (p, v) in changes {
-                    set_property(user, *p, v.clone());
+                    set_property(user, p.clone(), v.clone());
                 }
-                // Graph writes complex properties whole: a field left out is set to null (T5).
-                let touched: BTreeSet<DirectoryProperty> =
-                    changes.keys().flat_map(|p| p.siblings()).collect();
+                // A complex value is written whole: a field left out is set to null (T5).
+                let touched: BTreeSet<DirectoryProperty> = changes
+                    .keys()
+                    .flat_map(|p| self.vocabulary.siblings(self.declared(p).unwrap_or(p)))
+                    .collect();
                 for p in touched {
                     if !changes.contains_key(&p) {
                         store(user, p, None);
@@ -280,7 +304,7 @@ impl MemoryDirectory {
                 }
                 s.touch(&id);
                 s.writes
-                    .push(WriteRecord::Update(id, changes.keys().copied().collect()));
+                    .push(WriteRecord::Update(id, changes.keys().cloned().collect()));
                 Ok(Applied::Done)
             }
             Operation::SetManager { user, manager } => {
@@ -401,15 +425,15 @@ impl MemoryDirectory {
             ));
         }
         let text_checks = [
-            (DirectoryProperty::DisplayName, Some(&new.display_name)),
-            (DirectoryProperty::MailNickname, Some(&new.mail_nickname)),
-            (DirectoryProperty::EmployeeId, Some(&new.employee_id)),
-            (DirectoryProperty::GivenName, new.given_name.as_ref()),
-            (DirectoryProperty::Surname, new.surname.as_ref()),
+            (DirectoryProperty::DISPLAY_NAME, Some(&new.display_name)),
+            (DirectoryProperty::MAIL_NICKNAME, Some(&new.mail_nickname)),
+            (DirectoryProperty::EMPLOYEE_ID, Some(&new.employee_id)),
+            (DirectoryProperty::GIVEN_NAME, new.given_name.as_ref()),
+            (DirectoryProperty::SURNAME, new.surname.as_ref()),
         ];
         for (p, v) in text_checks {
             if let Some(v) = v {
-                PropertyValue::Text(v.clone()).check(p)?;
+                PropertyValue::Text(v.clone()).check(&p)?;
             }
         }
         if !new
@@ -422,10 +446,11 @@ impl MemoryDirectory {
             ));
         }
         for (p, v) in &new.properties {
+            let p = self.declared(p)?;
             if p.is_sync_managed() {
                 return Err(Error::invalid_input(format!("property '{p}' set twice")));
             }
-            v.check(*p)?;
+            v.check(p)?;
         }
         self.check_upn(s, &new.user_principal_name, None)?;
         s.next_id += 1;
@@ -435,26 +460,26 @@ impl MemoryDirectory {
         user.account_enabled = new.account_enabled;
         set_property(
             &mut user,
-            DirectoryProperty::DisplayName,
+            DirectoryProperty::DISPLAY_NAME,
             Some(PropertyValue::Text(new.display_name.clone())),
         );
         set_property(
             &mut user,
-            DirectoryProperty::MailNickname,
+            DirectoryProperty::MAIL_NICKNAME,
             Some(PropertyValue::Text(new.mail_nickname.clone())),
         );
         set_property(
             &mut user,
-            DirectoryProperty::GivenName,
+            DirectoryProperty::GIVEN_NAME,
             new.given_name.clone().map(PropertyValue::Text),
         );
         set_property(
             &mut user,
-            DirectoryProperty::Surname,
+            DirectoryProperty::SURNAME,
             new.surname.clone().map(PropertyValue::Text),
         );
         for (p, v) in &new.properties {
-            set_property(&mut user, *p, Some(v.clone()));
+            set_property(&mut user, p.clone(), Some(v.clone()));
         }
         s.insert(user.clone());
         s.touch(&id);
@@ -503,25 +528,21 @@ fn writable<'s>(s: &'s State, id: &DirectoryUserId) -> Result<&'s DirectoryUser>
 /// Write a property into a user record: the typed fields for the sync-managed ones, the
 /// property map for the rest.
 fn set_property(user: &mut DirectoryUser, p: DirectoryProperty, v: Option<PropertyValue>) {
-    match p {
-        DirectoryProperty::AccountEnabled => {
-            if let Some(PropertyValue::Bool(b)) = v {
-                user.account_enabled = b;
-            }
+    if p == DirectoryProperty::ACCOUNT_ENABLED {
+        if let Some(PropertyValue::Bool(b)) = v {
+            user.account_enabled = b;
         }
-        DirectoryProperty::EmployeeId => {
-            user.employee_id = v.and_then(|v| v.as_text().map(str::to_owned));
+    } else if p == DirectoryProperty::EMPLOYEE_ID {
+        user.employee_id = v.and_then(|v| v.as_text().map(str::to_owned));
+    } else if p == DirectoryProperty::USER_PRINCIPAL_NAME {
+        if let Some(PropertyValue::Text(t)) = v {
+            user.user_principal_name = t;
         }
-        DirectoryProperty::UserPrincipalName => {
-            if let Some(PropertyValue::Text(t)) = v {
-                user.user_principal_name = t;
-            }
-        }
-        DirectoryProperty::Mail => {
+    } else {
+        if p == super::sample::MAIL {
             user.mail = v.as_ref().and_then(|v| v.as_text().map(str::to_owned));
-            store(user, p, v);
         }
-        _ => store(user, p, v),
+        store(user, p, v);
     }
 }
 

@@ -2,9 +2,9 @@
 //! and hosts that want to dry-run against a snapshot.
 
 mod directory;
+pub mod sample;
 mod source;
 mod traits;
 
 pub use directory::{MemoryDirectory, WriteRecord};
 pub use source::MemorySource;
-pub use traits::CommonNames;

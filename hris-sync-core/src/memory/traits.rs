@@ -1,32 +1,18 @@
-//! What the in-memory directory declares: every capability, and the common attribute names.
+//! What the in-memory directory declares: every capability, and the sample vocabulary.
 
-use std::sync::Arc;
-
-use super::MemoryDirectory;
-use crate::policy::{Capabilities, DirectoryTraits, Vocabulary};
-use crate::property::DirectoryProperty;
-
-/// The in-memory directory's vocabulary: [`DirectoryProperty`]'s names, as it parses them.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct CommonNames;
-
-impl Vocabulary for CommonNames {
-    fn attribute(&self, name: &str) -> Result<DirectoryProperty, String> {
-        name.parse::<DirectoryProperty>()
-            .map_err(|e| e.message().to_owned())
-    }
-}
+use super::{MemoryDirectory, sample};
+use crate::policy::{Capabilities, DirectoryTraits};
 
 impl MemoryDirectory {
     /// What the in-memory directory declares to the policy: kind `memory`, every capability
     /// (sessions, the leave date in `employeeLeaveDateTime`, access passes of 10 minutes to
-    /// 30 days, groups) and the common attribute names.
+    /// 30 days, groups) and the [`sample`] vocabulary.
     #[must_use]
     pub fn traits() -> DirectoryTraits {
         DirectoryTraits::new(
             "memory",
-            Capabilities::all(DirectoryProperty::EmployeeLeaveDateTime),
-            Arc::new(CommonNames),
+            Capabilities::all(sample::EMPLOYEE_LEAVE_DATE_TIME),
+            sample::vocabulary(),
         )
     }
 }

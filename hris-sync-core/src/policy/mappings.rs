@@ -106,7 +106,7 @@ pub(super) fn validate(
             }
             MappingTarget::Property(p)
         };
-        if !seen.insert(target) {
+        if !seen.insert(target.clone()) {
             return Err(Error::config(format!(
                 "{place}.{key}: {name:?} is mapped twice"
             )));

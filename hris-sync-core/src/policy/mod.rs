@@ -40,7 +40,7 @@ pub const REQUIRED_ATTRIBUTES: &[&str] = &[
 ];
 
 /// Where a mapped HR attribute goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MappingTarget {
     /// A directory property.
     Property(DirectoryProperty),
@@ -497,7 +497,7 @@ impl ConfigFile {
             provision_future_leavers: l.provision_future_leavers,
             disable_on_leave: l.disable_on_leave,
             revoke_sessions: l.revoke_sessions.unwrap_or(can.revoke_sessions),
-            leave_date: can.leave_date.filter(|_| l.set_leave_date_time),
+            leave_date: can.leave_date.clone().filter(|_| l.set_leave_date_time),
             keep_groups_on_disable: l.keep_groups_on_disable,
         })
     }

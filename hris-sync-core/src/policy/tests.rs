@@ -4,10 +4,8 @@ use super::*;
 use crate::ErrorKind;
 
 const EXAMPLE_CONFIG: &str = r#"
-[personio]
+[hr_system]
 app_id = "ACME_HRIS_SYNC"
-[entra]
-usage_location = "DE"
 [upn]
 beginning = "first_name"
 beginning_part = "entire"
@@ -58,7 +56,7 @@ fn design_example_parses() {
     assert!(!p.is_protected("anna@demo.com"));
     assert_eq!(
         p.mappings[1].target,
-        MappingTarget::Property(DirectoryProperty::JobTitle)
+        MappingTarget::Property(crate::memory::sample::JOB_TITLE)
     );
 }
 
@@ -147,26 +145,15 @@ fn domain_check() {
     assert!(err.message().starts_with("upn.domain:"));
 }
 
-/// A directory of the test's own: two attribute names, no sessions, no leave date, no
-/// passes, no groups; its side of a mapping may be called `box`.
-#[derive(Debug)]
-struct BoxNames;
-
-impl Vocabulary for BoxNames {
-    fn attribute(&self, name: &str) -> std::result::Result<DirectoryProperty, String> {
-        match name {
-            "dept" => Ok(DirectoryProperty::Department),
-            "title" => Ok(DirectoryProperty::JobTitle),
-            "sn" => Ok(DirectoryProperty::Surname),
-            other => Err(format!(
-                "unknown box attribute {other:?} (expected dept, title)"
-            )),
-        }
-    }
-}
+/// A directory of the test's own: two attribute names and a managed one, no sessions, no
+/// leave date, no passes, no groups; its side of a mapping may be called `box`.
+const DEPT: DirectoryProperty = DirectoryProperty::new("dept", crate::Spec::text(40));
+const TITLE: DirectoryProperty = DirectoryProperty::new("title", crate::Spec::text(40));
 
 fn boxed() -> DirectoryTraits {
-    DirectoryTraits::new("box", Capabilities::none(), std::sync::Arc::new(BoxNames))
+    let sn = DirectoryProperty::new("sn", crate::Spec::text(40).managed());
+    let names = Vocabulary::new("box attribute", [DEPT, TITLE, sn]);
+    DirectoryTraits::new("box", Capabilities::none(), names)
         .alias("box")
         .group_id("box id")
 }
@@ -201,12 +188,12 @@ fn a_directory_declares_its_own_names_and_aliases() {
     let p =
         Policy::from_toml_with(BOX_CONFIG, &SourceTraits::new("hr").alias("hr"), &boxed()).unwrap();
     assert_eq!(p.directory.kind, "box");
-    let targets: Vec<MappingTarget> = p.mappings.iter().map(|m| m.target).collect();
+    let targets: Vec<MappingTarget> = p.mappings.iter().map(|m| m.target.clone()).collect();
     assert_eq!(
         targets,
         [
-            MappingTarget::Property(DirectoryProperty::Department),
-            MappingTarget::Property(DirectoryProperty::JobTitle),
+            MappingTarget::Property(DEPT),
+            MappingTarget::Property(TITLE),
             MappingTarget::Manager,
         ]
     );
@@ -232,8 +219,8 @@ fn what_a_directory_lacks_is_refused_by_key() {
         msg.starts_with("mapping[1].target: unknown box attribute"),
         "{msg}"
     );
-    let msg = box_error(&BOX_CONFIG.replace("box = \"dept\"", "entra = \"dept\""));
-    assert!(msg.starts_with("mapping[0].entra: unknown key"), "{msg}");
+    let msg = box_error(&BOX_CONFIG.replace("box = \"dept\"", "cloud = \"dept\""));
+    assert!(msg.starts_with("mapping[0].cloud: unknown key"), "{msg}");
     assert!(msg.contains("the directory is box"), "{msg}");
     let msg = box_error(&BOX_CONFIG.replace("box = \"dept\"", "box = \"dept\"\ntarget = \"x\""));
     assert!(

@@ -8,22 +8,93 @@
 //! (revoking sessions, a leave date, access passes, groups), is an error that names the key.
 //! The planner asks [`Capabilities`], never which directory it is.
 
-use std::fmt;
 use std::ops::RangeInclusive;
 use std::sync::Arc;
 
 use crate::property::DirectoryProperty;
 
-/// A directory's attribute names: which ones a `[[mapping]]` may target.
-pub trait Vocabulary: Send + Sync + fmt::Debug {
-    /// The attribute a mapping's `target` names, or why there is none: a message that names
-    /// the attribute and, where it helps, the names that exist. Attributes the sync sets itself
-    /// (the join key, names, the UPN) are refused here or by
-    /// [`DirectoryProperty::is_sync_managed`].
+/// A directory's attributes: the names a `[[mapping]]` may target, each with its [`Spec`](crate::Spec),
+/// and the names the sync sets itself (declared so that mapping one is refused by name).
+#[derive(Clone, Debug)]
+pub struct Vocabulary {
+    what: String,
+    attributes: Vec<DirectoryProperty>,
+    case_insensitive: bool,
+}
+
+impl Vocabulary {
+    /// The attributes of a directory whose attributes are called `what` in messages
+    /// ("Graph user property", "SCIM attribute"). Names are matched exactly.
+    pub fn new(
+        what: impl Into<String>,
+        attributes: impl IntoIterator<Item = DirectoryProperty>,
+    ) -> Self {
+        Self {
+            what: what.into(),
+            attributes: attributes.into_iter().collect(),
+            case_insensitive: false,
+        }
+    }
+
+    /// Names matched ignoring ASCII case (as LDAP compares them).
+    #[must_use]
+    pub fn case_insensitive(mut self) -> Self {
+        self.case_insensitive = true;
+        self
+    }
+
+    /// Every declared attribute, managed ones included.
+    #[must_use]
+    pub fn attributes(&self) -> &[DirectoryProperty] {
+        &self.attributes
+    }
+
+    /// The declared attribute named `name`, as declared (its spelling and spec).
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&DirectoryProperty> {
+        self.attributes.iter().find(|p| {
+            if self.case_insensitive {
+                p.name().eq_ignore_ascii_case(name)
+            } else {
+                p.name() == name
+            }
+        })
+    }
+
+    /// The attribute a mapping's `target` names, or a message naming it and listing the names
+    /// that may be mapped. A managed attribute is returned; the policy refuses it by name.
     ///
     /// # Errors
     /// The message the policy puts after `mapping[N].target:`.
-    fn attribute(&self, name: &str) -> Result<DirectoryProperty, String>;
+    pub fn attribute(&self, name: &str) -> Result<DirectoryProperty, String> {
+        self.get(name).cloned().ok_or_else(|| {
+            format!(
+                "unknown {} {name:?} (expected one of {})",
+                self.what,
+                self.attributes
+                    .iter()
+                    .filter(|p| !p.is_sync_managed())
+                    .map(DirectoryProperty::name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+    }
+
+    /// The attributes written whole with `property` (itself included), in declared order;
+    /// empty for a plain attribute (T5).
+    #[must_use]
+    pub fn siblings(&self, property: &DirectoryProperty) -> Vec<DirectoryProperty> {
+        match property.whole() {
+            None => Vec::new(),
+            Some(whole) => self
+                .attributes
+                .iter()
+                .filter(|p| p.whole() == Some(whole))
+                .cloned()
+                .collect(),
+        }
+    }
 }
 
 /// What a directory can do beyond creating, updating, disabling and enabling accounts.
@@ -81,7 +152,7 @@ pub struct DirectoryTraits {
     /// What it can do.
     pub capabilities: Capabilities,
     /// Which attributes a mapping may target.
-    pub vocabulary: Arc<dyn Vocabulary>,
+    pub vocabulary: Arc<Vocabulary>,
 }
 
 impl DirectoryTraits {
@@ -90,14 +161,14 @@ impl DirectoryTraits {
     pub fn new(
         kind: impl Into<String>,
         capabilities: Capabilities,
-        vocabulary: Arc<dyn Vocabulary>,
+        vocabulary: Vocabulary,
     ) -> Self {
         Self {
             kind: kind.into(),
             alias: None,
             group_id: "id".to_owned(),
             capabilities,
-            vocabulary,
+            vocabulary: Arc::new(vocabulary),
         }
     }
 

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::employee::{AttributeValue, Employee};
-use crate::policy::{MappingTarget, Policy};
+use crate::policy::{MappingTarget, Policy, Vocabulary};
 use crate::property::{DirectoryProperty, PropertyKind, PropertyValue};
 use crate::user::DirectoryUser;
 
@@ -25,24 +25,27 @@ pub(crate) struct Desired {
 fn managed(
     employee: &Employee,
     policy: &Policy,
-    mut f: impl FnMut(DirectoryProperty, Cow<'_, AttributeValue>),
+    mut f: impl FnMut(&DirectoryProperty, Cow<'_, AttributeValue>),
 ) {
     let names = [
         (
-            DirectoryProperty::DisplayName,
+            DirectoryProperty::DISPLAY_NAME,
             employee.display_name().map(AttributeValue::Text),
         ),
         (
-            DirectoryProperty::GivenName,
+            DirectoryProperty::GIVEN_NAME,
             employee.attribute("first_name"),
         ),
-        (DirectoryProperty::Surname, employee.attribute("last_name")),
+        (DirectoryProperty::SURNAME, employee.attribute("last_name")),
     ];
     for (property, value) in names {
-        f(property, Cow::Owned(value.unwrap_or(AttributeValue::Empty)));
+        f(
+            &property,
+            Cow::Owned(value.unwrap_or(AttributeValue::Empty)),
+        );
     }
     for m in &policy.mappings {
-        if let MappingTarget::Property(property) = m.target {
+        if let MappingTarget::Property(property) = &m.target {
             if let Some(value) = mapped_value(employee, &m.hr_key) {
                 f(property, value);
             }
@@ -62,7 +65,7 @@ fn mapped_value<'e>(employee: &'e Employee, key: &str) -> Option<Cow<'e, Attribu
 /// The value to write for one property, or `None` when the property is left alone (a value
 /// that may not be cleared, or one that cannot be written, which is reported).
 fn target(
-    property: DirectoryProperty,
+    property: &DirectoryProperty,
     value: &AttributeValue,
     warnings: &mut Vec<Reason>,
 ) -> Option<Option<PropertyValue>> {
@@ -70,12 +73,18 @@ fn target(
         Ok(Converted { value: None, .. }) if !property.is_clearable() => None,
         Ok(Converted { value, truncated }) => {
             if let Some(length) = truncated {
-                warnings.push(Reason::Truncated { property, length });
+                warnings.push(Reason::Truncated {
+                    property: property.clone(),
+                    length,
+                });
             }
             Some(value)
         }
         Err(why) => {
-            warnings.push(Reason::InvalidValue { property, why });
+            warnings.push(Reason::InvalidValue {
+                property: property.clone(),
+                why,
+            });
             None
         }
     }
@@ -87,7 +96,7 @@ impl Desired {
         let mut d = Self::default();
         managed(employee, policy, |property, value| {
             if let Some(v) = target(property, &value, &mut d.warnings) {
-                d.values.insert(property, v);
+                d.values.insert(property.clone(), v);
             }
         });
         d
@@ -104,12 +113,12 @@ impl Desired {
     ) -> (ChangeSet, Vec<Reason>) {
         let mut changes = ChangeSet::new();
         let mut warnings = Vec::new();
-        let mut consider = |property: DirectoryProperty, value: &AttributeValue| {
+        let mut consider = |property: &DirectoryProperty, value: &AttributeValue| {
             if let Some(want) = target(property, value, &mut warnings) {
                 let have = user.property(property);
                 if have != want.as_ref() {
                     changes.insert(
-                        property,
+                        property.clone(),
                         Change {
                             from: have.cloned(),
                             to: want,
@@ -118,34 +127,34 @@ impl Desired {
                 }
             }
         };
-        let have = |p: DirectoryProperty| user.property(p).and_then(PropertyValue::as_text);
+        let have = |p: &DirectoryProperty| user.property(p).and_then(PropertyValue::as_text);
         // Names.
         for (p, name) in [
-            (DirectoryProperty::GivenName, employee.first_name()),
-            (DirectoryProperty::Surname, employee.last_name()),
+            (DirectoryProperty::GIVEN_NAME, employee.first_name()),
+            (DirectoryProperty::SURNAME, employee.last_name()),
         ] {
             let unchanged = match name {
-                None => user.property(p).is_none(),
-                Some(n) => n.len() <= 64 && have(p) == Some(n),
+                None => user.property(&p).is_none(),
+                Some(n) => n.len() <= 64 && have(&p) == Some(n),
             };
             if !unchanged {
                 consider(
-                    p,
+                    &p,
                     &name.map_or(AttributeValue::Empty, |n| {
                         AttributeValue::Text(n.to_owned())
                     }),
                 );
             }
         }
-        if !display_name_unchanged(employee, have(DirectoryProperty::DisplayName)) {
+        if !display_name_unchanged(employee, have(&DirectoryProperty::DISPLAY_NAME)) {
             let value = employee
                 .display_name()
                 .map_or(AttributeValue::Empty, AttributeValue::Text);
-            consider(DirectoryProperty::DisplayName, &value);
+            consider(&DirectoryProperty::DISPLAY_NAME, &value);
         }
         // Mapped attributes.
         for m in &policy.mappings {
-            if let MappingTarget::Property(property) = m.target {
+            if let MappingTarget::Property(property) = &m.target {
                 // Absent (not returned by the HR system): never clears anything.
                 let Some(value) = mapped_value(employee, &m.hr_key) else {
                     continue;
@@ -157,16 +166,16 @@ impl Desired {
         }
         if user.previously_synced {
             changes.retain(|property, _| {
-                let refused = matches!(property, DirectoryProperty::ExtensionAttribute(_));
+                let refused = !property.spec().after_sync;
                 if refused {
                     warnings.push(Reason::PreviouslySynced {
-                        property: *property,
+                        property: property.clone(),
                     });
                 }
                 !refused
             });
         }
-        keep_complex_whole(&mut changes, user);
+        keep_complex_whole(&mut changes, user, &policy.directory.vocabulary);
         (changes, warnings)
     }
 
@@ -206,16 +215,13 @@ fn display_name_unchanged(employee: &Employee, have: Option<&str>) -> bool {
 /// For plain text that needs no truncation, whether `have` already holds it; `None` when the
 /// full conversion must decide (other shapes, lists, dates, long values, usage location).
 fn unchanged_text(
-    property: DirectoryProperty,
+    property: &DirectoryProperty,
     value: &AttributeValue,
     have: Option<&PropertyValue>,
 ) -> Option<bool> {
     let PropertyKind::Text { max_len } = property.kind() else {
         return None;
     };
-    if property == DirectoryProperty::UsageLocation {
-        return None;
-    }
     let text = match value {
         AttributeValue::Text(s) | AttributeValue::Number(s) => s.trim(),
         AttributeValue::Empty => "",
@@ -231,22 +237,20 @@ fn unchanged_text(
     })
 }
 
-/// Graph writes `employeeOrgData` and `onPremisesExtensionAttributes` whole (a field left out
-/// becomes null), so a change to one field carries the others too, unchanged, as read (T5).
-fn keep_complex_whole(changes: &mut ChangeSet, user: &DirectoryUser) {
+/// A directory may write a complex value whole (a field left out becomes null), so a change to
+/// one field carries the others too, unchanged, as read (T5).
+fn keep_complex_whole(changes: &mut ChangeSet, user: &DirectoryUser, vocabulary: &Vocabulary) {
     let touched: Vec<DirectoryProperty> = changes
         .keys()
-        .filter(|p| !p.siblings().is_empty())
-        .copied()
+        .filter(|p| p.whole().is_some())
+        .cloned()
         .collect();
     for p in touched {
-        for sibling in p.siblings() {
-            changes.entry(sibling).or_insert_with(|| {
-                let have = user.property(sibling).cloned();
-                Change {
-                    from: have.clone(),
-                    to: have,
-                }
+        for sibling in vocabulary.siblings(&p) {
+            let have = user.property(&sibling).cloned();
+            changes.entry(sibling).or_insert_with(|| Change {
+                from: have.clone(),
+                to: have,
             });
         }
     }
@@ -260,7 +264,7 @@ struct Converted {
 /// Convert an HR value to a property value: text is trimmed and cut to the property's length,
 /// dates become midnight UTC instants of the same calendar date, lists are cut to the allowed
 /// number of values. Empty becomes `None` (null).
-fn convert(property: DirectoryProperty, value: &AttributeValue) -> Result<Converted, String> {
+fn convert(property: &DirectoryProperty, value: &AttributeValue) -> Result<Converted, String> {
     let plain = |value| Converted {
         value,
         truncated: None,
@@ -270,19 +274,19 @@ fn convert(property: DirectoryProperty, value: &AttributeValue) -> Result<Conver
             let Some(text) = value.to_text() else {
                 return Ok(plain(None));
             };
-            if property == DirectoryProperty::UsageLocation {
-                return if text.len() == 2 && text.chars().all(|c| c.is_ascii_alphabetic()) {
-                    Ok(plain(Some(PropertyValue::Text(text.to_ascii_uppercase()))))
-                } else {
-                    Err(format!("{text:?} is not a two-letter country code"))
-                };
-            }
             let (text, truncated) = truncate(text, max_len);
             Ok(Converted {
                 value: Some(PropertyValue::Text(text)),
                 truncated,
             })
         }
+        PropertyKind::CountryCode => match value.to_text() {
+            None => Ok(plain(None)),
+            Some(text) if text.len() == 2 && text.chars().all(|c| c.is_ascii_alphabetic()) => {
+                Ok(plain(Some(PropertyValue::Text(text.to_ascii_uppercase()))))
+            }
+            Some(text) => Err(format!("{text:?} is not a two-letter country code")),
+        },
         PropertyKind::DateTime => match value {
             AttributeValue::Empty => Ok(plain(None)),
             AttributeValue::Date(d) => Ok(plain(Some(PropertyValue::Text(midnight_utc(*d))))),
@@ -351,31 +355,35 @@ fn truncate(text: String, max_len: usize) -> (String, Option<usize>) {
 mod tests {
     use super::*;
 
-    fn text(p: DirectoryProperty, s: &str) -> Option<PropertyValue> {
+    fn text(p: &DirectoryProperty, s: &str) -> Option<PropertyValue> {
         convert(p, &AttributeValue::text(s)).unwrap().value
     }
 
     #[test]
-    fn truncates_to_graph_limits() {
+    fn truncates_to_the_declared_limits() {
         let long = "x".repeat(70);
-        let c = convert(DirectoryProperty::Department, &AttributeValue::text(long)).unwrap();
+        let c = convert(
+            &crate::memory::sample::DEPARTMENT,
+            &AttributeValue::text(long),
+        )
+        .unwrap();
         assert_eq!(c.value, Some(PropertyValue::Text("x".repeat(64))));
         assert_eq!(c.truncated, Some(70));
     }
 
     #[test]
     fn empty_clears() {
-        assert_eq!(text(DirectoryProperty::Department, "  "), None);
+        assert_eq!(text(&crate::memory::sample::DEPARTMENT, "  "), None);
     }
 
     #[test]
     fn dates_stay_on_their_calendar_day() {
         let d = AttributeValue::Date(chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap());
-        let c = convert(DirectoryProperty::EmployeeHireDate, &d).unwrap();
+        let c = convert(&crate::memory::sample::EMPLOYEE_HIRE_DATE, &d).unwrap();
         assert_eq!(c.value, Some(PropertyValue::text("2025-06-30T00:00:00Z")));
         assert!(
             convert(
-                DirectoryProperty::EmployeeHireDate,
+                &crate::memory::sample::EMPLOYEE_HIRE_DATE,
                 &AttributeValue::text("soon")
             )
             .is_err()
@@ -385,12 +393,12 @@ mod tests {
     #[test]
     fn usage_location_is_validated() {
         assert_eq!(
-            text(DirectoryProperty::UsageLocation, "de"),
+            text(&crate::memory::sample::USAGE_LOCATION, "de"),
             Some(PropertyValue::text("DE"))
         );
         assert!(
             convert(
-                DirectoryProperty::UsageLocation,
+                &crate::memory::sample::USAGE_LOCATION,
                 &AttributeValue::text("Germany")
             )
             .is_err()
@@ -400,7 +408,7 @@ mod tests {
     #[test]
     fn phones_keep_one_value() {
         let v = AttributeValue::List(vec!["+49 1".into(), "+49 2".into()]);
-        let c = convert(DirectoryProperty::BusinessPhones, &v).unwrap();
+        let c = convert(&crate::memory::sample::BUSINESS_PHONES, &v).unwrap();
         assert_eq!(c.value, Some(PropertyValue::List(vec!["+49 1".into()])));
         assert_eq!(c.truncated, Some(2));
     }

@@ -298,7 +298,7 @@ impl<'a> Planner<'a> {
             upn: user.user_principal_name.clone(),
             reason,
             revoke_sessions: lc.revoke_sessions,
-            leave_date: lc.leave_date.map(|attribute| LeaveDate {
+            leave_date: lc.leave_date.clone().map(|attribute| LeaveDate {
                 attribute,
                 at: standing.leave_date_time(self.now),
             }),
@@ -378,7 +378,7 @@ impl<'a> Planner<'a> {
     fn link(&mut self, e: &'a Employee, user: &'a DirectoryUser) {
         let (mut changes, warnings) = Desired::diff(e, self.policy, user);
         changes.insert(
-            DirectoryProperty::EmployeeId,
+            DirectoryProperty::EMPLOYEE_ID,
             Change {
                 from: user.employee_id.clone().map(PropertyValue::Text),
                 to: Some(PropertyValue::Text(e.id.to_string())),

@@ -77,8 +77,8 @@ pub enum Reason {
         /// Why.
         why: String,
     },
-    /// The account was synchronised from on-premises once, so Graph refuses writes to this
-    /// extension attribute; the value is reported, not written (T11).
+    /// The account was synchronised from on-premises once, and the directory refuses writes to
+    /// this attribute on such an account; the value is reported, not written (T11).
     PreviouslySynced {
         /// The property left alone.
         property: DirectoryProperty,
@@ -158,9 +158,8 @@ impl fmt::Display for Reason {
             }
             Self::PreviouslySynced { property } => write!(
                 f,
-                "T11: {property} not written: the account was synchronised from on-premises once \
-                 (onPremisesSyncEnabled = false), and its onPremisesExtensionAttributes cannot be \
-                 managed through Graph"
+                "T11: {property} not written: the account was synchronised from on-premises once, \
+                 and the directory refuses this attribute on such an account"
             ),
             Self::DisabledByOther => {
                 f.write_str("S6: account was disabled outside the sync; it stays disabled")

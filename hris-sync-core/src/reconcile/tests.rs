@@ -81,15 +81,15 @@ fn unchanged_counts_the_rest() {
     let mut linked = DirectoryUser::new("u1", "anna1@demo.com");
     linked.employee_id = Some("1".into());
     linked.properties.insert(
-        DirectoryProperty::DisplayName,
+        DirectoryProperty::DISPLAY_NAME,
         PropertyValue::text("Anna Weber1"),
     );
     linked
         .properties
-        .insert(DirectoryProperty::GivenName, PropertyValue::text("Anna"));
+        .insert(DirectoryProperty::GIVEN_NAME, PropertyValue::text("Anna"));
     linked
         .properties
-        .insert(DirectoryProperty::Surname, PropertyValue::text("Weber1"));
+        .insert(DirectoryProperty::SURNAME, PropertyValue::text("Weber1"));
     let mut gone = emp("3", "g@x.com");
     gone.status = EmployeeStatus::Inactive;
     let p = plan(

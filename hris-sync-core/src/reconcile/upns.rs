@@ -44,7 +44,7 @@ impl<'a> Planner<'a> {
                         self.index.take(upn.clone());
                         if let Some((_, changes, _)) = self.updates.get_mut(&e.id) {
                             changes.insert(
-                                DirectoryProperty::UserPrincipalName,
+                                DirectoryProperty::USER_PRINCIPAL_NAME,
                                 Change {
                                     from: Some(PropertyValue::Text(
                                         user.user_principal_name.clone(),
@@ -79,12 +79,12 @@ impl<'a> Planner<'a> {
             Some(PropertyValue::Text(t)) => t,
             _ => raw.unwrap_or_default(),
         };
-        let display_name = name(DirectoryProperty::DisplayName, e.display_name());
+        let display_name = name(DirectoryProperty::DISPLAY_NAME, e.display_name());
         let given_name = name(
-            DirectoryProperty::GivenName,
+            DirectoryProperty::GIVEN_NAME,
             e.first_name().map(str::to_owned),
         );
-        let surname = name(DirectoryProperty::Surname, e.last_name().map(str::to_owned));
+        let surname = name(DirectoryProperty::SURNAME, e.last_name().map(str::to_owned));
         self.accounts
             .insert(&e.id, Account::Created(&e.id, self.plan.actions.len()));
         self.plan.actions.push(Action::Create {

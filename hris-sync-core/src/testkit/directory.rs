@@ -7,7 +7,7 @@ use crate::error::{ErrorKind, Result};
 use crate::id::DirectoryUserId;
 use crate::operation::{Applied, Changes, NewUser, Operation, Outcome};
 use crate::password::Password;
-use crate::property::{DirectoryProperty, PropertyValue};
+use crate::property::{DirectoryProperty, PropertyKind, PropertyValue};
 use crate::user::DirectoryUser;
 
 use super::{Kit, ensure, fail};
@@ -22,10 +22,10 @@ pub async fn run_all(dir: &dyn Directory, kit: &Kit) -> Result<()> {
     duplicate_upn_is_a_typed_conflict(dir, kit).await?;
     one_outcome_per_operation_in_order(dir, kit).await?;
     update_touches_only_named_properties(dir, kit).await?;
-    refuses_what_graph_refuses(dir, kit).await?;
+    refuses_what_a_directory_refuses(dir, kit).await?;
     enable_disable_and_revoke(dir, kit).await?;
     manager_set_and_removed(dir, kit).await?;
-    unknown_user_is_not_found(dir).await?;
+    unknown_user_is_not_found(dir, kit).await?;
     changes_since_cursor(dir, kit).await?;
     group_membership(dir, kit).await?;
     Ok(())
@@ -106,12 +106,10 @@ pub async fn verified_domains_include_the_kit_domain(dir: &dyn Directory, kit: &
 /// When a field differs or the account is missing.
 pub async fn create_then_list(dir: &dyn Directory, kit: &Kit) -> Result<()> {
     let mut new = new_user(kit, "create", &kit.employee_id(1));
-    new.properties.insert(
-        DirectoryProperty::Department,
-        PropertyValue::text("Kit Dept"),
-    );
     new.properties
-        .insert(DirectoryProperty::JobTitle, PropertyValue::text("Tester"));
+        .insert(kit.attributes[0].clone(), PropertyValue::text("Kit Dept"));
+    new.properties
+        .insert(kit.attributes[1].clone(), PropertyValue::text("Tester"));
     let created = create(dir, new).await?;
     let listed = find(dir, &created.id).await?;
     ensure(
@@ -127,13 +125,13 @@ pub async fn create_then_list(dir: &dyn Directory, kit: &Kit) -> Result<()> {
         "created enabled, listed disabled".to_owned()
     })?;
     for (p, want) in [
-        (DirectoryProperty::Department, "Kit Dept"),
-        (DirectoryProperty::JobTitle, "Tester"),
-        (DirectoryProperty::DisplayName, "Kit create"),
-        (DirectoryProperty::GivenName, "Kit"),
-        (DirectoryProperty::Surname, "create"),
+        (kit.attributes[0].clone(), "Kit Dept"),
+        (kit.attributes[1].clone(), "Tester"),
+        (DirectoryProperty::DISPLAY_NAME, "Kit create"),
+        (DirectoryProperty::GIVEN_NAME, "Kit"),
+        (DirectoryProperty::SURNAME, "create"),
     ] {
-        let got = listed.property(p).and_then(PropertyValue::as_text);
+        let got = listed.property(&p).and_then(PropertyValue::as_text);
         ensure(got == Some(want), || {
             format!("{p} is {got:?}, want {want:?}")
         })?;
@@ -167,7 +165,7 @@ pub async fn one_outcome_per_operation_in_order(dir: &dyn Directory, kit: &Kit) 
             update(
                 &target.id,
                 &[(
-                    DirectoryProperty::City,
+                    kit.attributes[1].clone(),
                     Some(PropertyValue::text(format!("City {i}"))),
                 )],
             )
@@ -175,7 +173,7 @@ pub async fn one_outcome_per_operation_in_order(dir: &dyn Directory, kit: &Kit) 
         .collect();
     ops[12] = update(
         &DirectoryUserId::new("00000000-0000-0000-0000-00000000dead"),
-        &[(DirectoryProperty::City, Some(PropertyValue::text("x")))],
+        &[(kit.attributes[1].clone(), Some(PropertyValue::text("x")))],
     );
     let outcomes = dir.apply(&ops).await;
     ensure(outcomes.len() == 25, || {
@@ -199,16 +197,16 @@ pub async fn one_outcome_per_operation_in_order(dir: &dyn Directory, kit: &Kit) 
 pub async fn update_touches_only_named_properties(dir: &dyn Directory, kit: &Kit) -> Result<()> {
     let mut new = new_user(kit, "update", &kit.employee_id(5));
     new.properties
-        .insert(DirectoryProperty::Department, PropertyValue::text("Before"));
+        .insert(kit.attributes[0].clone(), PropertyValue::text("Before"));
     new.properties
-        .insert(DirectoryProperty::JobTitle, PropertyValue::text("Keep"));
+        .insert(kit.attributes[1].clone(), PropertyValue::text("Keep"));
     let user = create(dir, new).await?;
     one(
         dir,
         update(
             &user.id,
             &[(
-                DirectoryProperty::Department,
+                kit.attributes[0].clone(),
                 Some(PropertyValue::text("After")),
             )],
         ),
@@ -216,57 +214,65 @@ pub async fn update_touches_only_named_properties(dir: &dyn Directory, kit: &Kit
     .await?;
     let got = find(dir, &user.id).await?;
     ensure(
-        got.property(DirectoryProperty::Department) == Some(&PropertyValue::text("After")),
+        got.property(&kit.attributes[0]) == Some(&PropertyValue::text("After")),
         || {
             format!(
-                "department is {:?}",
-                got.property(DirectoryProperty::Department)
+                "{} is {:?}",
+                kit.attributes[0],
+                got.property(&kit.attributes[0])
             )
         },
     )?;
     ensure(
-        got.property(DirectoryProperty::JobTitle) == Some(&PropertyValue::text("Keep")),
+        got.property(&kit.attributes[1]) == Some(&PropertyValue::text("Keep")),
         || {
             format!(
-                "jobTitle changed to {:?}",
-                got.property(DirectoryProperty::JobTitle)
+                "{} changed to {:?}",
+                kit.attributes[1],
+                got.property(&kit.attributes[1])
             )
         },
     )?;
-    one(
-        dir,
-        update(&user.id, &[(DirectoryProperty::JobTitle, None)]),
-    )
-    .await?;
+    one(dir, update(&user.id, &[(kit.attributes[1].clone(), None)])).await?;
     let got = find(dir, &user.id).await?;
-    ensure(got.property(DirectoryProperty::JobTitle).is_none(), || {
+    ensure(got.property(&kit.attributes[1]).is_none(), || {
         format!(
-            "jobTitle not cleared: {:?}",
-            got.property(DirectoryProperty::JobTitle)
+            "{} not cleared: {:?}",
+            kit.attributes[1],
+            got.property(&kit.attributes[1])
         )
     })
 }
 
-/// Over-long values, empty strings, missing create fields, unverified domains and over-long
-/// employee ids are refused as invalid input, as Graph refuses them.
+/// Values over the declared length, empty strings, missing create fields, unverified domains
+/// and over-long employee ids are refused as invalid input, as a strict directory refuses
+/// them.
 ///
 /// # Errors
 /// When one of them is accepted.
-pub async fn refuses_what_graph_refuses(dir: &dyn Directory, kit: &Kit) -> Result<()> {
+pub async fn refuses_what_a_directory_refuses(dir: &dyn Directory, kit: &Kit) -> Result<()> {
     let user = create(dir, new_user(kit, "limits", &kit.employee_id(6))).await?;
-    let bad_updates = [
+    let mut bad_updates = vec![
         (
-            "department of 65 characters",
-            DirectoryProperty::Department,
-            Some(PropertyValue::text("d".repeat(65))),
-        ),
-        (
-            "empty string",
-            DirectoryProperty::OfficeLocation,
+            "empty string".to_owned(),
+            kit.attributes[1].clone(),
             Some(PropertyValue::text("")),
         ),
-        ("null displayName", DirectoryProperty::DisplayName, None),
+        (
+            "null displayName".to_owned(),
+            DirectoryProperty::DISPLAY_NAME,
+            None,
+        ),
     ];
+    if let PropertyKind::Text { max_len } = kit.attributes[0].kind() {
+        if let Some(over) = max_len.checked_add(1).filter(|n| *n < 100_000) {
+            bad_updates.push((
+                format!("{} of {over} characters", kit.attributes[0]),
+                kit.attributes[0].clone(),
+                Some(PropertyValue::text("d".repeat(over))),
+            ));
+        }
+    }
     for (what, p, v) in bad_updates {
         match one(dir, update(&user.id, &[(p, v)])).await {
             Err(e) if e.kind() == ErrorKind::InvalidInput => {}
@@ -304,7 +310,7 @@ pub async fn enable_disable_and_revoke(dir: &dyn Directory, kit: &Kit) -> Result
             update(
                 &user.id,
                 &[(
-                    DirectoryProperty::AccountEnabled,
+                    DirectoryProperty::ACCOUNT_ENABLED,
                     Some(PropertyValue::Bool(enabled)),
                 )],
             ),
@@ -366,12 +372,12 @@ pub async fn manager_set_and_removed(dir: &dyn Directory, kit: &Kit) -> Result<(
 ///
 /// # Errors
 /// When another outcome comes back.
-pub async fn unknown_user_is_not_found(dir: &dyn Directory) -> Result<()> {
+pub async fn unknown_user_is_not_found(dir: &dyn Directory, kit: &Kit) -> Result<()> {
     let ghost = DirectoryUserId::new("00000000-0000-0000-0000-0000000000ff");
     let op = update(
         &ghost,
         &[(
-            DirectoryProperty::City,
+            kit.attributes[1].clone(),
             Some(PropertyValue::text("Nowhere")),
         )],
     );

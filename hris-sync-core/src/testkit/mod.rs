@@ -26,6 +26,9 @@ pub mod source;
 
 pub use logs::CapturedLogs;
 
+use crate::memory::sample;
+use crate::property::DirectoryProperty;
+
 /// Where the directory checks write.
 #[derive(Clone, Debug)]
 pub struct Kit {
@@ -36,6 +39,10 @@ pub struct Kit {
     /// A group whose membership the checks may write (G4), empty at the start; without one
     /// the membership checks are skipped.
     pub group: Option<String>,
+    /// Two clearable text attributes the directory declares, as it names them (by default the
+    /// sample vocabulary's `department` and `jobTitle`); the first is checked against its
+    /// declared maximum length.
+    pub attributes: [DirectoryProperty; 2],
 }
 
 impl Kit {
@@ -45,7 +52,15 @@ impl Kit {
             domain: domain.into(),
             prefix: prefix.into(),
             group: None,
+            attributes: [sample::DEPARTMENT, sample::JOB_TITLE],
         }
+    }
+
+    /// Write these two clearable text attributes instead of the sample ones.
+    #[must_use]
+    pub fn with_attributes(mut self, first: DirectoryProperty, second: DirectoryProperty) -> Self {
+        self.attributes = [first, second];
+        self
     }
 
     /// Also check group memberships, writing to the group with this id.
