@@ -42,8 +42,7 @@ mod tests {
         assert!(ensure_secure_transport("X", "http", "127.8.9.10").is_ok());
         assert!(ensure_secure_transport("X", "http", "[::1]").is_ok());
         assert!(ensure_secure_transport("X", "http", "localhost").is_ok());
-        let err =
-            ensure_secure_transport("HR_BASE_URL", "http", "api.example.com").unwrap_err();
+        let err = ensure_secure_transport("HR_BASE_URL", "http", "api.example.com").unwrap_err();
         assert!(err.message().starts_with("HR_BASE_URL:"));
         assert!(ensure_secure_transport("X", "http", "10.0.0.1").is_err());
         assert!(ensure_secure_transport("X", "http", "localhost.evil.com").is_err());
