@@ -11,9 +11,9 @@
 //! It runs in a fresh temporary directory, with the HR side played by the Personio simulator
 //! (the demo company), twice: the first run links and creates, the second finds nothing to do.
 
+use hris_sync_cli::demo::Connect as _;
 use std::sync::Arc;
 
-use connector_personio::sim::{PersonioSim, SimConfig};
 use hris_sync_cli::demo;
 use hris_sync_core::chrono::{DateTime, Utc};
 use hris_sync_core::connector::{DirectoryConnector, SourceConnector};
@@ -21,6 +21,7 @@ use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};
 use hris_sync_core::policy::ConfigFile;
 use hris_sync_core::{DiscardCredentials, Error, ErrorKind, RequestStats, Result};
 use hris_sync_examples::jsonl::JsonlConnector;
+use hris_sync_sims::personio::{PersonioSim, SimConfig};
 
 /// The host's registry: one line per connector, the new one beside the shipped ones.
 static SOURCES: &[&dyn SourceConnector] = &[&connector_personio::PersonioConnector];
@@ -59,7 +60,7 @@ async fn main() -> Result<()> {
         .await
         .map_err(|e| other(&e))?;
     personio.seed(demo::employees(now));
-    let hr = personio.source().config(&file)?.build()?;
+    let hr = personio.connect().config(&file)?.build()?;
     let accounts = directory.build(&file, &policy, RequestStats::new())?;
 
     let mut syncer = Syncer::new(

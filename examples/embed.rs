@@ -10,6 +10,7 @@
 //! plans against the real services (a dry run: nothing is written). Without them it runs against
 //! the bundled simulators, so `cargo run --example embed` works anywhere.
 
+use hris_sync_cli::demo::Connect as _;
 use std::sync::Arc;
 
 use hris_sync_cli::demo;
@@ -72,8 +73,8 @@ async fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     } else {
         let d = demo::start(now).await?;
         let built = (
-            d.personio.source().build()?,
-            d.graph.directory().policy(&policy).build()?,
+            d.personio.connect().build()?,
+            d.graph.connect().policy(&policy).build()?,
         );
         sims = d;
         let _ = &sims;

@@ -10,13 +10,14 @@
 //! LDAP has no published quota, so nothing is paced; `busy` would be retried with back-off.
 //! `AD_EMPLOYEES` changes the company's size, `AD_CONCURRENCY` the writes in flight (4).
 
+use hris_sync_cli::demo::Connect as _;
 use std::time::Instant;
 
 use connector_activedirectory::samba::{DOMAIN, SambaDc};
-use connector_personio::sim::{PersonioSim, SimConfig as PersonioConfig};
 use hris_sync_benches::{employees, now};
 use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};
 use hris_sync_core::{Policy, RequestStats};
+use hris_sync_sims::personio::{PersonioSim, SimConfig as PersonioConfig};
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -61,7 +62,7 @@ async fn run(dc: &SambaDc, n: usize) -> Result<(), Box<dyn std::error::Error>> {
         .concurrency(env("AD_CONCURRENCY", 4))
         .build()?;
     let mut syncer = Syncer::new(
-        Box::new(personio.source().build()?),
+        Box::new(personio.connect().build()?),
         Box::new(directory),
         policy,
         Box::new(MemoryStateStore::default()),

@@ -25,19 +25,20 @@
 //! last change landed (the safety net's full read not included), per change.
 //! `LATENCY_MODES=webhook,poll_1m` runs only the named modes.
 
+use hris_sync_cli::demo::Connect as _;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use connector_azuread::sim::{GraphSim, SimConfig as GraphConfig};
 use connector_personio::Api;
-use connector_personio::sim::{Chaos, PersonioSim, SimConfig as PersonioConfig};
 use hris_sync_benches::{employees, now, policy, steady_state};
 use hris_sync_cli::webhook::{Inbox, WebhookAuth, Webhooks, router};
 use hris_sync_core::chrono::{DateTime, Days, TimeDelta, Utc};
 use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};
 use hris_sync_core::secrecy::SecretString;
 use hris_sync_core::{AttributeValue, Employee, EmployeeId, PropertyValue};
+use hris_sync_sims::graph::{GraphSim, SimConfig as GraphConfig};
+use hris_sync_sims::personio::{Chaos, PersonioSim, SimConfig as PersonioConfig};
 
 const EMPLOYEES: usize = 10_000;
 const EVENTS: usize = 24;
@@ -218,8 +219,8 @@ async fn company(
     personio.seed(staff.clone());
     graph.seed(steady_state(&mut staff, 0))?;
     let mut syncer = Syncer::new(
-        Box::new(personio.source().build()?),
-        Box::new(graph.directory().policy(&policy).build()?),
+        Box::new(personio.connect().build()?),
+        Box::new(graph.connect().policy(&policy).build()?),
         policy,
         Box::new(MemoryStateStore::default()),
     );
@@ -240,12 +241,12 @@ async fn receiver(
     let hooks = Arc::new(Webhooks {
         auth: WebhookAuth::new(SecretString::from(TOKEN.to_owned()), "authorization"),
         inbox: Arc::clone(inbox),
-        company_id: connector_personio::sim::COMPANY_ID.to_owned(),
+        company_id: hris_sync_sims::personio::COMPANY_ID.to_owned(),
     });
     // The receiver lives as long as the process: every mode's sims are dropped after it.
     std::mem::forget(listener.serve(router(hooks), "latency receiver"));
     personio
-        .source()
+        .connect()
         .api(Api::V2)
         .build()?
         .register_webhook(&url, &SecretString::from(TOKEN.to_owned()), "latency bench")

@@ -6,18 +6,19 @@
 //! floor the quotas allow, the ratios achieved/floor, 429s, peak memory and the time in `plan`.
 //! `THROUGHPUT_SCALE` (default 40) divides every quota window, and the floor with it.
 
+use hris_sync_cli::demo::Connect as _;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use connector_azuread::sim::SimGroup;
-use connector_azuread::sim::{GraphSim, SimConfig as GraphConfig};
-use connector_personio::sim::{PersonioSim, SimConfig as PersonioConfig};
 use hris_sync_benches::{
     DEPARTMENTS, employees, group_id, now, policy, policy_with_groups, steady_state,
 };
 use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};
 use hris_sync_core::pacing::Budget;
 use hris_sync_core::{Action, AttributeValue, DirectoryUser};
+use hris_sync_sims::graph::SimGroup;
+use hris_sync_sims::graph::{GraphSim, SimConfig as GraphConfig};
+use hris_sync_sims::personio::{PersonioSim, SimConfig as PersonioConfig};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -127,7 +128,7 @@ async fn run(kind: Kind, n: usize) -> Result<(), Box<dyn std::error::Error>> {
     })
     .await?;
     let groups = matches!(kind, Kind::FirstGroups | Kind::SteadyGroups1);
-    let mut permissions: Vec<String> = connector_azuread::sim::LEAST_PRIVILEGE
+    let mut permissions: Vec<String> = hris_sync_sims::graph::LEAST_PRIVILEGE
         .iter()
         .map(|p| (*p).to_owned())
         .collect();
@@ -172,8 +173,8 @@ async fn run(kind: Kind, n: usize) -> Result<(), Box<dyn std::error::Error>> {
         }
         graph.seed_group(g);
     }
-    let directory = graph.directory().policy(&policy).build()?;
-    let source = personio.source().build()?;
+    let directory = graph.connect().policy(&policy).build()?;
+    let source = personio.connect().build()?;
     let mut syncer = Syncer::new(
         Box::new(source),
         Box::new(directory),
@@ -216,11 +217,11 @@ async fn run(kind: Kind, n: usize) -> Result<(), Box<dyn std::error::Error>> {
     }
     if std::env::var("THROUGHPUT_DEBUG").is_ok() {
         use hris_sync_core::{Directory, HrSource};
-        let probe = personio.source().build()?;
+        let probe = personio.connect().build()?;
         let t = Instant::now();
         let n = probe.list_employees().await?.employees.len();
         eprintln!("probe: personio list of {n} in {:?}", t.elapsed());
-        let probe = graph.directory().build()?;
+        let probe = graph.connect().build()?;
         let t = Instant::now();
         let n = probe.list_users().await?.users.len();
         eprintln!("probe: graph list of {n} in {:?}", t.elapsed());

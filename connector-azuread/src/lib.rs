@@ -30,7 +30,8 @@
 //! - **Secrets kept.** Client secrets, certificate passwords and keys, federated tokens, access
 //!   tokens and new users' passwords are redacted from `Debug` output and never logged.
 //!
-//! With the feature `sim`, the module `sim` holds a stateful Graph simulator for tests and demos.
+//! Its tests run against the Graph simulator of the `hris-sync-sims` crate, which imports
+//! nothing from this one.
 
 mod batch;
 mod client;
@@ -47,8 +48,6 @@ mod hostile_tests;
 mod model;
 pub mod properties;
 mod section;
-#[cfg(feature = "sim")]
-pub mod sim;
 
 pub use config::{DEFAULT_AUTHORITY_HOST, DEFAULT_GRAPH_BASE_URL, GraphBuilder, WriteLimits};
 pub use connector::EntraConnector;

@@ -1,5 +1,6 @@
 //! Tokens: cached, refreshed once on 401, AADSTS errors as configuration errors.
 
+use crate::support::Connect as _;
 use connector_azuread::EntraDirectory;
 use hris_sync_core::{Directory, ErrorKind};
 

@@ -1,15 +1,16 @@
 //! Each credential kind against the simulator's identity platform: accepted when it should
 //! be, refused with the real AADSTS code when it should not, and never leaking its secret.
 
+use crate::support::Connect as _;
 use std::path::PathBuf;
 
-use connector_azuread::sim::{
-    self, FederatedCredential, GraphSim, ManagedIdentity, SimConfig, TOKEN_EXCHANGE_AUDIENCE,
-};
 use connector_azuread::{
     ClientCertificateCredential, EntraDirectory, GraphBuilder, ManagedIdentityCredential,
 };
 use hris_sync_core::{Directory, ErrorKind};
+use hris_sync_sims::graph::{
+    self as sim, FederatedCredential, GraphSim, ManagedIdentity, SimConfig, TOKEN_EXCHANGE_AUDIENCE,
+};
 use serde_json::json;
 
 use crate::support::{config, users};
@@ -32,8 +33,8 @@ fn read(name: &str) -> Vec<u8> {
 /// A tenant whose app has `app.pem`'s certificate registered, trusts `issuer.pem` for one
 /// Kubernetes service account, and runs on a host with a managed identity.
 async fn tenant() -> GraphSim {
-    let app_cert = sim::certificate_der(&read("app.pem"), "").unwrap();
-    let issuer_cert = sim::certificate_der(&read("issuer.pem"), "").unwrap();
+    let app_cert = sim::certificate_der(&read("app.pem")).unwrap();
+    let issuer_cert = sim::certificate_der(&read("issuer.pem")).unwrap();
     let sim = GraphSim::start(SimConfig {
         certificates: vec![app_cert],
         federated: vec![FederatedCredential {

@@ -1,6 +1,7 @@
 //! docs/rules.md §1, a host embeds the engine: the directory reads what the policy needs or the engine
 //! refuses to start, and a cycle is a `Send` future a multi-thread runtime can spawn.
 
+use crate::support::Connect as _;
 use std::sync::Arc;
 
 use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};

@@ -1,12 +1,13 @@
 //! Groups through Graph (docs/rules.md §10, G3, G4) against the simulator, which answers
 //! each group kind, membership write and permission as Graph does.
 
+use crate::support::Connect as _;
 use connector_azuread::properties as P;
 use std::time::Duration;
 
-use connector_azuread::sim::{GraphSim, SimConfig, SimGroup};
 use hris_sync_core::testkit::{self, Kit};
 use hris_sync_core::{Applied, Directory, DirectoryUserId, ErrorKind, GroupRefusal, Operation};
+use hris_sync_sims::graph::{GraphSim, SimConfig, SimGroup};
 
 use crate::support::{config, new_user, users};
 

@@ -2,9 +2,10 @@
 //! back from the sub-response, the permission is named when missing, and the tenant policy's
 //! lifetime bounds are enforced as Graph enforces them.
 
-use connector_azuread::sim::{GraphSim, LEAST_PRIVILEGE, SimConfig};
+use crate::support::Connect as _;
 use hris_sync_core::secrecy::ExposeSecret as _;
 use hris_sync_core::{AccessPassRequest, Applied, Directory, ErrorKind, Operation};
+use hris_sync_sims::graph::{GraphSim, LEAST_PRIVILEGE, SimConfig};
 
 use crate::support::{config, users};
 

@@ -1,7 +1,8 @@
 //! Reads: paging, failed pages, agent objects, verified domains.
 
-use connector_azuread::sim::{Fault, Target};
+use crate::support::Connect as _;
 use hris_sync_core::{Directory, ErrorKind, ObjectKind, PropertyValue};
+use hris_sync_sims::graph::{Fault, Target};
 
 use crate::support::{sim, users};
 

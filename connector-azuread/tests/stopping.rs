@@ -1,12 +1,13 @@
 //! docs/rules.md §4: a stop request (SIGTERM) lets the `$batch` in flight finish and sends no new
 //! one; a wait for a retry ends at once.
 
+use crate::support::Connect as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use connector_azuread::sim::{Fault, Target};
 use hris_sync_core::{ApplyContext, Directory, ErrorKind, Operation, Progress, Stop};
+use hris_sync_sims::graph::{Fault, Target};
 
 use crate::support::{set_city, sim, users};
 

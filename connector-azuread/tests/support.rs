@@ -2,10 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use connector_azuread::sim::{GraphSim, SimConfig};
+use connector_azuread::{EntraDirectory, GraphBuilder, WriteLimits};
+use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{
     Changes, DirectoryUser, DirectoryUserId, NewUser, Operation, Password, PropertyValue,
 };
+use hris_sync_sims::graph::{GraphSim, SimConfig};
 
 /// Every window and wait divided by this in the tests.
 pub(crate) const SCALE: u32 = 100;
@@ -19,6 +21,34 @@ pub(crate) fn config() -> SimConfig {
 
 pub(crate) async fn sim() -> GraphSim {
     GraphSim::start(config()).await.unwrap()
+}
+
+/// A directory pointed at a simulator: its tenant, credentials and addresses, with the write
+/// quota and retry waits scaled like its clock.
+pub(crate) trait Connect {
+    /// The builder.
+    fn directory(&self) -> GraphBuilder;
+}
+
+impl Connect for GraphSim {
+    fn directory(&self) -> GraphBuilder {
+        let c = self.config();
+        EntraDirectory::builder()
+            .tenant_id(c.tenant_id.clone())
+            .client_id(c.client_id.clone())
+            .client_secret(c.client_secret.clone())
+            .authority_host(self.base_url())
+            .graph_base_url(self.base_url())
+            .write_limits(
+                WriteLimits {
+                    writes: c.writes,
+                    window: c.write_window,
+                }
+                .scaled(c.time_scale),
+            )
+            .retry(RetryPolicy::default().scaled(c.time_scale))
+            .consistency_wait(std::time::Duration::from_secs(60) / c.time_scale.max(1))
+    }
 }
 
 /// `n` plain users `user{i}@demo.com`.

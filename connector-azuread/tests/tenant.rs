@@ -1,13 +1,14 @@
 //! docs/rules.md §7: the real-tenant rules against a simulator that enforces the service side of
 //! each (T1–T11). Each test fails on a client that ignores its rule.
 
+use crate::support::Connect as _;
 use std::time::Duration;
 
-use connector_azuread::sim::{GraphSim, SimConfig};
 use hris_sync_core::{
     Applied, Changes, DeltaCursor, Directory, DirectoryProperty, DirectoryUserId, ErrorKind,
     Operation, PropertyValue,
 };
+use hris_sync_sims::graph::{GraphSim, SimConfig};
 
 use crate::support::{config, new_user, sim, users};
 
@@ -153,8 +154,8 @@ async fn t4_a_racing_create_adopts_the_account_instead_of_making_a_second() {
 async fn t4_whole_batch_503_creates_are_looked_up_first() {
     let sim = sim().await;
     sim.inject(
-        connector_azuread::sim::Target::Batch,
-        [connector_azuread::sim::Fault::Status(503)],
+        hris_sync_sims::graph::Target::Batch,
+        [hris_sync_sims::graph::Fault::Status(503)],
     );
     let entra = sim.directory().build().unwrap();
     let ops: Vec<Operation> = (0..3)
@@ -354,8 +355,8 @@ async fn t10_retry_after_as_an_http_date_is_waited_out() {
     let staff = users(2);
     sim.seed(staff.clone()).unwrap();
     sim.inject(
-        connector_azuread::sim::Target::Batch,
-        [connector_azuread::sim::Fault::ThrottleUntil(
+        hris_sync_sims::graph::Target::Batch,
+        [hris_sync_sims::graph::Fault::ThrottleUntil(
             Duration::from_millis(1500),
         )],
     );
@@ -378,8 +379,8 @@ async fn t10_a_huge_retry_after_is_capped() {
     let staff = users(1);
     sim.seed(staff.clone()).unwrap();
     sim.inject(
-        connector_azuread::sim::Target::Batch,
-        [connector_azuread::sim::Fault::Throttle(86_400)],
+        hris_sync_sims::graph::Target::Batch,
+        [hris_sync_sims::graph::Fault::Throttle(86_400)],
     );
     let entra = sim.directory().build().unwrap();
     let outcomes = tokio::time::timeout(

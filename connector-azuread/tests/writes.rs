@@ -1,12 +1,13 @@
 //! Writes: batching, correlation, throttled sub-requests, conflicts, ambiguous creates.
 
+use crate::support::Connect as _;
 use std::time::{Duration, Instant};
 
-use connector_azuread::sim::{Fault, GraphSim, SimConfig, Target};
 use hris_sync_core::{
     Applied, Changes, Directory, DirectoryProperty, DirectoryUserId, ErrorKind, Operation,
     PropertyValue,
 };
+use hris_sync_sims::graph::{Fault, GraphSim, SimConfig, Target};
 
 use crate::support::{config, new_user, set_city, sim, users};
 

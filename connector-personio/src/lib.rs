@@ -24,7 +24,8 @@
 //! - **Secrets kept.** The client secret and tokens are [`secrecy`] values. They are redacted
 //!   from `Debug` output and never logged.
 //!
-//! With the feature `sim`, the module `sim` holds a stateful Personio simulator for tests and demos.
+//! Its tests run against the Personio simulator of the `hris-sync-sims` crate, which imports
+//! nothing from this one.
 //!
 //! ```no_run
 //! # async fn run() -> hris_sync_core::Result<()> {
@@ -46,8 +47,6 @@ mod hostile_tests;
 mod model;
 mod pacer;
 mod section;
-#[cfg(feature = "sim")]
-pub mod sim;
 mod source;
 mod v2;
 pub mod webhooks;

@@ -1,7 +1,8 @@
 //! Authentication: one token per lifetime, adopted from headers, refreshed once on refusal.
 
-use connector_personio::sim::{PersonioSim, SimConfig};
+use crate::support::Connect as _;
 use hris_sync_core::{ErrorKind, HrSource};
+use hris_sync_sims::personio::{PersonioSim, SimConfig};
 
 use crate::support::{company, config, sim};
 

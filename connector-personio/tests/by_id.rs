@@ -2,8 +2,9 @@
 //! per id. A 404 is a missing id; an unreadable record is rejected, not fatal; any other
 //! failure fails the lookup, because a failed read must never look like a departure.
 
-use connector_personio::sim::Fault;
+use crate::support::Connect as _;
 use hris_sync_core::{EmployeeId, ErrorKind, HrSource};
+use hris_sync_sims::personio::Fault;
 use serde_json::json;
 
 use crate::support::{company, sim};

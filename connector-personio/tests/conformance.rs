@@ -1,5 +1,6 @@
 //! Core's conformance kit against this connector talking to the simulator.
 
+use crate::support::Connect as _;
 use hris_sync_core::testkit;
 
 use crate::support::sim;

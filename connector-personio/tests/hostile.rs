@@ -1,6 +1,7 @@
 //! Hostile HR data: every malformation in one listing. Each bad record gets a reason, nothing
 //! panics, no bad record leads to a write, and the good records in the same pages still sync.
 
+use crate::support::Connect as _;
 use hris_sync_core::memory::MemoryDirectory;
 use hris_sync_core::{
     Action, Directory, EmployeeStatus, ErrorKind, HrSource, Policy, Reason, plan,
@@ -295,7 +296,7 @@ async fn hostile_corpus() {
 async fn truncated_json_fails_the_listing() {
     let sim = sim().await;
     sim.seed(company(5));
-    sim.inject([connector_personio::sim::Fault::Drop]);
+    sim.inject([hris_sync_sims::personio::Fault::Drop]);
     let personio = sim
         .source()
         .retry(hris_sync_core::retry::RetryPolicy {

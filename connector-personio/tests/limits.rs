@@ -1,11 +1,12 @@
 //! Limits: pacing under Personio's budget, 429 handling, builder validation.
 
+use crate::support::Connect as _;
 use std::time::{Duration, Instant};
 
 use connector_personio::PersonioSource;
-use connector_personio::sim::{Fault, PersonioSim, SimConfig};
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{ErrorKind, HrSource};
+use hris_sync_sims::personio::{Fault, PersonioSim, SimConfig};
 
 use crate::support::{company, sim};
 

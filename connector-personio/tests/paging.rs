@@ -1,7 +1,8 @@
 //! Paging: complete listings or none.
 
-use connector_personio::sim::Fault;
+use crate::support::Connect as _;
 use hris_sync_core::{ErrorKind, HrSource};
+use hris_sync_sims::personio::Fault;
 
 use crate::support::{company, sim};
 
@@ -182,8 +183,8 @@ async fn latency_is_survived() {
 }
 
 /// A simulator whose pages hold at most `n` records whatever the limit (T9).
-async fn short_pages(n: u32) -> connector_personio::sim::PersonioSim {
-    connector_personio::sim::PersonioSim::start(connector_personio::sim::SimConfig {
+async fn short_pages(n: u32) -> hris_sync_sims::personio::PersonioSim {
+    hris_sync_sims::personio::PersonioSim::start(hris_sync_sims::personio::SimConfig {
         short_pages: Some(n),
         ..crate::support::config()
     })

@@ -1,9 +1,10 @@
 //! Parsing real data: every value quirk, absent versus empty, malformed records.
 
+use crate::support::Connect as _;
 use std::collections::BTreeSet;
 
-use connector_personio::sim::{PersonioSim, SimConfig};
 use hris_sync_core::{AttributeValue, EmployeeStatus, ErrorKind, HrSource, Policy};
+use hris_sync_sims::personio::{PersonioSim, SimConfig};
 use serde_json::json;
 
 use crate::support::{company, config, date, sim};

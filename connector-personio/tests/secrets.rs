@@ -1,7 +1,8 @@
 //! Secrets: never in Debug output, errors or logs.
 
-use connector_personio::sim::Fault;
+use crate::support::Connect as _;
 use hris_sync_core::HrSource;
+use hris_sync_sims::personio::Fault;
 
 use crate::support::{Captured, company, config, sim};
 

@@ -1,8 +1,10 @@
 //! Shared set-up: simulators, seeded companies, captured logs.
 
-use connector_personio::sim::{PersonioSim, SimConfig};
+use connector_personio::{PersonioBuilder, PersonioSource, RateLimits};
 use hris_sync_core::chrono::{DateTime, NaiveDate};
+use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{AttributeValue, Employee, EmployeeId, EmployeeStatus};
+use hris_sync_sims::personio::{PersonioSim, SimConfig};
 
 /// Every window and wait divided by this in the tests.
 /// A calendar date (tests only: panics on an invalid one).
@@ -22,6 +24,33 @@ pub(crate) fn config() -> SimConfig {
 
 pub(crate) async fn sim() -> PersonioSim {
     PersonioSim::start(config()).await.unwrap()
+}
+
+/// A source pointed at a simulator: its address and credentials, rate limits and retry waits
+/// scaled like its clock.
+pub(crate) trait Connect {
+    /// The builder.
+    fn source(&self) -> PersonioBuilder;
+}
+
+impl Connect for PersonioSim {
+    fn source(&self) -> PersonioBuilder {
+        let c = self.config();
+        PersonioSource::builder()
+            .base_url(self.base_url())
+            .client_id(c.client_id.clone())
+            .client_secret(c.client_secret.clone())
+            .app_id("HRIS_SYNC_TESTS")
+            .rate_limits(
+                RateLimits {
+                    per_second: c.per_second,
+                    per_minute: c.per_minute,
+                    ..RateLimits::default()
+                }
+                .scaled(c.time_scale),
+            )
+            .retry(RetryPolicy::default().scaled(c.time_scale))
+    }
 }
 
 /// `n` employees with ids 1..=n, names from several scripts, departments and supervisors.

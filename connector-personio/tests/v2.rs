@@ -1,9 +1,10 @@
 //! The v2 source (`Api::V2`) against the simulator's v2: the conformance kit, cursor paging
 //! with relative links, by-id reads, hostile persons rejected one by one.
 
+use crate::support::Connect as _;
 use connector_personio::Api;
-use connector_personio::sim::{PersonioSim, SimConfig};
 use hris_sync_core::{EmployeeId, HrSource, testkit};
+use hris_sync_sims::personio::{PersonioSim, SimConfig};
 use serde_json::json;
 
 use crate::support::{company, config, sim};
@@ -122,8 +123,8 @@ async fn webhook_subscriptions_are_managed() {
 async fn changes_are_delivered_with_retries() {
     use std::time::{Duration, Instant};
 
-    use connector_personio::sim::{Chaos, SimConfig};
     use hris_sync_core::secrecy::SecretString;
+    use hris_sync_sims::personio::{Chaos, SimConfig};
     use wiremock::matchers::{header, method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 

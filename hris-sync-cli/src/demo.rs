@@ -7,8 +7,6 @@
 //! passed and one whose date is still ahead, an `inactive` record, a rehire, a name change, a
 //! pre-hire, protected admin accounts, and supervisors.
 
-use connector_azuread::sim::{GraphSim, SimConfig as GraphConfig};
-use connector_personio::sim::{PersonioSim, SimConfig as PersonioConfig};
 use hris_sync_core::chrono::{DateTime, Days, NaiveDate as Date, TimeDelta, Utc};
 use hris_sync_core::engine::{MemoryStateStore, STATE_VERSION, SyncState, Syncer};
 use hris_sync_core::policy::ConfigFile;
@@ -17,6 +15,8 @@ use hris_sync_core::{
     AttributeValue, DirectoryProperty, DirectoryUser, DirectoryUserId, Employee, EmployeeId,
     EmployeeStatus, Error, Policy, PropertyValue, Result, SyncHistory,
 };
+use hris_sync_sims::graph::{GraphSim, SimConfig as GraphConfig};
+use hris_sync_sims::personio::{PersonioSim, SimConfig as PersonioConfig};
 
 /// The demo's configuration file (docs/rules.md §4).
 pub const DEMO_CONFIG: &str = r#"
@@ -337,6 +337,59 @@ pub fn config() -> Result<ConfigFile> {
     ConfigFile::from_toml(DEMO_CONFIG)
 }
 
+/// Clients pointed at a simulator: its address and credentials, with quotas and retry waits
+/// scaled like its clock. (The simulators know nothing of the connectors; this is where the
+/// two meet.)
+pub trait Connect {
+    /// The client's builder.
+    type Builder;
+    /// A builder for a client of this simulator.
+    fn connect(&self) -> Self::Builder;
+}
+
+impl Connect for PersonioSim {
+    type Builder = connector_personio::PersonioBuilder;
+    fn connect(&self) -> Self::Builder {
+        let c = self.config();
+        connector_personio::PersonioSource::builder()
+            .base_url(self.base_url())
+            .client_id(c.client_id.clone())
+            .client_secret(c.client_secret.clone())
+            .app_id("HRIS_SYNC_TESTS")
+            .rate_limits(
+                connector_personio::RateLimits {
+                    per_second: c.per_second,
+                    per_minute: c.per_minute,
+                    ..connector_personio::RateLimits::default()
+                }
+                .scaled(c.time_scale),
+            )
+            .retry(hris_sync_core::retry::RetryPolicy::default().scaled(c.time_scale))
+    }
+}
+
+impl Connect for GraphSim {
+    type Builder = connector_azuread::GraphBuilder;
+    fn connect(&self) -> Self::Builder {
+        let c = self.config();
+        connector_azuread::EntraDirectory::builder()
+            .tenant_id(c.tenant_id.clone())
+            .client_id(c.client_id.clone())
+            .client_secret(c.client_secret.clone())
+            .authority_host(self.base_url())
+            .graph_base_url(self.base_url())
+            .write_limits(
+                connector_azuread::WriteLimits {
+                    writes: c.writes,
+                    window: c.write_window,
+                }
+                .scaled(c.time_scale),
+            )
+            .retry(hris_sync_core::retry::RetryPolicy::default().scaled(c.time_scale))
+            .consistency_wait(std::time::Duration::from_secs(60) / c.time_scale.max(1))
+    }
+}
+
 /// A Graph directory that reads what `policy` manages, with the demo's `[entra]` settings.
 ///
 /// # Errors
@@ -446,8 +499,8 @@ pub fn engine(
     policy: Policy,
     state: SyncState,
 ) -> Result<Syncer> {
-    let source = personio.source().build()?;
-    let directory = directory_for(graph.directory(), &policy)?;
+    let source = personio.connect().build()?;
+    let directory = directory_for(graph.connect(), &policy)?;
     Ok(Syncer::new(
         Box::new(source),
         Box::new(directory),

@@ -7,10 +7,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use connector_azuread::sim::{GraphSim, SimConfig as GraphConfig};
-use connector_personio::sim::{PersonioSim, SimConfig as PersonioConfig};
 use hris_sync_cli::demo::{self, DEMO_CONFIG};
 use hris_sync_cli::lock::StateLock;
+use hris_sync_sims::graph::{GraphSim, SimConfig as GraphConfig};
+use hris_sync_sims::personio::{PersonioSim, SimConfig as PersonioConfig};
 
 use crate::common::now;
 
@@ -407,7 +407,7 @@ async fn sigterm_mid_apply_then_a_clean_converging_run() {
     use std::process::Stdio;
     use std::time::Duration;
 
-    use connector_azuread::sim::{Fault, Target};
+    use hris_sync_sims::graph::{Fault, Target};
 
     let sims = sims().await;
     // Hold the first batch of creates, so the signal lands while it is in flight.
@@ -478,7 +478,7 @@ async fn a_second_sigterm_exits_at_once() {
     use std::process::Stdio;
     use std::time::Duration;
 
-    use connector_azuread::sim::{Fault, Target};
+    use hris_sync_sims::graph::{Fault, Target};
 
     let sims = sims().await;
     // Held far longer than the test waits: only the second signal can end the run early.
@@ -624,7 +624,7 @@ async fn watch_serves_health_and_metrics() {
 // Pass, delivered as its own JSON line beside the password.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn temporary_access_passes_are_made_and_delivered() {
-    let mut permissions: Vec<String> = connector_azuread::sim::LEAST_PRIVILEGE
+    let mut permissions: Vec<String> = hris_sync_sims::graph::LEAST_PRIVILEGE
         .iter()
         .map(|p| (*p).to_owned())
         .collect();
@@ -686,8 +686,9 @@ async fn temporary_access_passes_are_made_and_delivered() {
 async fn a_real_run_authenticates_with_a_certificate_from_the_environment() {
     let pfx = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../connector-azuread/tests/fixtures/credentials/app.pfx");
+    // The PKCS#12 file bundles app.pem's key and certificate; the tenant holds the certificate.
     let registered =
-        connector_azuread::sim::certificate_der(&std::fs::read(&pfx).unwrap(), "test-pfx-pass")
+        hris_sync_sims::graph::certificate_der(&std::fs::read(pfx.with_extension("pem")).unwrap())
             .unwrap();
     let sims = sims_with(GraphConfig {
         certificates: vec![registered],

@@ -1,6 +1,7 @@
 //! First run, second run, dry run, crash and rerun, the S7 guard, a corrupt state file, an
 //! expired delta link.
 
+use hris_sync_cli::demo::Connect as _;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -162,9 +163,9 @@ async fn crash_after_k_writes_then_rerun_converges() {
         let policy = demo::policy().unwrap();
         let state = demo::initial_state(now());
         // The crashed run: writes k operations, then nothing; its state is thrown away.
-        let source = d.personio.source().build().unwrap();
+        let source = d.personio.connect().build().unwrap();
         let directory = StopAfter {
-            inner: demo::directory_for(d.graph.directory(), &policy).unwrap(),
+            inner: demo::directory_for(d.graph.connect(), &policy).unwrap(),
             left: AtomicUsize::new(k),
         };
         let mut crashed = Syncer::new(
@@ -246,8 +247,8 @@ async fn corrupt_state_file_is_a_clear_error() {
     std::fs::write(&path, "{ not json").unwrap();
     let policy = demo::policy().unwrap();
     let mut syncer = Syncer::new(
-        Box::new(d.personio.source().build().unwrap()),
-        Box::new(demo::directory_for(d.graph.directory(), &policy).unwrap()),
+        Box::new(d.personio.connect().build().unwrap()),
+        Box::new(demo::directory_for(d.graph.connect(), &policy).unwrap()),
         policy,
         Box::new(FileStateStore::new(&path)),
     );
@@ -285,8 +286,8 @@ async fn bad_credentials_exit_2() {
     let d = demo::start(now()).await.unwrap();
     let policy = demo::policy().unwrap();
     let mut syncer = Syncer::new(
-        Box::new(d.personio.source().client_secret("wrong").build().unwrap()),
-        Box::new(demo::directory_for(d.graph.directory(), &policy).unwrap()),
+        Box::new(d.personio.connect().client_secret("wrong").build().unwrap()),
+        Box::new(demo::directory_for(d.graph.connect(), &policy).unwrap()),
         policy,
         Box::new(MemoryStateStore::default()),
     );

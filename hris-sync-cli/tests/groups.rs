@@ -2,11 +2,11 @@
 //! against both simulators, each run its own process (so incremental runs plan against the
 //! membership record the state file keeps).
 
-use connector_azuread::sim::{SimConfig as GraphConfig, SimGroup};
 use hris_sync_cli::demo::{self, DEMO_CONFIG};
 use hris_sync_core::DirectoryUserId;
 use hris_sync_core::chrono::TimeDelta;
 use hris_sync_core::{AttributeValue, Employee};
+use hris_sync_sims::graph::{SimConfig as GraphConfig, SimGroup};
 
 use crate::cli::{Sims, against, run_async, sims_with, text};
 use crate::common::now;

@@ -6,9 +6,9 @@ use std::path::Path;
 use std::process::Command;
 
 use connector_activedirectory::samba::{ADMIN_DN, LEAVERS_OU, SERVER_NAME, STAFF_OU, SambaDc};
-use connector_personio::sim::{PersonioSim, SimConfig as PersonioConfig};
 use hris_sync_cli::demo;
 use hris_sync_core::chrono::Days;
+use hris_sync_sims::personio::{PersonioSim, SimConfig as PersonioConfig};
 
 use crate::cli::{run_async, sync, text};
 use crate::common::now;

@@ -6,15 +6,16 @@
 //! The demo simulators run with a 2 s replication lag in real time, so every rerun here starts
 //! while the accounts just made are invisible to reads but already hold their UPNs.
 
+use hris_sync_cli::demo::Connect as _;
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use connector_azuread::sim::{Fault, Target};
 use hris_sync_cli::demo::{self, Demo};
 use hris_sync_core::engine::{CycleResult, MemoryStateStore, ReportKind, Syncer};
 use hris_sync_core::{
     DeltaCursor, Directory, Error, ErrorKind, Operation, Outcome, Result, UserChanges, UserSnapshot,
 };
+use hris_sync_sims::graph::{Fault, Target};
 
 use crate::common::{apply, directory_state, no_duplicate_accounts, now};
 
@@ -155,9 +156,9 @@ async fn crash_after_creates_then_immediate_rerun() {
     let expected = reference().await;
     let d = demo::start(now()).await.unwrap();
     let policy = demo::policy().unwrap();
-    let directory = demo::directory_for(d.graph.directory(), &policy).unwrap();
+    let directory = demo::directory_for(d.graph.connect(), &policy).unwrap();
     let mut crashed = Syncer::new(
-        Box::new(d.personio.source().build().unwrap()),
+        Box::new(d.personio.connect().build().unwrap()),
         Box::new(CrashAfterCreates(directory)),
         policy,
         Box::new(MemoryStateStore::with(demo::initial_state(now()))),

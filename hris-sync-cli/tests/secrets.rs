@@ -1,6 +1,7 @@
 //! Secrets over a whole run: every `tracing` event at trace level, the report, errors and
 //! `Debug` output hold no client secret, no token and no generated password.
 
+use hris_sync_cli::demo::Connect as _;
 use std::sync::{Arc, Mutex};
 
 use hris_sync_cli::demo;
@@ -41,13 +42,13 @@ fn no_secret_in_logs_reports_errors_or_debug() {
         let policy = demo::policy().unwrap();
         let bad = d
             .personio
-            .source()
+            .connect()
             .client_secret("not-the-secret")
             .build()
             .unwrap();
         let mut failing = hris_sync_core::engine::Syncer::new(
             Box::new(bad),
-            Box::new(demo::directory_for(d.graph.directory(), &policy).unwrap()),
+            Box::new(demo::directory_for(d.graph.connect(), &policy).unwrap()),
             policy,
             Box::new(hris_sync_core::engine::MemoryStateStore::default()),
         );
@@ -61,8 +62,8 @@ fn no_secret_in_logs_reports_errors_or_debug() {
         ];
         (
             texts,
-            connector_personio::sim::SimConfig::default().client_secret,
-            connector_azuread::sim::SimConfig::default().client_secret,
+            hris_sync_sims::personio::SimConfig::default().client_secret,
+            hris_sync_sims::graph::SimConfig::default().client_secret,
         )
     });
     let logs = logs.text();

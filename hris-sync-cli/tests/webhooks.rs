@@ -342,9 +342,9 @@ async fn the_subscription_is_managed_from_the_command_line() {
 // sync applies every change by targeted cycles, with no list read.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simulated_personio_deliveries_drive_the_sync() {
-    use connector_azuread::sim::{GraphSim, SimConfig as GraphConfig};
-    use connector_personio::sim::{Chaos, PersonioSim, SimConfig as PersonioConfig};
     use hris_sync_cli::demo;
+    use hris_sync_sims::graph::{GraphSim, SimConfig as GraphConfig};
+    use hris_sync_sims::personio::{Chaos, PersonioSim, SimConfig as PersonioConfig};
 
     use crate::cli::run_async;
 

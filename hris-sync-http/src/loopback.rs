@@ -1,4 +1,4 @@
-//! A test server on `127.0.0.1` for the connectors' simulators (feature `sim`): bind first
+//! A test server on `127.0.0.1` for the simulators (`hris-sync-sims`; feature `sim`): bind first
 //! (so a simulator can learn its own address before building its routes), then serve until
 //! the returned sender is dropped or fires.
 

@@ -35,16 +35,12 @@ fn b64url(bytes: &[u8]) -> String {
 pub(crate) enum Alg {
     /// RSASSA-PSS with SHA-256: what the identity platform documents for client assertions.
     Ps256,
-    /// RSASSA-PKCS1-v1_5 with SHA-256: what most external issuers (Kubernetes, GitHub) use.
-    #[cfg_attr(not(feature = "sim"), allow(dead_code))]
-    Rs256,
 }
 
 impl Alg {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Ps256 => "PS256",
-            Self::Rs256 => "RS256",
         }
     }
 }
@@ -125,12 +121,6 @@ impl Signer {
         b64url(ring::digest::digest(&ring::digest::SHA256, &self.certificate).as_ref())
     }
 
-    /// The certificate, DER.
-    #[cfg_attr(not(feature = "sim"), allow(dead_code))]
-    pub(crate) fn certificate(&self) -> &[u8] {
-        &self.certificate
-    }
-
     /// A compact JWS over `claims`, with `alg`, `typ` and `extra` header fields.
     pub(crate) fn sign(&self, alg: Alg, extra: &Value, claims: &Value) -> Result<String> {
         let mut header = json!({ "alg": alg.name(), "typ": "JWT" });
@@ -144,7 +134,6 @@ impl Signer {
         );
         let padding: &dyn signature::RsaEncoding = match alg {
             Alg::Ps256 => &signature::RSA_PSS_SHA256,
-            Alg::Rs256 => &signature::RSA_PKCS1_SHA256,
         };
         let mut sig = vec![0u8; self.key.public().modulus_len()];
         self.key

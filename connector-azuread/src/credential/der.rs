@@ -178,10 +178,6 @@ pub(crate) mod oid {
     pub(crate) const SHA1: &[u8] = &[0x2b, 0x0e, 0x03, 0x02, 0x1a];
     /// 2.16.840.1.101.3.4.2.1 sha256
     pub(crate) const SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
-    /// 1.2.840.113549.1.1.1 rsaEncryption
-    #[cfg_attr(not(feature = "sim"), allow(dead_code))]
-    pub(crate) const RSA_ENCRYPTION: &[u8] =
-        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
     /// 1.2.840.113549.1.12.1.3 pbeWithSHAAnd3-KeyTripleDES-CBC (legacy; refused with advice)
     pub(crate) const PBE_SHA1_3DES: &[u8] =
         &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01, 0x03];

@@ -41,11 +41,7 @@ mod pkcs12;
 mod secret;
 
 pub use certificate::ClientCertificateCredential;
-#[cfg(feature = "sim")]
-pub(crate) use certificate::{Alg, Signer, epoch_now};
 pub use endpoint::AccessToken;
-#[cfg(feature = "sim")]
-pub(crate) use endpoint::JWT_BEARER;
 pub use federated::WorkloadIdentityCredential;
 pub use managed::{IMDS_ENDPOINT, ManagedIdentityCredential};
 pub use secret::ClientSecretCredential;

@@ -34,13 +34,7 @@ pub(crate) fn known_property(name: &str) -> bool {
     BASE.contains(&name) || COMPLEX.iter().any(|(n, _)| *n == name) || top_level(name).is_some()
 }
 
-/// A top-level property of the vocabulary (not a field of a complex one).
-fn top_level(name: &str) -> Option<DirectoryProperty> {
-    crate::properties::vocabulary()
-        .get(name)
-        .filter(|p| p.whole().is_none())
-        .cloned()
-}
+use super::schema::{self, EXTENSIONS, ORG_DATA, top_level};
 
 /// The top-level properties rendered from the property map.
 fn rendered() -> impl Iterator<Item = DirectoryProperty> {
@@ -52,9 +46,9 @@ fn rendered() -> impl Iterator<Item = DirectoryProperty> {
     ]
     .into_iter()
     .chain(
-        crate::properties::mappable()
+        schema::properties()
             .into_iter()
-            .filter(|p| p.whole().is_none() && *p != crate::properties::MAIL),
+            .filter(|p| p.whole().is_none() && p.name() != "mail"),
     )
 }
 
@@ -94,8 +88,9 @@ pub(crate) fn render(u: &DirectoryUser, select: Option<&[String]>, with_type: bo
     for p in rendered() {
         all.insert(p.name().to_owned(), value_json(u.property(&p), p.kind()));
     }
-    let division = u.property(&crate::properties::DIVISION);
-    let cost = u.property(&crate::properties::COST_CENTER);
+    let org = |f: &str| schema::field(ORG_DATA, f).and_then(|p| u.property(&p).cloned());
+    let (division, cost) = (org("division"), org("costCenter"));
+    let (division, cost) = (division.as_ref(), cost.as_ref());
     all.insert(
         "employeeOrgData".into(),
         if division.is_none() && cost.is_none() {
@@ -104,11 +99,10 @@ pub(crate) fn render(u: &DirectoryUser, select: Option<&[String]>, with_type: bo
             json!({ "division": scalar(division), "costCenter": scalar(cost) })
         },
     );
-    let ext: Map<String, Value> = (1..=15u8)
-        .map(|n| {
-            let p = crate::properties::extension_attribute(n);
-            (p.name().to_owned(), scalar(u.property(&p)))
-        })
+    let ext: Map<String, Value> = schema::properties()
+        .into_iter()
+        .filter(|p| p.whole() == Some(EXTENSIONS))
+        .map(|p| (p.name().to_owned(), scalar(u.property(&p))))
         .collect();
     all.insert("onPremisesExtensionAttributes".into(), Value::Object(ext));
     let default_set = [
@@ -246,27 +240,28 @@ pub(crate) fn changes(
     let mut out = BTreeMap::new();
     for (k, v) in obj {
         match k.as_str() {
-            "employeeOrgData" => {
-                let get = |f: &str| v.get(f).cloned().unwrap_or(Value::Null);
-                out.insert(
-                    crate::properties::DIVISION,
-                    property_value(&crate::properties::DIVISION, &get("division"))?,
-                );
-                out.insert(
-                    crate::properties::COST_CENTER,
-                    property_value(&crate::properties::COST_CENTER, &get("costCenter"))?,
-                );
+            ORG_DATA => {
+                // Written whole: a field left out becomes null.
+                let Some(fields) = v.as_object() else {
+                    return Err(invalid_value(k));
+                };
+                if let Some(f) = fields.keys().find(|f| schema::field(ORG_DATA, f).is_none()) {
+                    return Err(unknown_property(f));
+                }
+                for field in ["division", "costCenter"] {
+                    let Some(p) = schema::field(ORG_DATA, field) else {
+                        continue;
+                    };
+                    let value = property_value(&p, fields.get(field).unwrap_or(&Value::Null))?;
+                    out.insert(p, value);
+                }
             }
-            "onPremisesExtensionAttributes" => {
+            EXTENSIONS => {
                 let Some(fields) = v.as_object() else {
                     return Err(invalid_value(k));
                 };
                 for (f, fv) in fields {
-                    let p = crate::properties::named(f)
-                        .filter(|p| {
-                            p.whole() == Some(crate::properties::EXTENSION_ATTRIBUTES_PROPERTY)
-                        })
-                        .ok_or_else(|| unknown_property(f))?;
+                    let p = schema::field(EXTENSIONS, f).ok_or_else(|| unknown_property(f))?;
                     let value = property_value(&p, fv)?;
                     out.insert(p, value);
                 }

@@ -1,4 +1,4 @@
-//! A stateful Personio simulator on a loopback port (feature `sim`).
+//! A stateful Personio simulator on a loopback port.
 //!
 //! It enforces what Personio enforces, per the project's Personio reference: `POST /v1/auth`
 //! with credentials in the body (query-string credentials are refused), bearer tokens that
@@ -13,13 +13,13 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use connector_personio::sim::{PersonioSim, SimConfig};
-//! use hris_sync_core::HrSource;
+//! use hris_sync_sims::personio::{PersonioSim, SimConfig};
 //!
 //! let sim = PersonioSim::start(SimConfig::default()).await?;
-//! sim.seed(hris_sync_core::testkit::source::fixtures());
-//! let personio = sim.source().build()?;
-//! assert_eq!(personio.list_employees().await?.employees.len(), 6);
+//! // Point a client at it: `POST {base}/v1/auth` with these credentials, then
+//! // `GET {base}/v1/company/employees`.
+//! let (base, id, secret) = (sim.base_url(), &sim.config().client_id, &sim.config().client_secret);
+//! # let _ = (base, id, secret);
 //! # Ok(()) }
 //! ```
 
@@ -40,12 +40,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use hris_sync_core::pacing::Budget;
-use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{Employee, EmployeeId, STANDARD_KEYS};
 use serde_json::Value;
 use tokio::sync::oneshot;
-
-use crate::{PersonioBuilder, PersonioSource, RateLimits};
 
 /// Simulator settings.
 #[derive(Clone, Debug)]
@@ -322,25 +319,11 @@ impl PersonioSim {
         format!("http://{}", self.addr)
     }
 
-    /// A [`PersonioBuilder`] pointed at this simulator, with its credentials, rate limits and
-    /// retry waits scaled like the simulator's clock.
+    /// Its settings: the credentials it accepts, its limits and its clock's scale (a client's
+    /// waits should be scaled alike).
     #[must_use]
-    pub fn source(&self) -> PersonioBuilder {
-        let scale = self.shared.config.time_scale;
-        PersonioSource::builder()
-            .base_url(self.base_url())
-            .client_id(self.shared.config.client_id.clone())
-            .client_secret(self.shared.config.client_secret.clone())
-            .app_id("HRIS_SYNC_TESTS")
-            .rate_limits(
-                RateLimits {
-                    per_second: self.shared.config.per_second,
-                    per_minute: self.shared.config.per_minute,
-                    ..RateLimits::default()
-                }
-                .scaled(scale),
-            )
-            .retry(RetryPolicy::default().scaled(scale))
+    pub fn config(&self) -> &SimConfig {
+        &self.shared.config
     }
 
     /// Add or replace employees. With webhook subscriptions, each change is announced as

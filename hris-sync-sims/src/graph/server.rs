@@ -1017,6 +1017,25 @@ async fn revoke(
     .await
 }
 
+/// A `$batch` request as JSON batching documents it: `requests`, each with an `id`, a
+/// `method`, a `url` relative to the version root, optional `headers` and `body`.
+#[derive(serde::Deserialize)]
+struct BatchEnvelope {
+    requests: Vec<BatchPart>,
+}
+
+/// One request of a `$batch`.
+#[derive(serde::Deserialize)]
+struct BatchPart {
+    id: String,
+    method: String,
+    url: String,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default)]
+    body: Option<Value>,
+}
+
 async fn batch(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     shared.lock().counts.batch += 1;
     if let Err(r) = authorized(&shared, &headers) {
@@ -1026,7 +1045,7 @@ async fn batch(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
         Ok(a) => a,
         Err(r) => return r,
     };
-    let Ok(request) = serde_json::from_slice::<crate::model::BatchRequest>(&body) else {
+    let Ok(request) = serde_json::from_slice::<BatchEnvelope>(&body) else {
         return json_response(
             400,
             &graph_error("BadRequest", "Invalid batch payload format.", None),

@@ -1,4 +1,4 @@
-//! A stateful Microsoft Graph simulator on a loopback port (feature `sim`).
+//! A stateful Microsoft Graph simulator on a loopback port.
 //!
 //! It enforces what Graph enforces, per the project's Graph reference:
 //!
@@ -8,6 +8,9 @@
 //!   `$expand=manager`), `@odata.nextLink` paging, and the `$filter` forms the connector uses
 //!   (`eq` on `userPrincipalName`, `employeeId`, `mail`, `id`; anything else is
 //!   `Request_UnsupportedQuery`);
+//! - client assertions signed with a registered certificate (`x5t#S256` or `x5t`, PS256 or
+//!   RS256), verified with `x509-parser` and `ring`, and federated tokens from a trusted
+//!   issuer;
 //! - `/users/delta`, with `$deltatoken=latest`, pages of at most 200, `@odata.deltaLink`,
 //!   `manager@delta`, and `410 Gone` for an expired token;
 //! - `GET /domains` (and `GET /organization`) with the verified domains;
@@ -30,8 +33,9 @@
 //!   (`onPremisesSyncEnabled = false`) refuse writes to the latter (T11);
 //! - create, update, manager `$ref` and `revokeSignInSessions`, with unique UPNs
 //!   (`Request_BadRequest` + `ObjectConflict`), length limits, required create fields, `null`
-//!   rather than `""` to clear, and no writes to hybrid users (the rules of core's in-memory
-//!   directory, which holds the state);
+//!   rather than `""` to clear, and no writes to hybrid users: the state is held in core's
+//!   in-memory directory, enforcing the simulator's own model of the `user` resource
+//!   ([`schema`]: names, nesting, types and documented limits);
 //! - `$batch` of at most 20 with unique ids, per-request status, answers in an order that is
 //!   not the request order;
 //! - the write quota (3,000 per 150 s) answered with 429 and `Retry-After`.
@@ -42,6 +46,8 @@
 
 mod groups;
 mod identity;
+mod keys;
+pub mod schema;
 mod server;
 mod users;
 
@@ -54,12 +60,9 @@ use std::time::Duration;
 
 use hris_sync_core::memory::MemoryDirectory;
 use hris_sync_core::pacing::Budget;
-use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{DirectoryUser, DirectoryUserId, Result};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
-
-use crate::{EntraDirectory, GraphBuilder, WriteLimits};
 
 /// Simulator settings.
 #[derive(Clone, Debug)]
@@ -132,35 +135,29 @@ pub struct ManagedIdentity {
     pub identity_header: String,
 }
 
-/// The certificate (DER) in a PEM or PKCS#12 file's bytes: the one matching its key.
+/// The certificate (DER) in a PEM file's bytes: its first `CERTIFICATE` block, as an app
+/// registration's upload takes it.
 ///
 /// # Errors
-/// The file's, as [`crate::ClientCertificateCredential::new`] reports them.
-pub fn certificate_der(file: &[u8], password: &str) -> Result<Vec<u8>> {
-    Ok(crate::credential::Signer::from_bytes(file, password)?
-        .certificate()
-        .to_vec())
+/// [`hris_sync_core::ErrorKind::InvalidInput`] when the file holds no certificate.
+pub fn certificate_der(pem_file: &[u8]) -> Result<Vec<u8>> {
+    keys::pem_block(pem_file, "CERTIFICATE")
 }
 
 /// A token as an external issuer (a Kubernetes cluster, a CI system) signs it: RS256 with
-/// the key in `issuer_pem`, with `claims` as given (`iss`, `sub`, `aud`, `exp`, `nbf`…).
-/// For workload identity federation tests.
+/// the PKCS#8 key in `issuer_pem`, `kid` the certificate's SHA-1 thumbprint, and `claims` as
+/// given (`iss`, `sub`, `aud`, `exp`, `nbf`…). For workload identity federation tests.
 ///
 /// # Errors
-/// An unreadable key file.
+/// A file without a certificate and an RSA key.
 pub fn sign_token(issuer_pem: &[u8], claims: &serde_json::Value) -> Result<String> {
-    let signer = crate::credential::Signer::from_bytes(issuer_pem, "")?;
-    signer.sign(
-        crate::credential::Alg::Rs256,
-        &serde_json::json!({ "kid": signer.thumbprint() }),
-        claims,
-    )
+    keys::sign_rs256(issuer_pem, claims)
 }
 
 /// Seconds since the epoch, for `exp`/`nbf` claims in tests.
 #[must_use]
 pub fn epoch_now() -> u64 {
-    crate::credential::epoch_now()
+    keys::epoch_now()
 }
 
 /// The permissions the README asks for (T1): `User.ReadWrite.All`, `Domain.Read.All`.
@@ -448,8 +445,7 @@ impl GraphSim {
             groups: BTreeMap::new(),
         };
         let shared = Arc::new(Shared {
-            dir: MemoryDirectory::new(config.domains.clone())
-                .with_vocabulary(crate::properties::vocabulary().clone()),
+            dir: MemoryDirectory::new(config.domains.clone()).with_vocabulary(schema::vocabulary()),
             config,
             state: Mutex::new(state),
             base: Mutex::new(String::new()),
@@ -471,26 +467,11 @@ impl GraphSim {
         format!("http://{}", self.addr)
     }
 
-    /// A [`GraphBuilder`] pointed at this simulator, with its credentials and the write quota
-    /// and retry waits scaled like its clock.
+    /// Its settings: tenant, credentials, quotas, and its clock's scale (a client's waits
+    /// should be scaled alike).
     #[must_use]
-    pub fn directory(&self) -> GraphBuilder {
-        let c = &self.shared.config;
-        EntraDirectory::builder()
-            .tenant_id(c.tenant_id.clone())
-            .client_id(c.client_id.clone())
-            .client_secret(c.client_secret.clone())
-            .authority_host(self.base_url())
-            .graph_base_url(self.base_url())
-            .write_limits(
-                WriteLimits {
-                    writes: c.writes,
-                    window: c.write_window,
-                }
-                .scaled(c.time_scale),
-            )
-            .retry(RetryPolicy::default().scaled(c.time_scale))
-            .consistency_wait(Duration::from_secs(60) / c.time_scale.max(1))
+    pub fn config(&self) -> &SimConfig {
+        &self.shared.config
     }
 
     /// Delete a user as an administrator would (the change feed reports it `@removed`).

@@ -29,13 +29,11 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use base64::Engine as _;
-use ring::signature;
 use serde_json::{Value, json};
 
+use super::keys::{JWT_BEARER, epoch_now, thumbprint, verifies};
 use super::server::{before, json_response, pairs};
 use super::{Shared, Target};
-use crate::credential::der;
-use crate::credential::{JWT_BEARER, epoch_now};
 
 /// Clock skew the identity platform tolerates on `nbf` and `exp`.
 const SKEW: u64 = 300;
@@ -191,20 +189,8 @@ fn decode(token: &str) -> Option<Jws> {
 
 /// Whether `jws` is signed by the RSA key of `certificate` with the algorithm its header names.
 fn signed_by(jws: &Jws, certificate: &[u8]) -> bool {
-    let Ok((algorithm, key)) = der::certificate_public_key(certificate) else {
-        return false;
-    };
-    if algorithm != der::oid::RSA_ENCRYPTION {
-        return false;
-    }
-    let alg: &dyn signature::VerificationAlgorithm = match jws.header["alg"].as_str() {
-        Some("PS256") => &signature::RSA_PSS_2048_8192_SHA256,
-        Some("RS256") => &signature::RSA_PKCS1_2048_8192_SHA256,
-        _ => return false,
-    };
-    signature::UnparsedPublicKey::new(alg, key)
-        .verify(&jws.signed, &jws.signature)
-        .is_ok()
+    let alg = jws.header["alg"].as_str().unwrap_or_default();
+    verifies(certificate, alg, &jws.signed, &jws.signature)
 }
 
 /// `AADSTS700024` unless now is within `nbf - skew` .. `exp + skew`.
@@ -223,11 +209,6 @@ fn check_time(claims: &Value) -> Result<(), Response> {
         ));
     }
     Ok(())
-}
-
-fn thumbprint(certificate: &[u8], algorithm: &'static ring::digest::Algorithm) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(ring::digest::digest(algorithm, certificate).as_ref())
 }
 
 fn check_assertion(shared: &Shared, assertion: &str, token_url: &str) -> Result<(), Response> {

@@ -1,0 +1,21 @@
+//! # hris-sync-sims
+//!
+//! Stateful simulators of the services hris-sync talks to, each on a loopback port, for the
+//! connectors' tests, the benchmarks and the command's `--demo`:
+//!
+//! - [`personio`]: Personio's API v1 and v2 (authentication, paging, rate limits, the
+//!   attribute whitelist, value quirks, webhooks), with injectable faults;
+//! - [`graph`]: Microsoft Graph's users, groups, `$batch`, delta queries and domains, and the
+//!   identity platform's token endpoints, with a tenant's replication lag and throttling.
+//!
+//! They are written from the vendors' documents (the project's reference files cite them), with
+//! their own wire models: they import nothing from the connectors they check (no model, no
+//! parser, no signer, no property list), so a connector's mistake is caught instead of
+//! mirrored. They know core's domain types only to be seeded ([`hris_sync_core::Employee`],
+//! [`hris_sync_core::DirectoryUser`]); what they serve and accept is the documented JSON.
+//!
+//! A client is pointed at a simulator by its base URL and credentials (`base_url()`,
+//! `config()`); the connectors' tests and the demo each build their clients from those.
+
+pub mod graph;
+pub mod personio;
