@@ -1,14 +1,23 @@
-//! What `--watch --listen` serves: the health verdict and Prometheus metrics of the cycles
-//! run so far.
+//! What `--watch --listen` serves: the health verdict and the metrics of the cycles run so
+//! far, through `prometheus-client` (a host embedding the engine adds the same families to its
+//! own registry with [`Metrics::register`]).
 //!
 //! Health: `200` while the last successful cycle (one that exited 0) ended within two
 //! intervals — or, before the first one, while the process is younger than two intervals, so
 //! a long first run is not killed by its own probe; `503` otherwise.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::{Mutex, PoisonError};
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric as _, NoLabelSet};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::registry::Registry;
 
 use hris_sync_core::RequestStats;
 use hris_sync_core::engine::CycleResult;
@@ -22,7 +31,7 @@ pub struct Metrics {
     graph: RequestStats,
     directory_service: &'static str,
     cycles: Mutex<Cycles>,
-    webhooks: std::sync::OnceLock<std::sync::Arc<crate::webhook::Inbox>>,
+    webhooks: std::sync::OnceLock<Arc<crate::webhook::Inbox>>,
 }
 
 #[derive(Debug, Default)]
@@ -68,7 +77,7 @@ impl Metrics {
     }
 
     /// Report the webhook receiver's counts too (`hris_sync_webhooks_total{result}`).
-    pub fn watch_webhooks(&self, inbox: std::sync::Arc<crate::webhook::Inbox>) {
+    pub fn watch_webhooks(&self, inbox: Arc<crate::webhook::Inbox>) {
         let _ = self.webhooks.set(inbox);
     }
 
@@ -131,189 +140,178 @@ impl Metrics {
         }
     }
 
-    /// The Prometheus text exposition (format 0.0.4).
+    /// The OpenMetrics text exposition of [`register`](Self::register)'s families
+    /// (`application/openmetrics-text; version=1.0.0`), as `/metrics` serves it.
     #[must_use]
-    pub fn render(&self) -> String {
-        let c = self.cycles();
+    pub fn render(self: &Arc<Self>) -> String {
+        let mut registry = Registry::default();
+        self.register(&mut registry);
         let mut out = String::new();
-        family(
-            &mut out,
-            "hris_sync_cycles_total",
-            "counter",
+        // Writing to a String cannot fail.
+        let _ = encode(&mut out, &registry);
+        out
+    }
+
+    /// Add the sync's metric families to a host's `prometheus-client` registry: they are
+    /// read from this record at every scrape (`hris_sync_cycles_total{result}`,
+    /// `hris_sync_cycle_duration_seconds`, `hris_sync_last_cycle_phase_seconds{phase}`,
+    /// `hris_sync_actions_total{kind,status}`, `hris_sync_requests_total{service}`,
+    /// `hris_sync_throttled_total{service}`, `hris_sync_last_success_timestamp_seconds` and,
+    /// with the receiver on, `hris_sync_webhooks_total{result}`).
+    pub fn register(self: &Arc<Self>, registry: &mut Registry) {
+        registry.register_collector(Box::new(Exposition(Arc::clone(self))));
+    }
+}
+
+/// The families, encoded from a [`Metrics`] at each scrape.
+#[derive(Debug)]
+struct Exposition(Arc<Metrics>);
+
+type Labels = Vec<(&'static str, String)>;
+
+fn counters(
+    e: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    samples: impl IntoIterator<Item = (Labels, u64)>,
+) -> fmt::Result {
+    let mut family = e.encode_descriptor(name, help, None, MetricType::Counter)?;
+    for (labels, n) in samples {
+        ConstCounter::new(n).encode(family.encode_family(&labels)?)?;
+    }
+    Ok(())
+}
+
+fn gauges(
+    e: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    samples: impl IntoIterator<Item = (Labels, f64)>,
+) -> fmt::Result {
+    let mut family = e.encode_descriptor(name, help, None, MetricType::Gauge)?;
+    for (labels, v) in samples {
+        ConstGauge::new(v).encode(family.encode_family(&labels)?)?;
+    }
+    Ok(())
+}
+
+fn label(key: &'static str, value: &str) -> Labels {
+    vec![(key, value.to_owned())]
+}
+
+impl Collector for Exposition {
+    fn encode(&self, mut e: DescriptorEncoder<'_>) -> fmt::Result {
+        let m = &self.0;
+        let c = m.cycles();
+        counters(
+            &mut e,
+            "hris_sync_cycles",
             "Sync cycles run, by result (success: exit 0).",
-        );
-        sample(
-            &mut out,
-            "hris_sync_cycles_total",
-            &[("result", "success")],
-            c.succeeded as f64,
-        );
-        sample(
-            &mut out,
-            "hris_sync_cycles_total",
-            &[("result", "failure")],
-            c.failed as f64,
-        );
-        family(
-            &mut out,
-            "hris_sync_cycle_duration_seconds",
-            "summary",
-            "Time taken by sync cycles.",
-        );
-        sample(
-            &mut out,
-            "hris_sync_cycle_duration_seconds_sum",
-            &[],
-            c.seconds,
-        );
-        sample(
-            &mut out,
-            "hris_sync_cycle_duration_seconds_count",
-            &[],
-            (c.succeeded + c.failed) as f64,
-        );
+            [
+                (label("result", "success"), c.succeeded),
+                (label("result", "failure"), c.failed),
+            ],
+        )?;
+        {
+            let count = c.succeeded + c.failed;
+            let mut family = e.encode_descriptor(
+                "hris_sync_cycle_duration_seconds",
+                "Time taken by sync cycles.",
+                None,
+                MetricType::Histogram,
+            )?;
+            family.encode_histogram::<NoLabelSet>(
+                c.seconds,
+                count,
+                &[(f64::INFINITY, count)],
+                None,
+            )?;
+        }
         if let Some((read, plan, apply)) = c.last {
-            family(
-                &mut out,
+            gauges(
+                &mut e,
                 "hris_sync_last_cycle_phase_seconds",
-                "gauge",
                 "The last cycle that produced a report, by phase.",
-            );
-            for (phase, v) in [("read", read), ("plan", plan), ("apply", apply)] {
-                sample(
-                    &mut out,
-                    "hris_sync_last_cycle_phase_seconds",
-                    &[("phase", phase)],
-                    v,
-                );
-            }
+                [
+                    (label("phase", "read"), read),
+                    (label("phase", "plan"), plan),
+                    (label("phase", "apply"), apply),
+                ],
+            )?;
         }
-        family(
-            &mut out,
-            "hris_sync_actions_total",
-            "counter",
+        counters(
+            &mut e,
+            "hris_sync_actions",
             "Actions reported by cycles, by kind and status.",
-        );
-        for ((kind, status), n) in &c.actions {
-            sample(
-                &mut out,
-                "hris_sync_actions_total",
-                &[("kind", kind), ("status", status)],
-                *n as f64,
-            );
-        }
-        family(
-            &mut out,
-            "hris_sync_requests_total",
-            "counter",
+            c.actions.iter().map(|((kind, status), n)| {
+                (
+                    vec![("kind", kind.clone()), ("status", (*status).to_owned())],
+                    *n,
+                )
+            }),
+        )?;
+        let services = [
+            ("personio", m.personio.counts()),
+            (m.directory_service, m.graph.counts()),
+        ];
+        counters(
+            &mut e,
+            "hris_sync_requests",
             "HTTP requests sent, by service (retries included).",
-        );
-        family(
-            &mut out,
-            "hris_sync_throttled_total",
-            "counter",
+            services
+                .iter()
+                .map(|(s, n)| (label("service", s), n.requests)),
+        )?;
+        counters(
+            &mut e,
+            "hris_sync_throttled",
             "429 answers (whole requests and $batch sub-requests), by service.",
-        );
-        for (service, stats) in [
-            ("personio", &self.personio),
-            (self.directory_service, &self.graph),
-        ] {
-            let n = stats.counts();
-            sample(
-                &mut out,
-                "hris_sync_requests_total",
-                &[("service", service)],
-                n.requests as f64,
-            );
-            sample(
-                &mut out,
-                "hris_sync_throttled_total",
-                &[("service", service)],
-                n.throttled as f64,
-            );
-        }
+            services
+                .iter()
+                .map(|(s, n)| (label("service", s), n.throttled)),
+        )?;
         if let Some((_, at)) = c.last_success {
-            family(
-                &mut out,
-                "hris_sync_last_success_timestamp_seconds",
-                "gauge",
-                "When the last successful cycle ended, in Unix time.",
-            );
             let secs = at
                 .duration_since(UNIX_EPOCH)
                 .map_or(0.0, |d| d.as_secs_f64());
-            sample(
-                &mut out,
+            gauges(
+                &mut e,
                 "hris_sync_last_success_timestamp_seconds",
-                &[],
-                secs,
-            );
+                "When the last successful cycle ended, in Unix time.",
+                [(Vec::new(), secs)],
+            )?;
         }
-        if let Some(inbox) = self.webhooks.get() {
+        if let Some(inbox) = m.webhooks.get() {
             let n = inbox.counts();
-            family(
-                &mut out,
-                "hris_sync_webhooks_total",
-                "counter",
+            counters(
+                &mut e,
+                "hris_sync_webhooks",
                 "Webhook notifications received, by what became of them.",
-            );
-            for (result, count) in [
-                ("accepted", n.accepted),
-                ("duplicate", n.duplicates),
-                ("ignored", n.ignored),
-                ("other_company", n.other_company),
-                ("refused", n.refused),
-                ("overflowed", n.overflowed),
-            ] {
-                sample(
-                    &mut out,
-                    "hris_sync_webhooks_total",
-                    &[("result", result)],
-                    count as f64,
-                );
-            }
+                [
+                    ("accepted", n.accepted),
+                    ("duplicate", n.duplicates),
+                    ("ignored", n.ignored),
+                    ("other_company", n.other_company),
+                    ("refused", n.refused),
+                    ("overflowed", n.overflowed),
+                ]
+                .map(|(r, count)| (label("result", r), count)),
+            )?;
         }
-        out
+        Ok(())
     }
-}
-
-fn family(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
-}
-
-fn sample(out: &mut String, name: &str, labels: &[(&str, &str)], value: f64) {
-    out.push_str(name);
-    if !labels.is_empty() {
-        out.push('{');
-        for (i, (k, v)) in labels.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            let _ = write!(out, "{k}=\"{}\"", escape(v));
-        }
-        out.push('}');
-    }
-    let _ = writeln!(out, " {value}");
-}
-
-/// A label value as the text format wants it: `\`, `"` and newlines escaped.
-fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn metrics() -> Metrics {
-        Metrics::new(
+    fn metrics() -> Arc<Metrics> {
+        Arc::new(Metrics::new(
             Duration::from_secs(60),
             RequestStats::new(),
             RequestStats::new(),
-        )
+        ))
     }
 
     #[test]
@@ -345,10 +343,13 @@ mod tests {
             .actions
             .insert(("create".to_owned(), "applied"), 3);
         let text = m.render();
+        assert!(text.ends_with("# EOF\n"), "{text}");
         for line in text.lines() {
             if line.starts_with('#') {
                 assert!(
-                    line.starts_with("# HELP hris_sync_") || line.starts_with("# TYPE hris_sync_"),
+                    line.starts_with("# HELP hris_sync_")
+                        || line.starts_with("# TYPE hris_sync_")
+                        || line == "# EOF",
                     "{line}"
                 );
                 continue;
@@ -363,6 +364,10 @@ mod tests {
         );
         assert!(
             text.contains("hris_sync_cycle_duration_seconds_sum 1.5\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("hris_sync_cycle_duration_seconds_count 1\n"),
             "{text}"
         );
         assert!(
@@ -381,6 +386,11 @@ mod tests {
             text.contains("hris_sync_requests_total{service=\"personio\"} 0\n"),
             "{text}"
         );
-        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+        // A host's own registry takes the same families.
+        let mut host = Registry::default();
+        m.register(&mut host);
+        let mut merged = String::new();
+        encode(&mut merged, &host).unwrap();
+        assert!(merged.contains("hris_sync_requests_total{service=\"graph\"} 1\n"));
     }
 }
