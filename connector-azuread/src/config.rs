@@ -6,9 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::transport::ensure_secure_transport;
-use hris_sync_core::{DirectoryProperty, Error, RequestStats, Result};
+use hris_sync_core::{DirectoryProperty, Error, Result};
 use reqwest::Url;
 use secrecy::SecretString;
 
@@ -147,6 +146,8 @@ impl Default for GraphBuilder {
 }
 
 impl GraphBuilder {
+    hris_sync_http::http_setters!(http);
+
     /// The `usageLocation` of new accounts (a two-letter country code, as `[entra]
     /// usage_location` gives it), where a mapping does not set one.
     #[must_use]
@@ -303,13 +304,6 @@ impl GraphBuilder {
         self
     }
 
-    /// How failed requests are retried.
-    #[must_use]
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.http.retry = retry;
-        self
-    }
-
     /// How long an object created in this run may stay unreadable (replication lag, T3):
     /// a 404 on it, or on a reference to it, is retried with back-off for this long, and a
     /// UPN conflict whose holder cannot be read is looked up again for this long before the
@@ -317,38 +311,6 @@ impl GraphBuilder {
     #[must_use]
     pub fn consistency_wait(mut self, wait: Duration) -> Self {
         self.consistency_wait = wait;
-        self
-    }
-
-    /// Timeout of one HTTP request (default 60 s).
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = timeout;
-        self
-    }
-
-    /// Count requests and throttles in `stats` (a host's metrics); by default they are
-    /// counted where nobody reads them.
-    #[must_use]
-    pub fn request_stats(mut self, stats: RequestStats) -> Self {
-        self.http.stats = stats;
-        self
-    }
-
-    /// Send with the host's own client (its proxy, corporate roots and connection pool)
-    /// instead of one built here. Its own timeouts then apply; [`GraphBuilder::timeout`] does
-    /// not.
-    #[must_use]
-    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = self.http.with_http_client(client);
-        self
-    }
-
-    /// All the HTTP settings at once ([`hris_sync_http::HttpOptions`]: client, timeout, retry
-    /// policy, request counters), as every HTTP connector takes them.
-    #[must_use]
-    pub fn http_options(mut self, options: hris_sync_http::HttpOptions) -> Self {
-        self.http = options;
         self
     }
 

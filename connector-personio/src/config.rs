@@ -3,9 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::transport::ensure_secure_transport;
-use hris_sync_core::{Error, RequestStats, Result};
+use hris_sync_core::{Error, Result};
 use reqwest::Url;
 use secrecy::SecretString;
 
@@ -129,6 +128,8 @@ impl Default for PersonioBuilder {
 }
 
 impl PersonioBuilder {
+    hris_sync_http::http_setters!(http);
+
     /// Read `PERSONIO_CLIENT_ID`, `PERSONIO_CLIENT_SECRET` and `PERSONIO_BASE_URL` (optional).
     #[must_use]
     pub fn from_env() -> Self {
@@ -200,20 +201,6 @@ impl PersonioBuilder {
         self
     }
 
-    /// How failed requests are retried.
-    #[must_use]
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.http.retry = retry;
-        self
-    }
-
-    /// Timeout of one HTTP request (default 30 s).
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = timeout;
-        self
-    }
-
     /// Renew the token this long before it expires (default 5 min).
     #[must_use]
     pub fn token_margin(mut self, margin: Duration) -> Self {
@@ -230,31 +217,6 @@ impl PersonioBuilder {
     #[must_use]
     pub fn overlap(mut self, overlap: Duration) -> Self {
         self.overlap = overlap;
-        self
-    }
-
-    /// Count requests and throttles in `stats` (a host's metrics); by default they are
-    /// counted where nobody reads them.
-    #[must_use]
-    pub fn request_stats(mut self, stats: RequestStats) -> Self {
-        self.http.stats = stats;
-        self
-    }
-
-    /// Send with the host's own client (its proxy, corporate roots and connection pool)
-    /// instead of one built here. Its own timeouts then apply; [`PersonioBuilder::timeout`]
-    /// does not.
-    #[must_use]
-    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = self.http.with_http_client(client);
-        self
-    }
-
-    /// All the HTTP settings at once ([`hris_sync_http::HttpOptions`]: client, timeout, retry
-    /// policy, request counters), as every HTTP connector takes them.
-    #[must_use]
-    pub fn http_options(mut self, options: hris_sync_http::HttpOptions) -> Self {
-        self.http = options;
         self
     }
 

@@ -58,3 +58,12 @@ pub use loopback::Loopback;
 pub use options::HttpOptions;
 pub use retry::{Step, read_json, retrying};
 pub use token::{Lease, MAX_LIFETIME, TokenCache};
+
+/// What [`http_setters!`] names in the builders it expands in, so a connector needs no import
+/// of its own for them.
+#[doc(hidden)]
+pub mod reexport {
+    pub use hris_sync_core::RequestStats;
+    pub use hris_sync_core::retry::RetryPolicy;
+    pub use reqwest;
+}

@@ -92,3 +92,61 @@ impl HttpOptions {
         self.client.build(self.timeout)
     }
 }
+
+/// The HTTP setters every HTTP connector's builder has, generated once: `retry`, `timeout`,
+/// `request_stats`, `with_http_client` and `http_options`, each writing the builder's
+/// [`HttpOptions`] field. Use it inside the builder's `impl` block:
+///
+/// ```
+/// # use hris_sync_http::HttpOptions;
+/// #[derive(Default)]
+/// pub struct MyBuilder { http: HttpOptions }
+/// impl MyBuilder {
+///     hris_sync_http::http_setters!(http);
+/// }
+/// let b = MyBuilder::default().timeout(std::time::Duration::from_secs(5));
+/// assert_eq!(b.http.timeout.as_secs(), 5);
+/// ```
+#[macro_export]
+macro_rules! http_setters {
+    ($field:ident) => {
+        /// How failed requests are retried.
+        #[must_use]
+        pub fn retry(mut self, retry: $crate::reexport::RetryPolicy) -> Self {
+            self.$field.retry = retry;
+            self
+        }
+
+        /// Timeout of one HTTP request (the connector's default until set).
+        #[must_use]
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.$field.timeout = timeout;
+            self
+        }
+
+        /// Count requests and throttles in `stats` (a host's metrics); by default they are
+        /// counted where nobody reads them.
+        #[must_use]
+        pub fn request_stats(mut self, stats: $crate::reexport::RequestStats) -> Self {
+            self.$field.stats = stats;
+            self
+        }
+
+        /// Send with the host's own client (its proxy, corporate roots and connection pool)
+        /// instead of one built here. Its own timeouts then apply; `timeout` does not.
+        #[must_use]
+        pub fn with_http_client(mut self, client: $crate::reexport::reqwest::Client) -> Self {
+            self.$field = self.$field.with_http_client(client);
+            self
+        }
+
+        /// All the HTTP settings at once ([`HttpOptions`](hris_sync_http::HttpOptions):
+        /// client, timeout, retry policy, request counters), as every HTTP connector takes
+        /// them.
+        #[must_use]
+        pub fn http_options(mut self, options: $crate::HttpOptions) -> Self {
+            self.$field = options;
+            self
+        }
+    };
+}

@@ -19,3 +19,18 @@
 
 pub mod graph;
 pub mod personio;
+
+/// Serve `router` on a free loopback port, writing its base URL (`http://127.0.0.1:PORT`) into
+/// `base`; the sender stops it.
+async fn serve(
+    router: axum::Router,
+    base: &std::sync::Mutex<String>,
+    name: &'static str,
+) -> std::io::Result<(std::net::SocketAddr, tokio::sync::oneshot::Sender<()>)> {
+    let listener = hris_sync_http::Loopback::bind().await?;
+    let addr = listener.addr();
+    *base
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = format!("http://{addr}");
+    Ok((addr, listener.serve(router, name)))
+}

@@ -450,10 +450,12 @@ impl GraphSim {
             state: Mutex::new(state),
             base: Mutex::new(String::new()),
         });
-        let listener = hris_sync_http::Loopback::bind().await?;
-        let addr = listener.addr();
-        *shared.base.lock().unwrap_or_else(PoisonError::into_inner) = format!("http://{addr}");
-        let stop = listener.serve(server::router(Arc::clone(&shared)), "Graph simulator");
+        let (addr, stop) = crate::serve(
+            server::router(Arc::clone(&shared)),
+            &shared.base,
+            "Graph simulator",
+        )
+        .await?;
         Ok(Self {
             addr,
             shared,

@@ -302,10 +302,12 @@ impl PersonioSim {
             state: Mutex::new(state),
             base: Mutex::new(String::new()),
         });
-        let listener = hris_sync_http::Loopback::bind().await?;
-        let addr = listener.addr();
-        *shared.base.lock().unwrap_or_else(PoisonError::into_inner) = format!("http://{addr}");
-        let stop = listener.serve(server::router(Arc::clone(&shared)), "Personio simulator");
+        let (addr, stop) = crate::serve(
+            server::router(Arc::clone(&shared)),
+            &shared.base,
+            "Personio simulator",
+        )
+        .await?;
         Ok(Self {
             addr,
             shared,
