@@ -10,6 +10,7 @@
 
 mod contract;
 mod contract_credentials;
+mod pfx;
 
 mod auth;
 mod conformance;

@@ -29,6 +29,7 @@ use async_trait::async_trait;
 use hris_sync_core::{Error, Result};
 use secrecy::SecretString;
 
+mod ber;
 mod certificate;
 pub(crate) mod der;
 mod endpoint;
