@@ -2,10 +2,8 @@
 //! deterministically so every run measures the same input.
 
 use hris_sync_core::chrono::{DateTime, NaiveDate, Utc};
-use hris_sync_core::{
-    AttributeValue, DirectoryProperty, DirectoryUser, Employee, EmployeeId, EmployeeStatus, Policy,
-    PropertyValue,
-};
+use hris_sync_core::raw::{DirectoryProperty, PropertyValue};
+use hris_sync_core::{AttributeValue, DirectoryUser, Employee, EmployeeId, EmployeeStatus, Policy};
 
 const FIRST: &[&str] = &[
     "Anna",

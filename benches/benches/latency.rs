@@ -35,8 +35,9 @@ use hris_sync_benches::{employees, now, policy, steady_state};
 use hris_sync_cli::webhook::{Inbox, WebhookAuth, Webhooks, router};
 use hris_sync_core::chrono::{DateTime, Days, TimeDelta, Utc};
 use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};
+use hris_sync_core::raw::PropertyValue;
 use hris_sync_core::secrecy::SecretString;
-use hris_sync_core::{AttributeValue, Employee, EmployeeId, PropertyValue};
+use hris_sync_core::{AttributeValue, Employee, EmployeeId};
 use hris_sync_sims::graph::{GraphSim, SimConfig as GraphConfig};
 use hris_sync_sims::personio::{Chaos, PersonioSim, SimConfig as PersonioConfig};
 

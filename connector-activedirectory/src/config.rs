@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hris_sync_core::raw::ReadSet;
 use hris_sync_core::retry::RetryPolicy;
-use hris_sync_core::{Error, Policy, ReadSet, RequestStats, Result};
+use hris_sync_core::{Error, Policy, RequestStats, Result};
 use secrecy::SecretString;
 
 use crate::dn;

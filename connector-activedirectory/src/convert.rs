@@ -2,10 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use hris_sync_core::{
-    DirectoryProperty, DirectoryUser, DirectoryUserId, Error, ObjectKind, PropertyKind,
-    PropertyValue, ReadSet, Result,
-};
+use hris_sync_core::raw::{DirectoryProperty, PropertyKind, PropertyValue, ReadSet};
+use hris_sync_core::{DirectoryUser, DirectoryUserId, Error, ObjectKind, Result};
 
 use crate::model::{ACCOUNTDISABLE, Entry, guid_string};
 
@@ -205,7 +203,7 @@ mod tests {
         let read = ReadSet::of(
             [
                 crate::vocabulary::OFFICE,
-                DirectoryProperty::owned("costCenter", hris_sync_core::Spec::UNKNOWN),
+                DirectoryProperty::owned("costCenter", hris_sync_core::raw::Spec::UNKNOWN),
             ],
             true,
         );

@@ -16,9 +16,8 @@
 //! with a search of its own, at most [`CREATE_ATTEMPTS`] times.
 
 use futures_util::stream::{self, StreamExt as _};
-use hris_sync_core::{
-    Applied, ApplyContext, DirectoryUser, Error, ErrorKind, NewUser, Outcome, Result, Stop,
-};
+use hris_sync_core::raw::{Applied, NewUser, Outcome};
+use hris_sync_core::{ApplyContext, DirectoryUser, Error, ErrorKind, Result, Stop};
 
 use crate::ActiveDirectory;
 use crate::convert;

@@ -5,9 +5,9 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use async_trait::async_trait;
 use futures_util::stream::{self, StreamExt as _};
+use hris_sync_core::raw::{DeltaCursor, Operation, Outcome, ReadSet, UserChanges, UserSnapshot};
 use hris_sync_core::{
-    ApplyContext, DeltaCursor, Directory, DirectoryUser, DirectoryUserId, Error, ErrorKind,
-    Operation, Outcome, ReadSet, Result, Stop, UserChanges, UserSnapshot,
+    ApplyContext, Directory, DirectoryUser, DirectoryUserId, Error, ErrorKind, Result, Stop,
 };
 use tokio::sync::OnceCell;
 
@@ -346,7 +346,7 @@ impl Directory for ActiveDirectory {
         self.settings().read_set.clone()
     }
 
-    async fn read_group(&self, id: &str) -> Result<hris_sync_core::GroupInfo> {
+    async fn read_group(&self, id: &str) -> Result<hris_sync_core::raw::GroupInfo> {
         self.group(id).await
     }
 
@@ -356,7 +356,7 @@ impl Directory for ActiveDirectory {
 
     async fn apply_with(&self, operations: &[Operation], cx: &ApplyContext) -> Vec<Outcome> {
         // A phase of creates: holders looked up and new accounts read back a chunk at a time.
-        let creates: Vec<&hris_sync_core::NewUser> = operations
+        let creates: Vec<&hris_sync_core::raw::NewUser> = operations
             .iter()
             .filter_map(|op| match op {
                 Operation::Create(new) => Some(new.as_ref()),

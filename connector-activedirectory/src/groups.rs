@@ -8,9 +8,8 @@
 
 use std::collections::BTreeSet;
 
-use hris_sync_core::{
-    Applied, DirectoryUserId, Error, ErrorKind, GroupInfo, GroupRefusal, Outcome, Result,
-};
+use hris_sync_core::raw::{Applied, GroupInfo, GroupRefusal, Outcome};
+use hris_sync_core::{DirectoryUserId, Error, ErrorKind, Result};
 use ldap3::{Ldap, LdapResult, Mod};
 
 use crate::ActiveDirectory;

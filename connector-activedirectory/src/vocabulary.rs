@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use hris_sync_core::policy::{Capabilities, DirectoryTraits, Vocabulary};
-use hris_sync_core::{DirectoryProperty as P, PropertyKind, Spec};
+use hris_sync_core::raw::{DirectoryProperty as P, PropertyKind, Spec};
 
 const fn text(name: &'static str, max_len: usize) -> P {
     P::new(name, Spec::text(max_len))

@@ -22,10 +22,10 @@
 
 use std::collections::HashSet;
 
-use hris_sync_core::{
-    Applied, Changes, DirectoryProperty, DirectoryUser, DirectoryUserId, Error, ErrorKind, NewUser,
-    Operation, Outcome, PropertyValue, Result,
+use hris_sync_core::raw::{
+    Applied, Changes, DirectoryProperty, NewUser, Operation, Outcome, PropertyValue,
 };
+use hris_sync_core::{DirectoryUser, DirectoryUserId, Error, ErrorKind, Result};
 use ldap3::{Ldap, LdapResult, Mod};
 use secrecy::ExposeSecret as _;
 

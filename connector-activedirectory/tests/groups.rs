@@ -1,7 +1,8 @@
 use connector_activedirectory::attributes as A;
 use connector_activedirectory::samba::STAFF_OU;
+use hris_sync_core::raw::{Applied, GroupRefusal, Operation};
 use hris_sync_core::testkit::{self, Kit};
-use hris_sync_core::{Applied, Directory, ErrorKind, GroupRefusal, Operation};
+use hris_sync_core::{Directory, ErrorKind};
 use ldap3::{Mod, Scope, SearchEntry};
 
 use crate::support::{admin, create, dc, directory, new_user, one, unique};

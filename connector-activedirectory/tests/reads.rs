@@ -1,6 +1,7 @@
 use connector_activedirectory::attributes as A;
 use connector_activedirectory::samba::{DOMAIN_DN, STAFF_OU};
-use hris_sync_core::{DeltaCursor, Directory, ErrorKind, ObjectKind, PropertyValue, RequestStats};
+use hris_sync_core::raw::{DeltaCursor, PropertyValue};
+use hris_sync_core::{Directory, ErrorKind, ObjectKind, RequestStats};
 use ldap3::{Mod, Scope, SearchEntry};
 
 use crate::support::{admin, builder, create, dc, directory, new_user, unique};

@@ -1,5 +1,6 @@
 use connector_activedirectory::samba::{ADMIN_DN, STAFF_OU};
-use hris_sync_core::{Directory, ErrorKind, Operation, Password};
+use hris_sync_core::raw::{Operation, Password};
+use hris_sync_core::{Directory, ErrorKind};
 use ldap3::{LdapConnAsync, Mod, Scope};
 
 use crate::support::{admin, builder, create, dc, directory, new_user, one, unique};

@@ -2,9 +2,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use connector_activedirectory::samba::SambaDc;
 use connector_activedirectory::{ActiveDirectory, AdBuilder};
-use hris_sync_core::{
-    Applied, Directory, DirectoryUser, NewUser, Operation, Outcome, Password, ReadSet,
-};
+use hris_sync_core::raw::{Applied, NewUser, Operation, Outcome, Password, ReadSet};
+use hris_sync_core::{Directory, DirectoryUser};
 use ldap3::Ldap;
 
 /// The shared DC, or `None` after saying why the test is skipped. With
@@ -35,7 +34,7 @@ pub(crate) fn directory(dc: &SambaDc) -> ActiveDirectory {
 
 pub(crate) fn builder(dc: &SambaDc) -> AdBuilder {
     use connector_activedirectory::attributes as A;
-    use hris_sync_core::DirectoryProperty as P;
+    use hris_sync_core::raw::DirectoryProperty as P;
     dc.builder().read_set(ReadSet::of(
         [
             P::DISPLAY_NAME,

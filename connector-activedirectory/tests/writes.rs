@@ -1,9 +1,8 @@
 use connector_activedirectory::MAX_SAM_ACCOUNT_NAME_LEN;
 use connector_activedirectory::attributes as A;
 use connector_activedirectory::samba::{LEAVERS_OU, STAFF_OU};
-use hris_sync_core::{
-    Applied, Changes, DirectoryProperty as P, DirectoryUserId, ErrorKind, Operation, PropertyValue,
-};
+use hris_sync_core::raw::{Applied, Changes, DirectoryProperty as P, Operation, PropertyValue};
+use hris_sync_core::{DirectoryUserId, ErrorKind};
 use ldap3::{Ldap, Mod, Scope, SearchEntry};
 
 use crate::support::{admin, builder, create, dc, directory, listed, new_user, one, unique};
@@ -362,7 +361,7 @@ async fn values_ad_would_refuse_are_refused_before_sending() {
             update(
                 &user.id,
                 &[(
-                    P::owned("costCenter", hris_sync_core::Spec::UNKNOWN),
+                    P::owned("costCenter", hris_sync_core::raw::Spec::UNKNOWN),
                     Some(PropertyValue::text("CC1")),
                 )],
             ),

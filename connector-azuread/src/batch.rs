@@ -17,8 +17,9 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, StreamExt};
+use hris_sync_core::raw::{Applied, Operation, Outcome};
 use hris_sync_core::retry::{RetryPolicy, jitter};
-use hris_sync_core::{Applied, ApplyContext, Error, ErrorKind, Operation, Outcome, Stop};
+use hris_sync_core::{ApplyContext, Error, ErrorKind, Stop};
 
 use crate::client::{BatchOutcome, Client};
 use crate::convert;

@@ -9,7 +9,8 @@ use std::time::Duration;
 use std::sync::atomic::AtomicBool;
 
 use hris_sync_core::pacing::Budget;
-use hris_sync_core::{DirectoryProperty, Error, ErrorKind, Result};
+use hris_sync_core::raw::DirectoryProperty;
+use hris_sync_core::{Error, ErrorKind, Result};
 use hris_sync_http::{Step, TokenCache, read_json, retrying};
 use reqwest::Url;
 use reqwest::header::{ACCEPT, HeaderValue, RETRY_AFTER};

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hris_sync_core::raw::DirectoryProperty;
 use hris_sync_core::transport::ensure_secure_transport;
-use hris_sync_core::{DirectoryProperty, Error, Result};
+use hris_sync_core::{Error, Result};
 use reqwest::Url;
 use secrecy::SecretString;
 
@@ -269,7 +270,7 @@ impl GraphBuilder {
     /// policy needs, because every unread property would be written again in every cycle.
     #[must_use]
     pub fn policy(self, policy: &hris_sync_core::Policy) -> Self {
-        let needed = hris_sync_core::ReadSet::for_policy(policy);
+        let needed = hris_sync_core::raw::ReadSet::for_policy(policy);
         self.manage(needed.properties).managers(needed.managers)
     }
 

@@ -2,11 +2,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use hris_sync_core::secrecy::ExposeSecret;
-use hris_sync_core::{
-    AccessPass, AccessPassRequest, DirectoryProperty, DirectoryUser, DirectoryUserId, NewUser,
-    ObjectKind, Operation, PropertyKind, PropertyValue,
+use hris_sync_core::raw::{
+    AccessPass, AccessPassRequest, DirectoryProperty, NewUser, Operation, PropertyKind,
+    PropertyValue,
 };
+use hris_sync_core::secrecy::ExposeSecret;
+use hris_sync_core::{DirectoryUser, DirectoryUserId, ObjectKind};
 use serde_json::{Map, Value, json};
 
 use crate::model::{AccessPassWire, BatchItem, UserWire};

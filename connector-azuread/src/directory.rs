@@ -4,9 +4,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use async_trait::async_trait;
+use hris_sync_core::raw::{
+    DeltaCursor, DirectoryProperty, Operation, Outcome, PropertyValue, ReadSet, UserChanges,
+    UserSnapshot,
+};
 use hris_sync_core::{
-    ApplyContext, DeltaCursor, Directory, DirectoryProperty, DirectoryUser, DirectoryUserId, Error,
-    ErrorKind, Operation, Outcome, PropertyValue, ReadSet, Result, UserChanges, UserSnapshot,
+    ApplyContext, Directory, DirectoryUser, DirectoryUserId, Error, ErrorKind, Result,
 };
 use reqwest::Url;
 
@@ -218,7 +221,7 @@ impl Directory for EntraDirectory {
 
     /// `GET /domains` (T1: `Domain.Read.All`; `GET /organization` would need
     /// `Directory.Read.All`), keeping the verified ones.
-    async fn read_group(&self, id: &str) -> Result<hris_sync_core::GroupInfo> {
+    async fn read_group(&self, id: &str) -> Result<hris_sync_core::raw::GroupInfo> {
         self.group(id).await
     }
 

@@ -4,7 +4,8 @@
 //! against the configured base, T8, and a failed page fails the read). Membership writes go
 //! in `$batch` with the other writes (`batch.rs`).
 
-use hris_sync_core::{DirectoryUserId, Error, ErrorKind, GroupInfo, GroupRefusal, Result};
+use hris_sync_core::raw::{GroupInfo, GroupRefusal};
+use hris_sync_core::{DirectoryUserId, Error, ErrorKind, Result};
 
 use crate::EntraDirectory;
 use crate::directory::MAX_PAGES;

@@ -4,7 +4,8 @@
 
 use std::time::Instant;
 
-use hris_sync_core::{DirectoryUser, Error, NewUser, Result};
+use hris_sync_core::raw::NewUser;
+use hris_sync_core::{DirectoryUser, Error, Result};
 
 /// The conflict a create meets when another account holds its UPN.
 pub(crate) fn held_by_other(upn: &str, holder: &str) -> Error {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use hris_sync_core::DirectoryProperty;
+use hris_sync_core::raw::DirectoryProperty;
 use hris_sync_core::testkit::hostile;
 use proptest::prelude::*;
 

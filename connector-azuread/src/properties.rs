@@ -10,7 +10,7 @@
 use std::sync::OnceLock;
 
 use hris_sync_core::policy::Vocabulary;
-use hris_sync_core::{DirectoryProperty as P, PropertyKind, Spec};
+use hris_sync_core::raw::{DirectoryProperty as P, PropertyKind, Spec};
 
 const fn text(name: &'static str, max_len: usize) -> P {
     P::new(name, Spec::text(max_len))

@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use connector_azuread::EntraDirectory;
+use hris_sync_core::raw::{
+    AccessPassRequest, Applied, DeltaCursor, DirectoryProperty, NewUser, Operation, Password,
+    PropertyValue,
+};
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::secrecy::ExposeSecret as _;
-use hris_sync_core::{
-    AccessPassRequest, Applied, DeltaCursor, Directory, DirectoryProperty, DirectoryUserId,
-    ErrorKind, NewUser, ObjectKind, Operation, Password, PropertyValue,
-};
+use hris_sync_core::{Directory, DirectoryUserId, ErrorKind, ObjectKind};
 use serde_json::Value;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};

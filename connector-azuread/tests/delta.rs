@@ -1,7 +1,8 @@
 //! Incremental reads: changes since the full read, and 410 for an expired position.
 
 use crate::support::Connect as _;
-use hris_sync_core::{Changes, Directory, DirectoryProperty, ErrorKind, Operation, PropertyValue};
+use hris_sync_core::raw::{Changes, DirectoryProperty, Operation, PropertyValue};
+use hris_sync_core::{Directory, ErrorKind};
 
 use crate::support::{new_user, sim, users};
 

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};
 use hris_sync_core::memory::MemorySource;
+use hris_sync_core::raw::{DirectoryProperty, PropertyValue};
 use hris_sync_core::{
-    AttributeValue, DirectoryProperty, DirectoryUser, Employee, EmployeeId, EmployeeStatus,
-    ErrorKind, Policy, PropertyValue,
+    AttributeValue, DirectoryUser, Employee, EmployeeId, EmployeeStatus, ErrorKind, Policy,
 };
 
 use hris_sync_core::policy::SourceTraits;

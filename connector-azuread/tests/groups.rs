@@ -5,8 +5,9 @@ use crate::support::Connect as _;
 use connector_azuread::properties as P;
 use std::time::Duration;
 
+use hris_sync_core::raw::{Applied, GroupRefusal, Operation};
 use hris_sync_core::testkit::{self, Kit};
-use hris_sync_core::{Applied, Directory, DirectoryUserId, ErrorKind, GroupRefusal, Operation};
+use hris_sync_core::{Directory, DirectoryUserId, ErrorKind};
 use hris_sync_sims::graph::{GraphSim, SimConfig, SimGroup};
 
 use crate::support::{config, new_user, users};
@@ -19,7 +20,7 @@ fn with_groups() -> SimConfig {
     c
 }
 
-async fn one(dir: &dyn Directory, op: Operation) -> hris_sync_core::Outcome {
+async fn one(dir: &dyn Directory, op: Operation) -> hris_sync_core::raw::Outcome {
     dir.apply(&[op]).await.pop().unwrap()
 }
 

@@ -3,8 +3,9 @@
 //! lifetime bounds are enforced as Graph enforces them.
 
 use crate::support::Connect as _;
+use hris_sync_core::raw::{AccessPassRequest, Applied, Operation};
 use hris_sync_core::secrecy::ExposeSecret as _;
-use hris_sync_core::{AccessPassRequest, Applied, Directory, ErrorKind, Operation};
+use hris_sync_core::{Directory, ErrorKind};
 use hris_sync_sims::graph::{GraphSim, LEAST_PRIVILEGE, SimConfig};
 
 use crate::support::{config, users};

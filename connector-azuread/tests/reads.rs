@@ -1,7 +1,8 @@
 //! Reads: paging, failed pages, agent objects, verified domains.
 
 use crate::support::Connect as _;
-use hris_sync_core::{Directory, ErrorKind, ObjectKind, PropertyValue};
+use hris_sync_core::raw::PropertyValue;
+use hris_sync_core::{Directory, ErrorKind, ObjectKind};
 use hris_sync_sims::graph::{Fault, Target};
 
 use crate::support::{sim, users};

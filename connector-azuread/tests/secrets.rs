@@ -1,7 +1,8 @@
 //! Secrets: the client secret, tokens and passwords never in Debug output, errors or logs.
 
 use crate::support::Connect as _;
-use hris_sync_core::{Directory, Operation};
+use hris_sync_core::Directory;
+use hris_sync_core::raw::Operation;
 use hris_sync_sims::graph::{Fault, Target};
 
 use crate::support::{Captured, config, new_user, sim};

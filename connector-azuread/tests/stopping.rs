@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use hris_sync_core::{ApplyContext, Directory, ErrorKind, Operation, Progress, Stop};
+use hris_sync_core::raw::Operation;
+use hris_sync_core::{ApplyContext, Directory, ErrorKind, Progress, Stop};
 use hris_sync_sims::graph::{Fault, Target};
 
 use crate::support::{set_city, sim, users};

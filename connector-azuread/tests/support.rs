@@ -3,10 +3,9 @@
 use std::collections::BTreeMap;
 
 use connector_azuread::{EntraDirectory, GraphBuilder, WriteLimits};
+use hris_sync_core::raw::{Changes, NewUser, Operation, Password, PropertyValue};
 use hris_sync_core::retry::RetryPolicy;
-use hris_sync_core::{
-    Changes, DirectoryUser, DirectoryUserId, NewUser, Operation, Password, PropertyValue,
-};
+use hris_sync_core::{DirectoryUser, DirectoryUserId};
 use hris_sync_sims::graph::{GraphSim, SimConfig};
 
 /// Every window and wait divided by this in the tests.

@@ -4,10 +4,10 @@
 use crate::support::Connect as _;
 use std::time::Duration;
 
-use hris_sync_core::{
-    Applied, Changes, DeltaCursor, Directory, DirectoryProperty, DirectoryUserId, ErrorKind,
-    Operation, PropertyValue,
+use hris_sync_core::raw::{
+    Applied, Changes, DeltaCursor, DirectoryProperty, Operation, PropertyValue,
 };
+use hris_sync_core::{Directory, DirectoryUserId, ErrorKind};
 use hris_sync_sims::graph::{GraphSim, SimConfig};
 
 use crate::support::{config, new_user, sim, users};

@@ -3,10 +3,8 @@
 use crate::support::Connect as _;
 use std::time::{Duration, Instant};
 
-use hris_sync_core::{
-    Applied, Changes, Directory, DirectoryProperty, DirectoryUserId, ErrorKind, Operation,
-    PropertyValue,
-};
+use hris_sync_core::raw::{Applied, Changes, DirectoryProperty, Operation, PropertyValue};
+use hris_sync_core::{Directory, DirectoryUserId, ErrorKind};
 use hris_sync_sims::graph::{Fault, GraphSim, SimConfig, Target};
 
 use crate::support::{config, new_user, set_city, sim, users};

@@ -12,10 +12,9 @@
 //! account. Other unreadable attributes are left out (absent), which never clears anything.
 
 use hris_sync_core::chrono::{DateTime, NaiveDate as Date, Utc};
+use hris_sync_core::raw::RejectedRecord;
 use hris_sync_core::time::parse_instant;
-use hris_sync_core::{
-    AttributeValue, Employee, EmployeeId, EmployeeStatus, RejectedRecord, STANDARD_KEYS,
-};
+use hris_sync_core::{AttributeValue, Employee, EmployeeId, EmployeeStatus, STANDARD_KEYS};
 use serde_json::{Map, Value};
 
 /// Parse one record of `data[]`.

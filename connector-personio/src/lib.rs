@@ -13,7 +13,7 @@
 //!   across pages are removed by id. Any page that fails after retries fails the listing, so a
 //!   missing page never looks like departed employees.
 //! - **Records that survive real data.** See `convert` for the quirks handled. A record that
-//!   cannot be read is reported in [`EmployeeListing::rejected`](hris_sync_core::EmployeeListing)
+//!   cannot be read is reported in [`EmployeeListing::rejected`](hris_sync_core::raw::EmployeeListing)
 //!   and skipped; the others still sync.
 //! - **Limits respected.** Requests are paced under 300 a minute and 15 a second. A 429 waits at
 //!   least a second with jittered exponential back-off (or `Retry-After` when sent). 5xx and
@@ -59,10 +59,10 @@ pub use connector::{CREDENTIALS, PersonioConnector};
 /// employee, or the reason it cannot be read. Never panics, whatever the JSON.
 ///
 /// # Errors
-/// A [`hris_sync_core::RejectedRecord`] naming the field that could not be read.
+/// A [`hris_sync_core::raw::RejectedRecord`] naming the field that could not be read.
 pub fn parse_record(
     record: &serde_json::Value,
-) -> Result<hris_sync_core::Employee, hris_sync_core::RejectedRecord> {
+) -> Result<hris_sync_core::Employee, hris_sync_core::raw::RejectedRecord> {
     convert::employee(record)
 }
 /// The HTTP client crate whose `Client` `with_http_client` takes, so a host builds it with

@@ -6,9 +6,8 @@ use std::fmt;
 use async_trait::async_trait;
 use futures_util::stream::{self, StreamExt};
 use hris_sync_core::chrono::{DateTime, TimeDelta, Utc};
-use hris_sync_core::{
-    EmployeeId, EmployeeListing, EmployeeLookup, Error, ErrorKind, HrSource, Result,
-};
+use hris_sync_core::raw::{EmployeeListing, EmployeeLookup};
+use hris_sync_core::{EmployeeId, Error, ErrorKind, HrSource, Result};
 use serde_json::Value;
 
 use crate::client::{Api, Client, Settings};
@@ -32,7 +31,7 @@ pub(crate) fn url_segment(raw: &str) -> String {
 
 /// Why `id` cannot be read by id, if it cannot: a URL resolves `.` and `..` (even
 /// percent-encoded, as `%2E%2E`) as path steps, so such an id would read another resource.
-pub(crate) fn unreadable_id(id: &EmployeeId) -> Option<hris_sync_core::RejectedRecord> {
+pub(crate) fn unreadable_id(id: &EmployeeId) -> Option<hris_sync_core::raw::RejectedRecord> {
     id.as_str().bytes().all(|b| b == b'.').then(|| {
         convert::reject(
             Some(id.to_string()),

@@ -22,9 +22,8 @@ use std::path::PathBuf;
 
 use hris_sync_core::connector::DirectoryConnector;
 use hris_sync_core::policy::{Capabilities, ConfigFile, DirectoryTraits, Vocabulary};
-use hris_sync_core::{
-    Directory, DirectoryProperty, Error, Policy, PropertyKind, RequestStats, Result, Spec,
-};
+use hris_sync_core::raw::{DirectoryProperty, PropertyKind, Spec};
+use hris_sync_core::{Directory, Error, Policy, RequestStats, Result};
 use serde::Deserialize;
 
 pub use store::JsonlDirectory;

@@ -6,10 +6,12 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use hris_sync_core::policy::Vocabulary;
+use hris_sync_core::raw::{
+    Applied, DeltaCursor, DirectoryProperty as P, NewUser, Operation, Outcome, PropertyValue,
+    ReadSet, UserChanges, UserSnapshot,
+};
 use hris_sync_core::{
-    Applied, DeltaCursor, Directory, DirectoryProperty as P, DirectoryUser, DirectoryUserId, Error,
-    ErrorKind, NewUser, Operation, Outcome, PropertyValue, ReadSet, Result, UserChanges,
-    UserSnapshot, async_trait,
+    Directory, DirectoryUser, DirectoryUserId, Error, ErrorKind, Result, async_trait,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
@@ -217,7 +219,7 @@ impl JsonlDirectory {
         &self,
         accounts: &mut [Account],
         id: &DirectoryUserId,
-        changes: &hris_sync_core::Changes,
+        changes: &hris_sync_core::raw::Changes,
     ) -> Outcome {
         let i = position(accounts, id)?;
         let mut a = accounts[i].clone();

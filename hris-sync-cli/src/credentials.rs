@@ -18,10 +18,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use hris_sync_core::chrono::Utc;
+use hris_sync_core::raw::{AccessPass, Password};
 use hris_sync_core::secrecy::ExposeSecret as _;
 use hris_sync_core::time::rfc3339;
-use hris_sync_core::{AccessPass, EmployeeId, Error, Password, Result};
 use hris_sync_core::{Credential, CredentialSink, ErrorKind, Secret};
+use hris_sync_core::{EmployeeId, Error, Result};
 use serde_json::json;
 
 /// Deliveries made and failed, shared with whoever reports them.

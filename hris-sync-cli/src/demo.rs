@@ -10,10 +10,11 @@
 use hris_sync_core::chrono::{DateTime, Days, NaiveDate as Date, TimeDelta, Utc};
 use hris_sync_core::engine::{MemoryStateStore, STATE_VERSION, SyncState, Syncer};
 use hris_sync_core::policy::ConfigFile;
+use hris_sync_core::raw::{DirectoryProperty, PropertyValue};
 use hris_sync_core::upn::{Locale, normalize_part};
 use hris_sync_core::{
-    AttributeValue, DirectoryProperty, DirectoryUser, DirectoryUserId, Employee, EmployeeId,
-    EmployeeStatus, Error, Policy, PropertyValue, Result, SyncHistory,
+    AttributeValue, DirectoryUser, DirectoryUserId, Employee, EmployeeId, EmployeeStatus, Error,
+    Policy, Result, SyncHistory,
 };
 use hris_sync_sims::graph::{GraphSim, SimConfig as GraphConfig};
 use hris_sync_sims::personio::{PersonioSim, SimConfig as PersonioConfig};

@@ -10,10 +10,10 @@ use hris_sync_cli::demo::{self, cast};
 use hris_sync_core::engine::{
     FileStateStore, MemoryStateStore, ReportKind, SyncOptions, Syncer, exit_code_for,
 };
-use hris_sync_core::{
-    DeltaCursor, Directory, DirectoryProperty, EmployeeStatus, Error, ErrorKind, Operation,
-    Outcome, Result, UserChanges, UserSnapshot,
+use hris_sync_core::raw::{
+    DeltaCursor, DirectoryProperty, Operation, Outcome, UserChanges, UserSnapshot,
 };
+use hris_sync_core::{Directory, EmployeeStatus, Error, ErrorKind, Result};
 
 use crate::common::{apply, directory_state, no_duplicate_accounts, now};
 
@@ -129,7 +129,7 @@ impl<D: Directory> Directory for StopAfter<D> {
     async fn verified_domains(&self) -> Result<Vec<String>> {
         self.inner.verified_domains().await
     }
-    fn read_set(&self) -> hris_sync_core::ReadSet {
+    fn read_set(&self) -> hris_sync_core::raw::ReadSet {
         self.inner.read_set()
     }
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {

@@ -12,9 +12,8 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use hris_sync_cli::demo::{self, Demo};
 use hris_sync_core::engine::{CycleResult, MemoryStateStore, ReportKind, Syncer};
-use hris_sync_core::{
-    DeltaCursor, Directory, Error, ErrorKind, Operation, Outcome, Result, UserChanges, UserSnapshot,
-};
+use hris_sync_core::raw::{DeltaCursor, Operation, Outcome, UserChanges, UserSnapshot};
+use hris_sync_core::{Directory, Error, ErrorKind, Result};
 use hris_sync_sims::graph::{Fault, Target};
 
 use crate::common::{apply, directory_state, no_duplicate_accounts, now};
@@ -132,7 +131,7 @@ impl<D: Directory> Directory for CrashAfterCreates<D> {
     async fn verified_domains(&self) -> Result<Vec<String>> {
         self.0.verified_domains().await
     }
-    fn read_set(&self) -> hris_sync_core::ReadSet {
+    fn read_set(&self) -> hris_sync_core::raw::ReadSet {
         self.0.read_set()
     }
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {

@@ -6,7 +6,8 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, StreamExt};
-use hris_sync_core::{AttributeValue, Employee, EmployeeId, PropertyValue};
+use hris_sync_core::raw::PropertyValue;
+use hris_sync_core::{AttributeValue, Employee, EmployeeId};
 use serde_json::json;
 
 use crate::cli::{Sims, against, listen_addr, scratch, sigterm, sims};

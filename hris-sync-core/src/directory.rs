@@ -161,7 +161,7 @@ impl GroupInfo {
 ///   [`crate::Error::is_retryable`] false. Values are checked as the real directory checks
 ///   them (lengths, required create fields, `null` rather than `""` to clear).
 /// - **Nothing is deleted.** There is no delete operation.
-/// - **Secrets stay secret.** Passwords in [`crate::NewUser`] are never logged or echoed in
+/// - **Secrets stay secret.** Passwords in [`crate::raw::NewUser`] are never logged or echoed in
 ///   errors.
 #[async_trait]
 pub trait Directory: Send + Sync + fmt::Debug {

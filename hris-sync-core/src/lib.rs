@@ -85,21 +85,36 @@ mod user;
 
 pub use control::{ApplyContext, NoProgress, Progress, Stop};
 pub use credentials::{Credential, CredentialSink, DiscardCredentials, Secret};
-pub use directory::{DeltaCursor, Directory, GroupInfo, GroupRefusal, UserChanges, UserSnapshot};
+pub use directory::Directory;
 pub use employee::{AttributeValue, Employee, EmployeeStatus, STANDARD_KEYS};
 pub use error::{Error, ErrorKind, Result};
 pub use id::{DirectoryUserId, EmployeeId, MAX_EMPLOYEE_ID_LEN};
-pub use operation::{AccessPass, AccessPassRequest, Applied, Changes, NewUser, Operation, Outcome};
-pub use password::{GENERATED_LEN, Password};
 pub use policy::Policy;
-pub use property::{DirectoryProperty, PropertyKind, PropertyValue, Spec};
-pub use read_set::ReadSet;
 pub use reconcile::{
     Action, GroupMembers, Plan, Reason, SyncHistory, plan, plan_with_groups, plan_with_history,
 };
-pub use source::{EmployeeListing, EmployeeLookup, HrSource, RejectedRecord};
-pub use stats::{RequestCounts, RequestStats};
+pub use source::HrSource;
+pub use stats::RequestStats;
 pub use user::{DirectoryUser, ObjectKind};
+
+/// What a connector author uses, apart from what a host uses (the crate root): the operations
+/// a [`Directory`] applies and their outcomes, attributes and their values, what a directory
+/// reads, listings, passwords, request counts, and the modules for retrying, pacing, transport
+/// checks and connector factories. (The split follows OpenDAL's `raw`.)
+pub mod raw {
+    pub use crate::directory::{DeltaCursor, GroupInfo, GroupRefusal, UserChanges, UserSnapshot};
+    pub use crate::operation::{
+        AccessPass, AccessPassRequest, Applied, Changes, NewUser, Operation, Outcome,
+    };
+    pub use crate::password::{GENERATED_LEN, Password};
+    pub use crate::property::{DirectoryProperty, PropertyKind, PropertyValue, Spec};
+    pub use crate::read_set::ReadSet;
+    pub use crate::source::{EmployeeListing, EmployeeLookup, RejectedRecord};
+    pub use crate::stats::RequestCounts;
+    #[cfg(feature = "testkit")]
+    pub use crate::testkit;
+    pub use crate::{connector, pacing, retry, transport};
+}
 
 /// Re-exported so implementors and hosts use the same versions.
 pub use async_trait::async_trait;

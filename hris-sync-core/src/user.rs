@@ -42,7 +42,7 @@ pub struct DirectoryUser {
     /// Whether the account was synchronised from on-premises once and is cloud-managed now
     /// (for example Graph's `onPremisesSyncEnabled = false`, unlike `null` for never
     /// synchronised). Such an account is written, except the attributes whose
-    /// [`Spec::after_sync`](crate::Spec::after_sync) is false (T11).
+    /// [`Spec::after_sync`](crate::raw::Spec::after_sync) is false (T11).
     #[serde(default)]
     pub previously_synced: bool,
     /// What kind of object this is.

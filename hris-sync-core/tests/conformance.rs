@@ -12,7 +12,7 @@ fn runtime() -> tokio::runtime::Runtime {
 #[test]
 fn memory_directory_passes_the_kit() {
     let dir = MemoryDirectory::new(["demo.com"]);
-    dir.seed_group(hris_sync_core::GroupInfo::new("kit-group", "Kit", []));
+    dir.seed_group(hris_sync_core::raw::GroupInfo::new("kit-group", "Kit", []));
     runtime()
         .block_on(testkit::directory::run_all(
             &dir,
@@ -26,8 +26,8 @@ fn memory_directory_passes_the_kit() {
 fn the_kit_catches_a_membership_that_does_not_stick() {
     let dir = MemoryDirectory::new(["demo.com"]);
     dir.seed_group(
-        hris_sync_core::GroupInfo::new("kit-group", "Kit", [])
-            .refused(hris_sync_core::GroupRefusal::Dynamic),
+        hris_sync_core::raw::GroupInfo::new("kit-group", "Kit", [])
+            .refused(hris_sync_core::raw::GroupRefusal::Dynamic),
     );
     let err = runtime()
         .block_on(testkit::directory::run_all(

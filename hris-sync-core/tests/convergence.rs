@@ -6,10 +6,11 @@ use std::collections::BTreeSet;
 use hris_sync_core::apply::apply_plan;
 use hris_sync_core::chrono::{DateTime, Utc};
 use hris_sync_core::memory::{MemoryDirectory, WriteRecord};
+use hris_sync_core::raw::PropertyValue;
 use hris_sync_core::secrecy::ExposeSecret;
 use hris_sync_core::{
     AttributeValue, Directory, DirectoryUser, Employee, EmployeeId, EmployeeStatus, Policy,
-    PropertyValue, SyncHistory, plan_with_history,
+    SyncHistory, plan_with_history,
 };
 use hris_sync_core::{Credential, CredentialSink, DiscardCredentials, Secret};
 use proptest::prelude::*;

@@ -7,9 +7,8 @@ use std::sync::Arc;
 
 use hris_sync_core::engine::{MemoryStateStore, ReportKind, Status, SyncOptions, Syncer};
 use hris_sync_core::memory::{MemoryDirectory, MemorySource};
-use hris_sync_core::{
-    AttributeValue, DirectoryUserId, Employee, ErrorKind, GroupInfo, GroupRefusal, Policy,
-};
+use hris_sync_core::raw::{GroupInfo, GroupRefusal};
+use hris_sync_core::{AttributeValue, DirectoryUserId, Employee, ErrorKind, Policy};
 
 use crate::support::{day, emp, linked_user, now, user};
 
@@ -61,7 +60,7 @@ fn account(e: &Employee) -> hris_sync_core::DirectoryUser {
         .map(|d| {
             [(
                 hris_sync_core::memory::sample::DEPARTMENT,
-                hris_sync_core::PropertyValue::text(d),
+                hris_sync_core::raw::PropertyValue::text(d),
             )]
             .into_iter()
             .collect()
@@ -74,20 +73,20 @@ fn account(e: &Employee) -> hris_sync_core::DirectoryUser {
     );
     for (p, v) in [
         (
-            hris_sync_core::DirectoryProperty::DISPLAY_NAME,
+            hris_sync_core::raw::DirectoryProperty::DISPLAY_NAME,
             name.as_str(),
         ),
         (
-            hris_sync_core::DirectoryProperty::GIVEN_NAME,
+            hris_sync_core::raw::DirectoryProperty::GIVEN_NAME,
             e.first_name.as_deref().unwrap(),
         ),
         (
-            hris_sync_core::DirectoryProperty::SURNAME,
+            hris_sync_core::raw::DirectoryProperty::SURNAME,
             e.last_name.as_deref().unwrap(),
         ),
     ] {
         u.properties
-            .insert(p, hris_sync_core::PropertyValue::text(v));
+            .insert(p, hris_sync_core::raw::PropertyValue::text(v));
     }
     u
 }

@@ -5,8 +5,9 @@ use std::sync::{Arc, Mutex};
 
 use hris_sync_core::apply::apply_plan;
 use hris_sync_core::memory::{MemoryDirectory, WriteRecord};
+use hris_sync_core::raw::AccessPass;
 use hris_sync_core::secrecy::ExposeSecret as _;
-use hris_sync_core::{AccessPass, Action, ErrorKind, Policy, SyncHistory, plan};
+use hris_sync_core::{Action, ErrorKind, Policy, SyncHistory, plan};
 use hris_sync_core::{Credential, CredentialSink, Secret};
 
 use crate::support::{at, day, emp, now};

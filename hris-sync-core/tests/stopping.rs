@@ -9,10 +9,12 @@ use hris_sync_core::engine::{
     MemoryStateStore, StateStore, Status, SyncOptions, SyncState, Syncer,
 };
 use hris_sync_core::memory::{MemoryDirectory, MemorySource};
+use hris_sync_core::raw::{
+    DeltaCursor, DirectoryProperty, Operation, Outcome, PropertyValue, UserChanges, UserSnapshot,
+};
 use hris_sync_core::{
-    ApplyContext, DeltaCursor, Directory, DirectoryProperty, DirectoryUserId, Employee,
-    EmployeeStatus, Error, ErrorKind, Operation, Outcome, Policy, PropertyValue, Result, Stop,
-    UserChanges, UserSnapshot,
+    ApplyContext, Directory, DirectoryUserId, Employee, EmployeeStatus, Error, ErrorKind, Policy,
+    Result, Stop,
 };
 
 use crate::support::{emp, linked_user, now};
@@ -79,7 +81,7 @@ impl Directory for SignalDuringFirstPhase {
     async fn verified_domains(&self) -> Result<Vec<String>> {
         self.inner.verified_domains().await
     }
-    fn read_set(&self) -> hris_sync_core::ReadSet {
+    fn read_set(&self) -> hris_sync_core::raw::ReadSet {
         self.inner.read_set()
     }
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
@@ -267,7 +269,7 @@ impl Directory for DiesAfterDisabling {
     async fn verified_domains(&self) -> Result<Vec<String>> {
         self.inner.verified_domains().await
     }
-    fn read_set(&self) -> hris_sync_core::ReadSet {
+    fn read_set(&self) -> hris_sync_core::raw::ReadSet {
         self.inner.read_set()
     }
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {

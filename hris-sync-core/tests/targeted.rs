@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use hris_sync_core::engine::{MemoryStateStore, StateStore as _, SyncOptions, Syncer};
 use hris_sync_core::memory::{MemoryDirectory, MemorySource};
+use hris_sync_core::raw::PropertyValue;
 use hris_sync_core::{
-    AttributeValue, Directory as _, Employee, EmployeeId, EmployeeStatus, Policy, PropertyValue,
-    STANDARD_KEYS,
+    AttributeValue, Directory as _, Employee, EmployeeId, EmployeeStatus, Policy, STANDARD_KEYS,
 };
 use proptest::prelude::*;
 

@@ -4,9 +4,11 @@ use async_trait::async_trait;
 use hris_sync_core::DiscardCredentials;
 use hris_sync_core::apply::apply_plan;
 use hris_sync_core::memory::{MemoryDirectory, WriteRecord};
+use hris_sync_core::raw::{
+    DeltaCursor, DirectoryProperty, Operation, Outcome, PropertyValue, UserChanges, UserSnapshot,
+};
 use hris_sync_core::{
-    Action, DeltaCursor, Directory, DirectoryProperty, EmployeeStatus, Error, ErrorKind, Operation,
-    Outcome, PropertyValue, Reason, Result, SyncHistory, UserChanges, UserSnapshot, plan,
+    Action, Directory, EmployeeStatus, Error, ErrorKind, Reason, Result, SyncHistory, plan,
 };
 
 use crate::support::{emp, linked_user, now, policy_extra, policy_lifecycle};
@@ -26,7 +28,7 @@ impl Directory for NoRevoke {
     async fn verified_domains(&self) -> Result<Vec<String>> {
         self.0.verified_domains().await
     }
-    fn read_set(&self) -> hris_sync_core::ReadSet {
+    fn read_set(&self) -> hris_sync_core::raw::ReadSet {
         self.0.read_set()
     }
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {

@@ -1,10 +1,11 @@
 //! docs/rules.md §2, S1–S9: the sync workflows, one test per behaviour, planned through `plan`.
 
 use hris_sync_core::guard::{self, DisableVerdict};
+use hris_sync_core::raw::{DirectoryProperty, PropertyValue};
 use hris_sync_core::reconcile::{OutOfScope, UserRef};
 use hris_sync_core::{
-    Action, AttributeValue, DirectoryProperty, DirectoryUserId, EmployeeId, EmployeeStatus,
-    ObjectKind, PropertyValue, Reason, SyncHistory, plan, plan_with_history,
+    Action, AttributeValue, DirectoryUserId, EmployeeId, EmployeeStatus, ObjectKind, Reason,
+    SyncHistory, plan, plan_with_history,
 };
 
 use crate::support::{

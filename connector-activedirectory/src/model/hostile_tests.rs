@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use hris_sync_core::DirectoryUserId;
+use hris_sync_core::raw::ReadSet;
 use hris_sync_core::testkit::hostile;
-use hris_sync_core::{DirectoryUserId, ReadSet};
 use proptest::prelude::*;
 
 use super::Entry;

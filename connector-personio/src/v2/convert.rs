@@ -8,8 +8,9 @@
 //! is rejected with a reason naming the field; other unreadable values are left out.
 
 use hris_sync_core::chrono::NaiveDate as Date;
+use hris_sync_core::raw::RejectedRecord;
 use hris_sync_core::time::parse_instant;
-use hris_sync_core::{AttributeValue, Employee, EmployeeId, EmployeeStatus, RejectedRecord};
+use hris_sync_core::{AttributeValue, Employee, EmployeeId, EmployeeStatus};
 use serde_json::Value;
 
 use crate::convert::reject;

@@ -19,9 +19,8 @@ pub(crate) mod convert;
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::stream::{self, StreamExt};
-use hris_sync_core::{
-    EmployeeId, EmployeeListing, EmployeeLookup, Error, ErrorKind, Result, STANDARD_KEYS,
-};
+use hris_sync_core::raw::{EmployeeListing, EmployeeLookup};
+use hris_sync_core::{EmployeeId, Error, ErrorKind, Result, STANDARD_KEYS};
 use serde::Deserialize;
 use serde_json::Value;
 

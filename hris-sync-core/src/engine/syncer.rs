@@ -266,7 +266,7 @@ impl Syncer {
         }
         self.directory
             .read_set()
-            .check_covers(&crate::ReadSet::for_policy(&self.policy))?;
+            .check_covers(&crate::raw::ReadSet::for_policy(&self.policy))?;
         let readable = self.source.readable_attributes().await?;
         self.policy.check_readable(&readable)?;
         let domains = self.directory.verified_domains().await?;

@@ -605,8 +605,8 @@ impl Directory for MemoryDirectory {
         Ok(self.domains.clone())
     }
 
-    fn read_set(&self) -> crate::ReadSet {
-        crate::ReadSet::everything()
+    fn read_set(&self) -> crate::raw::ReadSet {
+        crate::raw::ReadSet::everything()
     }
 
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {

@@ -147,11 +147,11 @@ fn domain_check() {
 
 /// A directory of the test's own: two attribute names and a managed one, no sessions, no
 /// leave date, no passes, no groups; its side of a mapping may be called `box`.
-const DEPT: DirectoryProperty = DirectoryProperty::new("dept", crate::Spec::text(40));
-const TITLE: DirectoryProperty = DirectoryProperty::new("title", crate::Spec::text(40));
+const DEPT: DirectoryProperty = DirectoryProperty::new("dept", crate::raw::Spec::text(40));
+const TITLE: DirectoryProperty = DirectoryProperty::new("title", crate::raw::Spec::text(40));
 
 fn boxed() -> DirectoryTraits {
-    let sn = DirectoryProperty::new("sn", crate::Spec::text(40).managed());
+    let sn = DirectoryProperty::new("sn", crate::raw::Spec::text(40).managed());
     let names = Vocabulary::new("box attribute", [DEPT, TITLE, sn]);
     DirectoryTraits::new("box", Capabilities::none(), names)
         .alias("box")

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crate::property::DirectoryProperty;
 
-/// A directory's attributes: the names a `[[mapping]]` may target, each with its [`Spec`](crate::Spec),
+/// A directory's attributes: the names a `[[mapping]]` may target, each with its [`Spec`](crate::raw::Spec),
 /// and the names the sync sets itself (declared so that mapping one is refused by name).
 #[derive(Clone, Debug)]
 pub struct Vocabulary {

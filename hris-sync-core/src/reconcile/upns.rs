@@ -103,7 +103,7 @@ impl<'a> Planner<'a> {
 
     /// The pass for a new account: usable from the hire date at the configured local time, or
     /// at once when that is already past (or the hire date unknown).
-    fn access_pass(&self, e: &crate::employee::Employee) -> Option<crate::AccessPassRequest> {
+    fn access_pass(&self, e: &crate::employee::Employee) -> Option<crate::raw::AccessPassRequest> {
         let policy = self.policy.access_pass.as_ref()?;
         let start = e
             .hire_date
@@ -111,7 +111,7 @@ impl<'a> Planner<'a> {
                 crate::time::local_instant(d, policy.start, self.policy.lifecycle.timezone)
             })
             .filter(|t| *t > self.now);
-        Some(crate::AccessPassRequest {
+        Some(crate::raw::AccessPassRequest {
             start,
             lifetime_minutes: policy.lifetime_minutes,
             usable_once: policy.usable_once,

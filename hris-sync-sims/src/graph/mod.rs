@@ -555,7 +555,7 @@ impl GraphSim {
     /// The Temporary Access Passes made, in order: the account and the request as the
     /// simulator took it (its policy's default lifetime filled in).
     #[must_use]
-    pub fn access_passes(&self) -> Vec<(DirectoryUserId, hris_sync_core::AccessPassRequest)> {
+    pub fn access_passes(&self) -> Vec<(DirectoryUserId, hris_sync_core::raw::AccessPassRequest)> {
         self.shared
             .dir
             .writes()

@@ -8,7 +8,7 @@
 //! except the extension attributes, stored under their own names (`extensionAttribute3`).
 
 use hris_sync_core::policy::Vocabulary;
-use hris_sync_core::{DirectoryProperty, PropertyKind, Spec};
+use hris_sync_core::raw::{DirectoryProperty, PropertyKind, Spec};
 
 /// `employeeOrgData`: written whole (a field left out becomes null).
 pub const ORG_DATA: &str = "employeeOrgData";

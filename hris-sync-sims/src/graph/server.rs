@@ -14,7 +14,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use hris_sync_core::{DeltaCursor, Directory, DirectoryUserId, Operation};
+use hris_sync_core::raw::{DeltaCursor, Operation};
+use hris_sync_core::{Directory, DirectoryUserId};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 

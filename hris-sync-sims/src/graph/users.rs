@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use hris_sync_core::{
-    AccessPass, AccessPassRequest, Applied, DirectoryProperty, DirectoryUser, DirectoryUserId,
-    Error, ErrorKind, NewUser, ObjectKind, Operation, Password, PropertyKind, PropertyValue,
+use hris_sync_core::raw::{
+    AccessPass, AccessPassRequest, Applied, DirectoryProperty, NewUser, Operation, Password,
+    PropertyKind, PropertyValue,
 };
+use hris_sync_core::{DirectoryUser, DirectoryUserId, Error, ErrorKind, ObjectKind};
 use serde_json::{Map, Value, json};
 
 /// Properties always present in the simulator's model, by Graph name.
