@@ -68,7 +68,7 @@ pub(crate) async fn apply(client: &Client, ops: &[Operation], cx: &ApplyContext)
         })
         .collect();
     let mut pending: Vec<usize> = (0..ops.len()).collect();
-    let policy = &client.settings.http.retry;
+    let policy = &client.settings.tuning.http.retry;
     while !pending.is_empty() {
         // Creates that may have run are looked up before they are sent again (T4).
         let (recheck, mut send): (Vec<usize>, Vec<usize>) = std::mem::take(&mut pending)
@@ -102,7 +102,7 @@ pub(crate) async fn apply(client: &Client, ops: &[Operation], cx: &ApplyContext)
                 );
                 steps
             })
-            .buffer_unordered(client.settings.batches_in_flight)
+            .buffer_unordered(client.settings.tuning.batches_in_flight)
             .collect()
             .await;
         let mut wait = Duration::ZERO;
@@ -202,12 +202,13 @@ pub(crate) async fn apply(client: &Client, ops: &[Operation], cx: &ApplyContext)
 /// The wait before retry `n` of a write that met replication lag, or `None` once the
 /// consistency wait is spent (T3).
 pub(crate) fn lag_delay(client: &Client, n: u32, elapsed: Duration) -> Option<Duration> {
-    let bound = client.settings.consistency_wait;
+    let bound = client.settings.tuning.consistency_wait;
     if elapsed >= bound {
         return None;
     }
     let step = client
         .settings
+        .tuning
         .http
         .retry
         .backoff(n.saturating_sub(1), jitter())
@@ -401,7 +402,7 @@ fn names_new_account(client: &Client, op: &Operation) -> bool {
 
 fn sub_response(client: &Client, op: &Operation, r: BatchItemResponse) -> Step {
     let status = r.status;
-    client.settings.http.stats.answered(status);
+    client.settings.tuning.http.stats.answered(status);
     if (200..300).contains(&status) {
         return Step::Done(match op {
             Operation::Create(new) => {
@@ -414,7 +415,7 @@ fn sub_response(client: &Client, op: &Operation, r: BatchItemResponse) -> Step {
                         Ok(Applied::Created(Box::new(convert::created_user(
                             new,
                             wire,
-                            &client.settings.managed,
+                            &client.settings.tuning.managed,
                         ))))
                     }
                     None => Err(Error::new(

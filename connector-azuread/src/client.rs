@@ -1,6 +1,6 @@
 //! The HTTP client: tokens, GETs with retries, and single `$batch` posts.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,7 +9,6 @@ use std::time::Duration;
 use std::sync::atomic::AtomicBool;
 
 use hris_sync_core::pacing::Budget;
-use hris_sync_core::raw::DirectoryProperty;
 use hris_sync_core::{Error, ErrorKind, Result};
 use hris_sync_http::{Step, TokenCache, read_json, retrying};
 use reqwest::Url;
@@ -18,7 +17,6 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 
-use crate::config::WriteLimits;
 use crate::credential::{TokenCredential, TokenRequest};
 use crate::error::{error_for_status, parse_retry_after, transport_error};
 use crate::model::{BatchRequest, BatchResponse};
@@ -27,14 +25,7 @@ use crate::model::{BatchRequest, BatchResponse};
 pub(crate) struct Settings {
     pub(crate) credential: Arc<dyn TokenCredential>,
     pub(crate) graph: Url,
-    pub(crate) managed: BTreeSet<DirectoryProperty>,
-    pub(crate) managers: bool,
-    pub(crate) batches_in_flight: usize,
-    pub(crate) write_limits: WriteLimits,
-    pub(crate) token_margin: Duration,
-    pub(crate) consistency_wait: Duration,
-    pub(crate) http: hris_sync_http::HttpOptions,
-    pub(crate) usage_location: Option<String>,
+    pub(crate) tuning: crate::config::Tuning,
 }
 
 /// Graph answers JSON; every request asks for it (a host's own client has no default headers
@@ -75,8 +66,8 @@ impl fmt::Debug for Client {
 
 impl Client {
     pub(crate) fn new(settings: Settings) -> Result<Self> {
-        let http = settings.http.build_client()?;
-        let limits = &settings.write_limits;
+        let http = settings.tuning.http.build_client()?;
+        let limits = &settings.tuning.write_limits;
         let writes = Budget::new(&[(
             limits.window,
             usize::try_from(limits.writes).unwrap_or(usize::MAX),
@@ -159,12 +150,12 @@ impl Client {
     async fn fetch_token(&self) -> Result<(SecretString, Duration)> {
         let scope = format!("{}/.default", self.graph_base());
         retrying(
-            &self.settings.http.retry,
+            &self.settings.tuning.http.retry,
             "Graph",
             "token endpoint",
             || async {
                 self.token_calls.fetch_add(1, Ordering::Relaxed);
-                self.settings.http.stats.sent();
+                self.settings.tuning.http.stats.sent();
                 tracing::debug!("requesting a Graph token");
                 let request = TokenRequest::new(&scope, &self.http);
                 match self.settings.credential.get_token(request).await {
@@ -182,7 +173,7 @@ impl Client {
     async fn token(&self) -> Result<(SecretString, u64)> {
         let lease = self
             .tokens
-            .get(self.settings.token_margin, || self.fetch_token())
+            .get(self.settings.tuning.token_margin, || self.fetch_token())
             .await?;
         Ok((lease.value, lease.generation))
     }
@@ -193,7 +184,7 @@ impl Client {
     pub(crate) async fn get_json<T: DeserializeOwned>(&self, what: &str, url: &str) -> Result<T> {
         self.check_link(what, url)?;
         let refreshed = AtomicBool::new(false);
-        retrying(&self.settings.http.retry, "Graph", what, || {
+        retrying(&self.settings.tuning.http.retry, "Graph", what, || {
             self.get_once(what, url, &refreshed)
         })
         .await
@@ -209,7 +200,7 @@ impl Client {
             Ok(t) => t,
             Err(e) => return Step::Fatal(e),
         };
-        self.settings.http.stats.sent();
+        self.settings.tuning.http.stats.sent();
         let sent = self
             .http
             .get(url)
@@ -222,7 +213,7 @@ impl Client {
             Ok(resp) => resp,
         };
         let status = resp.status();
-        self.settings.http.stats.answered(status.as_u16());
+        self.settings.tuning.http.stats.answered(status.as_u16());
         if status.is_success() {
             return read_json(what, resp, transport_error).await;
         }
@@ -282,7 +273,7 @@ impl Client {
                 Ok(t) => t,
                 Err(e) => return BatchOutcome::Refused(e),
             };
-            self.settings.http.stats.sent();
+            self.settings.tuning.http.stats.sent();
             let sent = self
                 .http
                 .post(self.graph_url("/$batch"))
@@ -296,7 +287,7 @@ impl Client {
                 Err(e) => return BatchOutcome::Unknown(transport_error(what, &e)),
             };
             let status = resp.status().as_u16();
-            self.settings.http.stats.answered(status);
+            self.settings.tuning.http.stats.answered(status);
             if status == 401 && !refreshed {
                 self.tokens.invalidate(generation).await;
                 refreshed = true;

@@ -97,6 +97,13 @@ pub struct GraphBuilder {
     credential: Option<CredentialChoice>,
     pub(crate) authority_host: String,
     pub(crate) graph_base_url: String,
+    pub(crate) tuning: Tuning,
+}
+
+/// What the builder sets besides where and who: passed on whole to the built directory's
+/// settings.
+#[derive(Clone, Debug)]
+pub(crate) struct Tuning {
     pub(crate) managed: BTreeSet<DirectoryProperty>,
     pub(crate) managers: bool,
     pub(crate) batches_in_flight: usize,
@@ -115,13 +122,7 @@ impl fmt::Debug for GraphBuilder {
             .field("credential", &self.credential)
             .field("authority_host", &self.authority_host)
             .field("graph_base_url", &self.graph_base_url)
-            .field("managed", &self.managed)
-            .field("managers", &self.managers)
-            .field("batches_in_flight", &self.batches_in_flight)
-            .field("write_limits", &self.write_limits)
-            .field("http", &self.http)
-            .field("consistency_wait", &self.consistency_wait)
-            .field("usage_location", &self.usage_location)
+            .field("tuning", &self.tuning)
             .finish()
     }
 }
@@ -134,26 +135,28 @@ impl Default for GraphBuilder {
             credential: None,
             authority_host: DEFAULT_AUTHORITY_HOST.to_owned(),
             graph_base_url: DEFAULT_GRAPH_BASE_URL.to_owned(),
-            managed: BTreeSet::new(),
-            managers: false,
-            batches_in_flight: 4,
-            write_limits: WriteLimits::default(),
-            token_margin: Duration::from_secs(300),
-            consistency_wait: Duration::from_secs(60),
-            http: hris_sync_http::HttpOptions::with_timeout(Duration::from_secs(60)),
-            usage_location: None,
+            tuning: Tuning {
+                managed: BTreeSet::new(),
+                managers: false,
+                batches_in_flight: 4,
+                write_limits: WriteLimits::default(),
+                token_margin: Duration::from_secs(300),
+                consistency_wait: Duration::from_secs(60),
+                http: hris_sync_http::HttpOptions::with_timeout(Duration::from_secs(60)),
+                usage_location: None,
+            },
         }
     }
 }
 
 impl GraphBuilder {
-    hris_sync_http::http_setters!(http);
+    hris_sync_http::http_setters!(tuning.http);
 
     /// The `usageLocation` of new accounts (a two-letter country code, as `[entra]
     /// usage_location` gives it), where a mapping does not set one.
     #[must_use]
     pub fn usage_location(mut self, code: impl Into<String>) -> Self {
-        self.usage_location = Some(code.into());
+        self.tuning.usage_location = Some(code.into());
         self
     }
 
@@ -278,7 +281,7 @@ impl GraphBuilder {
     /// policy.
     #[must_use]
     pub fn manage(mut self, properties: impl IntoIterator<Item = DirectoryProperty>) -> Self {
-        self.managed.extend(properties);
+        self.tuning.managed.extend(properties);
         self
     }
 
@@ -287,21 +290,21 @@ impl GraphBuilder {
     /// (pages of 999), so leave this off when the policy does not map the manager.
     #[must_use]
     pub fn managers(mut self, on: bool) -> Self {
-        self.managers = on;
+        self.tuning.managers = on;
         self
     }
 
     /// `$batch` requests in flight at once (default 4).
     #[must_use]
     pub fn batches_in_flight(mut self, n: usize) -> Self {
-        self.batches_in_flight = n;
+        self.tuning.batches_in_flight = n;
         self
     }
 
     /// The write quota the client paces itself to.
     #[must_use]
     pub fn write_limits(mut self, limits: WriteLimits) -> Self {
-        self.write_limits = limits;
+        self.tuning.write_limits = limits;
         self
     }
 
@@ -311,7 +314,7 @@ impl GraphBuilder {
     /// fallback UPN is used (T4). Default 60 s.
     #[must_use]
     pub fn consistency_wait(mut self, wait: Duration) -> Self {
-        self.consistency_wait = wait;
+        self.tuning.consistency_wait = wait;
         self
     }
 
@@ -349,20 +352,13 @@ impl GraphBuilder {
             Ok(url)
         };
         let graph = url("GRAPH_BASE_URL", &self.graph_base_url)?;
-        if self.batches_in_flight == 0 {
+        if self.tuning.batches_in_flight == 0 {
             return Err(Error::config("batches in flight must be at least 1"));
         }
         EntraDirectory::new(crate::client::Settings {
             credential,
             graph,
-            managed: self.managed,
-            managers: self.managers,
-            batches_in_flight: self.batches_in_flight,
-            write_limits: self.write_limits,
-            token_margin: self.token_margin,
-            consistency_wait: self.consistency_wait,
-            http: self.http,
-            usage_location: self.usage_location,
+            tuning: self.tuning,
         })
     }
 }

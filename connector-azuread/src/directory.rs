@@ -119,13 +119,13 @@ impl EntraDirectory {
     }
 
     fn select(&self) -> String {
-        convert::select(&self.client.settings.managed)
+        convert::select(&self.client.settings.tuning.managed)
     }
 
     /// The delta `$select`: the same properties, plus `manager` when managers are read.
     fn delta_select(&self) -> String {
         let mut s = self.select();
-        if self.client.settings.managers {
+        if self.client.settings.tuning.managers {
             s.push_str(",manager");
         }
         s
@@ -135,8 +135,8 @@ impl EntraDirectory {
 #[async_trait]
 impl Directory for EntraDirectory {
     async fn list_users(&self) -> Result<UserSnapshot> {
-        let managed = &self.client.settings.managed;
-        if self.client.settings.managers {
+        let managed = &self.client.settings.tuning.managed;
+        if self.client.settings.tuning.managers {
             // Managers come with a full delta round (`$select=…,manager`, pages of up to 200),
             // which also ends with the change-feed position. `/users` with `$expand=manager`
             // would cap pages at 100.
@@ -200,7 +200,7 @@ impl Directory for EntraDirectory {
                 "GET /users/delta: the last page carries no @odata.deltaLink",
             ));
         };
-        let managed = &self.client.settings.managed;
+        let managed = &self.client.settings.tuning.managed;
         let mut changes = UserChanges {
             cursor: Some(DeltaCursor::new(delta)),
             ..UserChanges::default()
@@ -231,8 +231,8 @@ impl Directory for EntraDirectory {
         ReadSet::of(
             ReadSet::NAMES
                 .into_iter()
-                .chain(settings.managed.iter().cloned()),
-            settings.managers,
+                .chain(settings.tuning.managed.iter().cloned()),
+            settings.tuning.managers,
         )
     }
 
@@ -252,7 +252,7 @@ impl Directory for EntraDirectory {
     }
 
     async fn apply_with(&self, operations: &[Operation], cx: &ApplyContext) -> Vec<Outcome> {
-        match &self.client.settings.usage_location {
+        match &self.client.settings.tuning.usage_location {
             Some(code) => {
                 batch::apply(&self.client, &with_usage_location(operations, code), cx).await
             }

@@ -69,7 +69,7 @@ fn found(new: &NewUser, user: DirectoryUser) -> DirectoryUser {
 
 /// `GET /users?$filter=<field> eq '<value>'` (OData-escaped): the first match.
 async fn lookup(client: &Client, field: &str, value: &str) -> Result<Option<DirectoryUser>> {
-    let managed = &client.settings.managed;
+    let managed = &client.settings.tuning.managed;
     let mut url = reqwest::Url::parse(&client.graph_url("/users"))
         .map_err(|e| Error::config(format!("GRAPH_BASE_URL: {e}")))?;
     url.query_pairs_mut()

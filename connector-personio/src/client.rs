@@ -11,7 +11,6 @@ use reqwest::{Method, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 
-use crate::config::RateLimits;
 use crate::error::{error_for_status, transport_error};
 use crate::model::{AuthRequest, AuthResponse, TokenAnswer};
 use crate::pacer::Pacer;
@@ -30,17 +29,10 @@ pub enum Api {
 
 /// Validated settings (see [`crate::PersonioBuilder`]).
 pub(crate) struct Settings {
-    pub(crate) api: Api,
     pub(crate) client_id: String,
     pub(crate) client_secret: SecretString,
     pub(crate) base: Url,
-    pub(crate) app_id: Option<String>,
-    pub(crate) partner_id: Option<String>,
-    pub(crate) page_size: u32,
-    pub(crate) limits: RateLimits,
-    pub(crate) token_margin: Duration,
-    pub(crate) overlap: Duration,
-    pub(crate) http: hris_sync_http::HttpOptions,
+    pub(crate) tuning: crate::config::Tuning,
 }
 
 /// Personio's documented default token lifetime, used when a response does not say.
@@ -64,7 +56,7 @@ impl fmt::Debug for Client {
             .field("base", &self.settings.base.as_str())
             .field("client_id", &self.settings.client_id)
             .field("client_secret", &"[redacted]")
-            .field("app_id", &self.settings.app_id)
+            .field("app_id", &self.settings.tuning.app_id)
             .field("auth_calls", &self.auth_calls.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
@@ -75,8 +67,8 @@ impl Client {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         for (name, value) in [
-            ("x-personio-app-id", &settings.app_id),
-            ("x-personio-partner-id", &settings.partner_id),
+            ("x-personio-app-id", &settings.tuning.app_id),
+            ("x-personio-partner-id", &settings.tuning.partner_id),
         ] {
             if let Some(v) = value {
                 let v = HeaderValue::from_str(v)
@@ -84,9 +76,9 @@ impl Client {
                 headers.insert(name, v);
             }
         }
-        let http = settings.http.build_client()?;
+        let http = settings.tuning.http.build_client()?;
         Ok(Self {
-            pacer: Pacer::new(&settings.limits),
+            pacer: Pacer::new(&settings.tuning.limits),
             http,
             headers,
             settings,
@@ -117,11 +109,11 @@ impl Client {
     /// `POST /v1/auth` with the credentials in the JSON body (v1), or `POST /v2/auth/token`
     /// with them in a client-credentials form (v2), retried like any request.
     async fn authenticate(&self) -> Result<(SecretString, Duration)> {
-        let what = match self.settings.api {
+        let what = match self.settings.tuning.api {
             Api::V1 => "POST /v1/auth",
             Api::V2 => "POST /v2/auth/token",
         };
-        retrying(&self.settings.http.retry, "Personio", what, || {
+        retrying(&self.settings.tuning.http.retry, "Personio", what, || {
             self.authenticate_once(what)
         })
         .await
@@ -130,8 +122,8 @@ impl Client {
     async fn authenticate_once(&self, what: &str) -> Step<(SecretString, Duration)> {
         self.auth_calls.fetch_add(1, Ordering::Relaxed);
         tracing::debug!("authenticating with Personio");
-        self.settings.http.stats.sent();
-        let request = match self.settings.api {
+        self.settings.tuning.http.stats.sent();
+        let request = match self.settings.tuning.api {
             Api::V1 => self.http.post(self.url("/v1/auth")).json(&AuthRequest {
                 client_id: &self.settings.client_id,
                 client_secret: self.settings.client_secret.expose_secret(),
@@ -161,7 +153,7 @@ impl Client {
                 Err(e) if e.kind() == ErrorKind::InvalidData => return Step::Fatal(e),
                 Err(e) => return Step::Failed(e),
             };
-            let parsed = match self.settings.api {
+            let parsed = match self.settings.tuning.api {
                 Api::V1 => serde_json::from_slice::<AuthResponse>(&bytes)
                     .map(|a| (a.data.token, a.data.expires_in)),
                 Api::V2 => serde_json::from_slice::<TokenAnswer>(&bytes)
@@ -178,7 +170,7 @@ impl Client {
                 )),
             };
         }
-        self.settings.http.stats.answered(status.as_u16());
+        self.settings.tuning.http.stats.answered(status.as_u16());
         let body = hris_sync_http::error_text(resp).await;
         let e = error_for_status(what, status, &headers, &body);
         // OAuth2 (RFC 6749 §5.2), as `POST /v2/auth/token` answers wrong credentials: HTTP
@@ -219,7 +211,7 @@ impl Client {
     /// names it in errors and logs.
     pub(crate) async fn get_json_at<T: DeserializeOwned>(&self, what: &str, url: Url) -> Result<T> {
         let reauthenticated = AtomicBool::new(false);
-        retrying(&self.settings.http.retry, "Personio", what, || {
+        retrying(&self.settings.tuning.http.retry, "Personio", what, || {
             self.send_once(what, Method::GET, &url, None, &reauthenticated)
         })
         .await
@@ -290,14 +282,14 @@ impl Client {
     ) -> Step<T> {
         let lease = match self
             .tokens
-            .get(self.settings.token_margin, || self.authenticate())
+            .get(self.settings.tuning.token_margin, || self.authenticate())
             .await
         {
             Ok(lease) => lease,
             Err(e) => return Step::Fatal(e),
         };
         let taken = self.pacer.acquire().await;
-        self.settings.http.stats.sent();
+        self.settings.tuning.http.stats.sent();
         let mut request = self
             .http
             .request(method, url.clone())
@@ -322,7 +314,7 @@ impl Client {
             }
         }
         let status = resp.status();
-        self.settings.http.stats.answered(status.as_u16());
+        self.settings.tuning.http.stats.answered(status.as_u16());
         if status == StatusCode::NO_CONTENT {
             return serde_json::from_value(serde_json::Value::Null).map_or_else(
                 |e| Step::Fatal(Error::new(ErrorKind::InvalidData, format!("{what}: {e}"))),

@@ -76,10 +76,17 @@ impl RateLimits {
 /// ```
 #[derive(Clone)]
 pub struct PersonioBuilder {
-    pub(crate) api: Api,
     pub(crate) client_id: Option<String>,
     pub(crate) client_secret: Option<SecretString>,
     pub(crate) base_url: String,
+    pub(crate) tuning: Tuning,
+}
+
+/// What the builder sets besides where and who: passed on whole to the built source's
+/// settings.
+#[derive(Clone, Debug)]
+pub(crate) struct Tuning {
+    pub(crate) api: Api,
     pub(crate) app_id: Option<String>,
     pub(crate) partner_id: Option<String>,
     pub(crate) page_size: u32,
@@ -97,14 +104,8 @@ impl fmt::Debug for PersonioBuilder {
                 "client_secret",
                 &self.client_secret.as_ref().map(|_| "[redacted]"),
             )
-            .field("api", &self.api)
             .field("base_url", &self.base_url)
-            .field("app_id", &self.app_id)
-            .field("partner_id", &self.partner_id)
-            .field("page_size", &self.page_size)
-            .field("limits", &self.limits)
-            .field("http", &self.http)
-            .field("overlap", &self.overlap)
+            .field("tuning", &self.tuning)
             .finish()
     }
 }
@@ -112,23 +113,25 @@ impl fmt::Debug for PersonioBuilder {
 impl Default for PersonioBuilder {
     fn default() -> Self {
         Self {
-            api: Api::V1,
             client_id: None,
             client_secret: None,
             base_url: DEFAULT_BASE_URL.to_owned(),
-            app_id: None,
-            partner_id: None,
-            page_size: 100,
-            limits: RateLimits::default(),
-            token_margin: Duration::from_secs(300),
-            overlap: DEFAULT_OVERLAP,
-            http: hris_sync_http::HttpOptions::with_timeout(Duration::from_secs(30)),
+            tuning: Tuning {
+                api: Api::V1,
+                app_id: None,
+                partner_id: None,
+                page_size: 100,
+                limits: RateLimits::default(),
+                token_margin: Duration::from_secs(300),
+                overlap: DEFAULT_OVERLAP,
+                http: hris_sync_http::HttpOptions::with_timeout(Duration::from_secs(30)),
+            },
         }
     }
 }
 
 impl PersonioBuilder {
-    hris_sync_http::http_setters!(http);
+    hris_sync_http::http_setters!(tuning.http);
 
     /// Read `PERSONIO_CLIENT_ID`, `PERSONIO_CLIENT_SECRET` and `PERSONIO_BASE_URL` (optional).
     #[must_use]
@@ -162,7 +165,7 @@ impl PersonioBuilder {
     /// names).
     #[must_use]
     pub fn api(mut self, api: Api) -> Self {
-        self.api = api;
+        self.tuning.api = api;
         self
     }
 
@@ -176,35 +179,35 @@ impl PersonioBuilder {
     /// Sent as `X-Personio-App-ID` (UPPER_SNAKE_CASE, e.g. `ACME_HRIS_SYNC`).
     #[must_use]
     pub fn app_id(mut self, id: impl Into<String>) -> Self {
-        self.app_id = Some(id.into());
+        self.tuning.app_id = Some(id.into());
         self
     }
 
     /// Sent as `X-Personio-Partner-ID` (UPPER_SNAKE_CASE).
     #[must_use]
     pub fn partner_id(mut self, id: impl Into<String>) -> Self {
-        self.partner_id = Some(id.into());
+        self.tuning.partner_id = Some(id.into());
         self
     }
 
     /// Employees per page, 1–100 (default 100, Personio's maximum).
     #[must_use]
     pub fn page_size(mut self, size: u32) -> Self {
-        self.page_size = size;
+        self.tuning.page_size = size;
         self
     }
 
     /// The request budget the client paces itself to.
     #[must_use]
     pub fn rate_limits(mut self, limits: RateLimits) -> Self {
-        self.limits = limits;
+        self.tuning.limits = limits;
         self
     }
 
     /// Renew the token this long before it expires (default 5 min).
     #[must_use]
     pub fn token_margin(mut self, margin: Duration) -> Self {
-        self.token_margin = margin;
+        self.tuning.token_margin = margin;
         self
     }
 
@@ -216,7 +219,7 @@ impl PersonioBuilder {
     /// reading a change twice is harmless.
     #[must_use]
     pub fn overlap(mut self, overlap: Duration) -> Self {
-        self.overlap = overlap;
+        self.tuning.overlap = overlap;
         self
     }
 
@@ -246,15 +249,15 @@ impl PersonioBuilder {
             base.scheme(),
             base.host_str().unwrap_or_default(),
         )?;
-        if !(1..=100).contains(&self.page_size) {
+        if !(1..=100).contains(&self.tuning.page_size) {
             return Err(Error::config(format!(
                 "page size {} is outside Personio's 1–100",
-                self.page_size
+                self.tuning.page_size
             )));
         }
         for (what, id) in [
-            ("personio.app_id", &self.app_id),
-            ("personio.partner_id", &self.partner_id),
+            ("personio.app_id", &self.tuning.app_id),
+            ("personio.partner_id", &self.tuning.partner_id),
         ] {
             if let Some(id) = id {
                 let upper_snake = !id.is_empty()
@@ -269,17 +272,10 @@ impl PersonioBuilder {
             }
         }
         PersonioSource::new(crate::client::Settings {
-            api: self.api,
             client_id,
             client_secret,
             base,
-            app_id: self.app_id,
-            partner_id: self.partner_id,
-            page_size: self.page_size,
-            limits: self.limits,
-            token_margin: self.token_margin,
-            overlap: self.overlap,
-            http: self.http,
+            tuning: self.tuning,
         })
     }
 }

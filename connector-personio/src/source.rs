@@ -234,7 +234,7 @@ impl PersonioSource {
         offset: u64,
         updated_since: Option<DateTime<Utc>>,
     ) -> Result<EmployeesPage> {
-        let limit = self.client.settings.page_size;
+        let limit = self.client.settings.tuning.page_size;
         let mut query = vec![("limit", limit.to_string()), ("offset", offset.to_string())];
         if let Some(since) = updated_since {
             query.push((
@@ -252,7 +252,7 @@ impl PersonioSource {
     /// pages are read one by one until a short page, in case the list grew meanwhile. Any failed
     /// page fails the whole listing: a missing page must never look like departed employees.
     async fn employees(&self, updated_since: Option<DateTime<Utc>>) -> Result<EmployeeListing> {
-        let limit = self.client.settings.page_size;
+        let limit = self.client.settings.tuning.page_size;
         let mut reader = Reader::new(usize::try_from(limit).unwrap_or(usize::MAX));
         let first = self.page(0, updated_since).await?;
         let announced = first
@@ -323,18 +323,18 @@ impl PersonioSource {
 #[async_trait]
 impl HrSource for PersonioSource {
     async fn list_employees(&self) -> Result<EmployeeListing> {
-        match self.client.settings.api {
+        match self.client.settings.tuning.api {
             Api::V2 => crate::v2::list(&self.client).await,
             _ => self.employees(None).await,
         }
     }
 
     async fn list_employees_changed_since(&self, since: DateTime<Utc>) -> Result<EmployeeListing> {
-        if self.client.settings.api == Api::V2 {
+        if self.client.settings.tuning.api == Api::V2 {
             return crate::v2::list(&self.client).await;
         }
         let overlap =
-            TimeDelta::from_std(self.client.settings.overlap).unwrap_or(TimeDelta::zero());
+            TimeDelta::from_std(self.client.settings.tuning.overlap).unwrap_or(TimeDelta::zero());
         let from = since.checked_sub_signed(overlap).unwrap_or(since);
         self.employees(Some(from)).await
     }
@@ -343,7 +343,7 @@ impl HrSource for PersonioSource {
     /// tokens rotate), paced like every request. A 404 is a missing id; any other failure
     /// fails the lookup.
     async fn get_employees(&self, ids: &[EmployeeId]) -> Result<EmployeeLookup> {
-        if self.client.settings.api == Api::V2 {
+        if self.client.settings.tuning.api == Api::V2 {
             return crate::v2::lookup(&self.client, ids).await;
         }
         let in_flight = if self.client.rotating() {
@@ -395,7 +395,7 @@ impl HrSource for PersonioSource {
     }
 
     async fn readable_attributes(&self) -> Result<BTreeSet<String>> {
-        if self.client.settings.api == Api::V2 {
+        if self.client.settings.tuning.api == Api::V2 {
             return crate::v2::readable(&self.client).await;
         }
         let answer: AttributesResponse = self

@@ -109,18 +109,18 @@ impl HttpOptions {
 /// ```
 #[macro_export]
 macro_rules! http_setters {
-    ($field:ident) => {
+    ($($field:ident).+) => {
         /// How failed requests are retried.
         #[must_use]
         pub fn retry(mut self, retry: $crate::reexport::RetryPolicy) -> Self {
-            self.$field.retry = retry;
+            self.$($field).+.retry = retry;
             self
         }
 
         /// Timeout of one HTTP request (the connector's default until set).
         #[must_use]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-            self.$field.timeout = timeout;
+            self.$($field).+.timeout = timeout;
             self
         }
 
@@ -128,7 +128,7 @@ macro_rules! http_setters {
         /// counted where nobody reads them.
         #[must_use]
         pub fn request_stats(mut self, stats: $crate::reexport::RequestStats) -> Self {
-            self.$field.stats = stats;
+            self.$($field).+.stats = stats;
             self
         }
 
@@ -136,7 +136,7 @@ macro_rules! http_setters {
         /// instead of one built here. Its own timeouts then apply; `timeout` does not.
         #[must_use]
         pub fn with_http_client(mut self, client: $crate::reexport::reqwest::Client) -> Self {
-            self.$field = self.$field.with_http_client(client);
+            self.$($field).+ = self.$($field).+.with_http_client(client);
             self
         }
 
@@ -145,7 +145,7 @@ macro_rules! http_setters {
         /// them.
         #[must_use]
         pub fn http_options(mut self, options: $crate::HttpOptions) -> Self {
-            self.$field = options;
+            self.$($field).+ = options;
             self
         }
     };
