@@ -9,72 +9,48 @@
 use crate::policy::Vocabulary;
 use crate::property::{DirectoryProperty as P, PropertyKind, Spec};
 
-const fn text(name: &'static str, max_len: usize) -> P {
-    P::new(name, Spec::text(max_len))
+/// One constant per attribute, documented by its name.
+macro_rules! sample {
+    ($($konst:ident $name:literal $spec:expr;)*) => {
+        $(
+            #[doc = concat!("`", $name, "`.")]
+            pub const $konst: P = P::new($name, $spec);
+        )*
+    };
 }
 
-/// `department`.
-pub const DEPARTMENT: P = text("department", 64);
-/// `jobTitle`.
-pub const JOB_TITLE: P = text("jobTitle", 128);
-/// `companyName`.
-pub const COMPANY_NAME: P = text("companyName", 64);
-/// `officeLocation`.
-pub const OFFICE_LOCATION: P = text("officeLocation", 128);
-/// `employeeType`.
-pub const EMPLOYEE_TYPE: P = text("employeeType", 64);
-/// `employeeHireDate` (an instant).
-pub const EMPLOYEE_HIRE_DATE: P = P::new("employeeHireDate", Spec::of(PropertyKind::DateTime));
-/// `employeeLeaveDateTime` (an instant; the leave date capability).
-pub const EMPLOYEE_LEAVE_DATE_TIME: P =
-    P::new("employeeLeaveDateTime", Spec::of(PropertyKind::DateTime));
-/// `employeeOrgData.division` (written whole with the cost center).
-pub const DIVISION: P = P::new(
-    "employeeOrgData.division",
-    Spec::text(64).part_of("employeeOrgData"),
-);
-/// `employeeOrgData.costCenter` (written whole with the division).
-pub const COST_CENTER: P = P::new(
-    "employeeOrgData.costCenter",
-    Spec::text(64).part_of("employeeOrgData"),
-);
-/// `mobilePhone`.
-pub const MOBILE_PHONE: P = text("mobilePhone", 64);
-/// `businessPhones` (one value at most).
-pub const BUSINESS_PHONES: P = P::new(
-    "businessPhones",
-    Spec::of(PropertyKind::TextList {
-        max_items: 1,
-        max_len: 64,
-    }),
-);
-/// `streetAddress`.
-pub const STREET_ADDRESS: P = text("streetAddress", 1024);
-/// `city`.
-pub const CITY: P = text("city", 128);
-/// `state`.
-pub const STATE: P = text("state", 128);
-/// `country`.
-pub const COUNTRY: P = text("country", 128);
-/// `postalCode`.
-pub const POSTAL_CODE: P = text("postalCode", 40);
-/// `usageLocation` (a country code; cannot be cleared).
-pub const USAGE_LOCATION: P = P::new(
-    "usageLocation",
-    Spec::of(PropertyKind::CountryCode).not_clearable(),
-);
-/// `preferredLanguage`.
-pub const PREFERRED_LANGUAGE: P = text("preferredLanguage", 35);
-/// `mail` (cannot be cleared).
-pub const MAIL: P = P::new("mail", Spec::text(256).not_clearable());
-/// `otherMails`.
-pub const OTHER_MAILS: P = P::new(
-    "otherMails",
-    Spec::of(PropertyKind::TextList {
-        max_items: 250,
-        max_len: 250,
-    }),
-);
+const ORG: &str = "employeeOrgData";
+const LIST_OF_ONE: PropertyKind = PropertyKind::TextList {
+    max_items: 1,
+    max_len: 64,
+};
+const MANY: PropertyKind = PropertyKind::TextList {
+    max_items: 250,
+    max_len: 250,
+};
+
+sample! {
+    DEPARTMENT "department" Spec::text(64);
+    JOB_TITLE "jobTitle" Spec::text(128);
+    COMPANY_NAME "companyName" Spec::text(64);
+    OFFICE_LOCATION "officeLocation" Spec::text(128);
+    EMPLOYEE_TYPE "employeeType" Spec::text(64);
+    EMPLOYEE_HIRE_DATE "employeeHireDate" Spec::of(PropertyKind::DateTime);
+    EMPLOYEE_LEAVE_DATE_TIME "employeeLeaveDateTime" Spec::of(PropertyKind::DateTime);
+    DIVISION "employeeOrgData.division" Spec::text(64).part_of(ORG);
+    COST_CENTER "employeeOrgData.costCenter" Spec::text(64).part_of(ORG);
+    MOBILE_PHONE "mobilePhone" Spec::text(64);
+    BUSINESS_PHONES "businessPhones" Spec::of(LIST_OF_ONE);
+    STREET_ADDRESS "streetAddress" Spec::text(1024);
+    CITY "city" Spec::text(128);
+    STATE "state" Spec::text(128);
+    COUNTRY "country" Spec::text(128);
+    POSTAL_CODE "postalCode" Spec::text(40);
+    USAGE_LOCATION "usageLocation" Spec::of(PropertyKind::CountryCode).not_clearable();
+    PREFERRED_LANGUAGE "preferredLanguage" Spec::text(35);
+    MAIL "mail" Spec::text(256).not_clearable();
+    OTHER_MAILS "otherMails" Spec::of(MANY);
+}
 
 const fn extension(name: &'static str) -> P {
     P::new(
