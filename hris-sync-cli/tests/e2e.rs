@@ -10,10 +10,9 @@ use hris_sync_cli::demo::{self, cast};
 use hris_sync_core::engine::{
     FileStateStore, MemoryStateStore, ReportKind, SyncOptions, Syncer, exit_code_for,
 };
-use hris_sync_core::raw::{
-    DeltaCursor, DirectoryProperty, Operation, Outcome, UserChanges, UserSnapshot,
-};
-use hris_sync_core::{Directory, EmployeeStatus, Error, ErrorKind, Result};
+use hris_sync_core::raw::{DirectoryProperty, Operation, Outcome};
+use hris_sync_core::testkit::{Intercept, WriteHook};
+use hris_sync_core::{Directory, EmployeeStatus, Error, ErrorKind};
 
 use crate::common::{apply, directory_state, no_duplicate_accounts, now};
 
@@ -113,31 +112,18 @@ async fn dry_run_makes_zero_writes() {
 
 /// A directory that stops writing after `left` operations, as a crash would.
 #[derive(Debug)]
-struct StopAfter<D> {
-    inner: D,
+struct StopAfter {
     left: AtomicUsize,
 }
 
 #[async_trait]
-impl<D: Directory> Directory for StopAfter<D> {
-    async fn list_users(&self) -> Result<UserSnapshot> {
-        self.inner.list_users().await
-    }
-    async fn list_user_changes(&self, cursor: &DeltaCursor) -> Result<UserChanges> {
-        self.inner.list_user_changes(cursor).await
-    }
-    async fn verified_domains(&self) -> Result<Vec<String>> {
-        self.inner.verified_domains().await
-    }
-    fn read_set(&self) -> hris_sync_core::raw::ReadSet {
-        self.inner.read_set()
-    }
-    async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
+impl<D: Directory> WriteHook<D> for StopAfter {
+    async fn apply(&self, inner: &D, operations: &[Operation]) -> Vec<Outcome> {
         let left = self.left.load(Ordering::SeqCst);
         let n = left.min(operations.len());
         self.left.store(left - n, Ordering::SeqCst);
         let mut outcomes = if n > 0 {
-            self.inner.apply(&operations[..n]).await
+            inner.apply(&operations[..n]).await
         } else {
             Vec::new()
         };
@@ -164,10 +150,12 @@ async fn crash_after_k_writes_then_rerun_converges() {
         let state = demo::initial_state(now());
         // The crashed run: writes k operations, then nothing; its state is thrown away.
         let source = d.personio.connect().build().unwrap();
-        let directory = StopAfter {
-            inner: demo::directory_for(d.graph.connect(), &policy).unwrap(),
-            left: AtomicUsize::new(k),
-        };
+        let directory = Intercept::new(
+            demo::directory_for(d.graph.connect(), &policy).unwrap(),
+            StopAfter {
+                left: AtomicUsize::new(k),
+            },
+        );
         let mut crashed = Syncer::new(
             Box::new(source),
             Box::new(directory),

@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use hris_sync_cli::demo::{self, Demo};
 use hris_sync_core::engine::{CycleResult, MemoryStateStore, ReportKind, Syncer};
-use hris_sync_core::raw::{DeltaCursor, Operation, Outcome, UserChanges, UserSnapshot};
-use hris_sync_core::{Directory, Error, ErrorKind, Result};
+use hris_sync_core::raw::{Operation, Outcome};
+use hris_sync_core::testkit::{Intercept, WriteHook};
+use hris_sync_core::{Directory, Error, ErrorKind};
 use hris_sync_sims::graph::{Fault, Target};
 
 use crate::common::{apply, directory_state, no_duplicate_accounts, now};
@@ -118,28 +119,16 @@ async fn a_lost_create_answer_during_lag_is_adopted() {
 /// A directory that makes the creates it is given and then "crashes": every other write
 /// fails without being sent.
 #[derive(Debug)]
-struct CrashAfterCreates<D>(D);
+struct CrashAfterCreates;
 
 #[async_trait]
-impl<D: Directory> Directory for CrashAfterCreates<D> {
-    async fn list_users(&self) -> Result<UserSnapshot> {
-        self.0.list_users().await
-    }
-    async fn list_user_changes(&self, cursor: &DeltaCursor) -> Result<UserChanges> {
-        self.0.list_user_changes(cursor).await
-    }
-    async fn verified_domains(&self) -> Result<Vec<String>> {
-        self.0.verified_domains().await
-    }
-    fn read_set(&self) -> hris_sync_core::raw::ReadSet {
-        self.0.read_set()
-    }
-    async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
+impl<D: Directory> WriteHook<D> for CrashAfterCreates {
+    async fn apply(&self, inner: &D, operations: &[Operation]) -> Vec<Outcome> {
         if operations
             .iter()
             .all(|op| matches!(op, Operation::Create(_)))
         {
-            return self.0.apply(operations).await;
+            return inner.apply(operations).await;
         }
         operations
             .iter()
@@ -158,7 +147,7 @@ async fn crash_after_creates_then_immediate_rerun() {
     let directory = demo::directory_for(d.graph.connect(), &policy).unwrap();
     let mut crashed = Syncer::new(
         Box::new(d.personio.connect().build().unwrap()),
-        Box::new(CrashAfterCreates(directory)),
+        Box::new(Intercept::new(directory, CrashAfterCreates)),
         policy,
         Box::new(MemoryStateStore::with(demo::initial_state(now()))),
     );

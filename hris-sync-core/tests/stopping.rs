@@ -9,9 +9,8 @@ use hris_sync_core::engine::{
     MemoryStateStore, StateStore, Status, SyncOptions, SyncState, Syncer,
 };
 use hris_sync_core::memory::{MemoryDirectory, MemorySource};
-use hris_sync_core::raw::{
-    DeltaCursor, DirectoryProperty, Operation, Outcome, PropertyValue, UserChanges, UserSnapshot,
-};
+use hris_sync_core::raw::{DirectoryProperty, Operation, Outcome, PropertyValue};
+use hris_sync_core::testkit::{Intercept, WriteHook};
 use hris_sync_core::{
     ApplyContext, Directory, DirectoryUserId, Employee, EmployeeStatus, Error, ErrorKind, Policy,
     Result, Stop,
@@ -66,32 +65,24 @@ fn company() -> (Vec<Employee>, Arc<MemoryDirectory>) {
 /// SIGTERM during the first phase would: that call completes, nothing after it is sent.
 #[derive(Debug)]
 struct SignalDuringFirstPhase {
-    inner: Arc<MemoryDirectory>,
     stop: Stop,
 }
 
 #[async_trait]
-impl Directory for SignalDuringFirstPhase {
-    async fn list_users(&self) -> Result<UserSnapshot> {
-        self.inner.list_users().await
+impl WriteHook<Arc<MemoryDirectory>> for SignalDuringFirstPhase {
+    async fn apply(&self, inner: &Arc<MemoryDirectory>, operations: &[Operation]) -> Vec<Outcome> {
+        inner.apply(operations).await
     }
-    async fn list_user_changes(&self, cursor: &DeltaCursor) -> Result<UserChanges> {
-        self.inner.list_user_changes(cursor).await
-    }
-    async fn verified_domains(&self) -> Result<Vec<String>> {
-        self.inner.verified_domains().await
-    }
-    fn read_set(&self) -> hris_sync_core::raw::ReadSet {
-        self.inner.read_set()
-    }
-    async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
-        self.inner.apply(operations).await
-    }
-    async fn apply_with(&self, operations: &[Operation], cx: &ApplyContext) -> Vec<Outcome> {
+    async fn apply_with(
+        &self,
+        inner: &Arc<MemoryDirectory>,
+        operations: &[Operation],
+        cx: &ApplyContext,
+    ) -> Vec<Outcome> {
         if cx.is_stopped() {
-            return self.inner.apply_with(operations, cx).await;
+            return inner.apply_with(operations, cx).await;
         }
-        let outcomes = self.inner.apply(operations).await;
+        let outcomes = inner.apply(operations).await;
         self.stop.request();
         outcomes
     }
@@ -137,10 +128,10 @@ async fn a_stop_mid_apply_finishes_the_phase_and_the_next_run_converges() {
     let (employees, dir) = company();
     let store = Arc::new(MemoryStateStore::default());
     let stop = Stop::new();
-    let directory = SignalDuringFirstPhase {
-        inner: Arc::clone(&dir),
-        stop: stop.clone(),
-    };
+    let directory = Intercept::new(
+        Arc::clone(&dir),
+        SignalDuringFirstPhase { stop: stop.clone() },
+    );
     let mut syncer = Syncer::new(
         Box::new(MemorySource::new(employees.clone())),
         Box::new(directory),
@@ -241,7 +232,6 @@ async fn each_phase_is_saved_and_a_crash_keeps_the_record_of_disables() {
 /// instant is all a restarted process will find.
 #[derive(Debug)]
 struct DiesAfterDisabling {
-    inner: Arc<MemoryDirectory>,
     store: Arc<Recorder>,
     /// The store's content at the moment of death.
     image: Mutex<Option<Option<SyncState>>>,
@@ -259,27 +249,15 @@ fn disables(op: &Operation) -> bool {
 }
 
 #[async_trait]
-impl Directory for DiesAfterDisabling {
-    async fn list_users(&self) -> Result<UserSnapshot> {
-        self.inner.list_users().await
-    }
-    async fn list_user_changes(&self, cursor: &DeltaCursor) -> Result<UserChanges> {
-        self.inner.list_user_changes(cursor).await
-    }
-    async fn verified_domains(&self) -> Result<Vec<String>> {
-        self.inner.verified_domains().await
-    }
-    fn read_set(&self) -> hris_sync_core::raw::ReadSet {
-        self.inner.read_set()
-    }
-    async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
+impl WriteHook<Arc<MemoryDirectory>> for DiesAfterDisabling {
+    async fn apply(&self, inner: &Arc<MemoryDirectory>, operations: &[Operation]) -> Vec<Outcome> {
         if self.image.lock().unwrap().is_some() {
             return operations
                 .iter()
                 .map(|_| Err(Error::new(ErrorKind::Aborted, "the process is dead")))
                 .collect();
         }
-        let outcomes = self.inner.apply(operations).await;
+        let outcomes = inner.apply(operations).await;
         if operations.iter().any(disables) {
             let on_disk = self.store.saves.lock().unwrap().last().cloned();
             *self.image.lock().unwrap() = Some(on_disk);
@@ -298,11 +276,13 @@ async fn a_crash_the_moment_a_disable_lands_keeps_the_record() {
     let (employees, dir) = company();
     // The creates come first (enabled accounts) and are saved; then the disables.
     let store = Arc::new(Recorder::default());
-    let dying = Arc::new(DiesAfterDisabling {
-        inner: Arc::clone(&dir),
-        store: Arc::clone(&store),
-        image: Mutex::new(None),
-    });
+    let dying = Arc::new(Intercept::new(
+        Arc::clone(&dir),
+        DiesAfterDisabling {
+            store: Arc::clone(&store),
+            image: Mutex::new(None),
+        },
+    ));
     let mut syncer = Syncer::new(
         Box::new(MemorySource::new(employees.clone())),
         Box::new(Arc::clone(&dying)),
@@ -312,6 +292,7 @@ async fn a_crash_the_moment_a_disable_lands_keeps_the_record() {
     let _ = syncer.run_cycle(now(), &applying()).await;
     assert_eq!(disabled(&dir), 3, "the disables reached the directory");
     let on_disk = dying
+        .hook
         .image
         .lock()
         .unwrap()

@@ -4,34 +4,21 @@ use async_trait::async_trait;
 use hris_sync_core::DiscardCredentials;
 use hris_sync_core::apply::apply_plan;
 use hris_sync_core::memory::{MemoryDirectory, WriteRecord};
-use hris_sync_core::raw::{
-    DeltaCursor, DirectoryProperty, Operation, Outcome, PropertyValue, UserChanges, UserSnapshot,
-};
+use hris_sync_core::raw::{DirectoryProperty, Operation, Outcome, PropertyValue};
+use hris_sync_core::testkit::{Intercept, WriteHook};
 use hris_sync_core::{
-    Action, Directory, EmployeeStatus, Error, ErrorKind, Reason, Result, SyncHistory, plan,
+    Action, Directory, EmployeeStatus, Error, ErrorKind, Reason, SyncHistory, plan,
 };
 
 use crate::support::{emp, linked_user, now, policy_extra, policy_lifecycle};
 
 /// A directory whose app may not revoke sessions (T1: `User.RevokeSessions.All` missing).
 #[derive(Debug)]
-struct NoRevoke(MemoryDirectory);
+struct NoRevoke;
 
 #[async_trait]
-impl Directory for NoRevoke {
-    async fn list_users(&self) -> Result<UserSnapshot> {
-        self.0.list_users().await
-    }
-    async fn list_user_changes(&self, cursor: &DeltaCursor) -> Result<UserChanges> {
-        self.0.list_user_changes(cursor).await
-    }
-    async fn verified_domains(&self) -> Result<Vec<String>> {
-        self.0.verified_domains().await
-    }
-    fn read_set(&self) -> hris_sync_core::raw::ReadSet {
-        self.0.read_set()
-    }
-    async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
+impl WriteHook<MemoryDirectory> for NoRevoke {
+    async fn apply(&self, inner: &MemoryDirectory, operations: &[Operation]) -> Vec<Outcome> {
         let mut out = Vec::new();
         for op in operations {
             if matches!(op, Operation::RevokeSessions { .. }) {
@@ -40,7 +27,7 @@ impl Directory for NoRevoke {
                     "403 Authorization_RequestDenied",
                 )));
             } else {
-                out.extend(self.0.apply(std::slice::from_ref(op)).await);
+                out.extend(inner.apply(std::slice::from_ref(op)).await);
             }
         }
         out
@@ -60,7 +47,7 @@ async fn t6_disable_stands_alone_and_a_failed_revoke_keeps_the_leaver_disabled()
     assert_eq!(p.count("disable"), 1);
     let memory = MemoryDirectory::new(["demo.com"]);
     memory.seed(u.clone()).unwrap();
-    let dir = NoRevoke(memory);
+    let dir = Intercept::new(memory, NoRevoke);
     let mut history = SyncHistory::default();
     let outcomes = apply_plan(&p, &dir, &mut history, &DiscardCredentials).await;
     let disable = outcomes
@@ -74,9 +61,9 @@ async fn t6_disable_stands_alone_and_a_failed_revoke_keeps_the_leaver_disabled()
         disable.warnings
     );
     assert!(history.disabled_by_sync.contains(&u.id));
-    assert!(!dir.0.user(&u.id).unwrap().account_enabled);
+    assert!(!dir.inner.user(&u.id).unwrap().account_enabled);
     let updates: Vec<Vec<DirectoryProperty>> = dir
-        .0
+        .inner
         .writes()
         .into_iter()
         .filter_map(|w| match w {

@@ -21,9 +21,11 @@
 
 pub mod directory;
 pub mod hostile;
+mod intercept;
 mod logs;
 pub mod source;
 
+pub use intercept::{Intercept, WriteHook};
 pub use logs::CapturedLogs;
 
 use crate::memory::sample;
