@@ -47,7 +47,7 @@ async fn main() -> Result<()> {
     let (Some(source), Some(directory)) = (source, directory) else {
         return Err(Error::config("no such connector"));
     };
-    let mut sections = source.sections().to_vec();
+    let mut sections = source.sections();
     sections.extend(directory.sections());
     file.check_sections(&sections)?;
     let policy = file.validate(&source.traits(), &directory.traits())?;

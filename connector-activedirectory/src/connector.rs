@@ -21,10 +21,6 @@ impl DirectoryConnector for AdConnector {
         SECTION
     }
 
-    fn sections(&self) -> &'static [&'static str] {
-        &[SECTION]
-    }
-
     fn traits(&self) -> DirectoryTraits {
         crate::traits()
     }

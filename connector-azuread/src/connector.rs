@@ -17,10 +17,6 @@ impl DirectoryConnector for EntraConnector {
         SECTION
     }
 
-    fn sections(&self) -> &'static [&'static str] {
-        &[SECTION]
-    }
-
     fn traits(&self) -> DirectoryTraits {
         crate::traits()
     }

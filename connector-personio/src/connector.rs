@@ -20,10 +20,6 @@ impl SourceConnector for PersonioConnector {
         SECTION
     }
 
-    fn sections(&self) -> &'static [&'static str] {
-        &[SECTION]
-    }
-
     fn traits(&self) -> SourceTraits {
         crate::traits()
     }

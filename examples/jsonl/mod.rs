@@ -103,10 +103,6 @@ impl DirectoryConnector for JsonlConnector {
         KIND
     }
 
-    fn sections(&self) -> &'static [&'static str] {
-        &[KIND]
-    }
-
     fn traits(&self) -> DirectoryTraits {
         traits()
     }

@@ -106,7 +106,7 @@ impl Chosen {
     /// # Errors
     /// [`hris_sync_core::ErrorKind::InvalidConfig`] naming the offending key or table.
     pub fn policy(&self, file: &ConfigFile) -> Result<Policy> {
-        let mut claimed: Vec<&str> = self.source.sections().to_vec();
+        let mut claimed = self.source.sections();
         claimed.extend(self.directory.sections());
         file.check_sections(&claimed)?;
         file.validate(&self.source.traits(), &self.directory.traits())

@@ -19,8 +19,10 @@ pub trait SourceConnector: Send + Sync {
     /// Its `[source] kind`.
     fn kind(&self) -> &'static str;
 
-    /// The configuration sections it reads (`[personio]`).
-    fn sections(&self) -> &'static [&'static str];
+    /// The configuration sections it reads; by default the one named like its kind.
+    fn sections(&self) -> Vec<&'static str> {
+        vec![self.kind()]
+    }
 
     /// What it declares to the policy.
     fn traits(&self) -> SourceTraits;
@@ -40,8 +42,10 @@ pub trait DirectoryConnector: Send + Sync {
     /// Its `[directory] kind`.
     fn kind(&self) -> &'static str;
 
-    /// The configuration sections it reads (`[entra]`).
-    fn sections(&self) -> &'static [&'static str];
+    /// The configuration sections it reads; by default the one named like its kind.
+    fn sections(&self) -> Vec<&'static str> {
+        vec![self.kind()]
+    }
 
     /// What it declares to the policy: vocabulary and capabilities.
     fn traits(&self) -> DirectoryTraits;
