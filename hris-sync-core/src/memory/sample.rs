@@ -9,13 +9,16 @@
 use crate::policy::Vocabulary;
 use crate::property::{DirectoryProperty as P, PropertyKind, Spec};
 
-/// One constant per attribute, documented by its name.
+/// One constant per attribute, documented by its name, and [`MAPPABLE`] listing them all.
 macro_rules! sample {
     ($($konst:ident $name:literal $spec:expr;)*) => {
         $(
             #[doc = concat!("`", $name, "`.")]
             pub const $konst: P = P::new($name, $spec);
         )*
+
+        /// Every attribute above, in their order (the extension attributes apart).
+        pub const MAPPABLE: &[P] = &[$($konst),*];
     };
 }
 
@@ -90,33 +93,11 @@ pub fn extension_attribute(n: u8) -> P {
 /// Every attribute of the in-memory directory: the managed ones, then the mappable ones.
 #[must_use]
 pub fn vocabulary() -> Vocabulary {
-    let mappable = [
-        DEPARTMENT,
-        JOB_TITLE,
-        COMPANY_NAME,
-        OFFICE_LOCATION,
-        EMPLOYEE_TYPE,
-        EMPLOYEE_HIRE_DATE,
-        EMPLOYEE_LEAVE_DATE_TIME,
-        DIVISION,
-        COST_CENTER,
-        MOBILE_PHONE,
-        BUSINESS_PHONES,
-        STREET_ADDRESS,
-        CITY,
-        STATE,
-        COUNTRY,
-        POSTAL_CODE,
-        USAGE_LOCATION,
-        PREFERRED_LANGUAGE,
-        MAIL,
-        OTHER_MAILS,
-    ];
     Vocabulary::new(
         "attribute",
         P::MANAGED
             .into_iter()
-            .chain(mappable)
+            .chain(MAPPABLE.iter().cloned())
             .chain(EXTENSION_ATTRIBUTES),
     )
 }
