@@ -20,17 +20,42 @@
 pub mod graph;
 pub mod personio;
 
+/// A simulator's server: where it listens, and the way to stop it (when this is dropped).
+#[derive(Debug)]
+struct Listening {
+    addr: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Listening {
+    /// `http://127.0.0.1:PORT`.
+    fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
 /// Serve `router` on a free loopback port, writing its base URL (`http://127.0.0.1:PORT`) into
-/// `base`; the sender stops it.
+/// `base`.
 async fn serve(
     router: axum::Router,
     base: &std::sync::Mutex<String>,
     name: &'static str,
-) -> std::io::Result<(std::net::SocketAddr, tokio::sync::oneshot::Sender<()>)> {
+) -> std::io::Result<Listening> {
     let listener = hris_sync_http::Loopback::bind().await?;
     let addr = listener.addr();
     *base
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = format!("http://{addr}");
-    Ok((addr, listener.serve(router, name)))
+    Ok(Listening {
+        addr,
+        stop: Some(listener.serve(router, name)),
+    })
 }

@@ -54,14 +54,12 @@ mod users;
 pub use groups::SimGroup;
 
 use std::collections::{BTreeMap, VecDeque};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use hris_sync_core::memory::MemoryDirectory;
 use hris_sync_core::pacing::Budget;
 use hris_sync_core::{DirectoryUser, DirectoryUserId, Result};
-use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 /// Simulator settings.
@@ -406,15 +404,14 @@ impl Shared {
 
 /// A running simulator. Dropping it stops the server.
 pub struct GraphSim {
-    addr: SocketAddr,
+    listening: crate::Listening,
     shared: Arc<Shared>,
-    stop: Option<oneshot::Sender<()>>,
 }
 
 impl std::fmt::Debug for GraphSim {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GraphSim")
-            .field("addr", &self.addr)
+            .field("addr", &self.listening.addr)
             .finish_non_exhaustive()
     }
 }
@@ -450,23 +447,19 @@ impl GraphSim {
             state: Mutex::new(state),
             base: Mutex::new(String::new()),
         });
-        let (addr, stop) = crate::serve(
+        let listening = crate::serve(
             server::router(Arc::clone(&shared)),
             &shared.base,
             "Graph simulator",
         )
         .await?;
-        Ok(Self {
-            addr,
-            shared,
-            stop: Some(stop),
-        })
+        Ok(Self { listening, shared })
     }
 
     /// `http://127.0.0.1:PORT`: both the authority host and the Graph base URL.
     #[must_use]
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.listening.base_url()
     }
 
     /// Its settings: tenant, credentials, quotas, and its clock's scale (a client's waits
@@ -588,13 +581,5 @@ impl GraphSim {
     #[must_use]
     pub fn batch_sizes(&self) -> Vec<usize> {
         self.shared.lock().batch_sizes.clone()
-    }
-}
-
-impl Drop for GraphSim {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
     }
 }

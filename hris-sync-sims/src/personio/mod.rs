@@ -35,14 +35,12 @@ pub use deliver::Chaos;
 pub use v2::Subscription;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use hris_sync_core::pacing::Budget;
 use hris_sync_core::{Employee, EmployeeId, STANDARD_KEYS};
 use serde_json::Value;
-use tokio::sync::oneshot;
 
 /// Simulator settings.
 #[derive(Clone, Debug)]
@@ -253,9 +251,8 @@ impl Shared {
 /// A running simulator. Dropping it stops the server.
 #[derive(Debug)]
 pub struct PersonioSim {
-    addr: SocketAddr,
+    listening: crate::Listening,
     shared: Arc<Shared>,
-    stop: Option<oneshot::Sender<()>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -302,23 +299,19 @@ impl PersonioSim {
             state: Mutex::new(state),
             base: Mutex::new(String::new()),
         });
-        let (addr, stop) = crate::serve(
+        let listening = crate::serve(
             server::router(Arc::clone(&shared)),
             &shared.base,
             "Personio simulator",
         )
         .await?;
-        Ok(Self {
-            addr,
-            shared,
-            stop: Some(stop),
-        })
+        Ok(Self { listening, shared })
     }
 
     /// `http://127.0.0.1:PORT`.
     #[must_use]
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.listening.base_url()
     }
 
     /// Its settings: the credentials it accepts, its limits and its clock's scale (a client's
@@ -477,13 +470,5 @@ impl PersonioSim {
             keys.extend(e.attributes.keys().cloned());
         }
         keys
-    }
-}
-
-impl Drop for PersonioSim {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
     }
 }
