@@ -37,9 +37,15 @@ fn prop(name: String, spec: Spec) -> DirectoryProperty {
 }
 
 /// Every property the simulator stores besides the ones every user has (id, UPN, employee
-/// id, enabled flag, names, mail nickname).
+/// id, enabled flag, names, mail nickname). Built once: it is consulted for every user rendered
+/// and every field written.
 #[must_use]
-pub fn properties() -> Vec<DirectoryProperty> {
+pub fn properties() -> &'static [DirectoryProperty] {
+    static PROPERTIES: std::sync::OnceLock<Vec<DirectoryProperty>> = std::sync::OnceLock::new();
+    PROPERTIES.get_or_init(build)
+}
+
+fn build() -> Vec<DirectoryProperty> {
     let mut out: Vec<DirectoryProperty> = STRINGS
         .iter()
         .map(|(n, max)| prop((*n).to_owned(), Spec::text(*max)))
@@ -92,7 +98,9 @@ pub fn properties() -> Vec<DirectoryProperty> {
 pub fn vocabulary() -> Vocabulary {
     Vocabulary::new(
         "property of resource 'User'",
-        DirectoryProperty::MANAGED.into_iter().chain(properties()),
+        DirectoryProperty::MANAGED
+            .into_iter()
+            .chain(properties().iter().cloned()),
     )
 }
 
@@ -101,19 +109,22 @@ pub fn vocabulary() -> Vocabulary {
 pub fn top_level(name: &str) -> Option<DirectoryProperty> {
     DirectoryProperty::MANAGED
         .into_iter()
-        .chain(properties())
+        .chain(properties().iter().cloned())
         .find(|p| p.name() == name && p.whole().is_none())
 }
 
 /// A field of `complex` by its JSON name.
 #[must_use]
 pub fn field(complex: &str, name: &str) -> Option<DirectoryProperty> {
-    properties().into_iter().find(|p| {
-        p.whole() == Some(complex)
-            && (p.name() == name
-                || p.name()
-                    .strip_prefix(complex)
-                    .and_then(|f| f.strip_prefix('.'))
-                    == Some(name))
-    })
+    properties()
+        .iter()
+        .find(|p| {
+            p.whole() == Some(complex)
+                && (p.name() == name
+                    || p.name()
+                        .strip_prefix(complex)
+                        .and_then(|f| f.strip_prefix('.'))
+                        == Some(name))
+        })
+        .cloned()
 }

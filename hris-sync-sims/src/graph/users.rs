@@ -48,8 +48,9 @@ fn rendered() -> impl Iterator<Item = DirectoryProperty> {
     .into_iter()
     .chain(
         schema::properties()
-            .into_iter()
-            .filter(|p| p.whole().is_none() && p.name() != "mail"),
+            .iter()
+            .filter(|p| p.whole().is_none() && p.name() != "mail")
+            .cloned(),
     )
 }
 
@@ -101,9 +102,9 @@ pub(crate) fn render(u: &DirectoryUser, select: Option<&[String]>, with_type: bo
         },
     );
     let ext: Map<String, Value> = schema::properties()
-        .into_iter()
+        .iter()
         .filter(|p| p.whole() == Some(EXTENSIONS))
-        .map(|p| (p.name().to_owned(), scalar(u.property(&p))))
+        .map(|p| (p.name().to_owned(), scalar(u.property(p))))
         .collect();
     all.insert("onPremisesExtensionAttributes".into(), Value::Object(ext));
     let default_set = [
