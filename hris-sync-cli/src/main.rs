@@ -29,7 +29,7 @@ use hris_sync_cli::{cli, connectors, logging, progress, serve, signals, table};
 use hris_sync_core::chrono::{DateTime, Utc};
 use hris_sync_core::engine::{CycleResult, FileStateStore, SyncOptions, Syncer, exit_code_for};
 use hris_sync_core::policy::ConfigFile;
-use hris_sync_core::{Error, RequestStats, Result, Stop};
+use hris_sync_core::{Error, Policy, RequestStats, Result, Stop};
 use std::sync::Arc;
 
 /// Exit status when another run holds the state lock.
@@ -172,9 +172,9 @@ fn engine(
     args: &Cli,
     chosen: &connectors::Chosen,
     file: &ConfigFile,
+    policy: Policy,
     stats: &[RequestStats; 2],
 ) -> Result<Syncer> {
-    let policy = chosen.policy(file)?;
     let source = chosen.source(file, stats[0].clone())?;
     let directory = chosen.directory(file, &policy, stats[1].clone())?;
     Ok(Syncer::new(
@@ -232,7 +232,8 @@ fn say_stopped(result: &CycleResult) {
 async fn run_real(args: &Cli) -> Result<i32> {
     let file = read_config(args)?;
     let chosen = connectors::choose(&file)?;
-    chosen.policy(&file)?;
+    // Checked before the credentials, so a configuration mistake is named first.
+    let policy = chosen.policy(&file)?;
     let missing = chosen.missing_credentials();
     if !missing.is_empty() {
         return Err(Error::config(format!(
@@ -266,7 +267,7 @@ async fn run_real(args: &Cli) -> Result<i32> {
     signals::on_shutdown(stop.clone())
         .map_err(|e| Error::new(hris_sync_core::ErrorKind::Other, format!("signals: {e}")))?;
     let stats = [RequestStats::new(), RequestStats::new()];
-    let mut syncer = engine(args, &chosen, &file, &stats)?
+    let mut syncer = engine(args, &chosen, &file, policy, &stats)?
         .with_progress(progress::for_stderr())
         .with_credential_sink(Arc::new(sink))
         .with_stop(stop.clone());
