@@ -60,6 +60,44 @@ fn error_answer(server: &MockServer, status: u16, name: &str) -> ResponseTemplat
     ResponseTemplate::new(status).set_body_raw(fixture(name, &server.uri()), "application/json")
 }
 
+/// Mounts, for each `(route, fixture)`, `GET route` (a path, then the `?k=v&…` query pairs it
+/// must carry, undecoded) answered once, and only once, by the fixture. Mounted in order: put
+/// the narrower route of one path first.
+async fn expect_gets(server: &MockServer, routes: &[(&str, &str)]) {
+    for (route, name) in routes {
+        let (p, query) = route.split_once('?').unwrap_or((route, ""));
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .fold(Mock::given(method("GET")).and(path(p)), |m, (k, v)| {
+                m.and(query_param(k, v))
+            })
+            .respond_with(answer(server, name))
+            .expect(1)
+            .mount(server)
+            .await;
+    }
+}
+
+/// Mounts `verb p` answered by `reply` as often as asked.
+async fn serve(server: &MockServer, verb: &str, p: &str, reply: ResponseTemplate) {
+    Mock::given(method(verb))
+        .and(path(p))
+        .respond_with(reply)
+        .mount(server)
+        .await;
+}
+
+/// Mounts `POST /v1.0/$batch` answered by the envelope `answer`, expected `times` times.
+async fn batch_answers(server: &MockServer, answer: Value, times: u64) {
+    Mock::given(method("POST"))
+        .and(path("/v1.0/$batch"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+        .expect(times)
+        .mount(server)
+        .await;
+}
+
 fn managed() -> [DirectoryProperty; 5] {
     [
         connector_azuread::properties::JOB_TITLE,
@@ -163,11 +201,13 @@ async fn token_request_is_the_documented_form() {
 #[tokio::test]
 async fn token_error_names_the_aadsts_code() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(format!("/{TENANT}/oauth2/v2.0/token")))
-        .respond_with(error_answer(&server, 401, "token-error.json"))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "POST",
+        &format!("/{TENANT}/oauth2/v2.0/token"),
+        error_answer(&server, 401, "token-error.json"),
+    )
+    .await;
     let err = directory(&server, false)
         .verified_domains()
         .await
@@ -192,11 +232,13 @@ async fn domains_are_read_and_unverified_ones_dropped() {
 #[tokio::test]
 async fn forbidden_names_the_permission() {
     let server = graph().await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/domains"))
-        .respond_with(error_answer(&server, 403, "error-forbidden.json"))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "GET",
+        "/v1.0/domains",
+        error_answer(&server, 403, "error-forbidden.json"),
+    )
+    .await;
     let err = directory(&server, false)
         .verified_domains()
         .await
@@ -232,27 +274,15 @@ async fn throttled_read_is_retried_after_the_wait() {
 #[tokio::test]
 async fn full_read_pages_users_after_taking_the_delta_position() {
     let server = graph().await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users/delta"))
-        .and(query_param("$deltatoken", "latest"))
-        .respond_with(answer(&server, "delta-latest.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users"))
-        .and(query_param("$skiptoken", "RFNwdAIAAQAAACM6contract"))
-        .respond_with(answer(&server, "users-page-2.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users"))
-        .and(query_param("$top", "999"))
-        .respond_with(answer(&server, "users-page-1.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let routes = [
+        ("/v1.0/users/delta?$deltatoken=latest", "delta-latest.json"),
+        (
+            "/v1.0/users?$skiptoken=RFNwdAIAAQAAACM6contract",
+            "users-page-2.json",
+        ),
+        ("/v1.0/users?$top=999", "users-page-1.json"),
+    ];
+    expect_gets(&server, &routes).await;
 
     let snapshot = directory(&server, false).list_users().await.unwrap();
 
@@ -334,22 +364,15 @@ async fn full_read_pages_users_after_taking_the_delta_position() {
 #[tokio::test]
 async fn full_read_with_managers_is_one_delta_round() {
     let server = graph().await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users/delta"))
-        .and(query_param(
-            "$skiptoken",
-            "pqwSUjGYvb3jQpbwVAwEL7yuI3dU1LecfkkfLPtnIjsXoYQp_dpA3cNJWc",
-        ))
-        .respond_with(answer(&server, "delta-managers-page-2.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users/delta"))
-        .respond_with(answer(&server, "delta-managers-page-1.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let second = "$skiptoken=pqwSUjGYvb3jQpbwVAwEL7yuI3dU1LecfkkfLPtnIjsXoYQp_dpA3cNJWc";
+    let routes = [
+        (
+            &*format!("/v1.0/users/delta?{second}"),
+            "delta-managers-page-2.json",
+        ),
+        ("/v1.0/users/delta", "delta-managers-page-1.json"),
+    ];
+    expect_gets(&server, &routes).await;
 
     let snapshot = directory(&server, true).list_users().await.unwrap();
 
@@ -380,13 +403,14 @@ async fn full_read_with_managers_is_one_delta_round() {
 #[tokio::test]
 async fn stored_delta_link_is_followed_verbatim_and_merged() {
     let server = graph().await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users/delta"))
-        .and(query_param("$deltatoken", "stored-token-1"))
-        .respond_with(answer(&server, "delta-changes.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    expect_gets(
+        &server,
+        &[(
+            "/v1.0/users/delta?$deltatoken=stored-token-1",
+            "delta-changes.json",
+        )],
+    )
+    .await;
     let stored = format!(
         "{}/v1.0/users/delta?$deltatoken=stored-token-1",
         server.uri()
@@ -436,11 +460,13 @@ async fn stored_delta_link_is_followed_verbatim_and_merged() {
 #[tokio::test]
 async fn a_refused_delta_link_asks_for_a_full_read() {
     let server = graph().await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users/delta"))
-        .respond_with(error_answer(&server, 400, "error-sync-state.json"))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "GET",
+        "/v1.0/users/delta",
+        error_answer(&server, 400, "error-sync-state.json"),
+    )
+    .await;
     let stored = format!("{}/v1.0/users/delta?$deltatoken=expired", server.uri());
     let err = directory(&server, true)
         .list_user_changes(&DeltaCursor::new(stored))
@@ -580,16 +606,11 @@ async fn batch_envelope_for_each_write() {
 async fn conflict_looks_up_the_holder_with_an_escaped_filter() {
     let server = graph().await;
     let conflict = json_fixture("error-conflict.json", &server.uri());
-    Mock::given(method("POST"))
-        .and(path("/v1.0/$batch"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+    batch_answers(&server, serde_json::json!({
             "responses": [
                 { "id": "0", "status": 400, "headers": { "Content-Type": "application/json" }, "body": conflict }
             ]
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+        }), 1).await;
     Mock::given(method("GET"))
         .and(path("/v1.0/users"))
         .and(query_param(
@@ -641,14 +662,14 @@ async fn throttled_sub_request_is_sent_again_alone() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/v1.0/$batch"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+    batch_answers(
+        &server,
+        serde_json::json!({
             "responses": [ { "id": "1", "status": 204, "headers": {} } ]
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+        }),
+        1,
+    )
+    .await;
     let ops = [
         Operation::Update {
             user: id(ZOE),
@@ -682,11 +703,13 @@ async fn throttled_sub_request_is_sent_again_alone() {
 #[tokio::test(flavor = "current_thread")]
 async fn a_host_client_carries_every_request() {
     let server = graph().await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/domains"))
-        .respond_with(answer(&server, "domains.json"))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "GET",
+        "/v1.0/domains",
+        answer(&server, "domains.json"),
+    )
+    .await;
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-host-proxy", "corp-egress".parse().unwrap());
     let host = reqwest::Client::builder()
@@ -729,21 +752,18 @@ async fn a_group_and_its_member_pages_are_read_as_documented() {
         .mount(&server)
         .await;
     let members = format!("/v1.0/groups/{group}/members/microsoft.graph.user");
-    Mock::given(method("GET"))
-        .and(path(members.as_str()))
-        .and(query_param("$skiptoken", "RFNwdAIAAQAAACpHcm91cF8"))
-        .respond_with(answer(&server, "group-members-page-2.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(members.as_str()))
-        .and(query_param("$select", "id"))
-        .and(query_param("$top", "999"))
-        .respond_with(answer(&server, "group-members-page-1.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let routes = [
+        (
+            format!("{members}?$skiptoken=RFNwdAIAAQAAACpHcm91cF8"),
+            "group-members-page-2.json",
+        ),
+        (
+            format!("{members}?$select=id&$top=999"),
+            "group-members-page-1.json",
+        ),
+    ];
+    let routes = routes.each_ref().map(|(r, f)| (r.as_str(), *f));
+    expect_gets(&server, &routes).await;
     let info = directory(&server, false).read_group(group).await.unwrap();
     assert_eq!(info.display_name, "Finance");
     assert_eq!(info.refusal, None);
@@ -802,12 +822,7 @@ async fn the_sections_usage_location_goes_into_creates() {
     if let Some(Value::Array(responses)) = answer.get_mut("responses") {
         responses.retain(|r| r["id"] == "0");
     }
-    Mock::given(method("POST"))
-        .and(path("/v1.0/$batch"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
-        .expect(2)
-        .mount(&server)
-        .await;
+    batch_answers(&server, answer, 2).await;
     let file = hris_sync_core::policy::ConfigFile::from_toml(
         "[entra]\nusage_location = \"de\"\n[upn]\ndomain = \"contoso.com\"\n",
     )

@@ -14,6 +14,7 @@ fn date(y: i32, m: u32, d: u32) -> hris_sync_core::chrono::NaiveDate {
 fn at(s: &str) -> hris_sync_core::chrono::DateTime<hris_sync_core::chrono::Utc> {
     s.parse().unwrap()
 }
+use crate::support::{serve, serve_once};
 use connector_personio::PersonioSource;
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{AttributeValue, Employee, EmployeeStatus, ErrorKind, HrSource};
@@ -39,11 +40,7 @@ fn answer(status: u16, name: &str) -> ResponseTemplate {
 /// A mock Personio with `/v1/auth` answering the documented success.
 async fn personio() -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/auth"))
-        .respond_with(answer(200, "auth.json"))
-        .mount(&server)
-        .await;
+    serve(&server, "POST /v1/auth", answer(200, "auth.json")).await;
     server
 }
 
@@ -78,20 +75,18 @@ fn query(r: &Request) -> BTreeMap<String, String> {
 }
 
 async fn mount_pages(server: &MockServer) {
-    Mock::given(method("GET"))
-        .and(path("/v1/company/employees"))
-        .and(query_param("offset", "3"))
-        .respond_with(answer(200, "employees-page-2.json"))
-        .expect(1)
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/company/employees"))
-        .and(query_param("offset", "0"))
-        .respond_with(answer(200, "employees-page-1.json"))
-        .expect(1)
-        .mount(server)
-        .await;
+    serve_once(
+        server,
+        "GET /v1/company/employees?offset=3",
+        answer(200, "employees-page-2.json"),
+    )
+    .await;
+    serve_once(
+        server,
+        "GET /v1/company/employees?offset=0",
+        answer(200, "employees-page-1.json"),
+    )
+    .await;
 }
 
 fn by_id(employees: &[Employee]) -> BTreeMap<String, &Employee> {
@@ -116,11 +111,12 @@ async fn auth_request_carries_credentials_in_the_body() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/company/employees/attributes"))
-        .respond_with(answer(200, "attributes.json"))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "GET /v1/company/employees/attributes",
+        answer(200, "attributes.json"),
+    )
+    .await;
     source(&server).readable_attributes().await.unwrap();
     let auth = &requests_to(&server, "/v1/auth").await[0];
     assert_eq!(auth.url.query(), None, "no credentials in the query string");
@@ -130,11 +126,7 @@ async fn auth_request_carries_credentials_in_the_body() {
 #[tokio::test]
 async fn refused_credentials_are_a_configuration_error() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/auth"))
-        .respond_with(answer(401, "auth-error.json"))
-        .mount(&server)
-        .await;
+    serve(&server, "POST /v1/auth", answer(401, "auth-error.json")).await;
     let err = source(&server).list_employees().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
     assert!(err.message().contains("PERSONIO_CLIENT_SECRET"), "{err}");
@@ -276,15 +268,12 @@ async fn employee_pages_are_requested_and_read() {
 #[tokio::test]
 async fn changed_since_sends_the_documented_format() {
     let server = personio().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/company/employees"))
-        .and(query_param("updated_since", "2025-05-02T07:41:37"))
-        .and(query_param("limit", "3"))
-        .and(query_param("offset", "0"))
-        .respond_with(answer(200, "employees-changed.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    serve_once(
+        &server,
+        "GET /v1/company/employees?updated_since=2025-05-02T07:41:37&limit=3&offset=0",
+        answer(200, "employees-changed.json"),
+    )
+    .await;
     let personio = PersonioSource::builder()
         .client_id(CLIENT_ID)
         .client_secret(SECRET)
@@ -303,15 +292,13 @@ async fn changed_since_sends_the_documented_format() {
 #[tokio::test]
 async fn a_token_in_the_answer_header_is_adopted() {
     let server = personio().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/company/employees"))
-        .and(query_param("offset", "0"))
-        .respond_with(
-            answer(200, "employees-page-1.json")
-                .insert_header("Authorization", "Bearer papi-rotated-0001"),
-        )
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "GET /v1/company/employees?offset=0",
+        answer(200, "employees-page-1.json")
+            .insert_header("Authorization", "Bearer papi-rotated-0001"),
+    )
+    .await;
     Mock::given(method("GET"))
         .and(path("/v1/company/employees"))
         .and(query_param("offset", "3"))
@@ -336,12 +323,12 @@ async fn a_refused_token_is_replaced_once() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/company/employees/attributes"))
-        .respond_with(answer(200, "attributes.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    serve_once(
+        &server,
+        "GET /v1/company/employees/attributes",
+        answer(200, "attributes.json"),
+    )
+    .await;
     source(&server).readable_attributes().await.unwrap();
     assert_eq!(requests_to(&server, "/v1/auth").await.len(), 2);
 }
@@ -350,11 +337,12 @@ async fn a_refused_token_is_replaced_once() {
 #[tokio::test]
 async fn a_lasting_403_is_a_permission_error() {
     let server = personio().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/company/employees"))
-        .respond_with(answer(403, "error-forbidden.json"))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "GET /v1/company/employees",
+        answer(403, "error-forbidden.json"),
+    )
+    .await;
     let err = source(&server).list_employees().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err}");
     assert!(
@@ -369,11 +357,12 @@ async fn a_lasting_403_is_a_permission_error() {
 #[tokio::test(flavor = "current_thread")]
 async fn a_host_client_carries_every_request() {
     let server = personio().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/company/employees/attributes"))
-        .respond_with(answer(200, "attributes.json"))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "GET /v1/company/employees/attributes",
+        answer(200, "attributes.json"),
+    )
+    .await;
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-host-proxy", "corp-egress".parse().unwrap());
     let host = reqwest::Client::builder()
@@ -411,11 +400,12 @@ async fn an_employee_is_read_by_id() {
         .respond_with(answer(200, "employee.json"))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/company/employees/99"))
-        .respond_with(answer(404, "employee-not-found.json"))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "GET /v1/company/employees/99",
+        answer(404, "employee-not-found.json"),
+    )
+    .await;
     let lookup = source(&server)
         .get_employees(&[
             EmployeeId::new("48213").unwrap(),
@@ -442,16 +432,18 @@ async fn an_employee_is_read_by_id() {
 async fn by_id_one_refused_id_is_rejected_not_fatal() {
     use hris_sync_core::EmployeeId;
     let server = personio().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/company/employees/48213"))
-        .respond_with(answer(200, "employee.json"))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/company/employees/4x"))
-        .respond_with(answer(400, "error-bad-request.json"))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "GET /v1/company/employees/48213",
+        answer(200, "employee.json"),
+    )
+    .await;
+    serve(
+        &server,
+        "GET /v1/company/employees/4x",
+        answer(400, "error-bad-request.json"),
+    )
+    .await;
     let lookup = source(&server)
         .get_employees(&[
             EmployeeId::new("48213").unwrap(),

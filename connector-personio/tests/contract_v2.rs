@@ -24,10 +24,11 @@ fn source(server: &MockServer) -> PersonioSource {
 }
 
 mod wire {
+    use crate::support::serve;
     use connector_personio::PersonioSource;
     use hris_sync_core::{ErrorKind, HrSource};
     use serde_json::json;
-    use wiremock::matchers::{body_string_contains, method, path, query_param};
+    use wiremock::matchers::{body_string_contains, method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     async fn personio_v2(next: serde_json::Value) -> (MockServer, PersonioSource) {
@@ -42,15 +43,15 @@ mod wire {
             .expect(1)
             .mount(&server)
             .await;
-        Mock::given(method("GET"))
-            .and(path("/v2/persons"))
-            .and(query_param("limit", "50"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        serve(
+            &server,
+            "GET /v2/persons?limit=50",
+            ResponseTemplate::new(200).set_body_json(json!({
                 "_data": [],
                 "_meta": {"links": {"self": {"href": "x"}, "next": next}}
-            })))
-            .mount(&server)
-            .await;
+            })),
+        )
+        .await;
         let source = super::source(&server);
         (server, source)
     }
@@ -79,9 +80,10 @@ mod wire {
 /// README says where each comes from), pinned with `wiremock`.
 mod published {
     use super::{fixture, source};
+    use crate::support::{serve, serve_once};
     use hris_sync_core::engine::exit_code_for;
     use hris_sync_core::{EmployeeId, ErrorKind, HrSource};
-    use wiremock::matchers::{body_string_contains, method, path, query_param};
+    use wiremock::matchers::{body_string_contains, method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     async fn token(server: &MockServer, status: u16, body: &str) {
@@ -106,30 +108,24 @@ mod published {
     async fn the_published_person_and_employment_read() {
         let server = MockServer::start().await;
         token(&server, 200, "v2-token.json").await;
-        Mock::given(method("GET"))
-            .and(path("/v2/persons"))
-            .and(query_param("limit", "50"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(fixture("v2-persons.json")))
-            .expect(1)
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/v2/persons/48213/employments"))
-            .and(query_param("cursor", "cur_e2"))
-            .and(query_param("limit", "50"))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_json(fixture("v2-employments-page-2.json")),
-            )
-            .expect(1)
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/v2/persons/48213/employments"))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_json(fixture("v2-employments-page-1.json")),
-            )
-            .mount(&server)
-            .await;
+        serve_once(
+            &server,
+            "GET /v2/persons?limit=50",
+            ResponseTemplate::new(200).set_body_json(fixture("v2-persons.json")),
+        )
+        .await;
+        serve_once(
+            &server,
+            "GET /v2/persons/48213/employments?cursor=cur_e2&limit=50",
+            ResponseTemplate::new(200).set_body_json(fixture("v2-employments-page-2.json")),
+        )
+        .await;
+        serve(
+            &server,
+            "GET /v2/persons/48213/employments",
+            ResponseTemplate::new(200).set_body_json(fixture("v2-employments-page-1.json")),
+        )
+        .await;
         Mock::given(method("GET"))
             .and(path("/v2/employments"))
             .respond_with(ResponseTemplate::new(404))
@@ -174,18 +170,20 @@ mod published {
     async fn an_employment_of_another_person_is_rejected() {
         let server = MockServer::start().await;
         token(&server, 200, "v2-token.json").await;
-        Mock::given(method("GET"))
-            .and(path("/v2/persons"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(fixture("v2-persons.json")))
-            .mount(&server)
-            .await;
+        serve(
+            &server,
+            "GET /v2/persons",
+            ResponseTemplate::new(200).set_body_json(fixture("v2-persons.json")),
+        )
+        .await;
         let mut page = fixture("v2-employments-page-2.json");
         page["_data"][0]["person"]["id"] = "99999".into();
-        Mock::given(method("GET"))
-            .and(path("/v2/persons/48213/employments"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(page))
-            .mount(&server)
-            .await;
+        serve(
+            &server,
+            "GET /v2/persons/48213/employments",
+            ResponseTemplate::new(200).set_body_json(page),
+        )
+        .await;
         let listing = source(&server).list_employees().await.unwrap();
         assert!(listing.employees.is_empty());
         assert_eq!(listing.rejected.len(), 1);
@@ -201,25 +199,26 @@ mod published {
 // permission error whose message carries the error's title, detail and trace id.
 #[tokio::test]
 async fn a_v2_error_is_read_as_documented() {
+    use crate::support::serve;
     use hris_sync_core::{ErrorKind, HrSource};
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, ResponseTemplate};
+
+    use wiremock::ResponseTemplate;
 
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v2/auth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("v2-token.json")))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v2/persons"))
-        .respond_with(
-            ResponseTemplate::new(403)
-                .insert_header("content-type", "application/problem+json")
-                .set_body_json(fixture("v2-error-forbidden.json")),
-        )
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "POST /v2/auth/token",
+        ResponseTemplate::new(200).set_body_json(fixture("v2-token.json")),
+    )
+    .await;
+    serve(
+        &server,
+        "GET /v2/persons",
+        ResponseTemplate::new(403)
+            .insert_header("content-type", "application/problem+json")
+            .set_body_json(fixture("v2-error-forbidden.json")),
+    )
+    .await;
     let err = source(&server).list_employees().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err}");
     let text = err.message();

@@ -82,3 +82,40 @@ pub(crate) fn company(n: u32) -> Vec<Employee> {
 
 /// Captured logs (core's test kit).
 pub(crate) use hris_sync_core::testkit::CapturedLogs as Captured;
+
+/// A `wiremock` route from `"VERB /path?k=v&…"`: the method, the path, and each query pair
+/// (as decoded) the request must carry.
+pub(crate) fn route(spec: &str) -> wiremock::MockBuilder {
+    use wiremock::matchers::{method, path, query_param};
+    let (verb, target) = spec.split_once(' ').unwrap_or(("GET", spec));
+    let (p, query) = target.split_once('?').unwrap_or((target, ""));
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .fold(
+            wiremock::Mock::given(method(verb)).and(path(p)),
+            |m, (k, v)| m.and(query_param(k, v)),
+        )
+}
+
+/// Mounts the route `spec` answered by `reply`, as often as it is asked.
+pub(crate) async fn serve(
+    server: &wiremock::MockServer,
+    spec: &str,
+    reply: wiremock::ResponseTemplate,
+) {
+    route(spec).respond_with(reply).mount(server).await;
+}
+
+/// Mounts the route `spec` answered by `reply`, which must be asked exactly once.
+pub(crate) async fn serve_once(
+    server: &wiremock::MockServer,
+    spec: &str,
+    reply: wiremock::ResponseTemplate,
+) {
+    route(spec)
+        .respond_with(reply)
+        .expect(1)
+        .mount(server)
+        .await;
+}
