@@ -143,27 +143,8 @@ pub(crate) fn parse_retry_after(value: Option<&str>) -> Option<Duration> {
 pub(crate) fn transport_error(what: &str, err: &reqwest::Error) -> Error {
     Error::new(
         ErrorKind::Transient,
-        format!("{what}: {}", without_url(err)),
+        format!("{what}: {}", hris_sync_http::describe(err)),
     )
-}
-
-/// reqwest's message without the URL (a delta link carries a continuation token).
-fn without_url(err: &reqwest::Error) -> String {
-    let mut kind = if err.is_timeout() {
-        "timed out".to_owned()
-    } else if err.is_connect() {
-        "could not connect".to_owned()
-    } else if err.is_body() || err.is_decode() {
-        "the answer broke off".to_owned()
-    } else {
-        "request failed".to_owned()
-    };
-    let mut source = std::error::Error::source(err);
-    while let Some(s) = source {
-        kind.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    kind
 }
 
 fn shorten(s: &str) -> String {

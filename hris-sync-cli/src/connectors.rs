@@ -23,11 +23,16 @@ pub static DIRECTORIES: &[&dyn DirectoryConnector] = &[
     &connector_azuread::EntraConnector,
     #[cfg(feature = "active_directory")]
     &connector_activedirectory::AdConnector,
+    #[cfg(feature = "scim")]
+    &connector_scim::ScimConnector,
 ];
 
 /// Every directory kind a build may have, with the feature that brings it.
-const DIRECTORY_FEATURES: [(&str, &str); 2] =
-    [("entra", "entra"), ("active_directory", "active_directory")];
+const DIRECTORY_FEATURES: [(&str, &str); 3] = [
+    ("entra", "entra"),
+    ("active_directory", "active_directory"),
+    ("scim", "scim"),
+];
 
 /// The connectors a configuration file names.
 #[derive(Clone, Copy)]

@@ -10,5 +10,6 @@ mod faults;
 mod groups;
 mod hybrid;
 mod races;
+mod scim;
 mod secrets;
 mod webhooks;

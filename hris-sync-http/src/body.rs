@@ -63,6 +63,28 @@ fn too_large(what: &str, cap: usize) -> Error {
     )
 }
 
+/// What went wrong with a request, in words, without its URL (a link may carry a
+/// continuation token, a filter personal data): the kind of failure, then each cause.
+#[must_use]
+pub fn describe(err: &reqwest::Error) -> String {
+    let mut text = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "could not connect"
+    } else if err.is_body() || err.is_decode() {
+        "the answer broke off"
+    } else {
+        "request failed"
+    }
+    .to_owned();
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use wiremock::matchers::method;

@@ -51,7 +51,7 @@ mod options;
 mod retry;
 mod token;
 
-pub use body::{PAGE_CAP, SMALL_CAP, error_text, read_capped};
+pub use body::{PAGE_CAP, SMALL_CAP, describe, error_text, read_capped};
 pub use client::HttpClient;
 #[cfg(feature = "sim")]
 pub use loopback::Loopback;

@@ -1,0 +1,51 @@
+//! [`ScimConnector`]: the factory a host lists in its registry (`[directory] kind = "scim"`).
+
+use hris_sync_core::connector::DirectoryConnector;
+use hris_sync_core::policy::{ConfigFile, DirectoryTraits};
+use hris_sync_core::{Directory, Policy, RequestStats, Result};
+
+use crate::{SECTION, ScimBuilder};
+
+/// The credentials' variables: a bearer token, or the client secret of the
+/// client-credentials grant.
+pub const CREDENTIALS: [&str; 2] = ["SCIM_TOKEN", "SCIM_CLIENT_SECRET"];
+
+/// A SCIM service provider as a [`DirectoryConnector`]: the credentials from the environment
+/// ([`ScimBuilder::from_env`]), the settings from `[scim]`, the attributes compared and the
+/// accepted domain from the policy.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ScimConnector;
+
+impl DirectoryConnector for ScimConnector {
+    fn kind(&self) -> &'static str {
+        SECTION
+    }
+
+    fn traits(&self) -> DirectoryTraits {
+        crate::traits()
+    }
+
+    /// `SCIM_TOKEN`, unless `SCIM_CLIENT_SECRET` stands in for it.
+    fn missing_credentials(&self) -> Vec<&'static str> {
+        let set = |v: &str| std::env::var_os(v).is_some_and(|s| !s.is_empty());
+        if CREDENTIALS.iter().any(|v| set(v)) {
+            Vec::new()
+        } else {
+            vec![CREDENTIALS[0]]
+        }
+    }
+
+    fn build(
+        &self,
+        file: &ConfigFile,
+        policy: &Policy,
+        stats: RequestStats,
+    ) -> Result<Box<dyn Directory>> {
+        let directory = ScimBuilder::from_env()
+            .config(file)?
+            .policy(policy)
+            .request_stats(stats)
+            .build()?;
+        Ok(Box::new(directory))
+    }
+}

@@ -1,0 +1,94 @@
+//! Shared set-up: the real server (or a printed skip), a tenant per test, wiremock routes.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use connector_scim::ScimDirectory;
+use connector_scim::scim2_server::Scim2Server;
+use hris_sync_core::raw::{Applied, NewUser, Operation, Outcome, Password};
+use hris_sync_core::retry::RetryPolicy;
+use hris_sync_core::{Directory, DirectoryUser};
+
+/// The shared server, or `None` after saying why the test is skipped. With
+/// `HRIS_SYNC_REQUIRE_SCIM=1` (set by `.ci/run`) a missing server is a failure.
+pub(crate) fn server() -> Option<&'static Scim2Server> {
+    match Scim2Server::shared() {
+        Ok(s) => Some(s),
+        Err(why) if std::env::var_os("HRIS_SYNC_REQUIRE_SCIM").is_some() => {
+            panic!("HRIS_SYNC_REQUIRE_SCIM is set, but no scim2-server: {why}")
+        }
+        Err(why) => {
+            eprintln!("SKIPPED: the SCIM tests need scim2-server: {why}");
+            None
+        }
+    }
+}
+
+/// A tenant no other test uses (each has its own users).
+pub(crate) fn tenant(stem: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!("{stem}{}", N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A directory on `tenant` of `server`, with fast retries.
+pub(crate) fn on_tenant(server: &Scim2Server, tenant: &str) -> ScimDirectory {
+    server
+        .builder(tenant)
+        .retry(RetryPolicy::default().scaled(100))
+        .build()
+        .unwrap()
+}
+
+/// A request of the test's own to the server (to set a scene, or to look behind the
+/// connector): the status and the JSON body (`null` when empty).
+pub(crate) async fn raw(
+    server: &Scim2Server,
+    tenant: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let url = format!("{}{path}", server.base_url(tenant));
+    let mut request = reqwest::Client::new()
+        .request(method, url)
+        .bearer_auth(server.token());
+    if let Some(b) = body {
+        request = request
+            .header("content-type", "application/scim+json")
+            .body(b.to_string());
+    }
+    let answer = request.send().await.unwrap();
+    let status = answer.status().as_u16();
+    let text = answer.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// An account to create, `local@example.com`.
+pub(crate) fn new_user(local: &str, first: &str, last: &str, employee_id: &str) -> NewUser {
+    NewUser {
+        user_principal_name: format!("{local}@example.com"),
+        mail_nickname: local.to_owned(),
+        display_name: format!("{first} {last}"),
+        given_name: Some(first.to_owned()),
+        surname: Some(last.to_owned()),
+        employee_id: employee_id.to_owned(),
+        account_enabled: true,
+        password: Password::new("Not-Sent-By-Default-1!"),
+        properties: Default::default(),
+    }
+}
+
+pub(crate) async fn one(dir: &dyn Directory, op: Operation) -> Outcome {
+    let mut out = dir.apply(&[op]).await;
+    assert_eq!(out.len(), 1);
+    out.pop().unwrap()
+}
+
+pub(crate) async fn create(dir: &dyn Directory, new: NewUser) -> DirectoryUser {
+    match one(dir, Operation::Create(Box::new(new))).await {
+        Ok(Applied::Created(u)) => *u,
+        other => panic!("create: {other:?}"),
+    }
+}
