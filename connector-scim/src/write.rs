@@ -96,11 +96,17 @@ impl ScimDirectory {
             };
             let error = match self.client.once(&request, &AtomicBool::new(false)).await {
                 Step::Done(answer) => {
-                    // A 200 carries the resource as it now is; after a 204 the next write
-                    // reads it again.
+                    // A 200 carries the resource as it now is. After a 204, what is known
+                    // stays true with the new ETag, unless entries changed or the new version
+                    // is unknown: then the next write reads the user again.
                     match answer.body.as_ref().filter(|b| b.is_object()) {
                         Some(resource) => {
                             self.adopt_resource(resource);
+                        }
+                        None if !entries && (answer.etag.is_some() || !provider.etag) => {
+                            let mut kept = known;
+                            kept.etag = answer.etag;
+                            self.remember(id, Some(kept));
                         }
                         None => self.remember(id, None),
                     }
