@@ -215,3 +215,77 @@ pub fn steady_state(employees: &mut [Employee], changed_percent: usize) -> Vec<D
     }
     users
 }
+
+/// A count from the environment variable `name` (a positive number), else `default`.
+#[must_use]
+pub fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(default)
+}
+
+/// What a bench's `run` returns.
+pub type BenchResult = Result<(), Box<dyn std::error::Error>>;
+
+/// A first cycle and a second one of `syncer` with `--apply` semantics over `n` employees,
+/// printing one line each:
+/// `label: cycle=… employees=n created=… updated=… failed=… requests=… requests_per_employee=… wall=…s plan=…ms`,
+/// the requests counted by `stats` (the directory's).
+///
+/// # Errors
+/// A cycle that failed.
+#[allow(clippy::print_stdout)]
+pub async fn first_and_second_run(
+    label: &str,
+    syncer: &mut hris_sync_core::engine::Syncer,
+    stats: &hris_sync_core::RequestStats,
+    n: usize,
+) -> BenchResult {
+    let options = hris_sync_core::engine::SyncOptions::dry_run().apply(true);
+    for cycle in ["first_run", "second_run"] {
+        let before = stats.counts().requests;
+        let started = std::time::Instant::now();
+        let result = syncer.run_cycle(now(), &options).await?;
+        let wall = started.elapsed();
+        let requests = stats.counts().requests - before;
+        let s = &result.report.summary;
+        #[allow(clippy::cast_precision_loss)]
+        let per = requests as f64 / n as f64;
+        println!(
+            "{label}: cycle={cycle} employees={n} created={} updated={} failed={} requests={requests} requests_per_employee={per:.2} wall={:.1}s plan={:.0}ms",
+            s.created,
+            s.updated,
+            s.failed,
+            wall.as_secs_f64(),
+            result.timings.plan.as_secs_f64() * 1000.0,
+        );
+    }
+    Ok(())
+}
+
+/// Run a bench's `work` on a multi-thread runtime: success, or its error printed after
+/// `label` and a failure.
+pub fn block_on(
+    label: &str,
+    work: impl Future<Output = BenchResult>,
+) -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(work) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{label}: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

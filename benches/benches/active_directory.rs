@@ -11,21 +11,12 @@
 //! `AD_EMPLOYEES` changes the company's size, `AD_CONCURRENCY` the writes in flight (4).
 
 use hris_sync_cli::demo::Connect as _;
-use std::time::Instant;
 
 use connector_activedirectory::samba::{DOMAIN, SambaDc};
-use hris_sync_benches::{employees, now};
-use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};
+use hris_sync_benches::{block_on, employees, env_count, first_and_second_run};
+use hris_sync_core::engine::{MemoryStateStore, Syncer};
 use hris_sync_core::{Policy, RequestStats};
 use hris_sync_sims::personio::{PersonioSim, SimConfig as PersonioConfig};
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(default)
-}
 
 fn policy() -> Result<Policy, hris_sync_core::Error> {
     Policy::from_toml(&format!(
@@ -49,8 +40,7 @@ fn policy() -> Result<Policy, hris_sync_core::Error> {
     ))
 }
 
-#[allow(clippy::print_stdout)]
-async fn run(dc: &SambaDc, n: usize) -> Result<(), Box<dyn std::error::Error>> {
+async fn run(dc: &SambaDc, n: usize) -> hris_sync_benches::BenchResult {
     let personio = PersonioSim::start(PersonioConfig::default()).await?;
     personio.seed(employees(n));
     let policy = policy()?;
@@ -59,7 +49,7 @@ async fn run(dc: &SambaDc, n: usize) -> Result<(), Box<dyn std::error::Error>> {
         .builder()
         .policy(&policy)
         .request_stats(stats.clone())
-        .concurrency(env("AD_CONCURRENCY", 4))
+        .concurrency(env_count("AD_CONCURRENCY", 4))
         .build()?;
     let mut syncer = Syncer::new(
         Box::new(personio.connect().build()?),
@@ -67,26 +57,7 @@ async fn run(dc: &SambaDc, n: usize) -> Result<(), Box<dyn std::error::Error>> {
         policy,
         Box::new(MemoryStateStore::default()),
     );
-    let options = SyncOptions::dry_run().apply(true);
-    for cycle in ["first_run", "second_run"] {
-        let before = stats.counts().requests;
-        let started = Instant::now();
-        let result = syncer.run_cycle(now(), &options).await?;
-        let wall = started.elapsed();
-        let requests = stats.counts().requests - before;
-        let s = &result.report.summary;
-        #[allow(clippy::cast_precision_loss)]
-        let per = requests as f64 / n as f64;
-        println!(
-            "active_directory: cycle={cycle} employees={n} created={} updated={} failed={} requests={requests} requests_per_employee={per:.2} wall={:.1}s plan={:.0}ms",
-            s.created,
-            s.updated,
-            s.failed,
-            wall.as_secs_f64(),
-            result.timings.plan.as_secs_f64() * 1000.0,
-        );
-    }
-    Ok(())
+    first_and_second_run("active_directory", &mut syncer, &stats, n).await
 }
 
 fn main() -> std::process::ExitCode {
@@ -102,21 +73,8 @@ fn main() -> std::process::ExitCode {
         }
     };
     eprintln!("against {}", dc.version());
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("runtime: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(&dc, env("AD_EMPLOYEES", 2000))) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("active_directory: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    block_on(
+        "active_directory",
+        run(&dc, env_count("AD_EMPLOYEES", 2000)),
+    )
 }

@@ -79,6 +79,29 @@ impl SambaDc {
         None
     }
 
+    /// The shared DC for a test, or `None` after printing why `test` is skipped. With
+    /// `HRIS_SYNC_REQUIRE_SAMBA` set (CI), a missing DC is a panic, failing the test.
+    ///
+    /// # Panics
+    /// When no DC runs and `HRIS_SYNC_REQUIRE_SAMBA` is set.
+    #[must_use]
+    #[allow(
+        clippy::panic,
+        reason = "a test harness: a required DC that is missing fails the test"
+    )]
+    pub fn for_test(test: &str) -> Option<&'static Self> {
+        match Self::shared() {
+            Ok(dc) => Some(dc),
+            Err(why) if std::env::var_os("HRIS_SYNC_REQUIRE_SAMBA").is_some() => {
+                panic!("HRIS_SYNC_REQUIRE_SAMBA is set, but no Samba DC: {why}")
+            }
+            Err(why) => {
+                eprintln!("SKIPPED: {test} needs a Samba AD DC: {why}");
+                None
+            }
+        }
+    }
+
     /// The DC every test of this process shares, started on first use; `Err` says why there
     /// is none (a missing package, no root, a failed start).
     ///

@@ -6,19 +6,10 @@ use hris_sync_core::raw::{Applied, NewUser, Operation, Outcome, Password, ReadSe
 use hris_sync_core::{Directory, DirectoryUser};
 use ldap3::Ldap;
 
-/// The shared DC, or `None` after saying why the test is skipped. With
-/// `HRIS_SYNC_REQUIRE_SAMBA=1` a missing DC is a failure.
+/// The shared DC, or `None` after saying why the test is skipped
+/// (`HRIS_SYNC_REQUIRE_SAMBA=1` makes that a failure).
 pub(crate) fn dc() -> Option<&'static SambaDc> {
-    match SambaDc::shared() {
-        Ok(dc) => Some(dc),
-        Err(why) if std::env::var_os("HRIS_SYNC_REQUIRE_SAMBA").is_some() => {
-            panic!("HRIS_SYNC_REQUIRE_SAMBA is set, but no Samba DC: {why}")
-        }
-        Err(why) => {
-            eprintln!("SKIPPED: the Active Directory tests need a Samba AD DC: {why}");
-            None
-        }
-    }
+    SambaDc::for_test("the Active Directory tests")
 }
 
 /// A name no other test uses (tests share one domain).

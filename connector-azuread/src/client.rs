@@ -103,12 +103,7 @@ impl Client {
     /// bearer token never goes anywhere else.
     pub(crate) fn check_link(&self, what: &str, link: &str) -> Result<()> {
         let base = &self.settings.graph;
-        let same = Url::parse(link).is_ok_and(|u| {
-            u.scheme() == base.scheme()
-                && u.host_str().map(str::to_ascii_lowercase)
-                    == base.host_str().map(str::to_ascii_lowercase)
-                && u.port_or_known_default() == base.port_or_known_default()
-        });
+        let same = Url::parse(link).is_ok_and(|u| hris_sync_http::same_origin(base, &u));
         if same {
             Ok(())
         } else {

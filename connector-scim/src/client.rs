@@ -87,11 +87,7 @@ impl Client {
                 format!("{what}: the provider named an unreadable URL: {e}"),
             )
         })?;
-        let same = url.scheme() == base.scheme()
-            && url.host_str().map(str::to_ascii_lowercase)
-                == base.host_str().map(str::to_ascii_lowercase)
-            && url.port_or_known_default() == base.port_or_known_default();
-        if same {
+        if hris_sync_http::same_origin(base, &url) {
             Ok(url)
         } else {
             Err(Error::new(

@@ -6,9 +6,8 @@
 use std::sync::atomic::AtomicBool;
 
 use hris_sync_core::raw::{Applied, DirectoryProperty as P, NewUser, Outcome, PropertyValue};
-use hris_sync_core::retry::{RetryPolicy, jitter};
 use hris_sync_core::{DirectoryUser, Error, ErrorKind, Result};
-use hris_sync_http::Step;
+use hris_sync_http::{Step, retrying};
 use reqwest::Method;
 
 use crate::ScimDirectory;
@@ -38,47 +37,41 @@ impl ScimDirectory {
             if_match: None,
             conflict: Some("userPrincipalName"),
         };
-        let policy: &RetryPolicy = &self.settings().tuning.http.retry;
-        let started = std::time::Instant::now();
-        let mut failures = 0u32;
         let refreshed = AtomicBool::new(false);
-        loop {
-            let error = match self.client.once(&request, &refreshed).await {
-                Step::Done(answer) => return self.created(answer).await,
-                Step::Again => continue,
-                Step::Fatal(e) if e.kind() == ErrorKind::AlreadyExists => {
-                    return match self.holder(new).await? {
-                        Holder::Ours(user) => Ok(Applied::Adopted(Box::new(user))),
-                        Holder::Other(id) => Err(held_by_other(new, &id)),
-                        // A 409 nobody visible explains (a provider that hides some users
-                        // from filters): the name is taken all the same (U3).
-                        Holder::Nobody => Err(e),
-                    };
+        retrying(
+            &self.settings().tuning.http.retry,
+            "SCIM",
+            "POST /Users",
+            || async {
+                let error = match self.client.once(&request, &refreshed).await {
+                    Step::Done(answer) => {
+                        return match self.created(answer).await {
+                            Ok(applied) => Step::Done(applied),
+                            Err(e) => Step::Fatal(e),
+                        };
+                    }
+                    Step::Again => return Step::Again,
+                    Step::Fatal(e) if e.kind() != ErrorKind::AlreadyExists => {
+                        return Step::Fatal(e);
+                    }
+                    Step::Fatal(e) | Step::Failed(e) => e,
+                };
+                // A 409, or a lost answer after which the create may have happened: the holder
+                // of the name decides.
+                let conflict = error.kind() == ErrorKind::AlreadyExists;
+                match self.holder(new).await {
+                    Ok(Holder::Ours(user)) => Step::Done(Applied::Adopted(Box::new(user))),
+                    Ok(Holder::Other(id)) => Step::Fatal(held_by_other(new, &id)),
+                    // A 409 nobody visible explains (a provider that hides some users from
+                    // filters): the name is taken all the same (U3).
+                    Ok(Holder::Nobody) if conflict => Step::Fatal(error),
+                    Err(e) if conflict => Step::Fatal(e),
+                    // Nobody holds it: the create did not happen, and is sent again.
+                    Ok(Holder::Nobody) | Err(_) => Step::Failed(error),
                 }
-                Step::Fatal(e) => return Err(e),
-                Step::Failed(e) => e,
-            };
-            // The answer is lost or the provider failed: the create may have happened.
-            match self.holder(new).await {
-                Ok(Holder::Ours(user)) => return Ok(Applied::Adopted(Box::new(user))),
-                Ok(Holder::Other(id)) => return Err(held_by_other(new, &id)),
-                Ok(Holder::Nobody) | Err(_) => {}
-            }
-            match policy.delay_within(failures, &error, jitter(), started.elapsed()) {
-                Some(wait) => {
-                    failures += 1;
-                    tracing::warn!(attempt = failures, error = %error, "POST /Users failed; nobody holds the name, so it is sent again");
-                    tokio::time::sleep(wait).await;
-                }
-                None => {
-                    return Err(RetryPolicy::give_up_after(
-                        error,
-                        failures + 1,
-                        started.elapsed(),
-                    ));
-                }
-            }
-        }
+            },
+        )
+        .await
     }
 
     /// The created account from the answer's body, or read from its `Location` (on the

@@ -56,4 +56,36 @@ mod tests {
         );
         assert_eq!(encode("Änne"), "%C3%84nne");
     }
+
+    proptest::proptest! {
+        // Any value, percent-decoded and then read as the filter's JSON string, is the value
+        // again: no quote, backslash, control character, `+`, `&` or `%` escapes the literal.
+        #[test]
+        fn any_value_survives_the_filter(value in "\\PC*") {
+            let url = with_query(
+                Url::parse("https://scim.example/v2/Users").unwrap(),
+                &[("filter", &eq("userName", &value))],
+            );
+            let query = url.query().unwrap();
+            proptest::prop_assert!(query.bytes().all(|b| b.is_ascii_alphanumeric()
+                || matches!(b, b'-' | b'.' | b'_' | b'~' | b'%' | b'=')));
+            let encoded = query.strip_prefix("filter=").unwrap();
+            let mut bytes = Vec::new();
+            let mut rest = encoded.as_bytes();
+            while let Some((&b, tail)) = rest.split_first() {
+                if b == b'%' {
+                    let hex = std::str::from_utf8(&tail[..2]).unwrap();
+                    bytes.push(u8::from_str_radix(hex, 16).unwrap());
+                    rest = &tail[2..];
+                } else {
+                    bytes.push(b);
+                    rest = tail;
+                }
+            }
+            let filter = String::from_utf8(bytes).unwrap();
+            let literal = filter.strip_prefix("userName eq ").unwrap();
+            let decoded: String = serde_json::from_str(literal).unwrap();
+            proptest::prop_assert_eq!(decoded, value);
+        }
+    }
 }

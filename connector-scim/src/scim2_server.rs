@@ -178,6 +178,29 @@ impl Scim2Server {
             .map_err(Clone::clone)
     }
 
+    /// The shared server for a test, or `None` after printing why `test` is skipped. With
+    /// `HRIS_SYNC_REQUIRE_SCIM` set (CI), a missing server is a panic, failing the test.
+    ///
+    /// # Panics
+    /// When no server runs and `HRIS_SYNC_REQUIRE_SCIM` is set.
+    #[must_use]
+    #[allow(
+        clippy::panic,
+        reason = "a test harness: a required server that is missing fails the test"
+    )]
+    pub fn for_test(test: &str) -> Option<&'static Self> {
+        match Self::shared() {
+            Ok(s) => Some(s),
+            Err(why) if std::env::var_os("HRIS_SYNC_REQUIRE_SCIM").is_some() => {
+                panic!("HRIS_SYNC_REQUIRE_SCIM is set, but no scim2-server: {why}")
+            }
+            Err(why) => {
+                eprintln!("SKIPPED: {test} needs scim2-server: {why}");
+                None
+            }
+        }
+    }
+
     /// The base URL of `tenant` (each tenant has its own users and groups).
     #[must_use]
     pub fn base_url(&self, tenant: &str) -> String {

@@ -1,12 +1,11 @@
 //! Writes: updates and managers by PATCH, each computed again from a fresh read when it must
 //! be repeated; memberships by PATCH of the group; what SCIM cannot do, refused by name.
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use hris_sync_core::raw::{Applied, Changes, DirectoryProperty as P, Operation, Outcome};
-use hris_sync_core::retry::{RetryPolicy, jitter};
 use hris_sync_core::{DirectoryUserId, Error, ErrorKind, Result};
-use hris_sync_http::Step;
+use hris_sync_http::{Step, retrying};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -70,73 +69,60 @@ impl ScimDirectory {
         let provider = self.provider().await?;
         let filtered = self.settings().profile.filtered_paths();
         let id = user.as_str();
-        let policy: &RetryPolicy = &self.settings().tuning.http.retry;
-        let started = std::time::Instant::now();
-        let mut failures = 0u32;
-        let mut fresh = false;
-        loop {
-            let mut seen = if fresh { None } else { self.seen(id) };
+        let again = AtomicBool::new(false);
+        let refreshed = AtomicBool::new(false);
+        let what = "PATCH /Users/{id}";
+        retrying(&self.settings().tuning.http.retry, "SCIM", what, || async {
+            // After a failure, what was known may be stale: read the user again.
+            let mut seen = if again.swap(true, Ordering::Relaxed) {
+                None
+            } else {
+                self.seen(id)
+            };
             if seen.is_none() && (entries || provider.etag) {
-                seen = Some(self.read_user(id).await?.1);
+                match self.read_user(id).await {
+                    Ok((_, s)) => seen = Some(s),
+                    Err(e) if e.is_retryable() => return Step::Failed(e),
+                    Err(e) => return Step::Fatal(e),
+                }
             }
-            let known = seen.clone().unwrap_or_default();
+            let known = seen.unwrap_or_default();
             let list = ops(&known, filtered);
             if list.is_empty() {
-                return Ok(Applied::Done);
+                return Step::Done(Applied::Done);
             }
             let body = convert::patch(&list);
-            let if_match = known.etag.as_deref().filter(|_| provider.etag);
             let request = Request {
-                what: "PATCH /Users/{id}",
+                what,
                 method: Method::PATCH,
                 url: self.client.url(&["Users", id]),
                 body: Some(&body),
-                if_match,
+                if_match: known.etag.as_deref().filter(|_| provider.etag),
                 conflict: None,
             };
-            let error = match self.client.once(&request, &AtomicBool::new(false)).await {
-                Step::Done(answer) => {
-                    // A 200 carries the resource as it now is. After a 204, what is known
-                    // stays true with the new ETag, unless entries changed or the new version
-                    // is unknown: then the next write reads the user again.
-                    match answer.body.as_ref().filter(|b| b.is_object()) {
-                        Some(resource) => {
-                            self.adopt_resource(resource);
-                        }
-                        None if !entries && (answer.etag.is_some() || !provider.etag) => {
-                            let mut kept = known;
-                            kept.etag = answer.etag;
-                            self.remember(id, Some(kept));
-                        }
-                        None => self.remember(id, None),
-                    }
-                    return Ok(Applied::Done);
-                }
-                Step::Again => continue,
-                Step::Fatal(e) => return Err(e),
-                Step::Failed(e) => e,
+            let answer = match self.client.once(&request, &refreshed).await {
+                Step::Done(answer) => answer,
+                Step::Again => return Step::Again,
+                Step::Fatal(e) => return Step::Fatal(e),
+                Step::Failed(e) => return Step::Failed(e),
             };
-            match policy.delay_within(failures, &error, jitter(), started.elapsed()) {
-                Some(wait) => {
-                    failures += 1;
-                    tracing::warn!(
-                        request = request.what,
-                        attempt = failures,
-                        error = %error,
-                        "SCIM write failed; reading the user again before repeating it"
-                    );
-                    tokio::time::sleep(wait).await;
-                    fresh = true;
+            // A 200 carries the resource as it now is. After a 204, what is known stays true
+            // with the new ETag, unless entries changed or the new version is unknown: then
+            // the next write reads the user again.
+            match answer.body.as_ref().filter(|b| b.is_object()) {
+                Some(resource) => {
+                    self.adopt_resource(resource);
                 }
-                None => {
-                    return Err(RetryPolicy::give_up_after(
-                        error,
-                        failures + 1,
-                        started.elapsed(),
-                    ));
+                None if !entries && (answer.etag.is_some() || !provider.etag) => {
+                    let mut kept = known;
+                    kept.etag = answer.etag;
+                    self.remember(id, Some(kept));
                 }
+                None => self.remember(id, None),
             }
-        }
+            Step::Done(Applied::Done)
+        })
+        .await
     }
 
     /// PATCH a group with one operation (RFC 7644 §3.5.2; adding a member twice or removing

@@ -8,19 +8,10 @@ use hris_sync_core::raw::{Applied, NewUser, Operation, Outcome, Password};
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{Directory, DirectoryUser};
 
-/// The shared server, or `None` after saying why the test is skipped. With
-/// `HRIS_SYNC_REQUIRE_SCIM=1` (set by `.ci/run`) a missing server is a failure.
+/// The shared server, or `None` after saying why the test is skipped
+/// (`HRIS_SYNC_REQUIRE_SCIM=1`, set by `.ci/run`, makes that a failure).
 pub(crate) fn server() -> Option<&'static Scim2Server> {
-    match Scim2Server::shared() {
-        Ok(s) => Some(s),
-        Err(why) if std::env::var_os("HRIS_SYNC_REQUIRE_SCIM").is_some() => {
-            panic!("HRIS_SYNC_REQUIRE_SCIM is set, but no scim2-server: {why}")
-        }
-        Err(why) => {
-            eprintln!("SKIPPED: the SCIM tests need scim2-server: {why}");
-            None
-        }
-    }
+    Scim2Server::for_test("the SCIM tests")
 }
 
 /// A tenant no other test uses (each has its own users).

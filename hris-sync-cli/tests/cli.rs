@@ -227,6 +227,19 @@ pub(crate) async fn run_async(c: Command) -> Output {
     tokio::task::spawn_blocking(move || run(c)).await.unwrap()
 }
 
+/// Run `hris-sync`, which must exit 0 (else both outputs are shown); its standard output.
+pub(crate) async fn applied(c: Command) -> String {
+    let out = run_async(c).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
 /// One more `--apply` run: it succeeds and has nothing to do (convergence).
 async fn nothing_left_to_do(sims: &Sims, config: &Path, state: &Path) {
     let mut c = against(sims, config, state);

@@ -8,7 +8,7 @@ use hris_sync_core::chrono::TimeDelta;
 use hris_sync_core::{AttributeValue, Employee};
 use hris_sync_sims::graph::{SimConfig as GraphConfig, SimGroup};
 
-use crate::cli::{Sims, against, run_async, sims_with, text};
+use crate::cli::{Sims, against, applied, run_async, sims_with, text};
 use crate::common::now;
 
 const FINANCE: &str = "0b1c2d3e-0000-4000-8000-00000000f1a0";
@@ -66,14 +66,7 @@ async fn a_department_move_leaves_one_group_and_joins_the_next_in_one_run() {
 
     let mut first = against(&sims, &config, &state);
     first.arg("--apply").arg("--report").arg(&report);
-    let out = run_async(first).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    let stdout = applied(first).await;
     let staff = demo::employees(now());
     let finance = members(&sims, FINANCE);
     let sales = members(&sims, SALES);
@@ -82,11 +75,7 @@ async fn a_department_move_leaves_one_group_and_joins_the_next_in_one_run() {
         summary()["group_added"].as_u64().unwrap() as usize,
         finance.len() + sales.len()
     );
-    assert!(
-        text(&out.stdout).contains("Groups: "),
-        "{}",
-        text(&out.stdout)
-    );
+    assert!(stdout.contains("Groups: "), "{stdout}");
 
     // One Finance person moves to Sales: out of Finance, into Sales, in one run.
     let mut mover = staff
@@ -111,14 +100,7 @@ async fn a_department_move_leaves_one_group_and_joins_the_next_in_one_run() {
     sims.personio.seed([mover]);
     let mut moved = against(&sims, &config, &state);
     moved.arg("--apply").arg("--report").arg(&report);
-    let out = run_async(moved).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    applied(moved).await;
     let s = summary();
     assert_eq!(
         (s["group_added"].as_u64(), s["group_removed"].as_u64()),

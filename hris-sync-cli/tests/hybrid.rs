@@ -10,20 +10,11 @@ use hris_sync_cli::demo;
 use hris_sync_core::chrono::Days;
 use hris_sync_sims::personio::{PersonioSim, SimConfig as PersonioConfig};
 
-use crate::cli::{run_async, sync, text};
+use crate::cli::{applied, sync};
 use crate::common::now;
 
 fn dc() -> Option<&'static SambaDc> {
-    match SambaDc::shared() {
-        Ok(dc) => Some(dc),
-        Err(why) if std::env::var_os("HRIS_SYNC_REQUIRE_SAMBA").is_some() => {
-            panic!("HRIS_SYNC_REQUIRE_SAMBA is set, but no Samba DC: {why}")
-        }
-        Err(why) => {
-            eprintln!("SKIPPED: the hybrid (Active Directory) test needs a Samba AD DC: {why}");
-            None
-        }
-    }
+    SambaDc::for_test("the hybrid (Active Directory) test")
 }
 
 fn config(dc: &SambaDc) -> String {
@@ -81,19 +72,6 @@ fn against(dc: &SambaDc, personio: &PersonioSim, config: &Path, state: &Path) ->
         .arg(hris_sync_core::time::rfc3339(&now()))
         .arg("--apply");
     c
-}
-
-/// Run `hris-sync`; it exits 0. Its standard output.
-async fn applied(c: Command) -> String {
-    let out = run_async(c).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
 }
 
 fn summary(report: &Path) -> serde_json::Value {

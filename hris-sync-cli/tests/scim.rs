@@ -12,22 +12,13 @@ use hris_sync_core::chrono::Days;
 use hris_sync_sims::personio::{PersonioSim, SimConfig as PersonioConfig};
 use serde_json::Value;
 
-use crate::cli::{run_async, sync, text};
+use crate::cli::{applied, sync};
 use crate::common::now;
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 fn server() -> Option<&'static Scim2Server> {
-    match Scim2Server::shared() {
-        Ok(s) => Some(s),
-        Err(why) if std::env::var_os("HRIS_SYNC_REQUIRE_SCIM").is_some() => {
-            panic!("HRIS_SYNC_REQUIRE_SCIM is set, but no scim2-server: {why}")
-        }
-        Err(why) => {
-            eprintln!("SKIPPED: the SCIM end-to-end test needs scim2-server: {why}");
-            None
-        }
-    }
+    Scim2Server::for_test("the SCIM end-to-end test")
 }
 
 fn config(base_url: &str) -> String {
@@ -80,19 +71,12 @@ fn against(server: &Scim2Server, personio: &PersonioSim, dir: &Path) -> Command 
 }
 
 /// Run `hris-sync`; it exits 0. Its standard output, and the report's summary.
-async fn applied(c: Command, dir: &Path) -> (String, Value) {
-    let out = run_async(c).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+async fn run(c: Command, dir: &Path) -> (String, Value) {
+    let stdout = applied(c).await;
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
     eprintln!("report summary: {}", report["summary"]);
-    (text(&out.stdout), report["summary"].clone())
+    (stdout, report["summary"].clone())
 }
 
 /// The server's record of one employee's account (found by `externalId`).
@@ -129,12 +113,12 @@ async fn sync_provisions_a_scim_app_leaver_deactivated_rehire_reactivated() {
     .unwrap();
 
     // First run: every eligible employee gets an account, managers in a second pass.
-    let (_, s) = applied(against(server, &personio, dir.path()), dir.path()).await;
+    let (_, s) = run(against(server, &personio, dir.path()), dir.path()).await;
     assert!(s["created"].as_u64().unwrap() >= 50, "{s}");
     assert_eq!(s["failed"], 0, "{s}");
 
     // Second run: nothing to do.
-    let (stdout, _) = applied(against(server, &personio, dir.path()), dir.path()).await;
+    let (stdout, _) = run(against(server, &personio, dir.path()), dir.path()).await;
     assert!(stdout.contains("nothing to do"), "{stdout}");
 
     // A move: another department, written by PATCH.
@@ -149,7 +133,7 @@ async fn sync_provisions_a_scim_app_leaver_deactivated_rehire_reactivated() {
     );
     mover.updated_at = Some(now());
     personio.seed([mover.clone()]);
-    let (_, s) = applied(against(server, &personio, dir.path()), dir.path()).await;
+    let (_, s) = run(against(server, &personio, dir.path()), dir.path()).await;
     assert_eq!(s["updated"], 1, "{s}");
     let moved = account(server, tenant, mover.id.as_str()).await;
     assert_eq!(moved[ENTERPRISE]["department"], "Moved Team", "{moved}");
@@ -165,7 +149,7 @@ async fn sync_provisions_a_scim_app_leaver_deactivated_rehire_reactivated() {
     leaver.termination_date = now().date_naive().checked_sub_days(Days::new(2));
     leaver.updated_at = Some(now());
     personio.seed([leaver.clone()]);
-    let (_, s) = applied(against(server, &personio, dir.path()), dir.path()).await;
+    let (_, s) = run(against(server, &personio, dir.path()), dir.path()).await;
     assert_eq!(s["disabled"], 1, "{s}");
     assert_eq!(account(server, tenant, &id).await["active"], false);
 
@@ -173,9 +157,9 @@ async fn sync_provisions_a_scim_app_leaver_deactivated_rehire_reactivated() {
     leaver.termination_date = None;
     leaver.updated_at = Some(now());
     personio.seed([leaver]);
-    applied(against(server, &personio, dir.path()), dir.path()).await;
+    run(against(server, &personio, dir.path()), dir.path()).await;
     assert_eq!(account(server, tenant, &id).await["active"], true);
 
-    let (stdout, _) = applied(against(server, &personio, dir.path()), dir.path()).await;
+    let (stdout, _) = run(against(server, &personio, dir.path()), dir.path()).await;
     assert!(stdout.contains("nothing to do"), "{stdout}");
 }

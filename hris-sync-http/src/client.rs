@@ -45,9 +45,29 @@ impl HttpClient {
     }
 }
 
+/// Whether `url` is on `base`'s scheme, host (ignoring case) and port: T8, a link a service
+/// sends (a next page, a `Location`) is followed only there, so a token never goes elsewhere.
+#[must_use]
+pub fn same_origin(base: &reqwest::Url, url: &reqwest::Url) -> bool {
+    url.scheme() == base.scheme()
+        && url.host_str().map(str::to_ascii_lowercase)
+            == base.host_str().map(str::to_ascii_lowercase)
+        && url.port_or_known_default() == base.port_or_known_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_origin_is_scheme_host_and_port() {
+        let base = reqwest::Url::parse("https://API.example.com/v2").unwrap();
+        let at = |s: &str| same_origin(&base, &reqwest::Url::parse(s).unwrap());
+        assert!(at("https://api.example.com:443/other?x=1"));
+        assert!(!at("http://api.example.com/v2"));
+        assert!(!at("https://api.example.com:8443/v2"));
+        assert!(!at("https://api.example.com.evil.example/v2"));
+    }
 
     #[test]
     fn a_given_client_is_used_as_it_is() {
