@@ -229,8 +229,8 @@ pub fn env_count(name: &str, default: usize) -> usize {
 /// What a bench's `run` returns.
 pub type BenchResult = Result<(), Box<dyn std::error::Error>>;
 
-/// A first cycle and a second one of `syncer` with `--apply` semantics over `n` employees,
-/// printing one line each:
+/// A first cycle and a second one with `--apply` semantics from a Personio simulator seeded
+/// with `n` employees into `directory` under `policy`, printing one line each:
 /// `label: cycle=… employees=n created=… updated=… failed=… requests=… requests_per_employee=… wall=…s plan=…ms`,
 /// the requests counted by `stats` (the directory's).
 ///
@@ -239,10 +239,21 @@ pub type BenchResult = Result<(), Box<dyn std::error::Error>>;
 #[allow(clippy::print_stdout)]
 pub async fn first_and_second_run(
     label: &str,
-    syncer: &mut hris_sync_core::engine::Syncer,
-    stats: &hris_sync_core::RequestStats,
     n: usize,
+    policy: Policy,
+    directory: Box<dyn hris_sync_core::Directory>,
+    stats: &hris_sync_core::RequestStats,
 ) -> BenchResult {
+    use hris_sync_cli::demo::Connect as _;
+    use hris_sync_sims::personio::{PersonioSim, SimConfig};
+    let personio = PersonioSim::start(SimConfig::default()).await?;
+    personio.seed(employees(n));
+    let mut syncer = hris_sync_core::engine::Syncer::new(
+        Box::new(personio.connect().build()?),
+        directory,
+        policy,
+        Box::new(hris_sync_core::engine::MemoryStateStore::default()),
+    );
     let options = hris_sync_core::engine::SyncOptions::dry_run().apply(true);
     for cycle in ["first_run", "second_run"] {
         let before = stats.counts().requests;
@@ -267,10 +278,7 @@ pub async fn first_and_second_run(
 
 /// Run a bench's `work` on a multi-thread runtime: success, or its error printed after
 /// `label` and a failure.
-pub fn block_on(
-    label: &str,
-    work: impl Future<Output = BenchResult>,
-) -> std::process::ExitCode {
+pub fn block_on(label: &str, work: impl Future<Output = BenchResult>) -> std::process::ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

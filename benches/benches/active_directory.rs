@@ -10,13 +10,9 @@
 //! LDAP has no published quota, so nothing is paced; `busy` would be retried with back-off.
 //! `AD_EMPLOYEES` changes the company's size, `AD_CONCURRENCY` the writes in flight (4).
 
-use hris_sync_cli::demo::Connect as _;
-
 use connector_activedirectory::samba::{DOMAIN, SambaDc};
-use hris_sync_benches::{block_on, employees, env_count, first_and_second_run};
-use hris_sync_core::engine::{MemoryStateStore, Syncer};
+use hris_sync_benches::{block_on, env_count, first_and_second_run};
 use hris_sync_core::{Policy, RequestStats};
-use hris_sync_sims::personio::{PersonioSim, SimConfig as PersonioConfig};
 
 fn policy() -> Result<Policy, hris_sync_core::Error> {
     Policy::from_toml(&format!(
@@ -41,8 +37,6 @@ fn policy() -> Result<Policy, hris_sync_core::Error> {
 }
 
 async fn run(dc: &SambaDc, n: usize) -> hris_sync_benches::BenchResult {
-    let personio = PersonioSim::start(PersonioConfig::default()).await?;
-    personio.seed(employees(n));
     let policy = policy()?;
     let stats = RequestStats::new();
     let directory = dc
@@ -51,13 +45,7 @@ async fn run(dc: &SambaDc, n: usize) -> hris_sync_benches::BenchResult {
         .request_stats(stats.clone())
         .concurrency(env_count("AD_CONCURRENCY", 4))
         .build()?;
-    let mut syncer = Syncer::new(
-        Box::new(personio.connect().build()?),
-        Box::new(directory),
-        policy,
-        Box::new(MemoryStateStore::default()),
-    );
-    first_and_second_run("active_directory", &mut syncer, &stats, n).await
+    first_and_second_run("active_directory", n, policy, Box::new(directory), &stats).await
 }
 
 fn main() -> std::process::ExitCode {

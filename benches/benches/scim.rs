@@ -10,13 +10,9 @@
 //! SCIM has no published quota, so nothing is paced. `SCIM_EMPLOYEES` changes the company's
 //! size, `SCIM_CONCURRENCY` the writes in flight (4), `SCIM_PAGE_SIZE` the page (100).
 
-use hris_sync_cli::demo::Connect as _;
-
 use connector_scim::scim2_server::Scim2Server;
-use hris_sync_benches::{block_on, employees, env_count, first_and_second_run};
-use hris_sync_core::engine::{MemoryStateStore, Syncer};
+use hris_sync_benches::{block_on, env_count, first_and_second_run};
 use hris_sync_core::{Policy, RequestStats};
-use hris_sync_sims::personio::{PersonioSim, SimConfig as PersonioConfig};
 
 fn policy() -> Result<Policy, hris_sync_core::Error> {
     let file = hris_sync_core::policy::ConfigFile::from_toml(
@@ -45,8 +41,6 @@ fn policy() -> Result<Policy, hris_sync_core::Error> {
 }
 
 async fn run(server: &Scim2Server, n: usize) -> hris_sync_benches::BenchResult {
-    let personio = PersonioSim::start(PersonioConfig::default()).await?;
-    personio.seed(employees(n));
     let policy = policy()?;
     let stats = RequestStats::new();
     let page = u32::try_from(env_count("SCIM_PAGE_SIZE", 100)).unwrap_or(100);
@@ -58,13 +52,7 @@ async fn run(server: &Scim2Server, n: usize) -> hris_sync_benches::BenchResult {
         .concurrency(env_count("SCIM_CONCURRENCY", 4))
         .page_size(page)
         .build()?;
-    let mut syncer = Syncer::new(
-        Box::new(personio.connect().build()?),
-        Box::new(directory),
-        policy,
-        Box::new(MemoryStateStore::default()),
-    );
-    first_and_second_run("scim", &mut syncer, &stats, n).await
+    first_and_second_run("scim", n, policy, Box::new(directory), &stats).await
 }
 
 fn main() -> std::process::ExitCode {

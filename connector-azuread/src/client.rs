@@ -102,23 +102,7 @@ impl Client {
     /// is followed only when its scheme, host and port are the configured base URL's, so the
     /// bearer token never goes anywhere else.
     pub(crate) fn check_link(&self, what: &str, link: &str) -> Result<()> {
-        let base = &self.settings.graph;
-        let same = Url::parse(link).is_ok_and(|u| hris_sync_http::same_origin(base, &u));
-        if same {
-            Ok(())
-        } else {
-            let shown = Url::parse(link).map_or_else(
-                |_| "an unreadable URL".to_owned(),
-                |u| format!("{}://{}", u.scheme(), u.host_str().unwrap_or("?")),
-            );
-            Err(Error::new(
-                ErrorKind::InvalidData,
-                format!(
-                    "{what}: Graph sent a link to {shown}, not to the configured GRAPH_BASE_URL; \
-                     refusing to follow it (the access token is sent only to the configured host)"
-                ),
-            ))
-        }
+        hris_sync_http::follow(&self.settings.graph, link, what, "GRAPH_BASE_URL").map(|_| ())
     }
 
     pub(crate) fn token_calls(&self) -> u64 {

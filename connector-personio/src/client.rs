@@ -246,26 +246,7 @@ impl Client {
     /// and refused unless it points at the configured scheme, host and port: the bearer token
     /// goes nowhere else.
     pub(crate) fn follow(&self, what: &str, link: &str) -> Result<Url> {
-        let base = &self.settings.base;
-        let url = base.join(link).map_err(|e| {
-            Error::new(
-                ErrorKind::InvalidData,
-                format!("{what}: unreadable link: {e}"),
-            )
-        })?;
-        if hris_sync_http::same_origin(base, &url) {
-            Ok(url)
-        } else {
-            Err(Error::new(
-                ErrorKind::InvalidData,
-                format!(
-                    "{what}: Personio sent a link to {}://{}, not to PERSONIO_BASE_URL; refusing \
-                     to follow it (the token goes only to the configured host)",
-                    url.scheme(),
-                    url.host_str().unwrap_or("?")
-                ),
-            ))
-        }
+        hris_sync_http::follow(&self.settings.base, link, what, "PERSONIO_BASE_URL")
     }
 
     async fn send_once<T: DeserializeOwned>(

@@ -80,26 +80,7 @@ impl Client {
     /// T8: a URL the provider named (a `Location`) is used only on the configured scheme,
     /// host and port, so the token never goes anywhere else.
     pub(crate) fn check_link(&self, what: &str, link: &str) -> Result<Url> {
-        let base = &self.settings.base;
-        let url = Url::parse(link).map_err(|e| {
-            Error::new(
-                ErrorKind::InvalidData,
-                format!("{what}: the provider named an unreadable URL: {e}"),
-            )
-        })?;
-        if hris_sync_http::same_origin(base, &url) {
-            Ok(url)
-        } else {
-            Err(Error::new(
-                ErrorKind::InvalidData,
-                format!(
-                    "{what}: the provider named {}://{}, not the configured base URL's host; \
-                     not followed (the token is sent only to the configured host)",
-                    url.scheme(),
-                    url.host_str().unwrap_or("?")
-                ),
-            ))
-        }
+        hris_sync_http::follow(&self.settings.base, link, what, "[scim] base_url")
     }
 
     async fn fetch_token(&self) -> Result<(SecretString, Duration)> {

@@ -223,6 +223,16 @@ pub(crate) fn against(sims: &Sims, config: &Path, state: &Path) -> Command {
     c
 }
 
+/// `hris-sync` reading the Personio simulator `personio` (its address and credentials).
+pub(crate) fn reading(personio: &PersonioSim) -> Command {
+    let p = PersonioConfig::default();
+    let mut c = sync();
+    c.env("PERSONIO_CLIENT_ID", &p.client_id)
+        .env("PERSONIO_CLIENT_SECRET", &p.client_secret)
+        .env("PERSONIO_BASE_URL", personio.base_url());
+    c
+}
+
 pub(crate) async fn run_async(c: Command) -> Output {
     tokio::task::spawn_blocking(move || run(c)).await.unwrap()
 }

@@ -10,7 +10,7 @@ use hris_sync_cli::demo;
 use hris_sync_core::chrono::Days;
 use hris_sync_sims::personio::{PersonioSim, SimConfig as PersonioConfig};
 
-use crate::cli::{applied, sync};
+use crate::cli::{applied, reading};
 use crate::common::now;
 
 fn dc() -> Option<&'static SambaDc> {
@@ -57,12 +57,8 @@ ad = "manager"
 }
 
 fn against(dc: &SambaDc, personio: &PersonioSim, config: &Path, state: &Path) -> Command {
-    let p = PersonioConfig::default();
-    let mut c = sync();
-    c.env("PERSONIO_CLIENT_ID", &p.client_id)
-        .env("PERSONIO_CLIENT_SECRET", &p.client_secret)
-        .env("PERSONIO_BASE_URL", personio.base_url())
-        .env("AD_BIND_DN", ADMIN_DN)
+    let mut c = reading(personio);
+    c.env("AD_BIND_DN", ADMIN_DN)
         .env("AD_BIND_PASSWORD", dc.admin_password())
         .arg("--config")
         .arg(config)

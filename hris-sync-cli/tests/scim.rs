@@ -12,7 +12,7 @@ use hris_sync_core::chrono::Days;
 use hris_sync_sims::personio::{PersonioSim, SimConfig as PersonioConfig};
 use serde_json::Value;
 
-use crate::cli::{applied, sync};
+use crate::cli::{applied, reading};
 use crate::common::now;
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -52,12 +52,8 @@ target = "manager"
 }
 
 fn against(server: &Scim2Server, personio: &PersonioSim, dir: &Path) -> Command {
-    let p = PersonioConfig::default();
-    let mut c = sync();
-    c.env("PERSONIO_CLIENT_ID", &p.client_id)
-        .env("PERSONIO_CLIENT_SECRET", &p.client_secret)
-        .env("PERSONIO_BASE_URL", personio.base_url())
-        .env("SCIM_TOKEN", server.token())
+    let mut c = reading(personio);
+    c.env("SCIM_TOKEN", server.token())
         .arg("--config")
         .arg(dir.join("scim.toml"))
         .arg("--state")

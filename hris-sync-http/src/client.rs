@@ -55,6 +55,38 @@ pub fn same_origin(base: &reqwest::Url, url: &reqwest::Url) -> bool {
         && url.port_or_known_default() == base.port_or_known_default()
 }
 
+/// T8: `link` (a next page, a `Location`, a stored cursor), resolved against `base` when
+/// relative, if it is on `base`'s origin ([`same_origin`]); otherwise an
+/// [`ErrorKind::InvalidData`](hris_sync_core::ErrorKind::InvalidData) error naming `what`, the
+/// link's scheme and host (never its path or query, which may carry a token) and `setting`,
+/// where the configured base comes from.
+///
+/// # Errors
+/// An unreadable link, or one to another origin.
+pub fn follow(base: &reqwest::Url, link: &str, what: &str, setting: &str) -> Result<reqwest::Url> {
+    let refused = |shown: String| {
+        Error::new(
+            hris_sync_core::ErrorKind::InvalidData,
+            format!(
+                "{what}: the service sent a link to {shown}, not to the host of {setting}; not \
+                 followed (the token goes only to the configured host)"
+            ),
+        )
+    };
+    let url = base
+        .join(link)
+        .map_err(|e| refused(format!("an unreadable URL ({e})")))?;
+    if same_origin(base, &url) {
+        Ok(url)
+    } else {
+        Err(refused(format!(
+            "{}://{}",
+            url.scheme(),
+            url.host_str().unwrap_or("?")
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

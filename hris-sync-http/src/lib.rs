@@ -52,7 +52,7 @@ mod retry;
 mod token;
 
 pub use body::{PAGE_CAP, SMALL_CAP, describe, error_text, read_capped};
-pub use client::{HttpClient, same_origin};
+pub use client::{HttpClient, follow, same_origin};
 #[cfg(feature = "sim")]
 pub use loopback::Loopback;
 pub use options::HttpOptions;
