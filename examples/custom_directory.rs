@@ -50,7 +50,7 @@ async fn main() -> Result<()> {
     let mut sections = source.sections();
     sections.extend(directory.sections());
     file.check_sections(&sections)?;
-    let policy = file.validate(&source.traits(), &directory.traits())?;
+    let policy = file.validate(&source.traits(), &directory.traits_for(&file)?)?;
 
     // The HR side: the simulator, seeded with the demo company. A real run builds it with
     // `source.build(&file, stats)` from PERSONIO_CLIENT_ID and PERSONIO_CLIENT_SECRET.

@@ -114,7 +114,7 @@ impl Chosen {
         let mut claimed = self.source.sections();
         claimed.extend(self.directory.sections());
         file.check_sections(&claimed)?;
-        file.validate(&self.source.traits(), &self.directory.traits())
+        file.validate(&self.source.traits(), &self.directory.traits_for(file)?)
     }
 
     /// Every credential variable that is unset or empty, by name: the source's, then the

@@ -50,6 +50,17 @@ pub trait DirectoryConnector: Send + Sync {
     /// What it declares to the policy: vocabulary and capabilities.
     fn traits(&self) -> DirectoryTraits;
 
+    /// What it declares to a policy read from `file`: by default [`traits`](Self::traits).
+    /// A connector whose vocabulary its own section extends (a SCIM application's custom
+    /// attributes) adds them here, so a `[[mapping]]` may name them.
+    ///
+    /// # Errors
+    /// A bad section, naming the key.
+    fn traits_for(&self, file: &ConfigFile) -> Result<DirectoryTraits> {
+        let _ = file;
+        Ok(self.traits())
+    }
+
     /// The environment variables it needs that are unset or empty, by name.
     fn missing_credentials(&self) -> Vec<&'static str>;
 
