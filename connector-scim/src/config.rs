@@ -75,6 +75,7 @@ pub struct ScimBuilder {
     domains: Vec<String>,
     profile: Profile,
     send_password: bool,
+    attributes: Vec<String>,
     read_set: Option<ReadSet>,
     pub(crate) tuning: Tuning,
 }
@@ -87,6 +88,7 @@ impl Default for ScimBuilder {
             domains: Vec::new(),
             profile: Profile::default(),
             send_password: false,
+            attributes: Vec::new(),
             read_set: None,
             tuning: Tuning {
                 http: HttpOptions::default(),
@@ -106,6 +108,8 @@ pub(crate) struct Settings {
     pub(crate) domains: Vec<String>,
     pub(crate) profile: Profile,
     pub(crate) send_password: bool,
+    /// The custom attributes `[scim] attributes` declared.
+    pub(crate) attributes: Vec<hris_sync_core::raw::DirectoryProperty>,
     pub(crate) read_set: ReadSet,
     pub(crate) tuning: Tuning,
 }
@@ -201,6 +205,16 @@ impl ScimBuilder {
     #[must_use]
     pub fn send_password(mut self, on: bool) -> Self {
         self.send_password = on;
+        self
+    }
+
+    /// Custom attributes a `[[mapping]]` may target besides the standard vocabulary: an
+    /// extension's by its full path (`urn:ietf:params:scim:schemas:extension:acme:2.0:User:badge`),
+    /// or a core attribute the vocabulary lacks (`name.middleName`). See
+    /// [`vocabulary::custom`](crate::vocabulary::custom).
+    #[must_use]
+    pub fn attributes(mut self, names: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.attributes = names.into_iter().map(Into::into).collect();
         self
     }
 
@@ -300,11 +314,18 @@ impl ScimBuilder {
                 self.tuning.concurrency
             )));
         }
+        let attributes = self
+            .attributes
+            .iter()
+            .map(|n| crate::vocabulary::custom(n))
+            .collect::<std::result::Result<Vec<_>, String>>()
+            .map_err(|e| Error::config(format!("scim: attributes: {e}")))?;
         let read_set = self.read_set.unwrap_or_else(|| {
             ReadSet::of(
                 ReadSet::NAMES
                     .into_iter()
-                    .chain(crate::vocabulary::mappable()),
+                    .chain(crate::vocabulary::mappable())
+                    .chain(attributes.iter().cloned()),
                 true,
             )
         });
@@ -314,6 +335,7 @@ impl ScimBuilder {
             domains: self.domains,
             profile: self.profile,
             send_password: self.send_password,
+            attributes,
             read_set,
             tuning: self.tuning,
         })

@@ -25,6 +25,19 @@ impl DirectoryConnector for ScimConnector {
         crate::traits()
     }
 
+    /// The standard vocabulary and the custom attributes `[scim] attributes` declares.
+    fn traits_for(&self, file: &ConfigFile) -> Result<DirectoryTraits> {
+        let section = crate::ScimSection::from_file(file)?;
+        let extra = section
+            .attributes
+            .unwrap_or_default()
+            .iter()
+            .map(|n| crate::vocabulary::custom(n))
+            .collect::<std::result::Result<Vec<_>, String>>()
+            .map_err(|e| hris_sync_core::Error::config(format!("scim: attributes: {e}")))?;
+        Ok(crate::vocabulary::traits_with(&extra))
+    }
+
     /// `SCIM_TOKEN`, unless `SCIM_CLIENT_SECRET` stands in for it.
     fn missing_credentials(&self) -> Vec<&'static str> {
         let set = |v: &str| std::env::var_os(v).is_some_and(|s| !s.is_empty());

@@ -74,10 +74,12 @@ pub(crate) fn user(resource: &Value, read_set: &ReadSet) -> Option<(DirectoryUse
             user.properties.insert(p, PropertyValue::text(v));
         }
     }
-    for p in crate::vocabulary::mappable() {
-        if !read_set.reads(&p) {
-            continue;
-        }
+    let wanted: Vec<P> = if read_set.all_properties {
+        crate::vocabulary::mappable()
+    } else {
+        read_set.properties.iter().cloned().collect()
+    };
+    for p in wanted {
         let value = place(&p).and_then(|at| read(resource, enterprise, at));
         if let Some(v) = value {
             user.properties.insert(p, PropertyValue::text(v));
@@ -106,12 +108,38 @@ fn primary_email(resource: &Value) -> Option<&str> {
         .and_then(|e| json::text(e, "value"))
 }
 
-fn read<'a>(resource: &'a Value, enterprise: Option<&'a Value>, at: Place) -> Option<&'a str> {
+fn read<'a>(resource: &'a Value, enterprise: Option<&'a Value>, at: Place<'_>) -> Option<&'a str> {
     match at {
-        Place::Core(name) => json::text(resource, name),
+        Place::Core(path) => nested(resource, path),
         Place::Enterprise(name) => enterprise.and_then(|e| json::text(e, name)),
+        Place::Extension { urn, attr } => json::get(resource, urn).and_then(|e| nested(e, attr)),
         Place::Typed { attr, kind, sub } => {
             json::typed(resource, attr, kind).and_then(|e| json::text(e, sub))
+        }
+    }
+}
+
+/// The text at `attr` or `attr.sub` of an object.
+fn nested<'a>(object: &'a Value, path: &str) -> Option<&'a str> {
+    match path.split_once('.') {
+        Some((attr, sub)) => json::get(object, attr).and_then(|o| json::text(o, sub)),
+        None => json::text(object, path),
+    }
+}
+
+/// Set `attr` or `attr.sub` of an object.
+fn set_nested(object: &mut Map<String, Value>, path: &str, value: Value) {
+    match path.split_once('.') {
+        Some((attr, sub)) => {
+            let inner = object
+                .entry(attr.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(inner) = inner {
+                inner.insert(sub.to_owned(), value);
+            }
+        }
+        None => {
+            object.insert(path.to_owned(), value);
         }
     }
 }
@@ -132,10 +160,12 @@ pub(crate) fn create_body(new: &NewUser, password: bool) -> Value {
     let mut body = Map::new();
     let mut enterprise = Map::new();
     let mut typed: BTreeMap<(&str, &str), Map<String, Value>> = BTreeMap::new();
+    let mut extensions: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
     for (p, v) in &new.properties {
         match place(p) {
-            Some(Place::Core(name)) => {
-                body.insert(name.to_owned(), text_of(v));
+            Some(Place::Core(path)) => set_nested(&mut body, path, text_of(v)),
+            Some(Place::Extension { urn, attr }) => {
+                set_nested(extensions.entry(urn).or_default(), attr, text_of(v));
             }
             Some(Place::Enterprise(name)) => {
                 enterprise.insert(name.to_owned(), text_of(v));
@@ -170,18 +200,20 @@ pub(crate) fn create_body(new: &NewUser, password: bool) -> Value {
         "employeeNumber".to_owned(),
         Value::String(new.employee_id.clone()),
     );
-    let mut name = Map::new();
-    name.insert("formatted".to_owned(), json!(new.display_name));
+    set_nested(&mut body, "name.formatted", json!(new.display_name));
     if let Some(g) = &new.given_name {
-        name.insert("givenName".to_owned(), json!(g));
+        set_nested(&mut body, "name.givenName", json!(g));
     }
     if let Some(s) = &new.surname {
-        name.insert("familyName".to_owned(), json!(s));
+        set_nested(&mut body, "name.familyName", json!(s));
     }
-    body.insert("schemas".to_owned(), json!([CORE_USER, ENTERPRISE]));
+    let schemas: Vec<&str> = [CORE_USER, ENTERPRISE]
+        .into_iter()
+        .chain(extensions.keys().copied())
+        .collect();
+    body.insert("schemas".to_owned(), json!(schemas));
     body.insert("userName".to_owned(), json!(new.user_principal_name));
     body.insert("externalId".to_owned(), json!(new.employee_id));
-    body.insert("name".to_owned(), Value::Object(name));
     body.insert("displayName".to_owned(), json!(new.display_name));
     body.insert("active".to_owned(), json!(new.account_enabled));
     if password {
@@ -189,6 +221,9 @@ pub(crate) fn create_body(new: &NewUser, password: bool) -> Value {
         body.insert("password".to_owned(), json!(new.password.expose_secret()));
     }
     body.insert(ENTERPRISE.to_owned(), Value::Object(enterprise));
+    for (urn, object) in extensions {
+        body.insert(urn.to_owned(), Value::Object(object));
+    }
     Value::Object(body)
 }
 

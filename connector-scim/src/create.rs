@@ -13,7 +13,7 @@ use reqwest::Method;
 use crate::ScimDirectory;
 use crate::client::Request;
 use crate::convert;
-use crate::vocabulary::place;
+use crate::vocabulary::is_standard;
 
 /// Who holds a create's `userName`.
 enum Holder {
@@ -138,7 +138,7 @@ impl ScimDirectory {
         PropertyValue::text(new.employee_id.clone()).check(&P::EMPLOYEE_ID)?;
         PropertyValue::text(new.display_name.clone()).check(&P::DISPLAY_NAME)?;
         for (p, v) in &new.properties {
-            if place(p).is_none() {
+            if !is_standard(p) && !self.settings().attributes.contains(p) {
                 return Err(Error::invalid_input(format!(
                     "'{p}' is no SCIM User attribute this connector writes"
                 )));

@@ -92,4 +92,4 @@ pub use connector::{CREDENTIALS, ScimConnector};
 pub use directory::ScimDirectory;
 pub use profile::Profile;
 pub use section::{SECTION, ScimSection};
-pub use vocabulary::{mappable, traits};
+pub use vocabulary::{mappable, traits, traits_with};

@@ -26,6 +26,9 @@ pub struct ScimSection {
     pub page_size: Option<u32>,
     /// Writes in flight at once (default 4).
     pub concurrency: Option<usize>,
+    /// Custom attributes a `[[mapping]]` may target: an extension's by its full path
+    /// (`urn:…:User:badge`), or a core attribute the standard vocabulary lacks.
+    pub attributes: Option<Vec<String>>,
     /// Send the generated one-time password in a create (default false).
     pub send_password: Option<bool>,
     /// The OAuth 2.0 token endpoint, for the client-credentials grant with
@@ -80,6 +83,9 @@ impl ScimBuilder {
         }
         if let Some(n) = s.concurrency {
             self = self.concurrency(n);
+        }
+        if let Some(names) = &s.attributes {
+            self = self.attributes(names.iter().cloned());
         }
         if let Some(on) = s.send_password {
             self = self.send_password(on);

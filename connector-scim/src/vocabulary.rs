@@ -71,39 +71,48 @@ pub const ORGANIZATION: P = text("organization");
 
 /// Where a property lives in a User resource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Place {
-    /// A core attribute at the top level.
-    Core(&'static str),
+pub(crate) enum Place<'a> {
+    /// A core attribute at the top level, or a sub-attribute of one (`name.middleName`).
+    Core(&'a str),
     /// An attribute of the Enterprise extension object.
-    Enterprise(&'static str),
+    Enterprise(&'a str),
+    /// An attribute (or sub-attribute) of another schema extension's object, as `[scim]
+    /// attributes` declares it: `urn:…:User:badge`.
+    Extension {
+        /// The extension's schema URN.
+        urn: &'a str,
+        /// The attribute, possibly with a sub-attribute (`profile.title`).
+        attr: &'a str,
+    },
     /// A sub-attribute of the entry of a multi-valued attribute with this `type`.
     Typed {
         /// The multi-valued attribute (`phoneNumbers`).
-        attr: &'static str,
+        attr: &'a str,
         /// The entry's `type` (`work`).
-        kind: &'static str,
+        kind: &'a str,
         /// The sub-attribute (`value`).
-        sub: &'static str,
+        sub: &'a str,
     },
 }
 
-impl Place {
+impl Place<'_> {
     /// The RFC 7644 §3.10 path of a PATCH operation on it.
     pub(crate) fn path(self) -> String {
         match self {
             Self::Core(name) => name.to_owned(),
             Self::Enterprise(name) => format!("{ENTERPRISE}:{name}"),
+            Self::Extension { urn, attr } => format!("{urn}:{attr}"),
             Self::Typed { attr, kind, sub } => format!("{attr}[type eq \"{kind}\"].{sub}"),
         }
     }
 }
 
-const fn typed(attr: &'static str, kind: &'static str, sub: &'static str) -> Place {
+const fn typed(attr: &'static str, kind: &'static str, sub: &'static str) -> Place<'static> {
     Place::Typed { attr, kind, sub }
 }
 
 /// Every mappable property with its place, in a fixed order.
-const TABLE: [(P, Place); 19] = [
+const TABLE: [(P, Place<'static>); 19] = [
     (TITLE, Place::Core("title")),
     (USER_TYPE, Place::Core("userType")),
     (PREFERRED_LANGUAGE, Place::Core("preferredLanguage")),
@@ -149,12 +158,64 @@ pub fn mappable() -> Vec<P> {
     TABLE.iter().map(|(p, _)| p.clone()).collect()
 }
 
-/// Where a mappable property lives, by its name (any case).
-pub(crate) fn place(p: &P) -> Option<Place> {
+/// Where a property lives: one of the table's by its name (any case), else where a custom
+/// attribute's name says (`urn:…:attr` in that extension, a plain name at the top level).
+/// Only names the vocabulary declared reach here.
+pub(crate) fn place(p: &P) -> Option<Place<'_>> {
     TABLE
         .iter()
         .find(|(q, _)| q.name().eq_ignore_ascii_case(p.name()))
         .map(|(_, place)| *place)
+        .or_else(|| custom_place(p.name()))
+}
+
+/// Whether `p` is one of the table's attributes.
+pub(crate) fn is_standard(p: &P) -> bool {
+    TABLE
+        .iter()
+        .any(|(q, _)| q.name().eq_ignore_ascii_case(p.name()))
+}
+
+fn custom_place(name: &str) -> Option<Place<'_>> {
+    if let Some(rest) = name.strip_prefix("urn:") {
+        let (urn, attr) = name.rsplit_once(':')?;
+        return (rest.contains(':') && is_attribute_path(attr))
+            .then_some(Place::Extension { urn, attr });
+    }
+    is_attribute_path(name).then_some(Place::Core(name))
+}
+
+/// RFC 7643 §2.1 ATTRNAME, optionally `.` and a sub-attribute's.
+fn is_attribute_path(path: &str) -> bool {
+    let name = |s: &str| {
+        let mut chars = s.chars();
+        chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$')
+    };
+    match path.split_once('.') {
+        Some((attr, sub)) => name(attr) && name(sub),
+        None => name(path),
+    }
+}
+
+/// A custom attribute `[scim] attributes` declares: an extension's attribute by its full
+/// path (`urn:ietf:params:scim:schemas:extension:acme:2.0:User:badge`), or a core attribute
+/// the table lacks (`name.middleName`, `nickName` is already there). Text, clearable.
+///
+/// # Errors
+/// A name that is no attribute path, or one the vocabulary already has.
+pub fn custom(name: &str) -> Result<P, String> {
+    let p = P::owned(name.trim(), Spec::text(TEXT));
+    if custom_place(p.name()).is_none() {
+        return Err(format!(
+            "{name:?} is no SCIM attribute path (an extension's `urn:…:attribute`, or a core \
+             attribute name)"
+        ));
+    }
+    if vocabulary().get(p.name()).is_some() {
+        return Err(format!("{name:?} is declared already"));
+    }
+    Ok(p)
 }
 
 /// SCIM's vocabulary: the mappable attributes and those the sync sets itself, matched
@@ -162,13 +223,21 @@ pub(crate) fn place(p: &P) -> Option<Place> {
 #[must_use]
 pub fn vocabulary() -> &'static Vocabulary {
     static VOCABULARY: OnceLock<Vocabulary> = OnceLock::new();
-    VOCABULARY.get_or_init(|| {
-        let managed = SET_BY_THE_SYNC
+    VOCABULARY.get_or_init(|| vocabulary_with(&[]))
+}
+
+fn vocabulary_with(extra: &[P]) -> Vocabulary {
+    let managed = SET_BY_THE_SYNC
+        .into_iter()
+        .map(|n| P::new(n, Spec::text(TEXT).managed()));
+    Vocabulary::new(
+        "SCIM User attribute",
+        mappable()
             .into_iter()
-            .map(|n| P::new(n, Spec::text(TEXT).managed()));
-        Vocabulary::new("SCIM User attribute", mappable().into_iter().chain(managed))
-            .case_insensitive()
-    })
+            .chain(extra.iter().cloned())
+            .chain(managed),
+    )
+    .case_insensitive()
 }
 
 /// What a SCIM service provider declares to the policy: kind `scim`, groups by their SCIM
@@ -176,9 +245,20 @@ pub fn vocabulary() -> &'static Vocabulary {
 /// is signed out by the application, if at all), no leave date, no access passes.
 #[must_use]
 pub fn traits() -> DirectoryTraits {
+    traits_with(&[])
+}
+
+/// [`traits`], with `extra` (custom attributes, see [`custom`]) in the vocabulary.
+#[must_use]
+pub fn traits_with(extra: &[P]) -> DirectoryTraits {
     let mut can = Capabilities::none();
     can.groups = true;
-    DirectoryTraits::new(crate::SECTION, can, vocabulary().clone()).group_id("SCIM group id")
+    let vocabulary = if extra.is_empty() {
+        vocabulary().clone()
+    } else {
+        vocabulary_with(extra)
+    };
+    DirectoryTraits::new(crate::SECTION, can, vocabulary).group_id("SCIM group id")
 }
 
 #[cfg(test)]
@@ -198,6 +278,34 @@ mod tests {
         let err = v.attribute("jobTitle").unwrap_err();
         assert!(err.contains("unknown SCIM User attribute"), "{err}");
         assert!(err.contains("title"), "{err}");
+    }
+
+    #[test]
+    fn custom_attributes_are_paths_and_not_redeclared() {
+        let badge = custom("urn:ietf:params:scim:schemas:extension:acme:2.0:User:badge").unwrap();
+        assert_eq!(
+            place(&badge),
+            Some(Place::Extension {
+                urn: "urn:ietf:params:scim:schemas:extension:acme:2.0:User",
+                attr: "badge"
+            })
+        );
+        assert_eq!(
+            place(&custom("name.middleName").unwrap()),
+            Some(Place::Core("name.middleName"))
+        );
+        for bad in [
+            "phone numbers",
+            "urn:acme",
+            "emails[type eq \"home\"].value",
+            "Title",
+            "",
+        ] {
+            assert!(custom(bad).is_err(), "{bad}");
+        }
+        let v = traits_with(std::slice::from_ref(&badge)).vocabulary;
+        assert_eq!(v.attribute(&badge.name().to_lowercase()).unwrap(), badge);
+        assert!(traits().vocabulary.get(badge.name()).is_none());
     }
 
     #[test]

@@ -12,14 +12,14 @@ use serde_json::{Value, json};
 use crate::ScimDirectory;
 use crate::client::Request;
 use crate::convert::{self, Seen};
-use crate::vocabulary::{Place, place};
+use crate::vocabulary::{Place, is_standard, place};
 
 impl ScimDirectory {
     pub(crate) async fn apply_one(&self, op: &Operation) -> Outcome {
         match op {
             Operation::Create(new) => self.create(new).await,
             Operation::Update { user, changes } => {
-                check(changes)?;
+                check(changes, &self.settings().attributes)?;
                 let entries = changes
                     .keys()
                     .any(|p| matches!(place(p), Some(Place::Typed { .. })));
@@ -145,9 +145,9 @@ impl ScimDirectory {
 
 /// What the provider would refuse, refused before anything is sent: a value of the wrong
 /// shape or length, a clear of what cannot be cleared, a name SCIM has no attribute for.
-fn check(changes: &Changes) -> Result<()> {
+fn check(changes: &Changes, custom: &[P]) -> Result<()> {
     for (p, v) in changes {
-        let known = P::MANAGED.contains(p) || place(p).is_some();
+        let known = P::MANAGED.contains(p) || is_standard(p) || custom.contains(p);
         if !known {
             return Err(Error::invalid_input(format!(
                 "'{p}' is no SCIM User attribute this connector writes"

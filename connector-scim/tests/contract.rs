@@ -267,6 +267,38 @@ async fn a_create_sends_the_documented_body() {
     assert!(!String::from_utf8_lossy(&sent.body).contains("Contract-Passw0rd"));
 }
 
+// A custom extension attribute (`[scim] attributes`) goes into its extension's object, and
+// its URN into `schemas`; an undeclared attribute is refused before anything is sent.
+#[tokio::test]
+async fn a_custom_extension_attribute_is_written_in_its_schema() {
+    let server = provider("service-provider-config.json").await;
+    let urn = "urn:ietf:params:scim:schemas:extension:acme:2.0:User";
+    let badge = connector_scim::vocabulary::custom(&format!("{urn}:badge")).unwrap();
+    let mut expected = fixture("create-request.json", "");
+    expected["schemas"].as_array_mut().unwrap().push(json!(urn));
+    expected[urn] = json!({"badge": "B-42"});
+    Mock::given(method("POST"))
+        .and(path("/scim/v2/Users"))
+        .and(body_json(expected))
+        .respond_with(answer(&server, 201, "created.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut new = mia();
+    new.properties
+        .insert(badge.clone(), PropertyValue::text("B-42"));
+    let plain = directory(&server);
+    let err = one(&plain, Operation::Create(Box::new(new.clone())))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    let dir = builder(&server).attributes([badge.name()]).build().unwrap();
+    assert!(matches!(
+        one(&dir, Operation::Create(Box::new(new))).await,
+        Ok(Applied::Created(_))
+    ));
+}
+
 // T4: a 409 `uniqueness` (RFC 7644 §3.12) asks who holds the userName with a filter
 // (escaped, percent-encoded): this employee's account is adopted, another's is U3's
 // collision.

@@ -301,3 +301,33 @@ async fn a_stale_etag_is_read_again_and_nothing_is_lost() {
         "+49 30 1"
     );
 }
+
+// `[scim] attributes` declares what the standard vocabulary lacks: here the core
+// `name.middleName`, written in the create's `name` next to the names and then by PATCH.
+#[tokio::test]
+async fn a_custom_attribute_is_created_and_updated() {
+    let Some(server) = server() else { return };
+    let t = tenant("custom");
+    let middle = connector_scim::vocabulary::custom("name.middleName").unwrap();
+    let dir = server
+        .builder(&t)
+        .attributes(["name.middleName"])
+        .retry(RetryPolicy::default().scaled(100))
+        .build()
+        .unwrap();
+    let mut new = new_user("carl.m.berg", "Carl", "Berg", "6001");
+    new.properties
+        .insert(middle.clone(), PropertyValue::text("Magnus"));
+    let carl = create(&dir, new).await;
+    let body = stored(server, &t, carl.id.as_str()).await;
+    assert_eq!(body["name"]["middleName"], "Magnus");
+    assert_eq!(body["name"]["givenName"], "Carl");
+    let read = &dir.list_users().await.unwrap().users[0];
+    assert_eq!(read.property(&middle), Some(&PropertyValue::text("Magnus")));
+    one(&dir, update(&carl.id, vec![(middle, text("Maximilian"))]))
+        .await
+        .unwrap();
+    let body = stored(server, &t, carl.id.as_str()).await;
+    assert_eq!(body["name"]["middleName"], "Maximilian");
+    assert_eq!(body["name"]["familyName"], "Berg");
+}

@@ -178,6 +178,23 @@ mod tests {
         policy_from_toml(text).unwrap_err().message().to_owned()
     }
 
+    // A connector's section may extend its vocabulary (traits_for): SCIM's custom attributes.
+    #[cfg(feature = "scim")]
+    #[test]
+    fn a_scim_section_declares_custom_attributes_to_the_policy() {
+        let badge = "urn:ietf:params:scim:schemas:extension:acme:2.0:User:badge";
+        let mapping = format!(
+            "[directory]\nkind = \"scim\"\n[upn]\ndomain = \"demo.com\"\n[[mapping]]\nsource = \"position\"\ntarget = \"{badge}\"\n"
+        );
+        let msg = error(&mapping);
+        assert!(msg.contains("unknown SCIM User attribute"), "{msg}");
+        let declared = format!("{mapping}[scim]\nattributes = [\"{badge}\"]\n");
+        let policy = policy_from_toml(&declared).unwrap();
+        assert_eq!(policy.mappings.len(), 1);
+        let msg = error(&format!("{mapping}[scim]\nattributes = [\"not a path\"]\n"));
+        assert!(msg.starts_with("scim: attributes:"), "{msg}");
+    }
+
     #[cfg(feature = "entra")]
     #[test]
     fn kinds_and_sections_are_checked() {
