@@ -720,3 +720,36 @@ fn the_builder_names_what_is_missing_or_unsafe() {
         .unwrap_err();
     assert!(err.message().contains("domains"), "{err}");
 }
+
+// Secrets: the bearer token and a sent one-time password appear in no log line (at trace
+// level, through retries and failures), no error and no `Debug` output.
+#[tokio::test(flavor = "current_thread")]
+async fn secrets_are_absent_from_logs_errors_and_debug() {
+    let captured = hris_sync_core::testkit::CapturedLogs::default();
+    let _guard = captured.install();
+    let server = provider("service-provider-config.json").await;
+    let refused = ResponseTemplate::new(500).set_body_json(json!({"status": "500"}));
+    on(&server, "POST", "/scim/v2/Users", refused.clone(), None).await;
+    on(&server, "GET", "/scim/v2/Users", refused, None).await;
+    let dir = builder(&server).send_password(true).build().unwrap();
+    let new = mia();
+    let op = Operation::Create(Box::new(new));
+    let outcome = one(&dir, op.clone()).await;
+    let err = outcome.as_ref().unwrap_err();
+    let logs = captured.text();
+    assert!(logs.contains("retrying"), "logs were captured: {logs}");
+    let sent = requests(&server, "POST").await;
+    assert!(
+        String::from_utf8_lossy(&sent[0].body).contains("Contract-Passw0rd-Long!"),
+        "send_password sends it"
+    );
+    for text in [
+        logs,
+        format!("{err} {err:?}"),
+        format!("{dir:?}"),
+        format!("{op:?}"),
+    ] {
+        assert!(!text.contains(TOKEN), "{text}");
+        assert!(!text.contains("Contract-Passw0rd-Long!"), "{text}");
+    }
+}
