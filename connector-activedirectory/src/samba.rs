@@ -96,7 +96,7 @@ impl SambaDc {
                 panic!("HRIS_SYNC_REQUIRE_SAMBA is set, but no Samba DC: {why}")
             }
             Err(why) => {
-                eprintln!("SKIPPED: {test} needs a Samba AD DC: {why}");
+                eprintln!("SKIPPED ({test}): a Samba AD DC is needed: {why}");
                 None
             }
         }

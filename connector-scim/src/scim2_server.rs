@@ -195,7 +195,7 @@ impl Scim2Server {
                 panic!("HRIS_SYNC_REQUIRE_SCIM is set, but no scim2-server: {why}")
             }
             Err(why) => {
-                eprintln!("SKIPPED: {test} needs scim2-server: {why}");
+                eprintln!("SKIPPED ({test}): scim2-server is needed: {why}");
                 None
             }
         }
