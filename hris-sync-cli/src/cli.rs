@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use hris_sync_core::chrono::{DateTime, Utc};
 
 /// Keep Microsoft Entra ID in step with Personio: link, create, update and disable accounts,
@@ -23,8 +23,20 @@ use hris_sync_core::chrono::{DateTime, Utc};
 /// credentials; 3 disables or group removals held by the safety guards; 4 not run: another sync holds the state
 /// lock; 130/143 a second SIGINT/SIGTERM ended the run at once.
 #[derive(Debug, Parser)]
-#[command(name = "hris-sync", version, about, long_about, max_term_width = 100)]
+#[command(
+    name = "hris-sync",
+    version,
+    about,
+    long_about,
+    max_term_width = 100,
+    subcommand_negates_reqs = true,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
+    /// Not a sync run: another task (`hris-sync audit --help`).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Run against in-process simulated Personio and Graph seeded with a sample company,
     /// instead of real services. Only with this flag: a real run never falls back to it.
     #[arg(long, conflicts_with_all = ["config", "state", "watch"])]
@@ -73,6 +85,13 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", conflicts_with = "credentials_command")]
     pub credentials_out: Option<PathBuf>,
 
+    /// Append an audit record to FILE (one JSON line each: time, run, employee, account,
+    /// action, each attribute before → after, the rule, the outcome) for every action an
+    /// applying run writes, fails, holds or skips; created 0600, flushed to disk after every
+    /// apply phase. `hris-sync audit --employee ID --file FILE` shows one person's history.
+    #[arg(long, value_name = "FILE")]
+    pub audit: Option<PathBuf>,
+
     /// Run CMD (through `sh -c`) for each new account with that JSON line on its stdin; a
     /// non-zero exit is reported as a failed delivery and not retried.
     #[arg(long, value_name = "CMD")]
@@ -99,6 +118,23 @@ pub struct Cli {
     /// Log format on stderr; the level comes from RUST_LOG (default: info).
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+/// The tasks besides a sync run.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// One person's history from an audit file (written by --audit), newest first.
+    Audit {
+        /// The employee's HR id.
+        #[arg(long, value_name = "ID")]
+        employee: String,
+        /// Only records at or after this instant (RFC 3339) or day (YYYY-MM-DD, UTC).
+        #[arg(long, value_name = "DATE", value_parser = parse_since)]
+        since: Option<DateTime<Utc>>,
+        /// The audit file.
+        #[arg(long, value_name = "FILE", default_value = "hris-sync-audit.jsonl")]
+        file: PathBuf,
+    },
 }
 
 /// How logs are written.
@@ -207,6 +243,18 @@ pub fn parse_listen(s: &str) -> Result<SocketAddr, String> {
         .map_err(|_| format!("{s:?} is not a port or an address like 127.0.0.1:9100 or [::1]:9100"))
 }
 
+/// An RFC 3339 instant, or a day (its start, UTC).
+fn parse_since(s: &str) -> Result<DateTime<Utc>, String> {
+    hris_sync_core::time::parse_instant(s)
+        .or_else(|| {
+            hris_sync_core::chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc())
+        })
+        .ok_or_else(|| format!("{s:?} is not a day like 2026-12-01 or an RFC 3339 instant"))
+}
+
 fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
     hris_sync_core::time::parse_instant(s)
         .ok_or_else(|| format!("{s:?} is not an RFC 3339 instant like 2025-10-01T08:00:00Z"))
@@ -275,6 +323,32 @@ mod tests {
             assert!(err.contains(flag), "{line}: {err}");
         }
         assert!(parse("--bogus").is_err());
+        let err = parse("audit --employee 7 --since yesterday")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--since"), "{err}");
+    }
+
+    #[test]
+    fn the_audit_task_needs_no_configuration() {
+        let a = parse("audit --employee 42 --since 2026-12-01 --file a.jsonl").unwrap();
+        let Some(Command::Audit {
+            employee,
+            since,
+            file,
+        }) = a.command
+        else {
+            panic!("{a:?}")
+        };
+        assert_eq!(employee, "42");
+        assert_eq!(
+            hris_sync_core::time::rfc3339(&since.unwrap()),
+            "2026-12-01T00:00:00Z"
+        );
+        assert_eq!(file.to_str(), Some("a.jsonl"));
+        assert!(parse("audit").is_err(), "--employee is required");
+        let a = parse("--config c.toml --apply --audit trail.jsonl").unwrap();
+        assert_eq!(a.audit.unwrap().to_str(), Some("trail.jsonl"));
     }
 
     // docs/rules.md §8: targeted cycles never move the periodic schedule; a failed one pulls

@@ -1,5 +1,5 @@
 //! The parts of the `hris-sync` command, in a library so they are tested with `cargo test`
-//! while the binary stays small: its command line (`cli`), where new hires' one-time
+//! while the binary stays small: its command line (`cli`), the audit trail on disk (`audit`), where new hires' one-time
 //! passwords go (`credentials`), the state lock (`lock`), private files (`private_file`), its
 //! logs (`logging`), its human output (`table`), the `--watch --listen` server (`serve`,
 //! `metrics`, `webhook`), signals (`signals`) and progress (`progress`); with the `demo`
@@ -11,6 +11,7 @@
 #[cfg(not(feature = "personio"))]
 compile_error!("hris-sync needs an HR source: build it with the feature `personio`");
 
+pub mod audit;
 pub mod cli;
 pub mod connectors;
 pub mod credentials;

@@ -25,7 +25,7 @@ use hris_sync_cli::demo;
 use hris_sync_cli::lock::{LockError, StateLock};
 use hris_sync_cli::metrics::Metrics;
 use hris_sync_cli::webhook::{Batch, Inbox, WebhookAuth, Webhooks};
-use hris_sync_cli::{cli, connectors, logging, progress, serve, signals, table};
+use hris_sync_cli::{audit, cli, connectors, logging, progress, serve, signals, table};
 use hris_sync_core::chrono::{DateTime, Utc};
 use hris_sync_core::engine::{CycleResult, FileStateStore, SyncOptions, Syncer, exit_code_for};
 use hris_sync_core::policy::ConfigFile;
@@ -84,6 +84,11 @@ async fn run_demo(args: &Cli) -> Result<i32> {
         .syncer
         .with_credential_sink(Arc::new(created))
         .with_progress(progress::for_stderr());
+    if let Some(path) = &args.audit {
+        demo.syncer = demo
+            .syncer
+            .with_audit_sink(Arc::new(audit::AuditFile::open(path)?));
+    }
     println!(
         "Personio: {}   Graph: {}\n",
         demo.personio.base_url(),
@@ -271,6 +276,9 @@ async fn run_real(args: &Cli) -> Result<i32> {
         .with_progress(progress::for_stderr())
         .with_credential_sink(Arc::new(sink))
         .with_stop(stop.clone());
+    if let Some(path) = &args.audit {
+        syncer = syncer.with_audit_sink(Arc::new(audit::AuditFile::open(path)?));
+    }
     let options = SyncOptions {
         apply: args.apply,
         full: args.full,
@@ -429,6 +437,21 @@ async fn run_webhooks(args: &Cli, action: &[String]) -> Result<i32> {
     Ok(0)
 }
 
+/// A task besides a sync run.
+#[allow(clippy::print_stdout)]
+fn run_task(command: &cli::Command) -> Result<i32> {
+    match command {
+        cli::Command::Audit {
+            employee,
+            since,
+            file,
+        } => {
+            print!("{}", audit::history(file, employee, *since)?);
+            Ok(0)
+        }
+    }
+}
+
 #[allow(clippy::print_stderr)]
 fn main() -> ExitCode {
     // Usage errors exit 2 and --help/--version exit 0, both from clap.
@@ -448,7 +471,9 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        if let Some(action) = &args.webhooks {
+        if let Some(command) = &args.command {
+            run_task(command)
+        } else if let Some(action) = &args.webhooks {
             run_webhooks(&args, action).await
         } else if args.demo {
             #[cfg(feature = "demo")]

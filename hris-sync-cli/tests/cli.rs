@@ -340,7 +340,7 @@ async fn a_dry_run_writes_nothing() {
 }
 
 /// The JSON lines in `path`, parsed.
-fn json_lines(path: &Path) -> Vec<serde_json::Value> {
+pub(crate) fn json_lines(path: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)
         .unwrap()
         .lines()

@@ -46,6 +46,26 @@ pub trait Checkpoint: Send + Sync {
     /// # Errors
     /// When it could not be saved; the apply goes on and the end of the cycle saves again.
     async fn save(&self, history: &SyncHistory) -> Result<()>;
+
+    /// The phase just applied, each of its actions with its account and result (for an
+    /// audit trail). Called before [`save`](Self::save) of the same phase; by default
+    /// nothing.
+    async fn phase_applied(&self, outcomes: &[PhaseOutcome<'_>]) {
+        let _ = outcomes;
+    }
+}
+
+/// One action of a phase just applied.
+#[derive(Debug)]
+pub struct PhaseOutcome<'a> {
+    /// The action (a create that fell back carries the UPN used).
+    pub action: &'a Action,
+    /// The account written, when known (a create's new account, once made).
+    pub account: Option<&'a DirectoryUserId>,
+    /// Its result.
+    pub result: &'a Result<()>,
+    /// Its warnings.
+    pub warnings: &'a [String],
 }
 
 /// No checkpoints: the caller saves the history once the apply is over.
@@ -193,6 +213,17 @@ pub async fn apply_plan_saving(
         if intended > 0 {
             settle_intents(&indices, &actions, &results, history);
         }
+        let unknown: Result<()> = Err(Error::new(ErrorKind::Other, "not applied"));
+        let applied: Vec<PhaseOutcome<'_>> = indices
+            .iter()
+            .map(|&i| PhaseOutcome {
+                action: &actions[i],
+                account: account_of(&actions[i], &created),
+                result: results[i].as_ref().unwrap_or(&unknown),
+                warnings: &warnings[i],
+            })
+            .collect();
+        checkpoint.phase_applied(&applied).await;
         cx.progress().advance(phase_name, done, total);
         if let Err(e) = checkpoint.save(history).await {
             tracing::error!(phase = phase_name, error = %e, "could not save the state after this phase");
@@ -208,6 +239,25 @@ pub async fn apply_plan_saving(
             warnings,
         })
         .collect()
+}
+
+/// The account an action writes: its own, or the one a create of this run made.
+fn account_of<'a>(
+    action: &'a Action,
+    created: &'a BTreeMap<EmployeeId, DirectoryUserId>,
+) -> Option<&'a DirectoryUserId> {
+    match action {
+        Action::Link { user_id, .. }
+        | Action::Update { user_id, .. }
+        | Action::Disable { user_id, .. }
+        | Action::Enable { user_id, .. }
+        | Action::RemoveMember { user_id, .. } => Some(user_id),
+        Action::Create { employee_id, .. } => created.get(employee_id),
+        Action::SetManager { user, .. } | Action::AddMember { user, .. } => match user {
+            UserRef::Existing(id) => Some(id),
+            UserRef::Pending(e) => created.get(e),
+        },
+    }
 }
 
 /// Write-ahead for S6: before a phase is sent, record each disable's account in

@@ -9,6 +9,7 @@
 
 mod support;
 
+mod audit;
 #[cfg(feature = "testkit")]
 mod conformance;
 mod convergence;

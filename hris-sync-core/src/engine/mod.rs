@@ -7,10 +7,12 @@
 //! the directory's change feed position is taken before them, so the next cycle sees every
 //! write the interrupted one made.
 
+mod audit;
 mod report;
 mod state;
 mod syncer;
 
+pub use audit::{AuditRecord, AuditSink, MemoryAudit, NoAudit};
 pub use report::{
     ReportAction, ReportChange, ReportChanges, ReportKind, Status, Summary, SyncReport,
 };

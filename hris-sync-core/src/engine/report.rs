@@ -230,7 +230,7 @@ fn joined(warnings: &[crate::reconcile::Reason]) -> Option<String> {
     })
 }
 
-fn entry(action: &Action, status: Status, failure: Option<String>) -> ReportAction {
+pub(crate) fn entry(action: &Action, status: Status, failure: Option<String>) -> ReportAction {
     let (changes, reason) = match action {
         Action::Link {
             changes, warnings, ..
@@ -321,7 +321,7 @@ fn entry(action: &Action, status: Status, failure: Option<String>) -> ReportActi
     }
 }
 
-fn skip(s: &Skipped) -> ReportAction {
+pub(crate) fn skip(s: &Skipped) -> ReportAction {
     ReportAction {
         kind: if s.conflict {
             ReportKind::Conflict
@@ -351,7 +351,7 @@ fn notice(n: &Notice) -> ReportAction {
     }
 }
 
-fn rejected(r: &RejectedRecord) -> ReportAction {
+pub(crate) fn rejected(r: &RejectedRecord) -> ReportAction {
     ReportAction {
         kind: ReportKind::Skip,
         employee_id: r.id.clone().unwrap_or_default(),
@@ -360,6 +360,18 @@ fn rejected(r: &RejectedRecord) -> ReportAction {
         status: Status::Skipped,
         reason: Some(format!("unreadable HR record: {}", r.reason)),
     }
+}
+
+/// The entry of an action a guard held, saying which guard and how to release it.
+pub(crate) fn held_entry(a: &Action) -> ReportAction {
+    let why = match a {
+        Action::RemoveMember { .. } => {
+            "G2: held by the group-removal guard (safety.max_group_removals); rerun with \
+             --allow-mass-disable to apply"
+        }
+        _ => "S7: held by the mass-disable guard; rerun with --allow-mass-disable to apply",
+    };
+    entry(a, Status::Held, Some(why.to_owned()))
 }
 
 impl SyncReport {
@@ -388,16 +400,7 @@ impl SyncReport {
                     Err(e) => entry(&o.action, Status::Failed, Some(e.to_string())),
                 })),
         }
-        report.actions.extend(held.iter().map(|a| {
-            let why = match a {
-                Action::RemoveMember { .. } => {
-                    "G2: held by the group-removal guard (safety.max_group_removals); rerun with \
-                     --allow-mass-disable to apply"
-                }
-                _ => "S7: held by the mass-disable guard; rerun with --allow-mass-disable to apply",
-            };
-            entry(a, Status::Held, Some(why.to_owned()))
-        }));
+        report.actions.extend(held.iter().map(held_entry));
         report.actions.extend(plan.skipped.iter().map(skip));
         report.actions.extend(rejected_records.iter().map(rejected));
         report.actions.extend(plan.notices.iter().map(notice));
