@@ -327,7 +327,14 @@ async fn run_real(args: &Cli) -> Result<i32> {
                     .await;
                 (false, cycle)
             }
-            _ => (true, syncer.run_cycle(clock(args), &options).await),
+            _ => match &args.only {
+                Some(ids) => {
+                    let ids = ids.iter().cloned().collect();
+                    let cycle = syncer.run_cycle_for(clock(args), &ids, &options).await;
+                    (true, cycle)
+                }
+                None => (true, syncer.run_cycle(clock(args), &options).await),
+            },
         };
         match &cycle {
             Ok(result) => metrics.cycle_done(result, started.elapsed()),

@@ -10,6 +10,7 @@ mod e2e;
 mod faults;
 mod groups;
 mod hybrid;
+mod only;
 mod races;
 mod scim;
 mod secrets;

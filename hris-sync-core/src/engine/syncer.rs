@@ -304,10 +304,35 @@ impl Syncer {
         options: &SyncOptions,
     ) -> Result<CycleResult> {
         let span = tracing::info_span!("sync_cycle", apply = options.apply);
-        self.cycle(now, options).instrument(span).await
+        self.cycle(now, options, None).instrument(span).await
     }
 
-    async fn cycle(&mut self, now: DateTime<Utc>, options: &SyncOptions) -> Result<CycleResult> {
+    /// Run a cycle for `ids` only (provision on demand: a hire who starts today): a targeted
+    /// cycle ([`Syncer::run_targeted_cycle`]) when the saved snapshot allows one, else a cycle
+    /// that reads everything; either way the whole company is planned, the guards judge the
+    /// whole plan, and only the actions of `ids` are applied. Everyone else's pending changes
+    /// wait for the next cycle.
+    ///
+    /// # Errors
+    /// As [`Syncer::run_cycle`].
+    pub async fn run_cycle_for(
+        &mut self,
+        now: DateTime<Utc>,
+        ids: &BTreeSet<EmployeeId>,
+        options: &SyncOptions,
+    ) -> Result<CycleResult> {
+        let span = tracing::info_span!("cycle_for", employees = ids.len(), apply = options.apply);
+        self.targeted(now, ids, options, true)
+            .instrument(span)
+            .await
+    }
+
+    async fn cycle(
+        &mut self,
+        now: DateTime<Utc>,
+        options: &SyncOptions,
+        scope: Option<&BTreeSet<EmployeeId>>,
+    ) -> Result<CycleResult> {
         let started = std::time::Instant::now();
         let mut timings = Timings::default();
         self.check()
@@ -362,7 +387,7 @@ impl Syncer {
         self.plan_and_apply(
             now,
             options,
-            None,
+            scope,
             Read {
                 previous,
                 state,

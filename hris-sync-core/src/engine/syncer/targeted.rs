@@ -39,24 +39,31 @@ impl Syncer {
             employees = ids.len(),
             apply = options.apply
         );
-        self.targeted(now, ids, options).instrument(span).await
+        self.targeted(now, ids, options, false)
+            .instrument(span)
+            .await
     }
 
-    async fn targeted(
+    /// A targeted cycle for `ids`. Where one is not possible, a cycle that reads everything:
+    /// applying only `ids`' actions when `only` (provision on demand), everyone's otherwise
+    /// (a webhook's cycle that also catches up).
+    pub(super) async fn targeted(
         &mut self,
         now: DateTime<Utc>,
         ids: &BTreeSet<EmployeeId>,
         options: &SyncOptions,
+        only: bool,
     ) -> Result<CycleResult> {
         let started = std::time::Instant::now();
         self.check().await?;
         let previous = self.store.load().await?;
+        let scope = only.then_some(ids);
         let Some(mut state) = previous.clone().filter(|s| s.last_full_sync.is_some()) else {
-            tracing::info!("no snapshot yet: a full cycle instead of a targeted one");
-            return self.run_cycle(now, options).await;
+            tracing::info!("no snapshot yet: a full read instead of a targeted one");
+            return self.cycle(now, options, scope).await;
         };
         if ids.is_empty() || options.full || full_read_due(&state, now, options) {
-            return self.run_cycle(now, options).await;
+            return self.cycle(now, options, scope).await;
         }
         let wanted: Vec<EmployeeId> = ids.iter().cloned().collect();
         let lookup = self
