@@ -225,6 +225,25 @@ impl Directory for EntraDirectory {
         self.group(id).await
     }
 
+    /// Targeted look-ups: `employeeId eq`, then `userPrincipalName eq` and `mail eq` for each
+    /// address (without managers: the planner's manager pass needs the supervisor's account,
+    /// which is looked up by its employee id the same way).
+    async fn find_users(
+        &self,
+        employee_id: &str,
+        addresses: &[String],
+    ) -> Result<Vec<DirectoryUser>> {
+        let mut found = crate::holder::lookup_all(&self.client, "employeeId", employee_id).await?;
+        for address in addresses {
+            for field in ["userPrincipalName", "mail"] {
+                found.extend(crate::holder::lookup_all(&self.client, field, address).await?);
+            }
+        }
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        found.dedup_by(|a, b| a.id == b.id);
+        Ok(found)
+    }
+
     fn read_set(&self) -> ReadSet {
         // `convert::select` always asks for the names, and for every managed property.
         let settings = &self.client.settings;

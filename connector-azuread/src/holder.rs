@@ -69,6 +69,16 @@ fn found(new: &NewUser, user: DirectoryUser) -> DirectoryUser {
 
 /// `GET /users?$filter=<field> eq '<value>'` (OData-escaped): the first match.
 async fn lookup(client: &Client, field: &str, value: &str) -> Result<Option<DirectoryUser>> {
+    Ok(lookup_all(client, field, value).await?.into_iter().next())
+}
+
+/// `GET /users?$filter=<field> eq '<value>'` (OData-escaped): every match of the first page
+/// (a look-up by a unique or near-unique value; more than 100 matches are not expected).
+pub(crate) async fn lookup_all(
+    client: &Client,
+    field: &str,
+    value: &str,
+) -> Result<Vec<DirectoryUser>> {
     let managed = &client.settings.tuning.managed;
     let mut url = reqwest::Url::parse(&client.graph_url("/users"))
         .map_err(|e| Error::config(format!("GRAPH_BASE_URL: {e}")))?;
@@ -83,6 +93,6 @@ async fn lookup(client: &Client, field: &str, value: &str) -> Result<Option<Dire
     Ok(page
         .value
         .into_iter()
-        .next()
-        .map(|w| convert::user(w, managed)))
+        .map(|w| convert::user(w, managed))
+        .collect())
 }

@@ -254,6 +254,22 @@ impl Directory for ScimDirectory {
         self.group(id).await
     }
 
+    /// Targeted look-ups: `externalId eq`, then `userName eq` for each address (by filter
+    /// where the provider filters, else from the listing).
+    async fn find_users(
+        &self,
+        employee_id: &str,
+        addresses: &[String],
+    ) -> Result<Vec<DirectoryUser>> {
+        let mut found = self.find("externalId", employee_id).await?;
+        for address in addresses {
+            found.extend(self.find("userName", address).await?);
+        }
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        found.dedup_by(|a, b| a.id == b.id);
+        Ok(found)
+    }
+
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
         self.apply_with(operations, &ApplyContext::default()).await
     }

@@ -331,3 +331,30 @@ async fn a_custom_attribute_is_created_and_updated() {
     assert_eq!(body["name"]["middleName"], "Maximilian");
     assert_eq!(body["name"]["familyName"], "Berg");
 }
+
+// `explain`'s targeted read: the accounts carrying the employee id or holding an address,
+// by filter, not by listing everyone.
+#[tokio::test]
+async fn find_users_reads_by_external_id_and_user_name() {
+    let Some(server) = server() else { return };
+    let t = tenant("find");
+    let dir = on_tenant(server, &t);
+    let a = create(&dir, new_user("ann.lee", "Ann", "Lee", "7001")).await;
+    let b = create(&dir, new_user("bo.kim", "Bo", "Kim", "7002")).await;
+    create(&dir, new_user("cy.ng", "Cy", "Ng", "7003")).await;
+    let found = dir
+        .find_users(
+            "7001",
+            &[
+                "BO.KIM@example.com".to_owned(),
+                "nobody@example.com".to_owned(),
+            ],
+        )
+        .await
+        .unwrap();
+    let mut ids: Vec<&str> = found.iter().map(|u| u.id.as_str()).collect();
+    ids.sort_unstable();
+    let mut want = [a.id.as_str(), b.id.as_str()];
+    want.sort_unstable();
+    assert_eq!(ids, want);
+}

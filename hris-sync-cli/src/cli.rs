@@ -147,6 +147,35 @@ pub enum Command {
         #[arg(long, value_name = "FILE", default_value = "hris-sync-audit.jsonl")]
         file: PathBuf,
     },
+    /// The decision for one employee, step by step, from targeted reads: the HR record, each
+    /// eligibility rule, the matching of accounts, the UPN worked through, what would change
+    /// and the action. Writes nothing.
+    Explain {
+        /// The employee's HR id.
+        #[arg(value_name = "ID", value_parser = parse_employee_id)]
+        id: hris_sync_core::EmployeeId,
+        /// The configuration file (as for a sync run).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// The state file, for what the sync disabled itself (S6); read only.
+        #[arg(long, value_name = "FILE", default_value = "hris-sync-state.json")]
+        state: PathBuf,
+        /// Use this instant as "now" (RFC 3339).
+        #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+        now: Option<DateTime<Utc>>,
+        /// `text` (default) or `json` (the same, as data).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+/// How `explain` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Sections of steps, for people.
+    Text,
+    /// One JSON object.
+    Json,
 }
 
 /// How logs are written.
@@ -363,6 +392,15 @@ mod tests {
         );
         assert_eq!(file.to_str(), Some("a.jsonl"));
         assert!(parse("audit").is_err(), "--employee is required");
+        let x = parse("explain 1002 --config c.toml --format json").unwrap();
+        assert!(matches!(
+            x.command,
+            Some(Command::Explain {
+                format: Format::Json,
+                ..
+            })
+        ));
+        assert!(parse("explain 1002").is_err(), "--config is required");
         let a = parse("--config c.toml --apply --only 1001,1002").unwrap();
         let only: Vec<String> = a.only.unwrap().iter().map(ToString::to_string).collect();
         assert_eq!(only, ["1001", "1002"]);

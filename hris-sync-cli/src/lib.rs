@@ -17,6 +17,7 @@ pub mod connectors;
 pub mod credentials;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod explain;
 pub mod lock;
 pub mod logging;
 pub mod metrics;

@@ -446,7 +446,7 @@ async fn run_webhooks(args: &Cli, action: &[String]) -> Result<i32> {
 
 /// A task besides a sync run.
 #[allow(clippy::print_stdout)]
-fn run_task(command: &cli::Command) -> Result<i32> {
+async fn run_task(command: &cli::Command) -> Result<i32> {
     match command {
         cli::Command::Audit {
             employee,
@@ -454,6 +454,48 @@ fn run_task(command: &cli::Command) -> Result<i32> {
             file,
         } => {
             print!("{}", audit::history(file, employee, *since)?);
+            Ok(0)
+        }
+        cli::Command::Explain {
+            id,
+            config,
+            state,
+            now,
+            format,
+        } => {
+            let text = std::fs::read_to_string(config).map_err(|e| {
+                Error::config(format!(
+                    "--config {}: cannot read it: {e}",
+                    config.display()
+                ))
+            })?;
+            let file = ConfigFile::from_toml(&text).map_err(|e| {
+                Error::config(format!("--config {}: {}", config.display(), e.message()))
+            })?;
+            let chosen = connectors::choose(&file)?;
+            let policy = chosen.policy(&file)?;
+            let missing = chosen.missing_credentials();
+            if !missing.is_empty() {
+                return Err(Error::config(format!(
+                    "missing credentials: {} (set them in the environment; see README)",
+                    missing.join(", ")
+                )));
+            }
+            let source = chosen.source(&file, RequestStats::new())?;
+            let directory = chosen.directory(&file, &policy, RequestStats::new())?;
+            #[allow(clippy::disallowed_methods)] // the command line is where the clock enters
+            let now = now.unwrap_or_else(Utc::now);
+            let reads = hris_sync_cli::explain::Reads {
+                source: source.as_ref(),
+                directory: directory.as_ref(),
+            };
+            let x = hris_sync_cli::explain::explain(id, &chosen, &file, reads, state, now).await?;
+            match format {
+                cli::Format::Text => print!("{}", hris_sync_cli::explain::render(&x)),
+                cli::Format::Json => {
+                    println!("{}", serde_json::to_string_pretty(&x).unwrap_or_default())
+                }
+            }
             Ok(0)
         }
     }
@@ -479,7 +521,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         if let Some(command) = &args.command {
-            run_task(command)
+            run_task(command).await
         } else if let Some(action) = &args.webhooks {
             run_webhooks(&args, action).await
         } else if args.demo {

@@ -202,18 +202,20 @@ pub(crate) async fn sims_with(graph: GraphConfig) -> Sims {
     Sims { personio, graph }
 }
 
-pub(crate) fn against(sims: &Sims, config: &Path, state: &Path) -> Command {
-    let p = PersonioConfig::default();
+/// `hris-sync` with both simulators' addresses and credentials in its environment.
+pub(crate) fn on_sims(sims: &Sims) -> Command {
     let g = GraphConfig::default();
-    let mut c = sync();
-    c.env("PERSONIO_CLIENT_ID", &p.client_id)
-        .env("PERSONIO_CLIENT_SECRET", &p.client_secret)
-        .env("PERSONIO_BASE_URL", sims.personio.base_url())
-        .env("AZURE_TENANT_ID", &g.tenant_id)
+    let mut c = reading(&sims.personio);
+    c.env("AZURE_TENANT_ID", &g.tenant_id)
         .env("AZURE_CLIENT_ID", &g.client_id)
         .env("AZURE_CLIENT_SECRET", &g.client_secret)
         .env("GRAPH_BASE_URL", sims.graph.base_url())
         .env("AZURE_AUTHORITY_HOST", sims.graph.base_url());
+    c
+}
+
+pub(crate) fn against(sims: &Sims, config: &Path, state: &Path) -> Command {
+    let mut c = on_sims(sims);
     c.arg("--config")
         .arg(config)
         .arg("--state")

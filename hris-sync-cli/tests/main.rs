@@ -7,6 +7,7 @@ mod audit;
 mod cli;
 mod common;
 mod e2e;
+mod explain;
 mod faults;
 mod groups;
 mod hybrid;

@@ -195,6 +195,24 @@ pub trait Directory: Send + Sync + fmt::Debug {
         ))
     }
 
+    /// The accounts that may matter to one employee (for `hris-sync explain`): those that
+    /// carry `employee_id`, and those whose UPN or mail is one of `addresses` (ignoring
+    /// case). Accounts beyond these may come back; the caller sorts them out.
+    ///
+    /// The default reads every account ([`list_users`](Self::list_users)) and keeps those.
+    /// Connectors with look-ups override it with targeted reads.
+    async fn find_users(
+        &self,
+        employee_id: &str,
+        addresses: &[String],
+    ) -> Result<Vec<DirectoryUser>> {
+        let users = self.list_users().await?.users;
+        Ok(users
+            .into_iter()
+            .filter(|u| concerns(u, employee_id, addresses))
+            .collect())
+    }
+
     /// [`apply`](Self::apply), honouring `cx`: once [`ApplyContext::is_stopped`], send no new
     /// request, and answer every operation not sent with [`crate::Stop::not_applied`];
     /// report answered operations with [`ApplyContext::written`].
@@ -212,6 +230,19 @@ pub trait Directory: Send + Sync + fmt::Debug {
         cx.written(outcomes.len());
         outcomes
     }
+}
+
+/// Whether `user` carries `employee_id`, or its UPN or mail is one of `addresses`.
+#[must_use]
+pub fn concerns(user: &DirectoryUser, employee_id: &str, addresses: &[String]) -> bool {
+    user.employee_id() == Some(employee_id)
+        || addresses.iter().any(|a| {
+            user.user_principal_name.eq_ignore_ascii_case(a)
+                || user
+                    .mail
+                    .as_deref()
+                    .is_some_and(|m| m.eq_ignore_ascii_case(a))
+        })
 }
 
 macro_rules! forward_directory {
@@ -235,6 +266,13 @@ macro_rules! forward_directory {
             }
             async fn read_group(&self, id: &str) -> Result<GroupInfo> {
                 (**self).read_group(id).await
+            }
+            async fn find_users(
+                &self,
+                employee_id: &str,
+                addresses: &[String],
+            ) -> Result<Vec<DirectoryUser>> {
+                (**self).find_users(employee_id, addresses).await
             }
             async fn apply_with(
                 &self,

@@ -102,7 +102,9 @@ pub use user::{DirectoryUser, ObjectKind};
 /// reads, listings, passwords, request counts, and the modules for retrying, pacing, transport
 /// checks and connector factories. (The split follows OpenDAL's `raw`.)
 pub mod raw {
-    pub use crate::directory::{DeltaCursor, GroupInfo, GroupRefusal, UserChanges, UserSnapshot};
+    pub use crate::directory::{
+        DeltaCursor, GroupInfo, GroupRefusal, UserChanges, UserSnapshot, concerns,
+    };
     pub use crate::operation::{
         AccessPass, AccessPassRequest, Applied, Changes, NewUser, Operation, Outcome,
     };

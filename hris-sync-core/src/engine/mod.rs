@@ -8,11 +8,13 @@
 //! write the interrupted one made.
 
 mod audit;
+mod explain;
 mod report;
 mod state;
 mod syncer;
 
 pub use audit::{AuditRecord, AuditSink, MemoryAudit, NoAudit};
+pub use explain::{Explanation, Step, Verdict, explain};
 pub use report::{
     ReportAction, ReportChange, ReportChanges, ReportKind, Status, Summary, SyncReport,
 };

@@ -340,7 +340,7 @@ pub(crate) fn skip(s: &Skipped) -> ReportAction {
     }
 }
 
-fn notice(n: &Notice) -> ReportAction {
+pub(crate) fn notice(n: &Notice) -> ReportAction {
     ReportAction {
         kind: ReportKind::Notice,
         employee_id: n.employee_id.to_string(),

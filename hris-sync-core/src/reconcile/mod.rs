@@ -35,8 +35,9 @@ use crate::property::{DirectoryProperty, PropertyValue};
 use crate::user::DirectoryUser;
 
 use attributes::Desired;
-use index::{UserIndex, out_of_scope};
-use lifecycle::Standing;
+use index::UserIndex;
+pub(crate) use index::out_of_scope;
+pub(crate) use lifecycle::{Standing, today};
 
 /// What the sync remembers between runs that the plan depends on (S6).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,7 +154,7 @@ impl<'a> Planner<'a> {
             groups,
             policy,
             now,
-            today: lifecycle::today(now, &policy.lifecycle),
+            today: today(now, &policy.lifecycle),
             history,
             index: UserIndex::new(users),
             plan: Plan::default(),

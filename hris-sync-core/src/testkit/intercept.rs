@@ -69,6 +69,13 @@ impl<D: Directory, H: WriteHook<D>> Directory for Intercept<D, H> {
     async fn read_group(&self, id: &str) -> Result<GroupInfo> {
         self.inner.read_group(id).await
     }
+    async fn find_users(
+        &self,
+        employee_id: &str,
+        addresses: &[String],
+    ) -> Result<Vec<crate::DirectoryUser>> {
+        self.inner.find_users(employee_id, addresses).await
+    }
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
         self.hook.apply(&self.inner, operations).await
     }

@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use normalize::{Locale, normalize_part};
+pub use normalize::{Locale, apply_locale, normalize_part};
 
 use crate::employee::Employee;
 

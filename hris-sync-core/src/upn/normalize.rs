@@ -35,11 +35,15 @@ fn locale_de(c: char) -> Option<&'static str> {
     })
 }
 
-/// Normalize one name part: locale table, transliteration, lower case, `[a-z0-9]` only.
-/// Returns an empty string when nothing survives.
-#[must_use]
-pub fn normalize_part(input: &str, locale: Locale) -> String {
-    let mut out = String::with_capacity(input.len());
+/// One step of the locale table: a character it replaced, or one it left for later.
+enum Piece {
+    Mapped(&'static str),
+    Kept(char),
+}
+
+/// The characters of `input` through the locale table (composed or decomposed umlauts).
+fn locale_pieces(input: &str, locale: Locale) -> Vec<Piece> {
+    let mut out = Vec::with_capacity(input.len());
     let mut chars = input.chars().peekable();
     while let Some(c) = chars.next() {
         if locale == Locale::De {
@@ -53,20 +57,48 @@ pub fn normalize_part(input: &str, locale: Locale) -> String {
             };
             if let Some(s) = composed {
                 chars.next();
-                out.push_str(s);
+                out.push(Piece::Mapped(s));
                 continue;
             }
             if let Some(s) = locale_de(c) {
-                out.push_str(s);
+                out.push(Piece::Mapped(s));
                 continue;
             }
         }
-        if c.is_ascii() {
-            push_ascii(&mut out, c);
-        } else if c.is_alphanumeric() {
-            if let Some(t) = deunicode::deunicode_char(c) {
-                t.chars().for_each(|a| push_ascii(&mut out, a));
+        out.push(Piece::Kept(c));
+    }
+    out
+}
+
+/// `input` after the locale table alone (U1's first step), for explanations: `Zoë Müller`
+/// gives `Zoë Mueller` with the German table (`ë` is left to transliteration).
+#[must_use]
+pub fn apply_locale(input: &str, locale: Locale) -> String {
+    let mut out = String::with_capacity(input.len());
+    for piece in locale_pieces(input, locale) {
+        match piece {
+            Piece::Mapped(s) => out.push_str(s),
+            Piece::Kept(c) => out.push(c),
+        }
+    }
+    out
+}
+
+/// Normalize one name part: locale table, transliteration, lower case, `[a-z0-9]` only.
+/// Returns an empty string when nothing survives.
+#[must_use]
+pub fn normalize_part(input: &str, locale: Locale) -> String {
+    let mut out = String::with_capacity(input.len());
+    for piece in locale_pieces(input, locale) {
+        match piece {
+            Piece::Mapped(s) => out.push_str(s),
+            Piece::Kept(c) if c.is_ascii() => push_ascii(&mut out, c),
+            Piece::Kept(c) if c.is_alphanumeric() => {
+                if let Some(t) = deunicode::deunicode_char(c) {
+                    t.chars().for_each(|a| push_ascii(&mut out, a));
+                }
             }
+            Piece::Kept(_) => {}
         }
     }
     out
@@ -88,6 +120,8 @@ mod tests {
         assert_eq!(normalize_part("Mu\u{308}ller", Locale::De), "mueller");
         assert_eq!(normalize_part("Müller", Locale::De), "mueller");
         assert_eq!(normalize_part("Müller", Locale::None), "muller");
+        assert_eq!(apply_locale("Zoë Mu\u{308}ller", Locale::De), "Zoë Mueller");
+        assert_eq!(apply_locale("Zoë", Locale::None), "Zoë");
     }
 
     #[test]
