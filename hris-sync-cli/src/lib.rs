@@ -25,5 +25,7 @@ pub mod private_file;
 pub mod progress;
 pub mod serve;
 pub mod signals;
+pub mod status;
+pub mod status_http;
 pub mod table;
 pub mod webhook;

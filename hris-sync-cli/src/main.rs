@@ -336,9 +336,14 @@ async fn run_real(args: &Cli) -> Result<i32> {
                 None => (true, syncer.run_cycle(clock(args), &options).await),
             },
         };
+        let kind = if periodic {
+            hris_sync_cli::status::CycleKind::Periodic
+        } else {
+            hris_sync_cli::status::CycleKind::Targeted
+        };
         match &cycle {
-            Ok(result) => metrics.cycle_done(result, started.elapsed()),
-            Err(_) => metrics.cycle_failed(started.elapsed()),
+            Ok(result) => metrics.cycle_done(result, started.elapsed(), kind),
+            Err(e) => metrics.cycle_failed(&e.to_string(), started.elapsed(), kind),
         }
         let code = match cycle {
             Ok(result) => {

@@ -32,6 +32,7 @@ pub struct Metrics {
     directory_service: &'static str,
     cycles: Mutex<Cycles>,
     webhooks: std::sync::OnceLock<Arc<crate::webhook::Inbox>>,
+    board: crate::status::Board,
 }
 
 #[derive(Debug, Default)]
@@ -65,6 +66,7 @@ impl Metrics {
             directory_service: "graph",
             cycles: Mutex::new(Cycles::default()),
             webhooks: std::sync::OnceLock::new(),
+            board: crate::status::Board::default(),
         }
     }
 
@@ -85,8 +87,23 @@ impl Metrics {
         self.cycles.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A cycle ended with a result after `took`; it succeeded when it exited 0.
-    pub fn cycle_done(&self, result: &CycleResult, took: Duration) {
+    /// The status page's board of cycles and open items.
+    #[must_use]
+    pub fn board(&self) -> &crate::status::Board {
+        &self.board
+    }
+
+    /// The webhook receiver's counts, when it is on.
+    #[must_use]
+    pub fn webhook_counts(&self) -> Option<crate::webhook::InboxCounts> {
+        self.webhooks.get().map(|inbox| inbox.counts())
+    }
+
+    /// A cycle of `kind` ended with a result after `took`; it succeeded when it exited 0.
+    pub fn cycle_done(&self, result: &CycleResult, took: Duration, kind: crate::status::CycleKind) {
+        #[allow(clippy::disallowed_methods)] // when a cycle ended is wall-clock time
+        let at = SystemTime::now();
+        self.board.cycle_done(result, took, kind, at);
         let mut c = self.cycles();
         c.seconds += took.as_secs_f64();
         let t = &result.timings;
@@ -108,8 +125,12 @@ impl Metrics {
         }
     }
 
-    /// A cycle failed as a whole (a read, a check, the state) after `took`.
-    pub fn cycle_failed(&self, took: Duration) {
+    /// A cycle of `kind` failed as a whole (a read, a check, the state) with `error` after
+    /// `took`.
+    pub fn cycle_failed(&self, error: &str, took: Duration, kind: crate::status::CycleKind) {
+        #[allow(clippy::disallowed_methods)] // when a cycle ended is wall-clock time
+        let at = SystemTime::now();
+        self.board.cycle_failed(error, took, kind, at);
         let mut c = self.cycles();
         c.seconds += took.as_secs_f64();
         c.failed += 1;
@@ -326,7 +347,11 @@ mod tests {
             "{}",
             late.detail
         );
-        m.cycle_failed(Duration::from_secs(1));
+        m.cycle_failed(
+            "read failed",
+            Duration::from_secs(1),
+            crate::status::CycleKind::Periodic,
+        );
         assert!(!m.health(t0 + Duration::from_secs(200)).ok);
         m.cycles().last_success = Some((t0 + Duration::from_secs(200), SystemTime::now()));
         assert!(m.health(t0 + Duration::from_secs(320)).ok);
@@ -338,7 +363,11 @@ mod tests {
         let m = metrics();
         m.graph.sent();
         m.graph.answered(429);
-        m.cycle_failed(Duration::from_millis(1500));
+        m.cycle_failed(
+            "read failed",
+            Duration::from_millis(1500),
+            crate::status::CycleKind::Periodic,
+        );
         m.cycles()
             .actions
             .insert(("create".to_owned(), "applied"), 3);

@@ -1,4 +1,5 @@
-//! The HTTP side of `--watch --listen`: `GET /healthz`, `GET /metrics`, and, when a webhook
+//! The HTTP side of `--watch --listen`: `GET /` (the status page, [`crate::status_http`]),
+//! `GET /healthz`, `GET /metrics`, and, when a webhook
 //! token is configured, `POST /webhooks/personio` ([`crate::webhook`]). Everything else is
 //! 404; nothing here runs a sync.
 
@@ -71,10 +72,15 @@ pub async fn start_with(
     let bound = listener
         .local_addr()
         .map_err(|e| Error::config(format!("--listen {addr}: {e}")))?;
+    let page = crate::status_http::router(
+        Arc::clone(&metrics),
+        crate::status_http::Access::from_env(bound),
+    );
     let mut app = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
-        .with_state(metrics);
+        .with_state(metrics)
+        .merge(page);
     if let Some(hooks) = webhooks {
         app = app.merge(crate::webhook::router(hooks));
     }

@@ -222,6 +222,7 @@ struct Pending {
     other_company: u64,
     refused: u64,
     overflowed: u64,
+    last_delivery: Option<std::time::SystemTime>,
 }
 
 /// The persons notified and not yet synced, shared by the receiver and the watch loop.
@@ -257,6 +258,8 @@ pub struct InboxCounts {
     pub refused: u64,
     /// Times the queue was full and the next cycle became an incremental one.
     pub overflowed: u64,
+    /// When the last notification with the right token arrived.
+    pub last_delivery: Option<std::time::SystemTime>,
 }
 
 impl Inbox {
@@ -336,6 +339,7 @@ impl Inbox {
             other_company: p.other_company,
             refused: p.refused,
             overflowed: p.overflowed,
+            last_delivery: p.last_delivery,
         }
     }
 }
@@ -369,6 +373,9 @@ async fn receive(
         tracing::warn!("webhook refused: wrong or missing token");
         return StatusCode::UNAUTHORIZED;
     }
+    #[allow(clippy::disallowed_methods)] // when a delivery arrived is wall-clock time
+    let now = std::time::SystemTime::now();
+    hooks.inbox.lock().last_delivery = Some(now);
     let announced = headers
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

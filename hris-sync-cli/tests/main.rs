@@ -15,4 +15,5 @@ mod only;
 mod races;
 mod scim;
 mod secrets;
+mod status_page;
 mod webhooks;
