@@ -350,6 +350,32 @@ impl Directory for ActiveDirectory {
         self.group(id).await
     }
 
+    /// One search under the base DN: users carrying the employee id, or whose UPN or mail is
+    /// one of the addresses (values escaped as RFC 4515 asks).
+    async fn find_users(
+        &self,
+        employee_id: &str,
+        addresses: &[String],
+    ) -> Result<Vec<DirectoryUser>> {
+        let mut terms = format!("(employeeID={})", ldap3::ldap_escape(employee_id));
+        for a in addresses {
+            let a = ldap3::ldap_escape(a);
+            terms.push_str(&format!("(userPrincipalName={a})(mail={a})"));
+        }
+        let filter = format!("(&{USERS}(|{terms}))");
+        let base = self.settings().base_dn.clone();
+        let entries = self
+            .conn
+            .find(
+                "look up one employee's accounts",
+                &base,
+                &filter,
+                &self.user_attributes(),
+            )
+            .await?;
+        self.users(&entries).await
+    }
+
     async fn apply(&self, operations: &[Operation]) -> Vec<Outcome> {
         self.apply_with(operations, &ApplyContext::default()).await
     }

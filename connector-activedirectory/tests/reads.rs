@@ -206,3 +206,24 @@ async fn upn_suffixes_of_the_forest_are_verified_domains() {
         "{domains:?}"
     );
 }
+
+// `explain`'s targeted read: one search for the accounts carrying the employee id or holding
+// one of the addresses, not the whole listing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn find_users_searches_by_employee_id_and_addresses() {
+    let Some(dc) = dc() else { return };
+    let dir = directory(dc);
+    let id = unique("21");
+    let by_id = create(&dir, new_user(&unique("fid."), "Fi", "Dee", &id)).await;
+    let by_upn = create(&dir, new_user(&unique("fup."), "Fu", "Pee", &unique("22"))).await;
+    create(&dir, new_user(&unique("fno."), "Fn", "Oh", &unique("23"))).await;
+    let found = dir
+        .find_users(&id, &[by_upn.user_principal_name.to_uppercase()])
+        .await
+        .unwrap();
+    let mut ids: Vec<&str> = found.iter().map(|u| u.id.as_str()).collect();
+    ids.sort_unstable();
+    let mut want = [by_id.id.as_str(), by_upn.id.as_str()];
+    want.sort_unstable();
+    assert_eq!(ids, want);
+}
