@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::report::{ReportAction, Status, entry};
+use super::report::{ReportAction, ReportKind, Status, entry};
 use crate::error::Result;
 use crate::reconcile::Action;
 
@@ -30,6 +30,8 @@ pub struct AuditRecord {
     pub run: String,
     /// The account written (its directory id), when known.
     pub account: Option<String>,
+    /// The rule behind the action (docs/rules.md), when the entry's reason does not name it.
+    pub rule: &'static str,
     /// The report's entry: `kind`, `employee_id`, `upn`, `changes` (before → after per
     /// attribute), `status` and `reason`.
     #[serde(flatten)]
@@ -46,11 +48,13 @@ impl AuditRecord {
         status: Status,
         failure: Option<String>,
     ) -> Self {
+        let entry = entry(action, status, failure);
         Self {
             at,
             run: run.to_owned(),
             account,
-            entry: entry(action, status, failure),
+            rule: rule(entry.kind),
+            entry,
         }
     }
 
@@ -60,6 +64,7 @@ impl AuditRecord {
             at,
             run: run.to_owned(),
             account: None,
+            rule: rule(entry.kind),
             entry,
         }
     }
@@ -68,6 +73,21 @@ impl AuditRecord {
     #[must_use]
     pub fn to_json_line(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// The rule an action of this kind follows.
+fn rule(kind: ReportKind) -> &'static str {
+    match kind {
+        ReportKind::Link => "S2: an enabled account with the employee's email, linked",
+        ReportKind::Create => "S3: eligible, and no account matched",
+        ReportKind::Update => "S4: kept in step with HR",
+        ReportKind::SetManager => "S4: the manager follows the HR supervisor",
+        ReportKind::Disable => "S5: left, or not eligible any more",
+        ReportKind::Enable => "S6: eligible again, disabled by this sync",
+        ReportKind::AddMember | ReportKind::RemoveMember => "G1–G5: group membership by rule",
+        ReportKind::Conflict => "S2/S1: more than one account could be the employee's",
+        _ => "S3/S8: not synced",
     }
 }
 
