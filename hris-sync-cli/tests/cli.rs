@@ -552,6 +552,42 @@ pub(crate) fn stderr_lines(child: &mut std::process::Child) -> std::sync::mpsc::
     seen
 }
 
+/// `hris-sync --apply --watch --interval 1h --listen 127.0.0.1:0` on the simulators, JSON
+/// logs on a pipe: the child and the address it serves.
+pub(crate) async fn watching(
+    sims: &Sims,
+    config: &Path,
+    state: &Path,
+) -> (std::process::Child, String) {
+    use std::process::Stdio;
+    let mut c = against(sims, config, state);
+    c.args([
+        "--apply",
+        "--watch",
+        "--interval",
+        "1h",
+        "--listen",
+        "127.0.0.1:0",
+        "--log-format",
+        "json",
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let addr = listen_addr(&mut child).await;
+    (child, addr)
+}
+
+/// SIGTERM the watching sync; it exits 0.
+pub(crate) async fn stops_cleanly(mut child: std::process::Child) {
+    sigterm(child.id());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
 /// The address a `--listen` child logs (JSON logs on stderr).
 pub(crate) async fn listen_addr(child: &mut std::process::Child) -> String {
     let seen = stderr_lines(child);
@@ -570,26 +606,11 @@ pub(crate) async fn listen_addr(child: &mut std::process::Child) -> String {
 // that ran, with the requests counted per service; SIGTERM while it waits ends it with 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_serves_health_and_metrics() {
-    use std::process::Stdio;
     use std::time::{Duration, Instant};
 
     let sims = sims().await;
     let (_dir, config, state) = scratch();
-    let mut c = against(&sims, &config, &state);
-    c.args([
-        "--apply",
-        "--watch",
-        "--interval",
-        "1h",
-        "--listen",
-        "127.0.0.1:0",
-        "--log-format",
-        "json",
-    ])
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    let addr = listen_addr(&mut child).await;
+    let (child, addr) = watching(&sims, &config, &state).await;
     let http = reqwest::Client::new();
     let get = |path: &str| {
         let req = http.get(format!("http://{addr}{path}"));
@@ -636,13 +657,7 @@ async fn watch_serves_health_and_metrics() {
     assert_eq!(status, 200, "{body}");
     assert!(body.starts_with("ok: the last successful cycle"), "{body}");
     assert_eq!(get("/nothing").await.0, 404);
-
-    sigterm(child.id());
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(status.code(), Some(0));
+    stops_cleanly(child).await;
 }
 
 // `[onboarding] temporary_access_pass = true`: each new account also gets a Temporary Access

@@ -7,7 +7,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::cli::{against, listen_addr, scratch, sigterm, sims};
+use crate::cli::{scratch, sims, stops_cleanly, watching};
 
 fn chromium() -> Option<&'static str> {
     let found = ["chromium", "chromium-browser"].into_iter().find(|p| {
@@ -51,21 +51,7 @@ async fn the_status_page_renders_in_a_browser() {
     let Some(program) = chromium() else { return };
     let sims = sims().await;
     let (dir, config, state) = scratch();
-    let mut c = against(&sims, &config, &state);
-    c.args([
-        "--apply",
-        "--watch",
-        "--interval",
-        "1h",
-        "--listen",
-        "127.0.0.1:0",
-        "--log-format",
-        "json",
-    ])
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    let addr = listen_addr(&mut child).await;
+    let (child, addr) = watching(&sims, &config, &state).await;
     let http = reqwest::Client::new();
     let waited = Instant::now();
     loop {
@@ -135,10 +121,5 @@ async fn the_status_page_renders_in_a_browser() {
         assert!(done.success());
     }
 
-    sigterm(child.id());
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(status.code(), Some(0));
+    stops_cleanly(child).await;
 }

@@ -10,7 +10,7 @@ use hris_sync_core::raw::PropertyValue;
 use hris_sync_core::{AttributeValue, Employee, EmployeeId};
 use serde_json::json;
 
-use crate::cli::{Sims, against, listen_addr, scratch, sigterm, sims};
+use crate::cli::{Sims, against, listen_addr, scratch, sims, stops_cleanly};
 use crate::common::now;
 
 const TOKEN: &str = "Bearer hook-secret-7Qx";
@@ -108,16 +108,6 @@ async fn first_cycle(http: &reqwest::Client, addr: &str) {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-/// SIGTERM the watching sync; it exits 0.
-async fn stops_cleanly(mut child: std::process::Child) {
-    sigterm(child.id());
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(status.code(), Some(0));
 }
 
 fn cycles(metrics: &str) -> u64 {
