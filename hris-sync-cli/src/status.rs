@@ -121,6 +121,9 @@ impl Board {
             b.items = items;
         } else {
             b.items.extend(items);
+            // Between two periodic cycles, the newest items at most.
+            let over = b.items.len().saturating_sub(KEPT);
+            b.items.drain(..over);
         }
     }
 

@@ -20,6 +20,11 @@
 //! The rules the planner implements (S1–S10, U1–U6) are in the project's DESIGN document; every
 //! [`Reason`] cites the rule it comes from.
 //!
+//! Around the planner, the [`engine`] runs cycles ([`engine::Syncer`]): full, targeted (a
+//! webhook's people) or for named people only ([`engine::Syncer::run_cycle_for`]); it keeps
+//! an audit trail through an [`engine::AuditSink`], and [`engine::explain`] tells, step by
+//! step, why the planner decides what it decides for one employee.
+//!
 //! This crate has no HTTP dependency.
 //!
 //! ## Example
