@@ -10,13 +10,14 @@ use tokio::time::Instant;
 use clap::{Parser, Subcommand, ValueEnum};
 use hris_sync_core::chrono::{DateTime, Utc};
 
-/// Keep Microsoft Entra ID in step with Personio: link, create, update and disable accounts,
-/// one way, from the HR system.
+/// Keep a directory (Microsoft Entra ID, on-premises Active Directory or a SCIM application) in
+/// step with Personio: link, create, update and disable accounts, one way, from the HR system.
 ///
 /// Without --apply the run only plans (a dry run). Secrets come from the environment
 /// (PERSONIO_CLIENT_ID, PERSONIO_CLIENT_SECRET, AZURE_TENANT_ID, AZURE_CLIENT_ID,
-/// AZURE_CLIENT_SECRET; for on-premises Active Directory AD_BIND_DN and AD_BIND_PASSWORD);
-/// everything else from the --config file.
+/// AZURE_CLIENT_SECRET; for on-premises Active Directory AD_BIND_DN and AD_BIND_PASSWORD; for a
+/// SCIM application SCIM_TOKEN); everything else from the --config file. `hris-sync explain ID`
+/// shows one person's decision step by step, `hris-sync audit --employee ID` their history.
 ///
 /// Exit status: 0 all planned actions applied (or planned, in a dry run); 1 some action failed
 /// (or SIGINT/SIGTERM stopped the run with actions left unsent); 2 bad configuration or

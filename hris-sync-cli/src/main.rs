@@ -1,9 +1,12 @@
-//! `hris-sync`: keep Entra ID, or on-premises Active Directory, in step with Personio
+//! `hris-sync`: keep Entra ID, on-premises Active Directory or a SCIM application in step with Personio
 //! (docs/rules.md §4).
 //!
 //! ```text
 //! hris-sync --config FILE [--apply] [--report FILE] [--state FILE] [--watch [--interval 30m]]
 //!      [--full] [--now RFC3339] [--allow-mass-disable] [--log-format text|json]
+//! hris-sync --config FILE --apply --only ID[,ID…] [--audit FILE]
+//! hris-sync explain ID --config FILE [--format json]
+//! hris-sync audit --employee ID [--since DATE] [--file FILE]
 //! hris-sync --demo
 //! ```
 //!
