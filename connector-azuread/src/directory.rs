@@ -236,7 +236,15 @@ impl Directory for EntraDirectory {
         let mut found = crate::holder::lookup_all(&self.client, "employeeId", employee_id).await?;
         for address in addresses {
             for field in ["userPrincipalName", "mail"] {
-                found.extend(crate::holder::lookup_all(&self.client, field, address).await?);
+                match crate::holder::lookup_all(&self.client, field, address).await {
+                    Ok(users) => found.extend(users),
+                    // A tenant (or a stand-in) that will not filter on this field: the other
+                    // look-ups still answer.
+                    Err(e) if e.kind() == hris_sync_core::ErrorKind::InvalidInput => {
+                        tracing::warn!(field, error = %e, "a look-up was refused; left out");
+                    }
+                    Err(e) => return Err(e),
+                }
             }
         }
         found.sort_by(|a, b| a.id.cmp(&b.id));

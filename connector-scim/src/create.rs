@@ -111,7 +111,16 @@ impl ScimDirectory {
             }
             return Ok(Holder::Other(user.id.as_str().to_owned()));
         }
-        let by_id = self.find("externalId", &new.employee_id).await?;
+        // `externalId` is optional to filter on (Atlassian filters by it, others refuse with
+        // `invalidFilter`): a refusal is "nobody found", not a failure of the create.
+        let by_id = match self.find("externalId", &new.employee_id).await {
+            Ok(found) => found,
+            Err(e) if matches!(e.kind(), ErrorKind::InvalidInput | ErrorKind::Unsupported) => {
+                tracing::warn!(error = %e, "the provider does not filter by externalId; only userName is asked");
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
         Ok(by_id
             .into_iter()
             .next()

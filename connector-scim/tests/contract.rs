@@ -753,3 +753,40 @@ async fn secrets_are_absent_from_logs_errors_and_debug() {
         assert!(!text.contains("Contract-Passw0rd-Long!"), "{text}");
     }
 }
+
+// A provider that refuses to filter by `externalId` (400 `invalidFilter`) still settles a
+// 409 by the `userName` look-up: nobody visible holds the name, so the conflict stands (U3).
+#[tokio::test]
+async fn a_provider_without_an_external_id_filter_still_settles_a_409() {
+    let server = provider("service-provider-config.json").await;
+    on(
+        &server,
+        "POST",
+        "/scim/v2/Users",
+        answer(&server, 409, "error-uniqueness.json"),
+        Some(1),
+    )
+    .await;
+    let empty = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0});
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .and(query_param(
+            "filter",
+            "userName eq \"mia.schmidt@example.com\"",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(empty))
+        .mount(&server)
+        .await;
+    let refused = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": "400", "scimType": "invalidFilter", "detail": "externalId is not filterable"});
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .and(query_param("filter", "externalId eq \"100250\""))
+        .respond_with(ResponseTemplate::new(400).set_body_json(refused))
+        .mount(&server)
+        .await;
+    let err = one(&directory(&server), Operation::Create(Box::new(mia())))
+        .await
+        .unwrap_err();
+    assert!(err.is_upn_conflict(), "{err}");
+}
