@@ -240,7 +240,7 @@ impl Directory for EntraDirectory {
                     Ok(users) => found.extend(users),
                     // A tenant (or a stand-in) that will not filter on this field: the other
                     // look-ups still answer.
-                    Err(e) if e.kind() == hris_sync_core::ErrorKind::InvalidInput => {
+                    Err(e) if e.kind() == ErrorKind::InvalidInput => {
                         tracing::warn!(field, error = %e, "a look-up was refused; left out");
                     }
                     Err(e) => return Err(e),
