@@ -139,7 +139,14 @@ impl ScimDirectory {
             .iter()
             .filter_map(|r| json::text(r, "id"))
             .collect();
-        if (distinct.len() as u64) < total {
+        // A resource without an id is counted (it is left out, and said, when read), so a
+        // malformed record does not fail every read; a user missed between shifting pages
+        // does.
+        let unidentified = resources
+            .iter()
+            .filter(|r| json::text(r, "id").is_none())
+            .count();
+        if ((distinct.len() + unidentified) as u64) < total {
             return Err(Error::new(
                 ErrorKind::Transient,
                 format!(

@@ -790,3 +790,27 @@ async fn a_provider_without_an_external_id_filter_still_settles_a_409() {
         .unwrap_err();
     assert!(err.is_upn_conflict(), "{err}");
 }
+
+// A malformed record in the listing (no id, not an object) is left out, and the rest is read;
+// it never fails the read for everyone.
+#[tokio::test]
+async fn a_malformed_resource_is_left_out_not_fatal() {
+    let server = provider("service-provider-config.json").await;
+    let mut page = fixture("users-page-lowercase.json", &base(&server));
+    page["totalresults"] = json!(3);
+    page["resources"]
+        .as_array_mut()
+        .unwrap()
+        .extend([json!(42), json!({"userName": "no-id@example.com"})]);
+    on(
+        &server,
+        "GET",
+        "/scim/v2/Users",
+        ResponseTemplate::new(200).set_body_json(page),
+        None,
+    )
+    .await;
+    let users = directory(&server).list_users().await.unwrap().users;
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].employee_id.as_deref(), Some("701984"));
+}
