@@ -8,7 +8,7 @@ use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{ErrorKind, HrSource};
 use hris_sync_sims::personio::{Fault, PersonioSim, SimConfig};
 
-use crate::support::{company, sim};
+use crate::support::{company, list, sim};
 
 // 429 then success; with Retry-After the client waits what was asked.
 #[tokio::test(flavor = "current_thread")]
@@ -72,13 +72,7 @@ async fn retries_stop_at_the_deadline() {
 async fn paced_under_the_limits() {
     let sim = sim().await;
     sim.seed(company(2_000));
-    let listing = sim
-        .source()
-        .build()
-        .unwrap()
-        .list_employees()
-        .await
-        .unwrap();
+    let listing = list(&sim).await;
     assert_eq!(listing.employees.len(), 2_000);
     let counts = sim.counts();
     assert_eq!(counts.employees, 20);

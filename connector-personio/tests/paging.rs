@@ -4,7 +4,7 @@ use crate::support::Connect as _;
 use hris_sync_core::{ErrorKind, HrSource};
 use hris_sync_sims::personio::Fault;
 
-use crate::support::{company, sim};
+use crate::support::{company, list, sim};
 
 // Three pages with a record repeated across a page edge and a short last page: every employee
 // once, and the listing stops at the short page.
@@ -52,13 +52,7 @@ async fn three_pages_duplicate_across_pages_short_last_page() {
 async fn exact_multiple_ends_without_an_empty_page() {
     let sim = sim().await;
     sim.seed(company(200));
-    let listing = sim
-        .source()
-        .build()
-        .unwrap()
-        .list_employees()
-        .await
-        .unwrap();
+    let listing = list(&sim).await;
     assert_eq!(listing.employees.len(), 200);
     assert_eq!(sim.counts().employees, 2);
 }
@@ -86,13 +80,7 @@ async fn transient_failures_are_retried() {
     sim.seed(company(150));
     sim.fail_page(100, Fault::Status(503), 1);
     sim.inject([Fault::Drop]);
-    let listing = sim
-        .source()
-        .build()
-        .unwrap()
-        .list_employees()
-        .await
-        .unwrap();
+    let listing = list(&sim).await;
     assert_eq!(listing.employees.len(), 150);
     assert_eq!(sim.counts().faults, 2);
 }
@@ -171,13 +159,7 @@ async fn latency_is_survived() {
     sim.seed(company(5));
     sim.inject([Fault::Latency(std::time::Duration::from_millis(300))]);
     let start = std::time::Instant::now();
-    let listing = sim
-        .source()
-        .build()
-        .unwrap()
-        .list_employees()
-        .await
-        .unwrap();
+    let listing = list(&sim).await;
     assert_eq!(listing.employees.len(), 5);
     assert!(start.elapsed() >= std::time::Duration::from_millis(300));
 }
@@ -198,13 +180,7 @@ async fn short_pages(n: u32) -> hris_sync_sims::personio::PersonioSim {
 async fn t9_short_pages_mid_listing_are_read_on() {
     let sim = short_pages(40).await;
     sim.seed(company(261));
-    let listing = sim
-        .source()
-        .build()
-        .unwrap()
-        .list_employees()
-        .await
-        .unwrap();
+    let listing = list(&sim).await;
     assert_eq!(
         listing.employees.len(),
         261,

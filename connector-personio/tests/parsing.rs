@@ -7,7 +7,7 @@ use hris_sync_core::{AttributeValue, EmployeeStatus, ErrorKind, HrSource, Policy
 use hris_sync_sims::personio::{PersonioSim, SimConfig};
 use serde_json::json;
 
-use crate::support::{company, config, date, sim};
+use crate::support::{company, config, date, list, sim};
 
 fn wrapped(value: serde_json::Value, kind: &str) -> serde_json::Value {
     json!({"label": "x", "value": value, "type": kind, "universal_id": null})
@@ -57,13 +57,7 @@ async fn every_value_quirk() {
             "some_future_attribute": wrapped(json!({"unexpected": true}), "standard"),
         }
     }));
-    let listing = sim
-        .source()
-        .build()
-        .unwrap()
-        .list_employees()
-        .await
-        .unwrap();
+    let listing = list(&sim).await;
     assert!(listing.rejected.is_empty(), "{:?}", listing.rejected);
     let e = &listing.employees[0];
     assert_eq!(e.id.as_str(), "48213");
@@ -141,13 +135,7 @@ async fn absent_is_not_empty() {
     .await
     .unwrap();
     sim.seed(company(3));
-    let listing = sim
-        .source()
-        .build()
-        .unwrap()
-        .list_employees()
-        .await
-        .unwrap();
+    let listing = list(&sim).await;
     let e = &listing.employees[0];
     assert_eq!(e.attribute("department"), None, "not whitelisted → absent");
     assert_eq!(
@@ -229,13 +217,7 @@ async fn malformed_records_are_reported_and_skipped() {
     for (record, _) in &bad {
         sim.push_raw(record.clone());
     }
-    let listing = sim
-        .source()
-        .build()
-        .unwrap()
-        .list_employees()
-        .await
-        .unwrap();
+    let listing = list(&sim).await;
     assert_eq!(listing.employees.len(), 5, "the good records still sync");
     assert_eq!(listing.rejected.len(), bad.len());
     for ((_, needle), rejected) in bad.iter().zip(&listing.rejected) {
@@ -254,12 +236,6 @@ async fn rendered_records_parse_back() {
     let sim = sim().await;
     let staff = company(30);
     sim.seed(staff.clone());
-    let listing = sim
-        .source()
-        .build()
-        .unwrap()
-        .list_employees()
-        .await
-        .unwrap();
+    let listing = list(&sim).await;
     assert_eq!(listing.employees, staff);
 }

@@ -119,3 +119,14 @@ pub(crate) async fn serve_once(
         .mount(server)
         .await;
 }
+
+/// Every employee of the simulator, read by a source built for it (the test fails otherwise).
+pub(crate) async fn list(sim: &PersonioSim) -> hris_sync_core::raw::EmployeeListing {
+    use hris_sync_core::HrSource as _;
+    sim.source()
+        .build()
+        .unwrap()
+        .list_employees()
+        .await
+        .unwrap()
+}
