@@ -64,9 +64,18 @@ fn directory(server: &MockServer) -> ScimDirectory {
     builder(server).build().unwrap()
 }
 
-/// Mounts `verb p` answered by `reply`, `times` times exactly when given.
-async fn on(server: &MockServer, verb: &str, p: &str, reply: ResponseTemplate, times: Option<u64>) {
-    let mock = Mock::given(method(verb)).and(path(p)).respond_with(reply);
+/// Mounts `"VERB /path?k=v&…"` (each query pair, decoded, must be there) answered by
+/// `reply`, `times` times exactly when given.
+async fn on(server: &MockServer, spec: &str, reply: ResponseTemplate, times: Option<u64>) {
+    let (verb, target) = spec.split_once(' ').unwrap_or(("GET", spec));
+    let (p, query) = target.split_once('?').unwrap_or((target, ""));
+    let mock = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .fold(Mock::given(method(verb)).and(path(p)), |m, (k, v)| {
+            m.and(query_param(k, v))
+        })
+        .respond_with(reply);
     match times {
         Some(n) => mock.expect(n).mount(server).await,
         None => mock.mount(server).await,
@@ -84,21 +93,20 @@ async fn requests(server: &MockServer, verb: &str) -> Vec<Request> {
 }
 
 async fn mount_pages(server: &MockServer) {
-    Mock::given(method("GET"))
-        .and(path("/scim/v2/Users"))
-        .and(query_param("startIndex", "3"))
-        .respond_with(answer(server, 200, "users-page-2.json"))
-        .expect(1)
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/scim/v2/Users"))
-        .and(query_param("startIndex", "1"))
-        .and(query_param("count", "2"))
-        .respond_with(answer(server, 200, "users-page-1.json"))
-        .expect(1)
-        .mount(server)
-        .await;
+    on(
+        server,
+        "GET /scim/v2/Users?startIndex=3",
+        answer(server, 200, "users-page-2.json"),
+        Some(1),
+    )
+    .await;
+    on(
+        server,
+        "GET /scim/v2/Users?startIndex=1&count=2",
+        answer(server, 200, "users-page-1.json"),
+        Some(1),
+    )
+    .await;
 }
 
 fn mia() -> NewUser {
@@ -183,8 +191,7 @@ async fn names_in_any_case_and_counts_as_strings_are_read() {
     let server = provider("service-provider-config.json").await;
     on(
         &server,
-        "GET",
-        "/scim/v2/Users",
+        "GET /scim/v2/Users",
         answer(&server, 200, "users-page-lowercase.json"),
         Some(1),
     )
@@ -201,18 +208,20 @@ async fn an_empty_page_before_the_total_fails_the_read() {
     let server = provider("service-provider-config.json").await;
     let empty = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
         "totalResults": 3, "startIndex": 3, "itemsPerPage": 0, "Resources": []});
-    Mock::given(method("GET"))
-        .and(path("/scim/v2/Users"))
-        .and(query_param("startIndex", "3"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(empty))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/scim/v2/Users"))
-        .and(query_param("startIndex", "1"))
-        .respond_with(answer(&server, 200, "users-page-1.json"))
-        .mount(&server)
-        .await;
+    on(
+        &server,
+        "GET /scim/v2/Users?startIndex=3",
+        ResponseTemplate::new(200).set_body_json(empty),
+        None,
+    )
+    .await;
+    on(
+        &server,
+        "GET /scim/v2/Users?startIndex=1",
+        answer(&server, 200, "users-page-1.json"),
+        None,
+    )
+    .await;
     let err = directory(&server).list_users().await.unwrap_err();
     assert!(err.message().contains("incomplete"), "{err}");
 }
@@ -308,24 +317,20 @@ async fn a_409_is_settled_by_who_holds_the_name() {
         let server = provider("service-provider-config.json").await;
         on(
             &server,
-            "POST",
-            "/scim/v2/Users",
+            "POST /scim/v2/Users",
             answer(&server, 409, "error-uniqueness.json"),
             Some(1),
         )
         .await;
         let mut list = fixture("list-one.json", &base(&server));
         list["Resources"][0]["externalId"] = json!(holder_id);
-        Mock::given(method("GET"))
-            .and(path("/scim/v2/Users"))
-            .and(query_param(
-                "filter",
-                "userName eq \"mia.schmidt@example.com\"",
-            ))
-            .respond_with(ResponseTemplate::new(200).set_body_json(list))
-            .expect(1)
-            .mount(&server)
-            .await;
+        on(
+            &server,
+            "GET /scim/v2/Users?filter=userName eq \"mia.schmidt@example.com\"",
+            ResponseTemplate::new(200).set_body_json(list),
+            Some(1),
+        )
+        .await;
         let outcome = one(&directory(&server), Operation::Create(Box::new(mia()))).await;
         if adopted {
             assert!(matches!(outcome, Ok(Applied::Adopted(_))), "{outcome:?}");
@@ -360,27 +365,25 @@ async fn a_lost_create_is_sent_again_only_when_nobody_holds_the_name() {
         .await;
     on(
         &server,
-        "POST",
-        "/scim/v2/Users",
+        "POST /scim/v2/Users",
         answer(&server, 201, "created.json"),
         None,
     )
     .await;
-    Mock::given(method("GET"))
-        .and(path("/scim/v2/Users"))
-        .and(query_param(
-            "filter",
-            "userName eq \"mia.schmidt@example.com\"",
-        ))
-        .respond_with(answer(&server, 404, "error-okta-404.json"))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/scim/v2/Users"))
-        .and(query_param("filter", "externalId eq \"100250\""))
-        .respond_with(answer(&server, 200, "users-page-1.json"))
-        .mount(&server)
-        .await;
+    on(
+        &server,
+        "GET /scim/v2/Users?filter=userName eq \"mia.schmidt@example.com\"",
+        answer(&server, 404, "error-okta-404.json"),
+        None,
+    )
+    .await;
+    on(
+        &server,
+        "GET /scim/v2/Users?filter=externalId eq \"100250\"",
+        answer(&server, 200, "users-page-1.json"),
+        None,
+    )
+    .await;
     let outcome = one(&directory(&server), Operation::Create(Box::new(mia()))).await;
     assert!(matches!(outcome, Ok(Applied::Created(_))), "{outcome:?}");
     assert_eq!(requests(&server, "POST").await.len(), 2);
@@ -429,16 +432,14 @@ async fn entries_are_added_or_removed_and_leavers_are_deactivated() {
     mount_pages(&server).await;
     on(
         &server,
-        "PATCH",
-        &format!("/scim/v2/Users/{JSMITH}"),
+        &format!("PATCH /scim/v2/Users/{JSMITH}"),
         ResponseTemplate::new(204),
         Some(1),
     )
     .await;
     on(
         &server,
-        "PATCH",
-        &format!("/scim/v2/Users/{BJENSEN}"),
+        &format!("PATCH /scim/v2/Users/{BJENSEN}"),
         ResponseTemplate::new(204),
         Some(2),
     )
@@ -448,8 +449,7 @@ async fn entries_are_added_or_removed_and_leavers_are_deactivated() {
     let reply = ResponseTemplate::new(200).set_body_json(babs);
     on(
         &server,
-        "GET",
-        &format!("/scim/v2/Users/{BJENSEN}"),
+        &format!("GET /scim/v2/Users/{BJENSEN}"),
         reply,
         Some(1),
     )
@@ -505,8 +505,7 @@ async fn the_github_profile_writes_multi_valued_attributes_whole() {
     mount_pages(&server).await;
     on(
         &server,
-        "PATCH",
-        &format!("/scim/v2/Users/{BJENSEN}"),
+        &format!("PATCH /scim/v2/Users/{BJENSEN}"),
         ResponseTemplate::new(204),
         Some(1),
     )
@@ -540,16 +539,14 @@ async fn group_members_are_read_added_and_removed_one_by_one() {
     let server = provider("service-provider-config.json").await;
     on(
         &server,
-        "GET",
-        &format!("/scim/v2/Groups/{GROUP}"),
+        &format!("GET /scim/v2/Groups/{GROUP}"),
         answer(&server, 200, "group.json"),
         Some(1),
     )
     .await;
     on(
         &server,
-        "PATCH",
-        &format!("/scim/v2/Groups/{GROUP}"),
+        &format!("PATCH /scim/v2/Groups/{GROUP}"),
         ResponseTemplate::new(204),
         Some(2),
     )
@@ -610,7 +607,7 @@ async fn a_location_on_another_host_is_not_followed() {
         "Location",
         format!("https://elsewhere.example/Users/{BJENSEN}"),
     );
-    on(&server, "POST", "/scim/v2/Users", reply, Some(1)).await;
+    on(&server, "POST /scim/v2/Users", reply, Some(1)).await;
     let err = one(&directory(&server), Operation::Create(Box::new(mia())))
         .await
         .unwrap_err();
@@ -626,8 +623,7 @@ async fn a_refused_token_is_named_without_showing_it() {
         "status": "401", "detail": "Authorization failure"});
     on(
         &server,
-        "GET",
-        "/scim/v2/ServiceProviderConfig",
+        "GET /scim/v2/ServiceProviderConfig",
         ResponseTemplate::new(401).set_body_json(body),
         None,
     )
@@ -729,8 +725,8 @@ async fn secrets_are_absent_from_logs_errors_and_debug() {
     let _guard = captured.install();
     let server = provider("service-provider-config.json").await;
     let refused = ResponseTemplate::new(500).set_body_json(json!({"status": "500"}));
-    on(&server, "POST", "/scim/v2/Users", refused.clone(), None).await;
-    on(&server, "GET", "/scim/v2/Users", refused, None).await;
+    on(&server, "POST /scim/v2/Users", refused.clone(), None).await;
+    on(&server, "GET /scim/v2/Users", refused, None).await;
     let dir = builder(&server).send_password(true).build().unwrap();
     let new = mia();
     let op = Operation::Create(Box::new(new));
@@ -761,30 +757,28 @@ async fn a_provider_without_an_external_id_filter_still_settles_a_409() {
     let server = provider("service-provider-config.json").await;
     on(
         &server,
-        "POST",
-        "/scim/v2/Users",
+        "POST /scim/v2/Users",
         answer(&server, 409, "error-uniqueness.json"),
         Some(1),
     )
     .await;
     let empty = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0});
-    Mock::given(method("GET"))
-        .and(path("/scim/v2/Users"))
-        .and(query_param(
-            "filter",
-            "userName eq \"mia.schmidt@example.com\"",
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(empty))
-        .mount(&server)
-        .await;
+    on(
+        &server,
+        "GET /scim/v2/Users?filter=userName eq \"mia.schmidt@example.com\"",
+        ResponseTemplate::new(200).set_body_json(empty),
+        None,
+    )
+    .await;
     let refused = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
         "status": "400", "scimType": "invalidFilter", "detail": "externalId is not filterable"});
-    Mock::given(method("GET"))
-        .and(path("/scim/v2/Users"))
-        .and(query_param("filter", "externalId eq \"100250\""))
-        .respond_with(ResponseTemplate::new(400).set_body_json(refused))
-        .mount(&server)
-        .await;
+    on(
+        &server,
+        "GET /scim/v2/Users?filter=externalId eq \"100250\"",
+        ResponseTemplate::new(400).set_body_json(refused),
+        None,
+    )
+    .await;
     let err = one(&directory(&server), Operation::Create(Box::new(mia())))
         .await
         .unwrap_err();
@@ -804,8 +798,7 @@ async fn a_malformed_resource_is_left_out_not_fatal() {
         .extend([json!(42), json!({"userName": "no-id@example.com"})]);
     on(
         &server,
-        "GET",
-        "/scim/v2/Users",
+        "GET /scim/v2/Users",
         ResponseTemplate::new(200).set_body_json(page),
         None,
     )
