@@ -156,8 +156,12 @@ pub enum Command {
         #[arg(value_name = "ID", value_parser = parse_employee_id)]
         id: hris_sync_core::EmployeeId,
         /// The configuration file (as for a sync run).
-        #[arg(long, value_name = "FILE")]
-        config: PathBuf,
+        #[arg(long, value_name = "FILE", required_unless_present = "demo")]
+        config: Option<PathBuf>,
+        /// Explain against the demo's simulated Personio and Graph (`hris-sync --demo`'s
+        /// company), before any cycle.
+        #[arg(long, conflicts_with_all = ["config", "state"])]
+        demo: bool,
         /// The state file, for what the sync disabled itself (S6); read only.
         #[arg(long, value_name = "FILE", default_value = "hris-sync-state.json")]
         state: PathBuf,
@@ -402,6 +406,8 @@ mod tests {
             })
         ));
         assert!(parse("explain 1002").is_err(), "--config is required");
+        assert!(parse("explain 1011 --demo").is_ok());
+        assert!(parse("explain 1011 --demo --config c.toml").is_err());
         let a = parse("--config c.toml --apply --only 1001,1002").unwrap();
         let only: Vec<String> = a.only.unwrap().iter().map(ToString::to_string).collect();
         assert_eq!(only, ["1001", "1002"]);

@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use hris_sync_core::chrono::{DateTime, Utc};
 use hris_sync_core::engine::{Explanation, StateStore as _, Verdict};
 use hris_sync_core::policy::ConfigFile;
-use hris_sync_core::{Directory, DirectoryUser, EmployeeId, Error, ErrorKind, HrSource, Result};
+use hris_sync_core::{
+    Directory, DirectoryUser, EmployeeId, Error, ErrorKind, HrSource, Result, SyncHistory,
+};
 use serde_json::Value;
 
 use crate::connectors::Chosen;
@@ -20,9 +22,21 @@ pub struct Reads<'a> {
     pub directory: &'a dyn Directory,
 }
 
+/// The history kept in the state file at `state` (none when there is no file yet).
+///
+/// # Errors
+/// An unreadable state file.
+pub async fn history(state: &std::path::Path) -> Result<SyncHistory> {
+    Ok(hris_sync_core::engine::FileStateStore::new(state)
+        .load()
+        .await?
+        .map(|s| s.history)
+        .unwrap_or_default())
+}
+
 /// Read `id` (and their supervisor) from HR and the accounts that may matter to them from
 /// the directory, and explain the decision under `chosen`'s policy of `file` at `now`, with
-/// the history kept in the state file at `state` (when there is one).
+/// `history` (what the sync disabled itself, S6).
 ///
 /// # Errors
 /// A read that failed, or an employee HR does not know.
@@ -31,7 +45,7 @@ pub async fn explain(
     chosen: &Chosen,
     file: &ConfigFile,
     reads: Reads<'_>,
-    state: &std::path::Path,
+    history: &SyncHistory,
     now: DateTime<Utc>,
 ) -> Result<Explanation> {
     let policy = chosen.policy(file)?;
@@ -69,13 +83,8 @@ pub async fn explain(
     }
     accounts.sort_by(|a, b| a.id.cmp(&b.id));
     accounts.dedup_by(|a, b| a.id == b.id);
-    let history = hris_sync_core::engine::FileStateStore::new(state)
-        .load()
-        .await?
-        .map(|s| s.history)
-        .unwrap_or_default();
     Ok(hris_sync_core::engine::explain(
-        &employee, &others, &accounts, &policy, now, &history,
+        &employee, &others, &accounts, &policy, now, history,
     ))
 }
 

@@ -467,46 +467,94 @@ async fn run_task(command: &cli::Command) -> Result<i32> {
         cli::Command::Explain {
             id,
             config,
+            demo,
             state,
             now,
             format,
         } => {
-            let text = std::fs::read_to_string(config).map_err(|e| {
-                Error::config(format!(
-                    "--config {}: cannot read it: {e}",
-                    config.display()
-                ))
-            })?;
-            let file = ConfigFile::from_toml(&text).map_err(|e| {
-                Error::config(format!("--config {}: {}", config.display(), e.message()))
-            })?;
-            let chosen = connectors::choose(&file)?;
-            let policy = chosen.policy(&file)?;
-            let missing = chosen.missing_credentials();
-            if !missing.is_empty() {
-                return Err(Error::config(format!(
-                    "missing credentials: {} (set them in the environment; see README)",
-                    missing.join(", ")
-                )));
-            }
-            let source = chosen.source(&file, RequestStats::new())?;
-            let directory = chosen.directory(&file, &policy, RequestStats::new())?;
             #[allow(clippy::disallowed_methods)] // the command line is where the clock enters
             let now = now.unwrap_or_else(Utc::now);
-            let reads = hris_sync_cli::explain::Reads {
-                source: source.as_ref(),
-                directory: directory.as_ref(),
+            let x = if *demo {
+                explain_demo(id, now).await?
+            } else {
+                explain_real(id, config.as_deref(), state, now).await?
             };
-            let x = hris_sync_cli::explain::explain(id, &chosen, &file, reads, state, now).await?;
             match format {
                 cli::Format::Text => print!("{}", hris_sync_cli::explain::render(&x)),
                 cli::Format::Json => {
-                    println!("{}", serde_json::to_string_pretty(&x).unwrap_or_default())
+                    println!("{}", serde_json::to_string_pretty(&x).unwrap_or_default());
                 }
             }
             Ok(0)
         }
     }
+}
+
+/// `explain` against the services of the configuration file at `config`.
+async fn explain_real(
+    id: &hris_sync_core::EmployeeId,
+    config: Option<&std::path::Path>,
+    state: &std::path::Path,
+    now: DateTime<Utc>,
+) -> Result<hris_sync_core::engine::Explanation> {
+    let config = config
+        .ok_or_else(|| Error::config("--config: a configuration file is required (or --demo)"))?;
+    let text = std::fs::read_to_string(config).map_err(|e| {
+        Error::config(format!(
+            "--config {}: cannot read it: {e}",
+            config.display()
+        ))
+    })?;
+    let file = ConfigFile::from_toml(&text)
+        .map_err(|e| Error::config(format!("--config {}: {}", config.display(), e.message())))?;
+    let chosen = connectors::choose(&file)?;
+    let policy = chosen.policy(&file)?;
+    let missing = chosen.missing_credentials();
+    if !missing.is_empty() {
+        return Err(Error::config(format!(
+            "missing credentials: {} (set them in the environment; see README)",
+            missing.join(", ")
+        )));
+    }
+    let source = chosen.source(&file, RequestStats::new())?;
+    let directory = chosen.directory(&file, &policy, RequestStats::new())?;
+    let reads = hris_sync_cli::explain::Reads {
+        source: source.as_ref(),
+        directory: directory.as_ref(),
+    };
+    let history = hris_sync_cli::explain::history(state).await?;
+    hris_sync_cli::explain::explain(id, &chosen, &file, reads, &history, now).await
+}
+
+/// `explain --demo`: against the demo's simulators, seeded as `--demo` seeds them.
+#[cfg(feature = "demo")]
+async fn explain_demo(
+    id: &hris_sync_core::EmployeeId,
+    now: DateTime<Utc>,
+) -> Result<hris_sync_core::engine::Explanation> {
+    use hris_sync_cli::demo::Connect as _;
+    let file = demo::config()?;
+    let chosen = connectors::choose(&file)?;
+    let policy = chosen.policy(&file)?;
+    let sims = demo::start(now).await?;
+    let source = sims.personio.connect().build()?;
+    let directory = demo::directory_for(sims.graph.connect(), &policy)?;
+    let reads = hris_sync_cli::explain::Reads {
+        source: &source,
+        directory: &directory,
+    };
+    let history = demo::initial_state(now).history;
+    hris_sync_cli::explain::explain(id, &chosen, &file, reads, &history, now).await
+}
+
+#[cfg(not(feature = "demo"))]
+async fn explain_demo(
+    _: &hris_sync_core::EmployeeId,
+    _: DateTime<Utc>,
+) -> Result<hris_sync_core::engine::Explanation> {
+    Err(Error::config(
+        "--demo: this build has no demo (it was built without the `demo` feature)",
+    ))
 }
 
 #[allow(clippy::print_stderr)]

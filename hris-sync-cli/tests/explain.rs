@@ -84,3 +84,15 @@ async fn explain_answers_why_step_by_step_and_writes_nothing() {
     assert_eq!(sims.graph.counts().creates, writes.creates);
     drop(dir);
 }
+
+// `explain --demo` needs no configuration and no credentials: the demo's simulators.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_runs_on_the_demo() {
+    let mut c = crate::cli::sync();
+    c.args(["explain", cast::DISABLED_MATCH, "--demo"]);
+    let out = run_async(c).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let x = text(&out.stdout);
+    assert!(x.contains("[no] S2 by email"), "{x}");
+    assert!(x.contains("olga.ivanova_1011@demo.com"), "{x}");
+}

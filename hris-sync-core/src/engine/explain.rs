@@ -478,6 +478,12 @@ fn upn(e: &Employee, accounts: &[DirectoryUser], policy: &Policy) -> Vec<Step> {
             Pass,
             format!("{}: free", candidates.plain),
         ));
+        steps.push(step(
+            "U4 order",
+            Note,
+            "free among the accounts read; a colleague created in the same cycle who joined \
+             earlier and wants the same UPN takes it first (explain reads only this person from HR)",
+        ));
     }
     steps
 }
