@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use connector_scim::ScimDirectory;
 use connector_scim::scim2_server::Scim2Server;
-use hris_sync_core::raw::{Applied, NewUser, Operation, Outcome, Password};
+use hris_sync_core::raw::{NewUser, Password};
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{Directory, DirectoryUser};
 
@@ -71,15 +71,11 @@ pub(crate) fn new_user(local: &str, first: &str, last: &str, employee_id: &str) 
     }
 }
 
-pub(crate) async fn one(dir: &dyn Directory, op: Operation) -> Outcome {
-    let mut out = dir.apply(&[op]).await;
-    assert_eq!(out.len(), 1);
-    out.pop().unwrap()
-}
+pub(crate) use hris_sync_core::testkit::directory::one;
 
+/// Create `new`; the test fails unless it comes back created.
 pub(crate) async fn create(dir: &dyn Directory, new: NewUser) -> DirectoryUser {
-    match one(dir, Operation::Create(Box::new(new))).await {
-        Ok(Applied::Created(u)) => *u,
-        other => panic!("create: {other:?}"),
-    }
+    hris_sync_core::testkit::directory::create(dir, new)
+        .await
+        .unwrap()
 }

@@ -48,7 +48,12 @@ pub fn new_user(kit: &Kit, name: &str, employee_id: &str) -> NewUser {
     }
 }
 
-async fn create(dir: &dyn Directory, new: NewUser) -> Result<DirectoryUser> {
+/// Create `new`, which must come back as [`Applied::Created`] (a kit check's helper, and a
+/// test's).
+///
+/// # Errors
+/// When the create fails or comes back as anything else, naming it.
+pub async fn create(dir: &dyn Directory, new: NewUser) -> Result<DirectoryUser> {
     let upn = new.user_principal_name.clone();
     match one(dir, Operation::Create(Box::new(new))).await {
         Ok(Applied::Created(user)) => Ok(*user),
@@ -62,7 +67,9 @@ async fn create(dir: &dyn Directory, new: NewUser) -> Result<DirectoryUser> {
     }
 }
 
-async fn one(dir: &dyn Directory, op: Operation) -> Outcome {
+/// Apply one operation; its one outcome (an error when the directory answers with more or
+/// fewer).
+pub async fn one(dir: &dyn Directory, op: Operation) -> Outcome {
     let mut outcomes = dir.apply(std::slice::from_ref(&op)).await;
     match (outcomes.pop(), outcomes.is_empty()) {
         (Some(o), true) => o,
