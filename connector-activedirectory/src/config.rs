@@ -319,29 +319,16 @@ impl AdBuilder {
         self
     }
 
-    /// Read exactly `read_set` (a host without a [`Policy`]; [`policy`](Self::policy) is the
-    /// usual way).
-    pub fn read_set(mut self, read_set: ReadSet) -> Self {
-        self.read_set = read_set;
-        self
-    }
-
-    /// Count every LDAP request into `stats` (a host's metrics).
-    pub fn request_stats(mut self, stats: RequestStats) -> Self {
-        self.stats = stats;
-        self
-    }
-
-    /// How `busy`, `unavailable` and lost connections are retried.
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// How long one LDAP operation may take (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
+    hris_sync_core::raw::setters! {
+        /// Read exactly this [`ReadSet`] (a host without a [`Policy`]; [`policy`](Self::policy) is the
+        /// usual way).
+        read_set: ReadSet => read_set;
+        /// Count every LDAP request into these counters (a host's metrics).
+        request_stats: RequestStats => stats;
+        /// How `busy`, `unavailable` and lost connections are retried.
+        retry: RetryPolicy => retry;
+        /// How long one LDAP operation may take (default 30 s).
+        timeout: Duration => timeout;
     }
 
     /// How many writes are in flight at once (default 4).

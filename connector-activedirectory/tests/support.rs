@@ -2,7 +2,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use connector_activedirectory::samba::SambaDc;
 use connector_activedirectory::{ActiveDirectory, AdBuilder};
-use hris_sync_core::raw::{NewUser, Password, ReadSet};
+use hris_sync_core::raw::{NewUser, ReadSet};
 use hris_sync_core::{Directory, DirectoryUser};
 use ldap3::Ldap;
 
@@ -43,17 +43,12 @@ pub(crate) fn builder(dc: &SambaDc) -> AdBuilder {
 
 /// An account to create, `local@demo.local`.
 pub(crate) fn new_user(local: &str, first: &str, last: &str, employee_id: &str) -> NewUser {
-    NewUser {
-        user_principal_name: format!("{local}@demo.local"),
-        mail_nickname: local.to_owned(),
-        display_name: format!("{first} {last}"),
-        given_name: Some(first.to_owned()),
-        surname: Some(last.to_owned()),
-        employee_id: employee_id.to_owned(),
-        account_enabled: true,
-        password: Password::generate().unwrap(),
-        properties: Default::default(),
-    }
+    hris_sync_core::testkit::directory::person(
+        &format!("{local}@demo.local"),
+        first,
+        last,
+        employee_id,
+    )
 }
 
 pub(crate) use hris_sync_core::testkit::directory::one;

@@ -285,37 +285,20 @@ impl GraphBuilder {
         self
     }
 
-    /// Read each user's manager, for the manager mapping. Full reads then go through a
-    /// `/users/delta` round with `$select=…,manager` (pages of up to 200) instead of `/users`
-    /// (pages of 999), so leave this off when the policy does not map the manager.
-    #[must_use]
-    pub fn managers(mut self, on: bool) -> Self {
-        self.tuning.managers = on;
-        self
-    }
-
-    /// `$batch` requests in flight at once (default 4).
-    #[must_use]
-    pub fn batches_in_flight(mut self, n: usize) -> Self {
-        self.tuning.batches_in_flight = n;
-        self
-    }
-
-    /// The write quota the client paces itself to.
-    #[must_use]
-    pub fn write_limits(mut self, limits: WriteLimits) -> Self {
-        self.tuning.write_limits = limits;
-        self
-    }
-
-    /// How long an object created in this run may stay unreadable (replication lag, T3):
-    /// a 404 on it, or on a reference to it, is retried with back-off for this long, and a
-    /// UPN conflict whose holder cannot be read is looked up again for this long before the
-    /// fallback UPN is used (T4). Default 60 s.
-    #[must_use]
-    pub fn consistency_wait(mut self, wait: Duration) -> Self {
-        self.tuning.consistency_wait = wait;
-        self
+    hris_sync_core::raw::setters! {
+        /// Read each user's manager, for the manager mapping. Full reads then go through a
+        /// `/users/delta` round with `$select=…,manager` (pages of up to 200) instead of `/users`
+        /// (pages of 999), so leave this off when the policy does not map the manager.
+        managers: bool => tuning.managers;
+        /// `$batch` requests in flight at once (default 4).
+        batches_in_flight: usize => tuning.batches_in_flight;
+        /// The write quota the client paces itself to.
+        write_limits: WriteLimits => tuning.write_limits;
+        /// How long an object created in this run may stay unreadable (replication lag, T3):
+        /// a 404 on it, or on a reference to it, is retried with back-off for this long, and a
+        /// UPN conflict whose holder cannot be read is looked up again for this long before the
+        /// fallback UPN is used (T4). Default 60 s.
+        consistency_wait: Duration => tuning.consistency_wait;
     }
 
     /// Validate and build the directory.

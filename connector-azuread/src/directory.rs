@@ -219,8 +219,6 @@ impl Directory for EntraDirectory {
         Ok(changes)
     }
 
-    /// `GET /domains` (T1: `Domain.Read.All`; `GET /organization` would need
-    /// `Directory.Read.All`), keeping the verified ones.
     async fn read_group(&self, id: &str) -> Result<hris_sync_core::raw::GroupInfo> {
         self.group(id).await
     }
@@ -263,6 +261,8 @@ impl Directory for EntraDirectory {
         )
     }
 
+    /// `GET /domains` (T1: `Domain.Read.All`; `GET /organization` would need
+    /// `Directory.Read.All`), keeping the verified ones.
     async fn verified_domains(&self) -> Result<Vec<String>> {
         let url = self.url("/domains", &[("$select", "id,isVerified".to_owned())])?;
         let page: Page<Domain> = self.client.get_json("GET /domains", &url).await?;

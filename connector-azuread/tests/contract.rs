@@ -490,15 +490,14 @@ fn mia() -> NewUser {
     .map(|(p, v)| (p, PropertyValue::text(v)))
     .collect();
     NewUser {
-        user_principal_name: "mia.schmidt@contoso.com".to_owned(),
-        mail_nickname: "mia.schmidt".to_owned(),
-        display_name: "Mia Schmidt".to_owned(),
-        given_name: Some("Mia".to_owned()),
-        surname: Some("Schmidt".to_owned()),
-        employee_id: "100250".to_owned(),
-        account_enabled: true,
         password: Password::new("Contract-Passw0rd-Long!"),
         properties,
+        ..hris_sync_core::testkit::directory::person(
+            "mia.schmidt@contoso.com",
+            "Mia",
+            "Schmidt",
+            "100250",
+        )
     }
 }
 

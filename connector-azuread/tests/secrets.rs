@@ -19,7 +19,7 @@ async fn secrets_absent_from_debug_errors_and_logs() {
     sim.inject(Target::Batch, [Fault::Status(503), Fault::DropAfter]);
     sim.inject(Target::BatchItem, [Fault::Throttle(0)]);
     let new = new_user("anna@demo.com", "1");
-    let password = "Sim-Passw0rd-Long-Enough!";
+    let password = hris_sync_core::testkit::directory::PASSWORD;
     let op = Operation::Create(Box::new(new));
     assert!(!format!("{op:?}").contains(password));
     let outcomes = entra.apply(&[op]).await;

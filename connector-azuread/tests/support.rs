@@ -1,9 +1,7 @@
 //! Shared set-up: simulators, users, operations, captured logs.
 
-use std::collections::BTreeMap;
-
 use connector_azuread::{EntraDirectory, GraphBuilder, WriteLimits};
-use hris_sync_core::raw::{Changes, NewUser, Operation, Password, PropertyValue};
+use hris_sync_core::raw::{Changes, NewUser, Operation, PropertyValue};
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{DirectoryUser, DirectoryUserId};
 use hris_sync_sims::graph::{GraphSim, SimConfig};
@@ -65,17 +63,7 @@ pub(crate) fn users(n: usize) -> Vec<DirectoryUser> {
 }
 
 pub(crate) fn new_user(upn: &str, employee_id: &str) -> NewUser {
-    NewUser {
-        user_principal_name: upn.to_owned(),
-        mail_nickname: upn.split('@').next().unwrap().to_owned(),
-        display_name: format!("User {employee_id}"),
-        given_name: Some("User".to_owned()),
-        surname: Some(employee_id.to_owned()),
-        employee_id: employee_id.to_owned(),
-        account_enabled: true,
-        password: Password::new("Sim-Passw0rd-Long-Enough!"),
-        properties: BTreeMap::new(),
-    }
+    hris_sync_core::testkit::directory::person(upn, "User", employee_id, employee_id)
 }
 
 /// Captured logs (core's test kit).

@@ -190,37 +190,20 @@ impl PersonioBuilder {
         self
     }
 
-    /// Employees per page, 1–100 (default 100, Personio's maximum).
-    #[must_use]
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.tuning.page_size = size;
-        self
-    }
-
-    /// The request budget the client paces itself to.
-    #[must_use]
-    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
-        self.tuning.limits = limits;
-        self
-    }
-
-    /// Renew the token this long before it expires (default 5 min).
-    #[must_use]
-    pub fn token_margin(mut self, margin: Duration) -> Self {
-        self.tuning.token_margin = margin;
-        self
-    }
-
-    /// How far before the requested instant a changed-since read starts (default 15 h).
-    ///
-    /// Personio takes `updated_since` without a time zone and does not say which zone it reads
-    /// it in, and users report it misses changes near the boundary. Reading from 15 hours
-    /// earlier covers every zone's offset and clock skew; the extra records cost little, and
-    /// reading a change twice is harmless.
-    #[must_use]
-    pub fn overlap(mut self, overlap: Duration) -> Self {
-        self.tuning.overlap = overlap;
-        self
+    hris_sync_core::raw::setters! {
+        /// Employees per page, 1–100 (default 100, Personio's maximum).
+        page_size: u32 => tuning.page_size;
+        /// The request budget the client paces itself to.
+        rate_limits: RateLimits => tuning.limits;
+        /// Renew the token this long before it expires (default 5 min).
+        token_margin: Duration => tuning.token_margin;
+        /// How far before the requested instant a changed-since read starts (default 15 h).
+        ///
+        /// Personio takes `updated_since` without a time zone and does not say which zone it reads
+        /// it in, and users report it misses changes near the boundary. Reading from 15 hours
+        /// earlier covers every zone's offset and clock skew; the extra records cost little, and
+        /// reading a change twice is harmless.
+        overlap: Duration => tuning.overlap;
     }
 
     /// Validate and build the source.

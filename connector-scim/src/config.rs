@@ -192,20 +192,13 @@ impl ScimBuilder {
         self
     }
 
-    /// The provider's known quirks (default [`Profile::Rfc`]).
-    #[must_use]
-    pub fn profile(mut self, profile: Profile) -> Self {
-        self.profile = profile;
-        self
-    }
-
-    /// Send the generated one-time password in a create (`password`, write-only). Off by
-    /// default: SCIM applications usually sign in through single sign-on, and some refuse a
-    /// password.
-    #[must_use]
-    pub fn send_password(mut self, on: bool) -> Self {
-        self.send_password = on;
-        self
+    hris_sync_core::raw::setters! {
+        /// The provider's known quirks (default [`Profile::Rfc`]).
+        profile: Profile => profile;
+        /// Send the generated one-time password in a create (`password`, write-only). Off by
+        /// default: SCIM applications usually sign in through single sign-on, and some refuse a
+        /// password.
+        send_password: bool => send_password;
     }
 
     /// Custom attributes a `[[mapping]]` may target besides the standard vocabulary: an
@@ -218,18 +211,11 @@ impl ScimBuilder {
         self
     }
 
-    /// Users per page asked for, 1–1000 (default 100).
-    #[must_use]
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.tuning.page_size = size;
-        self
-    }
-
-    /// Writes in flight at once, 1–64 (default 4).
-    #[must_use]
-    pub fn concurrency(mut self, n: usize) -> Self {
-        self.tuning.concurrency = n;
-        self
+    hris_sync_core::raw::setters! {
+        /// Users per page asked for, 1–1000 (default 100).
+        page_size: u32 => tuning.page_size;
+        /// Writes in flight at once, 1–64 (default 4).
+        concurrency: usize => tuning.concurrency;
     }
 
     /// What the reads report to the planner; [`ScimBuilder::policy`] sets it. SCIM answers

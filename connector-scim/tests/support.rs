@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use connector_scim::ScimDirectory;
 use connector_scim::scim2_server::Scim2Server;
-use hris_sync_core::raw::{NewUser, Password};
+use hris_sync_core::raw::NewUser;
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{Directory, DirectoryUser};
 
@@ -58,17 +58,12 @@ pub(crate) async fn raw(
 
 /// An account to create, `local@example.com`.
 pub(crate) fn new_user(local: &str, first: &str, last: &str, employee_id: &str) -> NewUser {
-    NewUser {
-        user_principal_name: format!("{local}@example.com"),
-        mail_nickname: local.to_owned(),
-        display_name: format!("{first} {last}"),
-        given_name: Some(first.to_owned()),
-        surname: Some(last.to_owned()),
-        employee_id: employee_id.to_owned(),
-        account_enabled: true,
-        password: Password::new("Not-Sent-By-Default-1!"),
-        properties: Default::default(),
-    }
+    hris_sync_core::testkit::directory::person(
+        &format!("{local}@example.com"),
+        first,
+        last,
+        employee_id,
+    )
 }
 
 pub(crate) use hris_sync_core::testkit::directory::one;

@@ -79,6 +79,7 @@ mod read_set;
 pub mod reconcile;
 pub mod retry;
 mod retrying;
+mod setters;
 mod source;
 mod stats;
 #[cfg(feature = "testkit")]
@@ -107,6 +108,8 @@ pub use user::{DirectoryUser, ObjectKind};
 /// reads, listings, passwords, request counts, and the modules for retrying, pacing, transport
 /// checks and connector factories. (The split follows OpenDAL's `raw`.)
 pub mod raw {
+    #[doc(inline)]
+    pub use crate::__setters as setters;
     pub use crate::directory::{
         DeltaCursor, GroupInfo, GroupRefusal, UserChanges, UserSnapshot, concerns,
     };

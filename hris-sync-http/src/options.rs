@@ -56,25 +56,13 @@ impl HttpOptions {
         }
     }
 
-    /// Requests time out after `timeout`.
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Failed requests are retried by `retry`.
-    #[must_use]
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Requests are counted in `stats`.
-    #[must_use]
-    pub fn request_stats(mut self, stats: RequestStats) -> Self {
-        self.stats = stats;
-        self
+    hris_sync_core::raw::setters! {
+        /// Requests time out after this long.
+        timeout: Duration => timeout;
+        /// Failed requests are retried by this policy.
+        retry: RetryPolicy => retry;
+        /// Requests are counted in these counters.
+        request_stats: RequestStats => stats;
     }
 
     /// Send with the host's `client` (its proxy, roots, pool and timeouts).

@@ -52,32 +52,15 @@ impl SyncOptions {
         Self::default()
     }
 
-    /// Write to the directory (`false`: only plan).
-    #[must_use]
-    pub fn apply(mut self, apply: bool) -> Self {
-        self.apply = apply;
-        self
-    }
-
-    /// Ignore incremental state and read everything.
-    #[must_use]
-    pub fn full(mut self, full: bool) -> Self {
-        self.full = full;
-        self
-    }
-
-    /// Apply disables the S7 guard would hold (an operator's explicit decision).
-    #[must_use]
-    pub fn allow_mass_disable(mut self, allow: bool) -> Self {
-        self.allow_mass_disable = allow;
-        self
-    }
-
-    /// Read everything again after this long (default one day).
-    #[must_use]
-    pub fn full_sync_period(mut self, period: Duration) -> Self {
-        self.full_sync_period = period;
-        self
+    crate::raw::setters! {
+        /// Write to the directory (`false`: only plan).
+        apply: bool => apply;
+        /// Ignore incremental state and read everything.
+        full: bool => full;
+        /// Apply disables the S7 guard would hold (an operator's explicit decision).
+        allow_mass_disable: bool => allow_mass_disable;
+        /// Read everything again after this long (default one day).
+        full_sync_period: Duration => full_sync_period;
     }
 }
 
@@ -235,36 +218,19 @@ impl Syncer {
         }
     }
 
-    /// Receive each new account's one-time password (never logged, never reported).
-    #[must_use]
-    pub fn with_credential_sink(mut self, sink: Arc<dyn CredentialSink>) -> Self {
-        self.credentials = sink;
-        self
-    }
-
-    /// Keep an audit trail: each applied, failed, held or skipped action of an applying
-    /// cycle becomes an [`AuditRecord`] handed to `sink`, after each apply phase.
-    #[must_use]
-    pub fn with_audit_sink(mut self, sink: Arc<dyn AuditSink>) -> Self {
-        self.audit = sink;
-        self
-    }
-
-    /// Be told how far each apply has come (a progress bar).
-    #[must_use]
-    pub fn with_progress(mut self, progress: Arc<dyn Progress>) -> Self {
-        self.progress = progress;
-        self
-    }
-
-    /// Stop at the next safe point once `stop` is requested (a shutdown signal): no apply
-    /// starts after it, an apply finishes the phase and the requests in flight, the state is
-    /// saved, and the cycle returns its report with [`CycleResult::interrupted`] counting
-    /// what was not sent.
-    #[must_use]
-    pub fn with_stop(mut self, stop: Stop) -> Self {
-        self.stop = stop;
-        self
+    crate::raw::setters! {
+        /// Receive each new account's one-time password (never logged, never reported).
+        with_credential_sink: Arc<dyn CredentialSink> => credentials;
+        /// Keep an audit trail: each applied, failed, held or skipped action of an applying
+        /// cycle becomes an [`AuditRecord`] handed to the sink, after each apply phase.
+        with_audit_sink: Arc<dyn AuditSink> => audit;
+        /// Be told how far each apply has come (a progress bar).
+        with_progress: Arc<dyn Progress> => progress;
+        /// Stop at the next safe point once the [`Stop`] is requested (a shutdown signal): no apply
+        /// starts after it, an apply finishes the phase and the requests in flight, the state is
+        /// saved, and the cycle returns its report with [`CycleResult::interrupted`] counting
+        /// what was not sent.
+        with_stop: Stop => stop;
     }
 
     /// The policy.

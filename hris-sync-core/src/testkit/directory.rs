@@ -31,21 +31,31 @@ pub async fn run_all(dir: &dyn Directory, kit: &Kit) -> Result<()> {
     Ok(())
 }
 
+/// The password [`person`] gives every account (long, all four character classes, no name
+/// in it: every directory's complexity rule takes it).
+pub const PASSWORD: &str = "Kit-Passw0rd-Long-Enough!";
+
+/// An account to create: `upn` for `first last` with `employee_id`, enabled, with
+/// [`PASSWORD`] and no attributes (a test sets what it needs with `..person(…)`).
+#[must_use]
+pub fn person(upn: &str, first: &str, last: &str, employee_id: &str) -> NewUser {
+    NewUser {
+        mail_nickname: upn.split('@').next().unwrap_or_default().to_owned(),
+        user_principal_name: upn.to_owned(),
+        display_name: format!("{first} {last}"),
+        given_name: Some(first.to_owned()),
+        surname: Some(last.to_owned()),
+        employee_id: employee_id.to_owned(),
+        account_enabled: true,
+        password: Password::new(PASSWORD),
+        properties: BTreeMap::new(),
+    }
+}
+
 /// A valid new account for the kit.
 #[must_use]
 pub fn new_user(kit: &Kit, name: &str, employee_id: &str) -> NewUser {
-    let upn = kit.upn(name);
-    NewUser {
-        mail_nickname: upn.split('@').next().unwrap_or_default().to_owned(),
-        user_principal_name: upn,
-        display_name: format!("Kit {name}"),
-        given_name: Some("Kit".to_owned()),
-        surname: Some(name.to_owned()),
-        employee_id: employee_id.to_owned(),
-        account_enabled: true,
-        password: Password::new("Kit-Passw0rd-Long-Enough!"),
-        properties: BTreeMap::new(),
-    }
+    person(&kit.upn(name), "Kit", name, employee_id)
 }
 
 /// Create `new`, which must come back as [`Applied::Created`] (a kit check's helper, and a
