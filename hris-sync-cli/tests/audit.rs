@@ -1,7 +1,7 @@
 //! docs/rules.md §13: `--audit FILE` keeps a private, append-only trail of every write, and
 //! `hris-sync audit --employee ID` shows one person's history from it.
 
-use crate::cli::{against, json_lines, run_async, scratch, sims, sync, text};
+use crate::cli::{against, json_lines, scratch, sims, succeeded, sync};
 
 // Two applying runs: the first writes and records every action (with the new hires' account
 // ids) and no password; the second records only what it skips; the file stays 0600; the
@@ -19,8 +19,7 @@ async fn applying_runs_append_an_audit_trail_a_person_can_be_looked_up_in() {
         .arg(&trail)
         .arg("--credentials-out")
         .arg(&passwords);
-    let out = run_async(first).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    succeeded(first).await;
     let records = json_lines(&trail);
     let creates = usize::try_from(sims.graph.counts().creates).unwrap();
     let created: Vec<&serde_json::Value> =
@@ -44,8 +43,7 @@ async fn applying_runs_append_an_audit_trail_a_person_can_be_looked_up_in() {
 
     let mut second = against(&sims, &config, &state);
     second.arg("--apply").arg("--audit").arg(&trail);
-    let out = run_async(second).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    succeeded(second).await;
     let again = json_lines(&trail);
     assert!(again.len() > records.len(), "appended, not replaced");
     assert!(
@@ -66,9 +64,7 @@ async fn applying_runs_append_an_audit_trail_a_person_can_be_looked_up_in() {
     history
         .args(["audit", "--employee", employee, "--file"])
         .arg(&trail);
-    let out = run_async(history).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let shown = text(&out.stdout);
+    let shown = succeeded(history).await;
     assert!(
         shown.starts_with(&format!("Employee {employee}:")),
         "{shown}"

@@ -240,7 +240,7 @@ pub(crate) async fn run_async(c: Command) -> Output {
 }
 
 /// Run `hris-sync`, which must exit 0 (else both outputs are shown); its standard output.
-pub(crate) async fn applied(c: Command) -> String {
+pub(crate) async fn succeeded(c: Command) -> String {
     let out = run_async(c).await;
     assert_eq!(
         out.status.code(),
@@ -256,13 +256,8 @@ pub(crate) async fn applied(c: Command) -> String {
 async fn nothing_left_to_do(sims: &Sims, config: &Path, state: &Path) {
     let mut c = against(sims, config, state);
     c.arg("--apply");
-    let out = run_async(c).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stdout).contains("nothing to do"),
-        "{}",
-        text(&out.stdout)
-    );
+    let stdout = succeeded(c).await;
+    assert!(stdout.contains("nothing to do"), "{stdout}");
 }
 
 /// Send SIGTERM to the process `pid`.
@@ -330,15 +325,10 @@ async fn a_real_run_keeps_private_state_and_logs_json() {
 async fn a_dry_run_writes_nothing() {
     let sims = sims().await;
     let (_dir, config, state) = scratch();
-    let out = run_async(against(&sims, &config, &state)).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = succeeded(against(&sims, &config, &state)).await;
     assert_eq!(sims.graph.counts().writes, 0);
     assert!(!state.exists());
-    assert!(
-        text(&out.stdout).contains("create"),
-        "{}",
-        text(&out.stdout)
-    );
+    assert!(stdout.contains("create"), "{stdout}");
 }
 
 /// The JSON lines in `path`, parsed.
@@ -398,8 +388,7 @@ async fn credentials_are_delivered_to_a_command() {
     c.arg("--apply")
         .arg("--credentials-command")
         .arg(format!("cat >> '{}'", seen.display()));
-    let out = run_async(c).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    succeeded(c).await;
     let lines = json_lines(&seen);
     assert_eq!(
         lines.len(),
@@ -415,13 +404,8 @@ async fn undelivered_credentials_are_said() {
     let (_dir, config, state) = scratch();
     let mut c = against(&sims, &config, &state);
     c.arg("--apply");
-    let out = run_async(c).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stdout).contains("passwords delivered nowhere"),
-        "{}",
-        text(&out.stdout)
-    );
+    let stdout = succeeded(c).await;
+    assert!(stdout.contains("passwords delivered nowhere"), "{stdout}");
 }
 
 // SIGTERM while a `$batch` of creates is in flight: that batch finishes, nothing new is
@@ -481,8 +465,7 @@ async fn sigterm_mid_apply_then_a_clean_converging_run() {
     // The next run does what was left; the one after has nothing to do.
     let mut again = against(&sims, &config, &state);
     again.arg("--apply");
-    let out = run_async(again).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    succeeded(again).await;
     nothing_left_to_do(&sims, &config, &state).await;
     let mut ids: Vec<String> = sims
         .graph
@@ -782,8 +765,7 @@ async fn a_real_run_reads_personio_v2() {
     std::fs::write(&config, v2).unwrap();
     let mut c = against(&sims, &config, &state);
     c.arg("--apply");
-    let out = run_async(c).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    succeeded(c).await;
     let p = sims.personio.counts();
     assert_eq!(p.employees, 0, "no v1 listing");
     assert!(p.persons > 0 && p.employments > 0, "{p:?}");

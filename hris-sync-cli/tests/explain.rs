@@ -4,15 +4,13 @@
 
 use hris_sync_cli::demo::cast;
 
-use crate::cli::{against, on_sims, run_async, scratch, sims, text};
+use crate::cli::{against, on_sims, run_async, scratch, sims, succeeded};
 
 async fn explain(sims: &crate::cli::Sims, config: &std::path::Path, id: &str, now: &str) -> String {
     let mut c = on_sims(sims);
     c.args(["explain", id, "--now", now, "--config"])
         .arg(config);
-    let out = run_async(c).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    text(&out.stdout)
+    succeeded(c).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -53,8 +51,7 @@ async fn explain_answers_why_step_by_step_and_writes_nothing() {
     // the second gets the employee id as a suffix.
     let mut first = against(&sims, &config, &state);
     first.args(["--apply", "--only", cast::HANS_FIRST]);
-    let out = run_async(first).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    succeeded(first).await;
     let writes = sims.graph.counts();
     let x = explain(&sims, &config, cast::HANS_SECOND, now).await;
     eprintln!("{x}");
@@ -90,9 +87,8 @@ async fn explain_answers_why_step_by_step_and_writes_nothing() {
 async fn explain_runs_on_the_demo() {
     let mut c = crate::cli::sync();
     c.args(["explain", cast::DISABLED_MATCH, "--demo"]);
-    let out = run_async(c).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let x = text(&out.stdout);
+    let stdout = succeeded(c).await;
+    let x = stdout;
     assert!(x.contains("[no] S2 by email"), "{x}");
     assert!(x.contains("olga.ivanova_1011@demo.com"), "{x}");
 }

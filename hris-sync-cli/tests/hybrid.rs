@@ -10,7 +10,7 @@ use hris_sync_cli::demo;
 use hris_sync_core::chrono::Days;
 use hris_sync_sims::personio::{PersonioSim, SimConfig as PersonioConfig};
 
-use crate::cli::{applied, reading};
+use crate::cli::{reading, succeeded};
 use crate::common::now;
 
 fn dc() -> Option<&'static SambaDc> {
@@ -118,7 +118,7 @@ async fn sync_writes_to_active_directory_leaver_disabled_rehire_enabled() {
     // First run: every eligible employee gets an AD account, managers in a second pass.
     let mut first = against(dc, &personio, &config, &state);
     first.arg("--report").arg(&report);
-    let table = applied(first).await;
+    let table = succeeded(first).await;
     let s = summary(&report);
     // Shown with --nocapture: the plan table's head and its summary line.
     let lines: Vec<&str> = table.lines().collect();
@@ -139,7 +139,7 @@ async fn sync_writes_to_active_directory_leaver_disabled_rehire_enabled() {
     assert_eq!(s["failed"], 0, "{s}");
 
     // Second run: nothing to do.
-    let stdout = applied(against(dc, &personio, &config, &state)).await;
+    let stdout = succeeded(against(dc, &personio, &config, &state)).await;
     assert!(stdout.contains("nothing to do"), "{stdout}");
 
     // A leaver: terminated two days ago, disabled and moved to the leavers OU.
@@ -154,7 +154,7 @@ async fn sync_writes_to_active_directory_leaver_disabled_rehire_enabled() {
     leaver.termination_date = now().date_naive().checked_sub_days(Days::new(2));
     leaver.updated_at = Some(now()); // Personio stamps every change
     personio.seed([leaver.clone()]);
-    applied(against(dc, &personio, &config, &state)).await;
+    succeeded(against(dc, &personio, &config, &state)).await;
     let (dn, uac) = account(dc, &id).await.unwrap();
     assert_eq!(uac & 2, 2, "disabled: {uac}");
     assert!(dn.ends_with(LEAVERS_OU), "{dn}");
@@ -163,11 +163,11 @@ async fn sync_writes_to_active_directory_leaver_disabled_rehire_enabled() {
     leaver.termination_date = None;
     leaver.updated_at = Some(now());
     personio.seed([leaver]);
-    applied(against(dc, &personio, &config, &state)).await;
+    succeeded(against(dc, &personio, &config, &state)).await;
     let (dn, uac) = account(dc, &id).await.unwrap();
     assert_eq!(uac & 2, 0, "enabled again: {uac}");
     assert!(!dn.contains("OU=Leavers"), "{dn}");
 
-    let stdout = applied(against(dc, &personio, &config, &state)).await;
+    let stdout = succeeded(against(dc, &personio, &config, &state)).await;
     assert!(stdout.contains("nothing to do"), "{stdout}");
 }

@@ -1,7 +1,7 @@
 //! Provision on demand (docs/rules.md §13): `--only ID` applies one person's actions now,
 //! under the rules and guards of a full cycle, and leaves everyone else's for the next cycle.
 
-use crate::cli::{against, run_async, scratch, sims, text};
+use crate::cli::{against, scratch, sims, succeeded};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_creates_the_one_hire_and_the_rest_waits() {
@@ -15,8 +15,7 @@ async fn only_creates_the_one_hire_and_the_rest_waits() {
     // What a full cycle would do: many creates and other changes.
     let mut plan = against(&sims, &config, &state);
     plan.arg("--report").arg(&report);
-    let out = run_async(plan).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    succeeded(plan).await;
     let planned = read(&report);
     let pending = planned["actions"]
         .as_array()
@@ -38,8 +37,7 @@ async fn only_creates_the_one_hire_and_the_rest_waits() {
     let mut only = against(&sims, &config, &state);
     only.args(["--apply", "--only", &hire, "--report"])
         .arg(&report);
-    let out = run_async(only).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    succeeded(only).await;
     let applied = read(&report);
     assert_eq!(applied["summary"]["created"], 1, "{}", applied["summary"]);
     assert!(
@@ -57,8 +55,7 @@ async fn only_creates_the_one_hire_and_the_rest_waits() {
     // The next cycle does the rest.
     let mut rest = against(&sims, &config, &state);
     rest.arg("--apply").arg("--report").arg(&report);
-    let out = run_async(rest).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    succeeded(rest).await;
     let s = &read(&report)["summary"];
     assert!(s["created"].as_u64().unwrap() >= 50, "{s}");
     assert_eq!(

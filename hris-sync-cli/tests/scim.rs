@@ -12,7 +12,7 @@ use hris_sync_core::chrono::Days;
 use hris_sync_sims::personio::{PersonioSim, SimConfig as PersonioConfig};
 use serde_json::Value;
 
-use crate::cli::{applied, reading};
+use crate::cli::{reading, succeeded};
 use crate::common::now;
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -68,7 +68,7 @@ fn against(server: &Scim2Server, personio: &PersonioSim, dir: &Path) -> Command 
 
 /// Run `hris-sync`; it exits 0. Its standard output, and the report's summary.
 async fn run(c: Command, dir: &Path) -> (String, Value) {
-    let stdout = applied(c).await;
+    let stdout = succeeded(c).await;
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
     eprintln!("report summary: {}", report["summary"]);

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -30,14 +30,14 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(super::identity::imds),
         )
         .route("/msi/token", get(super::identity::identity_endpoint))
-        .route("/v1.0/users", get(list_users).post(create_user))
+        .route("/v1.0/users", get(list_users).post(top_level))
         .route("/v1.0/users/delta", get(delta))
-        .route("/v1.0/users/{id}", axum::routing::patch(patch_user))
+        .route("/v1.0/users/{id}", axum::routing::patch(top_level))
         .route(
             "/v1.0/users/{id}/manager/$ref",
-            axum::routing::put(put_manager).delete(delete_manager),
+            axum::routing::put(top_level).delete(top_level),
         )
-        .route("/v1.0/users/{id}/revokeSignInSessions", post(revoke))
+        .route("/v1.0/users/{id}/revokeSignInSessions", post(top_level))
         .route("/v1.0/organization", get(organization))
         .route("/v1.0/domains", get(domains))
         .route("/v1.0/$batch", post(batch))
@@ -936,86 +936,26 @@ fn take_write(shared: &Shared) -> Option<(u16, Value, Option<u64>)> {
     }
 }
 
+/// A write outside `$batch` (create, PATCH, manager reference, session revocation): the same
+/// rules as a `$batch` item for the same method and path, answered on its own.
 async fn top_level(
-    shared: Arc<Shared>,
-    headers: HeaderMap,
+    State(shared): State<Arc<Shared>>,
     method: Method,
-    path: String,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     if let Err(r) = authorized(&shared, &headers) {
         return r;
     }
+    let path = uri.path().strip_prefix("/v1.0").unwrap_or(uri.path());
     let body: Option<Value> =
         (!body.is_empty()).then(|| serde_json::from_slice(&body).unwrap_or(Value::Null));
-    let (status, answer, retry) = write(&shared, &method, &path, body.as_ref()).await;
+    let (status, answer, retry) = write(&shared, &method, path, body.as_ref()).await;
     match retry {
         Some(after) => throttled(after),
         None => json_response(status, &answer),
     }
-}
-
-async fn create_user(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    top_level(shared, headers, Method::POST, "/users".to_owned(), body).await
-}
-
-async fn patch_user(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    top_level(shared, headers, Method::PATCH, format!("/users/{id}"), body).await
-}
-
-async fn put_manager(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    top_level(
-        shared,
-        headers,
-        Method::PUT,
-        format!("/users/{id}/manager/$ref"),
-        body,
-    )
-    .await
-}
-
-async fn delete_manager(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    top_level(
-        shared,
-        headers,
-        Method::DELETE,
-        format!("/users/{id}/manager/$ref"),
-        Bytes::new(),
-    )
-    .await
-}
-
-async fn revoke(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    top_level(
-        shared,
-        headers,
-        Method::POST,
-        format!("/users/{id}/revokeSignInSessions"),
-        Bytes::new(),
-    )
-    .await
 }
 
 /// A `$batch` request as JSON batching documents it: `requests`, each with an `id`, a
