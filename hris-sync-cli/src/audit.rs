@@ -201,10 +201,11 @@ pub fn history(path: &Path, employee: &str, since: Option<DateTime<Utc>>) -> Res
         }
         let runs: std::collections::BTreeSet<&str> =
             rows.iter().map(|(_, _, r)| r.run.as_str()).collect();
+        let n = runs.len();
+        let noun = if n == 1 { "run" } else { "runs" };
         let _ = writeln!(
             out,
-            "\n{} runs; account ids and run ids are in the file.",
-            runs.len()
+            "\n{n} {noun}; account ids and run ids are in the file."
         );
     }
     if unreadable > 0 {
