@@ -89,9 +89,9 @@ impl Conn {
         })
     }
 
-    /// Every entry under `base` (subtree) matching `filter`, at most [`MAX_PAGES`] pages, page by page with the simple
-    /// paged results control, all pages on one connection (a paging cookie belongs to its
-    /// connection). A failed page fails the whole search, which is then tried again from
+    /// Every entry under `base` (subtree) matching `filter`, at most [`MAX_PAGES`] pages, page
+    /// by page with the simple paged results control, all pages on one connection (a paging
+    /// cookie belongs to its connection). A failed page fails the whole search, which is then tried again from
     /// the start.
     pub(crate) async fn paged(
         &self,

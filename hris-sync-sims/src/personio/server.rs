@@ -62,19 +62,39 @@ async fn not_found() -> Response {
     v1_error(StatusCode::NOT_FOUND, 0, "Es ist ein Problem aufgetreten")
 }
 
-pub(super) fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    raw.map(url_pairs).unwrap_or_default()
+/// A decoded query string or form body: its pairs in order.
+pub(super) struct Form(Vec<(String, String)>);
+
+impl Form {
+    /// The first value given for `key`.
+    pub(super) fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether any of `keys` is given.
+    pub(super) fn has_any(&self, keys: &[&str]) -> bool {
+        self.0.iter().any(|(k, _)| keys.contains(&k.as_str()))
+    }
+}
+
+pub(super) fn query_pairs(raw: Option<&str>) -> Form {
+    raw.map_or(Form(Vec::new()), url_pairs)
 }
 
 /// Minimal `application/x-www-form-urlencoded` decoding (the simulator needs no more).
-pub(super) fn url_pairs(q: &str) -> Vec<(String, String)> {
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
+pub(super) fn url_pairs(q: &str) -> Form {
+    Form(
+        q.split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (decode(k), decode(v))
+            })
+            .collect(),
+    )
 }
 
 fn decode(s: &str) -> String {
@@ -124,10 +144,7 @@ async fn auth(
 ) -> Response {
     record(&shared, "POST /v1/auth", query.as_deref(), &headers);
     shared.lock().counts.auth += 1;
-    if query_pairs(query.as_deref())
-        .iter()
-        .any(|(k, _)| k == "client_secret" || k == "client_id")
-    {
+    if query_pairs(query.as_deref()).has_any(&["client_secret", "client_id"]) {
         return v1_error(
             StatusCode::FORBIDDEN,
             0,
@@ -159,13 +176,8 @@ async fn auth(
                 .map(str::to_owned),
         )
     } else {
-        let pairs = url_pairs(&String::from_utf8_lossy(&body));
-        let get = |k: &str| {
-            pairs
-                .iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.clone())
-        };
+        let form = url_pairs(&String::from_utf8_lossy(&body));
+        let get = |k: &str| form.get(k).map(str::to_owned);
         (get("client_id"), get("client_secret"))
     };
     if id.as_deref() != Some(shared.config.client_id.as_str())
@@ -406,13 +418,8 @@ async fn employees(
     if let Some(r) = over_list_budget(&shared) {
         return r;
     }
-    let pairs = query_pairs(query.as_deref());
-    let param = |k: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-    };
+    let form = query_pairs(query.as_deref());
+    let param = |k: &str| form.get(k).map(str::to_owned);
     let limit = match param("limit").map(|l| l.parse::<u32>()) {
         None => shared.config.default_limit,
         Some(Ok(l)) if (1..=shared.config.max_limit).contains(&l) => l,

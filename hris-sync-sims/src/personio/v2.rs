@@ -141,11 +141,7 @@ pub(crate) fn employment(e: &Employee, base: &str) -> Value {
 pub(super) async fn token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     shared.lock().counts.auth += 1;
     let form = url_pairs(&String::from_utf8_lossy(&body));
-    let get = |k: &str| {
-        form.iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.as_str())
-    };
+    let get = |k: &str| form.get(k);
     // The documented refusal: HTTP 400, `application/problem+json`, with `error` one of the
     // OAuth2 codes (`shared/reference/personio-api.md` §1, v2), wrong credentials included.
     let oauth = |status: StatusCode, error: &str, text: &str| {
@@ -211,13 +207,8 @@ pub(super) async fn persons(
     if let Err(r) = admit(&shared, &headers).await {
         return r;
     }
-    let pairs = query_pairs(query.as_deref());
-    let param = |k: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-    };
+    let form = query_pairs(query.as_deref());
+    let param = |k: &str| form.get(k).map(str::to_owned);
     let limit = match param("limit").map(|l| l.parse::<usize>()) {
         None => 10,
         Some(Ok(l)) if (1..=50).contains(&l) => l,
@@ -319,11 +310,9 @@ pub(super) async fn org_unit(
     if let Err(r) = admit(&shared, &headers).await {
         return r;
     }
-    let pairs = query_pairs(query.as_deref());
-    let kind = pairs
-        .iter()
-        .find(|(k, _)| k == "type")
-        .map(|(_, v)| v.to_ascii_lowercase());
+    let kind = query_pairs(query.as_deref())
+        .get("type")
+        .map(str::to_ascii_lowercase);
     if kind.as_deref() != Some("department") && kind.as_deref() != Some("team") {
         return problem(
             StatusCode::BAD_REQUEST,
