@@ -10,7 +10,8 @@ use hris_sync_core::testkit::{self, Kit};
 use hris_sync_core::{Directory, DirectoryUserId, ErrorKind};
 use hris_sync_sims::graph::{GraphSim, SimConfig, SimGroup};
 
-use crate::support::{config, new_user, users};
+use crate::support::{config, kit_directory, new_user, users};
+use hris_sync_core::testkit::directory::one;
 
 const GROUP: &str = "0b1c2d3e-0000-4000-8000-00000000f1a0";
 
@@ -20,25 +21,11 @@ fn with_groups() -> SimConfig {
     c
 }
 
-async fn one(dir: &dyn Directory, op: Operation) -> hris_sync_core::raw::Outcome {
-    dir.apply(&[op]).await.pop().unwrap()
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn the_kit_passes_with_a_group() {
     let sim = GraphSim::start(with_groups()).await.unwrap();
     sim.seed_group(SimGroup::security(GROUP, "Finance"));
-    let entra = sim
-        .directory()
-        .manage([
-            connector_azuread::properties::DEPARTMENT,
-            connector_azuread::properties::JOB_TITLE,
-            connector_azuread::properties::CITY,
-            connector_azuread::properties::OFFICE_LOCATION,
-        ])
-        .managers(true)
-        .build()
-        .unwrap();
+    let entra = kit_directory(&sim);
     testkit::directory::run_all(
         &entra,
         &Kit::new("demo.com", "kitg")

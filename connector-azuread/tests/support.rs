@@ -81,3 +81,13 @@ pub(crate) fn set_city(user: &DirectoryUserId, city: String) -> Operation {
         changes,
     }
 }
+
+/// The directory the conformance kit runs on: the kit's attributes managed, managers read.
+pub(crate) fn kit_directory(sim: &GraphSim) -> EntraDirectory {
+    use connector_azuread::properties as P;
+    sim.directory()
+        .manage([P::DEPARTMENT, P::JOB_TITLE, P::CITY, P::OFFICE_LOCATION])
+        .managers(true)
+        .build()
+        .unwrap()
+}

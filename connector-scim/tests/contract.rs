@@ -10,6 +10,7 @@ use hris_sync_core::raw::{
     Applied, DirectoryProperty as P, NewUser, Operation, Password, PropertyValue,
 };
 use hris_sync_core::retry::RetryPolicy;
+use hris_sync_core::testkit::directory::one;
 use hris_sync_core::{Directory, DirectoryUserId, ErrorKind};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, body_string_contains, header, method, path, query_param};
@@ -133,15 +134,22 @@ fn mia() -> NewUser {
     }
 }
 
-async fn one(dir: &ScimDirectory, op: Operation) -> hris_sync_core::raw::Outcome {
-    dir.apply(std::slice::from_ref(&op)).await.pop().unwrap()
-}
-
 fn update(user: &str, changes: Vec<(P, Option<PropertyValue>)>) -> Operation {
     Operation::Update {
         user: DirectoryUserId::new(user),
         changes: changes.into_iter().collect(),
     }
+}
+
+/// Write one attribute of `user` (or clear it), which must succeed.
+async fn set(dir: &ScimDirectory, user: &str, p: P, value: Option<PropertyValue>) {
+    one(dir, update(user, vec![(p, value)])).await.unwrap();
+}
+
+/// `PATCH /scim/v2/{resource}` answered `204 No Content`, expected `times` times.
+async fn accepts_patch(server: &MockServer, resource: &str, times: u64) {
+    let spec = format!("PATCH /scim/v2/{resource}");
+    on(server, &spec, ResponseTemplate::new(204), Some(times)).await;
 }
 
 // Reads: `startIndex`/`count` paging with the count capped by `filter.maxResults` (2), the
@@ -429,20 +437,8 @@ async fn an_update_is_one_patch_of_what_changed() {
 async fn entries_are_added_or_removed_and_leavers_are_deactivated() {
     let server = provider("service-provider-config.json").await;
     mount_pages(&server).await;
-    on(
-        &server,
-        &format!("PATCH /scim/v2/Users/{JSMITH}"),
-        ResponseTemplate::new(204),
-        Some(1),
-    )
-    .await;
-    on(
-        &server,
-        &format!("PATCH /scim/v2/Users/{BJENSEN}"),
-        ResponseTemplate::new(204),
-        Some(2),
-    )
-    .await;
+    accepts_patch(&server, &format!("Users/{JSMITH}"), 1).await;
+    accepts_patch(&server, &format!("Users/{BJENSEN}"), 2).await;
     // After a write that changed entries, the next write reads the user (and its ETag) again.
     let babs = fixture("users-page-1.json", &base(&server))["Resources"][0].clone();
     let reply = ResponseTemplate::new(200).set_body_json(babs);
@@ -455,27 +451,21 @@ async fn entries_are_added_or_removed_and_leavers_are_deactivated() {
     .await;
     let dir = directory(&server);
     dir.list_users().await.unwrap();
-    one(
+    set(
         &dir,
-        update(
-            JSMITH,
-            vec![(MOBILE_PHONE, Some(PropertyValue::text("555-0100")))],
-        ),
+        JSMITH,
+        MOBILE_PHONE,
+        Some(PropertyValue::text("555-0100")),
     )
-    .await
-    .unwrap();
-    one(&dir, update(BJENSEN, vec![(MOBILE_PHONE, None)]))
-        .await
-        .unwrap();
-    one(
+    .await;
+    set(&dir, BJENSEN, MOBILE_PHONE, None).await;
+    set(
         &dir,
-        update(
-            BJENSEN,
-            vec![(P::ACCOUNT_ENABLED, Some(PropertyValue::Bool(false)))],
-        ),
+        BJENSEN,
+        P::ACCOUNT_ENABLED,
+        Some(PropertyValue::Bool(false)),
     )
-    .await
-    .unwrap();
+    .await;
     let patches: Vec<Value> = requests(&server, "PATCH")
         .await
         .iter()
@@ -502,24 +492,16 @@ async fn entries_are_added_or_removed_and_leavers_are_deactivated() {
 async fn the_github_profile_writes_multi_valued_attributes_whole() {
     let server = provider("service-provider-config.json").await;
     mount_pages(&server).await;
-    on(
-        &server,
-        &format!("PATCH /scim/v2/Users/{BJENSEN}"),
-        ResponseTemplate::new(204),
-        Some(1),
-    )
-    .await;
+    accepts_patch(&server, &format!("Users/{BJENSEN}"), 1).await;
     let dir = builder(&server).profile(Profile::GitHub).build().unwrap();
     dir.list_users().await.unwrap();
-    one(
+    set(
         &dir,
-        update(
-            BJENSEN,
-            vec![(MOBILE_PHONE, Some(PropertyValue::text("555-0199")))],
-        ),
+        BJENSEN,
+        MOBILE_PHONE,
+        Some(PropertyValue::text("555-0199")),
     )
-    .await
-    .unwrap();
+    .await;
     let sent: Value = serde_json::from_slice(&requests(&server, "PATCH").await[0].body).unwrap();
     assert_eq!(
         sent["Operations"],
@@ -543,13 +525,7 @@ async fn group_members_are_read_added_and_removed_one_by_one() {
         Some(1),
     )
     .await;
-    on(
-        &server,
-        &format!("PATCH /scim/v2/Groups/{GROUP}"),
-        ResponseTemplate::new(204),
-        Some(2),
-    )
-    .await;
+    accepts_patch(&server, &format!("Groups/{GROUP}"), 2).await;
     let dir = directory(&server);
     let group = dir.read_group(GROUP).await.unwrap();
     assert_eq!(group.display_name, "Tour Guides");
