@@ -244,7 +244,7 @@ pub(super) fn write(
             graph_error("Request_BadRequest", "Invalid @odata.id.", None),
         ));
     };
-    if !shared.visible(&user) || shared.dir.user(&user).is_none() {
+    if !shared.visible(&user) || shared.store.user(&user).is_none() {
         return Some(not_found(user.as_str()));
     }
     let mut s = shared.lock();

@@ -33,9 +33,9 @@
 //!   (`onPremisesSyncEnabled = false`) refuse writes to the latter (T11);
 //! - create, update, manager `$ref` and `revokeSignInSessions`, with unique UPNs
 //!   (`Request_BadRequest` + `ObjectConflict`), length limits, required create fields, `null`
-//!   rather than `""` to clear, and no writes to hybrid users: the state is held in core's
-//!   in-memory directory, enforcing the simulator's own model of the `user` resource
-//!   ([`schema`]: names, nesting, types and documented limits);
+//!   rather than `""` to clear, and no writes to hybrid users: the state is held in the
+//!   simulator's own store, which judges every write by its own model of the `user`
+//!   resource ([`schema`]: names, nesting, types and documented limits);
 //! - `$batch` of at most 20 with unique ids, per-request status, answers in an order that is
 //!   not the request order;
 //! - the write quota (3,000 per 150 s) answered with 429 and `Retry-After`.
@@ -49,6 +49,7 @@ mod identity;
 mod keys;
 pub mod schema;
 mod server;
+mod store;
 mod users;
 
 pub use groups::SimGroup;
@@ -57,7 +58,6 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use hris_sync_core::memory::MemoryDirectory;
 use hris_sync_core::pacing::Budget;
 use hris_sync_core::{DirectoryUser, DirectoryUserId, Result};
 use tokio::time::Instant;
@@ -317,7 +317,7 @@ impl State {
 
 pub(crate) struct Shared {
     pub(crate) config: SimConfig,
-    pub(crate) dir: MemoryDirectory,
+    pub(crate) store: store::Store,
     pub(crate) state: Mutex<State>,
     pub(crate) base: Mutex<String>,
 }
@@ -344,7 +344,7 @@ impl Shared {
 
     /// The change-feed position to hand out as "now": see [`Shared::hold_back`].
     pub(crate) fn feed_position(&self) -> String {
-        self.hold_back(self.dir.cursor().as_str())
+        self.hold_back(&self.store.position())
     }
 
     /// `cursor` (a `mem:N` position), held back before the change of any account still
@@ -360,7 +360,7 @@ impl Shared {
             .collect();
         let held = hidden
             .iter()
-            .filter_map(|id| self.dir.changed_seq(id))
+            .filter_map(|id| self.store.changed_seq(id))
             .min()
             .map(|seq| seq.saturating_sub(1));
         let at: Option<u64> = cursor.strip_prefix("mem:").and_then(|n| n.parse().ok());
@@ -442,7 +442,7 @@ impl GraphSim {
             groups: BTreeMap::new(),
         };
         let shared = Arc::new(Shared {
-            dir: MemoryDirectory::new(config.domains.clone()).with_vocabulary(schema::vocabulary()),
+            store: store::Store::new(config.domains.clone()),
             config,
             state: Mutex::new(state),
             base: Mutex::new(String::new()),
@@ -471,7 +471,7 @@ impl GraphSim {
 
     /// Delete a user as an administrator would (the change feed reports it `@removed`).
     pub fn delete_user(&self, id: &DirectoryUserId) -> Option<DirectoryUser> {
-        let user = self.shared.dir.delete(id)?;
+        let user = self.shared.store.delete(id)?;
         self.shared
             .lock()
             .tombstones
@@ -485,7 +485,7 @@ impl GraphSim {
     /// When a UPN or id is taken.
     pub fn seed(&self, users: impl IntoIterator<Item = DirectoryUser>) -> Result<()> {
         for u in users {
-            self.shared.dir.seed(u)?;
+            self.shared.store.seed(u)?;
         }
         Ok(())
     }
@@ -495,19 +495,19 @@ impl GraphSim {
     /// # Errors
     /// When the UPN is taken already.
     pub fn take_upn(&self, upn: &str) -> Result<DirectoryUserId> {
-        self.shared.dir.take_upn(upn)
+        self.shared.store.take_upn(upn)
     }
 
     /// Every user, in id order.
     #[must_use]
     pub fn users(&self) -> Vec<DirectoryUser> {
-        self.shared.dir.users()
+        self.shared.store.users()
     }
 
     /// The user with this UPN.
     #[must_use]
     pub fn user_by_upn(&self, upn: &str) -> Option<DirectoryUser> {
-        self.shared.dir.user_by_upn(upn)
+        self.shared.store.user_by_upn(upn)
     }
 
     /// Put a group in place (replacing one with its id).
@@ -524,7 +524,7 @@ impl GraphSim {
     /// The user carrying this `employeeId` (as the service holds it, replication lag aside).
     #[must_use]
     pub fn user_by_employee_id(&self, employee_id: &str) -> Option<DirectoryUser> {
-        self.shared.dir.user_by_employee_id(employee_id)
+        self.shared.store.user_by_employee_id(employee_id)
     }
 
     /// Inject faults into the next requests of `target`, one each, in order.
@@ -549,15 +549,7 @@ impl GraphSim {
     /// simulator took it (its policy's default lifetime filled in).
     #[must_use]
     pub fn access_passes(&self) -> Vec<(DirectoryUserId, hris_sync_core::raw::AccessPassRequest)> {
-        self.shared
-            .dir
-            .writes()
-            .into_iter()
-            .filter_map(|w| match w {
-                hris_sync_core::memory::WriteRecord::CreateAccessPass(id, r) => Some((id, r)),
-                _ => None,
-            })
-            .collect()
+        self.shared.store.passes()
     }
 
     /// Invalidate every token (the next Graph request gets 401).

@@ -32,6 +32,25 @@ const STRINGS: &[(&str, usize)] = &[
     ("preferredLanguage", 35),
 ];
 
+/// The documented maximum lengths of the text properties every user has.
+const BASE_LIMITS: &[(&str, usize)] = &[
+    ("displayName", 256),
+    ("givenName", 64),
+    ("surname", 64),
+    ("mailNickname", 64),
+    ("employeeId", 16),
+    ("userPrincipalName", 113),
+];
+
+/// The maximum length of a text property every user has, by its JSON name.
+#[must_use]
+pub fn base_limit(name: &str) -> Option<usize> {
+    BASE_LIMITS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, m)| *m)
+}
+
 fn prop(name: String, spec: Spec) -> DirectoryProperty {
     DirectoryProperty::owned(name, spec)
 }

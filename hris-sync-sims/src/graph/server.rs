@@ -14,8 +14,8 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use hris_sync_core::raw::{DeltaCursor, Operation};
-use hris_sync_core::{Directory, DirectoryUserId};
+use hris_sync_core::DirectoryUserId;
+use hris_sync_core::raw::{AccessPassRequest, NewUser};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
@@ -461,17 +461,17 @@ async fn list_users(
     };
     // A filter picks from everything; otherwise only the page is copied out.
     let (rows, total) = match &filter {
-        None => shared.dir.page(offset, page_size),
+        None => shared.store.page(offset, page_size),
         Some((field, value)) => {
             let matching: Vec<_> = match field.as_str() {
-                "userPrincipalName" => shared.dir.user_by_upn(value).into_iter().collect(),
+                "userPrincipalName" => shared.store.user_by_upn(value).into_iter().collect(),
                 "id" => shared
-                    .dir
+                    .store
                     .user(&DirectoryUserId::new(value.as_str()))
                     .into_iter()
                     .collect(),
                 _ => shared
-                    .dir
+                    .store
                     .users()
                     .into_iter()
                     .filter(|u| match field.as_str() {
@@ -647,8 +647,8 @@ async fn delta(
     let mut removed_ids: Vec<DirectoryUserId> = Vec::new();
     let (users, total, managers, next_cursor, carried) = if initial_round {
         let start = round_start.unwrap_or_else(|| shared.feed_position());
-        let (users, total) = shared.dir.page(offset, page_size);
-        let managers = users
+        let (users, total) = shared.store.page(offset, page_size);
+        let managers: BTreeMap<DirectoryUserId, Option<DirectoryUserId>> = users
             .iter()
             .map(|u| (u.id.clone(), u.manager_id.clone()))
             .collect();
@@ -661,32 +661,29 @@ async fn delta(
         )
     } else {
         let from = cursor.clone().unwrap_or_default();
-        match shared
-            .dir
-            .list_user_changes(&DeltaCursor::new(from.clone()))
-            .await
-        {
-            Ok(changes) => {
+        match shared.store.changes_since(&from) {
+            Some(feed) => {
                 // The position after everything listed (recomputed per page, so a change made
                 // between pages is in a later page, and the final link is past it).
-                let next = changes
-                    .cursor
-                    .map(|c| c.as_str().to_owned())
-                    .unwrap_or_default();
-                let total = changes.changed.len();
+                let total = feed.changed.len();
                 let last_page = offset + page_size >= total;
-                let users: Vec<_> = changes
+                let managers = feed
+                    .changed
+                    .iter()
+                    .map(|u| (u.id.clone(), u.manager_id.clone()))
+                    .collect();
+                let users: Vec<_> = feed
                     .changed
                     .into_iter()
                     .skip(offset)
                     .take(page_size)
                     .collect();
                 if last_page {
-                    removed_ids = changes.removed;
+                    removed_ids = feed.removed;
                 }
-                (users, total, changes.managers, next, from)
+                (users, total, managers, feed.position, from)
             }
-            Err(_) => {
+            None => {
                 return json_response(
                     410,
                     &graph_error(
@@ -809,37 +806,27 @@ async fn write(
             return (status, body, None);
         }
     }
-    let op = match (method.as_str(), segments.as_slice()) {
+    let required = || {
+        (
+            400,
+            graph_error("Request_BadRequest", "A request body is required.", None),
+            None,
+        )
+    };
+    // Decode the request completely before the quota is charged: a malformed one costs none.
+    let write = match (method.as_str(), segments.as_slice()) {
         ("POST", ["users"]) => match body.map(users::new_user) {
-            Some(Ok(new)) => Operation::Create(Box::new(new)),
+            Some(Ok(new)) => Write::Create(Box::new(new)),
             Some(Err((s, b))) => return (s, b, None),
-            None => {
-                return (
-                    400,
-                    graph_error("Request_BadRequest", "A request body is required.", None),
-                    None,
-                );
-            }
+            None => return required(),
         },
         ("PATCH", ["users", id]) => match body.map(users::changes) {
-            Some(Ok(changes)) => Operation::Update {
-                user: DirectoryUserId::new(*id),
-                changes,
-            },
+            Some(Ok(changes)) => Write::Update(DirectoryUserId::new(*id), changes),
             Some(Err((s, b))) => return (s, b, None),
-            None => {
-                return (
-                    400,
-                    graph_error("Request_BadRequest", "A request body is required.", None),
-                    None,
-                );
-            }
+            None => return required(),
         },
         ("PUT", ["users", id, "manager", "$ref"]) => match body.and_then(users::reference_id) {
-            Some(m) => Operation::SetManager {
-                user: DirectoryUserId::new(*id),
-                manager: Some(m),
-            },
+            Some(m) => Write::Manager(DirectoryUserId::new(*id), Some(m)),
             None => {
                 return (
                     400,
@@ -849,37 +836,19 @@ async fn write(
             }
         },
         ("DELETE", ["users", id, "manager", "$ref"]) => {
-            let has_manager = shared
-                .dir
-                .user(&DirectoryUserId::new(*id))
-                .is_some_and(|u| u.manager_id.is_some());
-            if !has_manager {
-                return (
-                    404,
-                    graph_error(
-                        "Request_ResourceNotFound",
-                        &format!(
-                            "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
-                        ),
-                        None,
-                    ),
-                    None,
-                );
+            let id = DirectoryUserId::new(*id);
+            // Removing a manager the user does not have is a 404 for the reference.
+            let manager = shared.store.user(&id).and_then(|u| u.manager_id);
+            if manager.is_none() {
+                let (status, body) = not_found(id.as_str());
+                return (status, body, None);
             }
-            Operation::SetManager {
-                user: DirectoryUserId::new(*id),
-                manager: None,
-            }
+            Write::Manager(id, None)
         }
-        ("POST", ["users", id, "revokeSignInSessions"]) => Operation::RevokeSessions {
-            user: DirectoryUserId::new(*id),
-        },
+        ("POST", ["users", id, "revokeSignInSessions"]) => Write::Revoke(DirectoryUserId::new(*id)),
         ("POST", ["users", id, "authentication", "temporaryAccessPassMethods"]) => {
             match users::access_pass_request(body, shared.config.access_pass_lifetime) {
-                Ok(request) => Operation::CreateAccessPass {
-                    user: DirectoryUserId::new(*id),
-                    request,
-                },
+                Ok(request) => Write::AccessPass(DirectoryUserId::new(*id), request),
                 Err((s, b)) => return (s, b, None),
             }
         }
@@ -894,29 +863,44 @@ async fn write(
     if let Some(throttled) = take_write(shared) {
         return throttled;
     }
-    let is_create = matches!(op, Operation::Create(_));
-    let is_revoke = matches!(op, Operation::RevokeSessions { .. });
-    let (status, answer) = users::apply(&shared.dir, op, 201).await;
-    if is_create && status == 201 {
-        if let Some(id) = answer.get("id").and_then(Value::as_str) {
-            shared.born(&DirectoryUserId::new(id));
+    let store = &shared.store;
+    let done: Result<(u16, Value), (u16, Value)> = match &write {
+        Write::Create(new) => store.create(new).map(|user| {
+            shared.born(&user.id);
+            (201, users::render(&user, None, false))
+        }),
+        Write::Update(id, changes) => store.update(id, changes).map(|()| (204, Value::Null)),
+        Write::Manager(id, manager) => store
+            .set_manager(id, manager.as_ref())
+            .map(|()| (204, Value::Null)),
+        Write::Revoke(id) => store.revoke(id).map(|()| {
+            let context = format!("{}/v1.0/$metadata#Edm.Boolean", shared.base());
+            (200, json!({ "@odata.context": context, "value": true }))
+        }),
+        Write::AccessPass(id, request) => store
+            .access_pass(id, request)
+            .map(|pass| (201, users::access_pass_answer(&pass))),
+    };
+    match done {
+        Ok((status, answer)) => {
+            let mut s = shared.lock();
+            s.counts.writes += 1;
+            if matches!(write, Write::Create(_)) {
+                s.counts.creates += 1;
+            }
+            (status, answer, None)
         }
+        Err((status, answer)) => (status, answer, None),
     }
-    if (200..300).contains(&status) {
-        let mut s = shared.lock();
-        s.counts.writes += 1;
-        if is_create {
-            s.counts.creates += 1;
-        }
-    }
-    if is_revoke && status == 204 {
-        return (
-            200,
-            json!({ "@odata.context": format!("{}/v1.0/$metadata#Edm.Boolean", shared.base()), "value": true }),
-            None,
-        );
-    }
-    (status, answer, None)
+}
+
+/// A decoded write.
+enum Write {
+    Create(Box<NewUser>),
+    Update(DirectoryUserId, super::store::Changes),
+    Manager(DirectoryUserId, Option<DirectoryUserId>),
+    Revoke(DirectoryUserId),
+    AccessPass(DirectoryUserId, AccessPassRequest),
 }
 
 /// One write from the quota (3,000 per 150 s), or Graph's 429 with `Retry-After`.

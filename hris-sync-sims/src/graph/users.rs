@@ -1,13 +1,13 @@
-//! The simulator's user model: Graph JSON in and out, over core's in-memory directory (which
-//! enforces Graph's rules: unique UPNs, lengths, required fields, verified domains).
+//! The simulator's user model: Graph JSON in and out of its own store ([`super::store`],
+//! which enforces Graph's rules: unique UPNs, lengths, required fields, verified domains).
 
 use std::collections::BTreeMap;
 
 use hris_sync_core::raw::{
-    AccessPass, AccessPassRequest, Applied, DirectoryProperty, NewUser, Operation, Password,
-    PropertyKind, PropertyValue,
+    AccessPass, AccessPassRequest, DirectoryProperty, NewUser, Password, PropertyKind,
+    PropertyValue,
 };
-use hris_sync_core::{DirectoryUser, DirectoryUserId, Error, ErrorKind, ObjectKind};
+use hris_sync_core::{DirectoryUser, DirectoryUserId, ObjectKind};
 use serde_json::{Map, Value, json};
 
 /// Properties always present in the simulator's model, by Graph name.
@@ -161,35 +161,6 @@ pub(crate) fn graph_error(code: &str, message: &str, details: Option<Value>) -> 
     json!({ "error": error })
 }
 
-/// A core error from the in-memory directory as Graph's answer.
-pub(crate) fn error_answer(e: &Error) -> (u16, Value) {
-    if e.is_upn_conflict() {
-        return (
-            400,
-            graph_error(
-                "Request_BadRequest",
-                "Another object with the same value for property userPrincipalName already exists.",
-                Some(json!([{ "target": "userPrincipalName", "code": "ObjectConflict" }])),
-            ),
-        );
-    }
-    match e.kind() {
-        ErrorKind::NotFound => (
-            404,
-            graph_error("Request_ResourceNotFound", e.message(), None),
-        ),
-        ErrorKind::AlreadyExists => (
-            400,
-            graph_error(
-                "Request_BadRequest",
-                "A conflicting object with one or more of the specified property values is present in the directory.",
-                None,
-            ),
-        ),
-        _ => (400, graph_error("Request_BadRequest", e.message(), None)),
-    }
-}
-
 fn bad(message: &str) -> (u16, Value) {
     (400, graph_error("Request_BadRequest", message, None))
 }
@@ -259,13 +230,22 @@ pub(crate) fn changes(
                 }
             }
             EXTENSIONS => {
+                // Written whole too: an attribute left out becomes null.
                 let Some(fields) = v.as_object() else {
                     return Err(invalid_value(k));
                 };
-                for (f, fv) in fields {
-                    let p = schema::field(EXTENSIONS, f).ok_or_else(|| unknown_property(f))?;
-                    let value = property_value(&p, fv)?;
-                    out.insert(p, value);
+                if let Some(f) = fields
+                    .keys()
+                    .find(|f| schema::field(EXTENSIONS, f).is_none())
+                {
+                    return Err(unknown_property(f));
+                }
+                for p in schema::properties()
+                    .iter()
+                    .filter(|p| p.whole() == Some(EXTENSIONS))
+                {
+                    let value = property_value(p, fields.get(p.name()).unwrap_or(&Value::Null))?;
+                    out.insert(p.clone(), value);
                 }
             }
             "passwordProfile" => {
@@ -329,6 +309,10 @@ pub(crate) fn new_user(body: &Value) -> Result<NewUser, (u16, Value)> {
         .filter_map(|(p, v)| v.map(|v| (p, v)))
         .collect();
     let optional = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_owned);
+    // `""` is never a value (send nothing, or null); an absent employeeId is not an empty one.
+    if optional("employeeId").is_some_and(|e| e.is_empty()) {
+        return Err(invalid_value("employeeId"));
+    }
     Ok(NewUser {
         user_principal_name: text("userPrincipalName")?,
         mail_nickname: text("mailNickname")?,
@@ -340,25 +324,6 @@ pub(crate) fn new_user(body: &Value) -> Result<NewUser, (u16, Value)> {
         password: Password::new(password),
         properties,
     })
-}
-
-/// Apply one core operation to the in-memory directory; Graph's status and body.
-pub(crate) async fn apply(
-    dir: &hris_sync_core::memory::MemoryDirectory,
-    op: Operation,
-    created: u16,
-) -> (u16, Value) {
-    use hris_sync_core::Directory;
-    let mut outcomes = dir.apply(std::slice::from_ref(&op)).await;
-    match outcomes.pop() {
-        Some(Ok(Applied::Created(user) | Applied::Adopted(user))) => {
-            (created, render(&user, None, false))
-        }
-        Some(Ok(Applied::Done)) => (204, Value::Null),
-        Some(Ok(Applied::AccessPass(pass))) => (201, access_pass_answer(&pass)),
-        Some(Err(e)) => error_answer(&e),
-        None => (500, graph_error("InternalServerError", "no outcome", None)),
-    }
 }
 
 /// The id at the end of an `@odata.id` URL (`https://graph.microsoft.com/v1.0/users/{id}`).
@@ -414,7 +379,7 @@ pub(crate) fn access_pass_request(
 }
 
 /// `201` for a created pass, shaped like Graph's `temporaryAccessPassAuthenticationMethod`.
-fn access_pass_answer(pass: &AccessPass) -> Value {
+pub(crate) fn access_pass_answer(pass: &AccessPass) -> Value {
     use hris_sync_core::secrecy::ExposeSecret as _;
     json!({
         "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethod",
