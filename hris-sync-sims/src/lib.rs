@@ -19,6 +19,7 @@
 
 pub mod graph;
 pub mod personio;
+mod quota;
 
 /// A simulator's server: where it listens, and the way to stop it (when this is dropped).
 #[derive(Debug)]

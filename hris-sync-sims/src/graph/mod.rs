@@ -58,7 +58,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use hris_sync_core::pacing::Budget;
+use crate::quota::Quota;
 use hris_sync_core::{DirectoryUser, DirectoryUserId, Result};
 use tokio::time::Instant;
 
@@ -267,7 +267,7 @@ pub(crate) struct State {
     pub(crate) tokens: BTreeMap<String, Instant>,
     pub(crate) next_token: u64,
     pub(crate) faults: BTreeMap<Target, VecDeque<Fault>>,
-    pub(crate) writes: Budget,
+    pub(crate) writes: Quota,
     pub(crate) counts: Counts,
     pub(crate) delta_floor: u64,
     pub(crate) batch_sizes: Vec<usize>,
@@ -427,7 +427,7 @@ impl GraphSim {
             tokens: BTreeMap::new(),
             next_token: 0,
             faults: BTreeMap::new(),
-            writes: Budget::new(&[(
+            writes: Quota::new(&[(
                 config.write_window / scale,
                 usize::try_from(config.writes).unwrap_or(usize::MAX),
             )]),

@@ -906,7 +906,7 @@ enum Write {
 /// One write from the quota (3,000 per 150 s), or Graph's 429 with `Retry-After`.
 fn take_write(shared: &Shared) -> Option<(u16, Value, Option<u64>)> {
     let mut s = shared.lock();
-    match s.writes.try_take(Instant::now().into_std(), 1) {
+    match s.writes.admit(Instant::now().into_std()) {
         Ok(()) => None,
         Err(wait) => {
             s.counts.throttled += 1;

@@ -367,7 +367,8 @@ pub(crate) fn access_pass_request(
         None | Some(Value::Null) => None,
         Some(v) => Some(
             v.as_str()
-                .and_then(hris_sync_core::time::parse_instant)
+                .and_then(|s| hris_sync_core::chrono::DateTime::parse_from_rfc3339(s).ok())
+                .map(|t| t.with_timezone(&hris_sync_core::chrono::Utc))
                 .ok_or_else(|| bad("startDateTime is not a valid DateTimeOffset.".to_owned()))?,
         ),
     };
@@ -385,7 +386,7 @@ pub(crate) fn access_pass_answer(pass: &AccessPass) -> Value {
         "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethod",
         "id": "6f1967b7-15e8-4935-ac26-d50770ed07a7",
         "temporaryAccessPass": pass.pass.expose_secret(),
-        "startDateTime": pass.start.as_ref().map(hris_sync_core::time::rfc3339),
+        "startDateTime": pass.start.map(|t| t.to_rfc3339_opts(hris_sync_core::chrono::SecondsFormat::AutoSi, true)),
         "lifetimeInMinutes": pass.lifetime_minutes,
         "isUsable": pass.start.is_none(),
         "methodUsabilityReason": if pass.start.is_none() { "Enabled" } else { "NotYetValid" },

@@ -83,7 +83,8 @@ pub(crate) fn notify(shared: &Arc<Shared>, event: &str, person: &str) {
         return;
     }
     #[allow(clippy::disallowed_methods)] // a simulated service stamps real time
-    let occurred = hris_sync_core::time::rfc3339(&hris_sync_core::chrono::Utc::now());
+    let occurred = hris_sync_core::chrono::Utc::now()
+        .to_rfc3339_opts(hris_sync_core::chrono::SecondsFormat::AutoSi, true);
     // Dataless and entity-keyed: each entity as `{"<entity>": {"id": "…"}}` with a string id
     // (the webhooks catalogue and personio/api-docs#210); an employment's notification names
     // its person beside it, since v2 reads an employment only under its person

@@ -38,7 +38,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use hris_sync_core::pacing::Budget;
+use crate::quota::Quota;
 use hris_sync_core::{Employee, EmployeeId, STANDARD_KEYS};
 use serde_json::Value;
 
@@ -175,8 +175,8 @@ pub(crate) struct State {
     pub(crate) next_token: u64,
     pub(crate) faults: VecDeque<Fault>,
     pub(crate) page_faults: BTreeMap<u64, (Fault, u32)>,
-    pub(crate) list_budget: Budget,
-    pub(crate) auth_budget: Budget,
+    pub(crate) list_budget: Quota,
+    pub(crate) auth_budget: Quota,
     pub(crate) counts: Counts,
     pub(crate) seen: Vec<Seen>,
     pub(crate) duplicate_at_page_edges: bool,
@@ -280,11 +280,11 @@ impl PersonioSim {
             next_token: 0,
             faults: VecDeque::new(),
             page_faults: BTreeMap::new(),
-            list_budget: Budget::new(&[
+            list_budget: Quota::new(&[
                 (Duration::from_secs(1) / scale, n(config.per_second)),
                 (Duration::from_secs(60) / scale, n(config.per_minute)),
             ]),
-            auth_budget: Budget::new(&[(
+            auth_budget: Quota::new(&[(
                 Duration::from_secs(60) / scale,
                 n(config.auth_per_minute),
             )]),

@@ -9,7 +9,6 @@
 use std::collections::BTreeSet;
 
 use hris_sync_core::chrono::{DateTime, FixedOffset, NaiveDate as Date, NaiveDateTime, Utc};
-use hris_sync_core::time::parse_instant;
 use hris_sync_core::{AttributeValue, Employee};
 use serde_json::{Value, json};
 
@@ -235,8 +234,8 @@ pub(crate) fn parse_since(s: &str) -> Option<DateTime<Utc>> {
         let d = s.parse::<Date>().ok()?;
         return Some(d.and_time(Default::default()).and_utc());
     }
-    if let Some(t) = parse_instant(s) {
-        return Some(t);
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
     }
     let dt = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
     Some(dt.and_utc())
@@ -249,10 +248,10 @@ mod tests {
     #[test]
     fn since_forms() {
         let t = parse_since("2025-09-30T17:00:00").unwrap();
-        assert_eq!(hris_sync_core::time::rfc3339(&t), "2025-09-30T17:00:00Z");
+        assert_eq!(t.to_rfc3339(), "2025-09-30T17:00:00+00:00");
         assert_eq!(
-            hris_sync_core::time::rfc3339(&parse_since("2025-09-30").unwrap()),
-            "2025-09-30T00:00:00Z"
+            parse_since("2025-09-30").unwrap().to_rfc3339(),
+            "2025-09-30T00:00:00+00:00"
         );
         assert!(parse_since("yesterday").is_none());
     }

@@ -153,10 +153,7 @@ async fn auth(
     }
     {
         let mut s = shared.lock();
-        if s.auth_budget
-            .try_take(Instant::now().into_std(), 1)
-            .is_err()
-        {
+        if s.auth_budget.admit(Instant::now().into_std()).is_err() {
             s.counts.throttled += 1;
             return v1_error(StatusCode::TOO_MANY_REQUESTS, 429, "Too many requests");
         }
@@ -294,10 +291,7 @@ pub(super) fn take_fault(shared: &Shared, offset: u64) -> Option<Fault> {
 /// when the budget is spent.
 pub(super) fn over_list_budget(shared: &Shared) -> Option<Response> {
     let mut s = shared.lock();
-    if s.list_budget
-        .try_take(Instant::now().into_std(), 1)
-        .is_err()
-    {
+    if s.list_budget.admit(Instant::now().into_std()).is_err() {
         s.counts.throttled += 1;
         return Some(v1_error(
             StatusCode::TOO_MANY_REQUESTS,

@@ -63,7 +63,7 @@ fn date(d: Option<hris_sync_core::chrono::NaiveDate>) -> Value {
 
 fn instant(t: Option<hris_sync_core::chrono::DateTime<hris_sync_core::chrono::Utc>>) -> Value {
     t.map_or(Value::Null, |t| {
-        Value::String(hris_sync_core::time::rfc3339(&t))
+        Value::String(t.to_rfc3339_opts(hris_sync_core::chrono::SecondsFormat::AutoSi, true))
     })
 }
 
