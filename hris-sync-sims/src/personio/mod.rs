@@ -39,7 +39,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::quota::Quota;
-use hris_sync_core::{Employee, EmployeeId, STANDARD_KEYS};
+use hris_sync_core::{Employee, EmployeeId};
 use serde_json::Value;
 
 /// Simulator settings.
@@ -247,6 +247,37 @@ impl Shared {
             .is_none_or(|w| w.contains(key))
     }
 }
+
+/// Personio's standard employee attributes (the v1 API's keys, `shared/reference/personio-api.md`
+/// §2): what the attributes endpoint lists, with the custom ones in use, when no whitelist
+/// limits the credential.
+const STANDARD: &[&str] = &[
+    "id",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "email",
+    "gender",
+    "status",
+    "position",
+    "supervisor",
+    "employment_type",
+    "weekly_working_hours",
+    "hire_date",
+    "contract_end_date",
+    "termination_date",
+    "probation_period_end",
+    "last_working_day",
+    "termination_type",
+    "termination_reason",
+    "created_at",
+    "last_modified_at",
+    "subcompany",
+    "office",
+    "department",
+    "team",
+    "cost_centers",
+];
 
 /// A running simulator. Dropping it stops the server.
 #[derive(Debug)]
@@ -465,7 +496,7 @@ impl PersonioSim {
             return w.clone();
         }
         let s = shared.lock();
-        let mut keys: BTreeSet<String> = STANDARD_KEYS.iter().map(|k| (*k).to_owned()).collect();
+        let mut keys: BTreeSet<String> = STANDARD.iter().map(|k| (*k).to_owned()).collect();
         for e in s.employees.values() {
             keys.extend(e.attributes.keys().cloned());
         }
