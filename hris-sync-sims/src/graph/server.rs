@@ -204,7 +204,7 @@ pub(super) fn permitted(
 }
 
 /// Graph's 404 for an object that does not exist (or is not replicated yet).
-pub(super) fn not_found(id: &str) -> (u16, Value) {
+pub(crate) fn not_found(id: &str) -> (u16, Value) {
     (
         404,
         graph_error(

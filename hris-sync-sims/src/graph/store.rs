@@ -21,7 +21,8 @@ use hris_sync_core::{DirectoryUser, DirectoryUserId, Error, ObjectKind, Result};
 use serde_json::{Value, json};
 
 use super::schema;
-use super::users::graph_error;
+use super::server::not_found;
+use super::users::{bad, graph_error, invalid_value};
 
 /// A refusal: Graph's status and error body.
 pub(crate) type Refusal = (u16, Value);
@@ -69,7 +70,10 @@ impl Inner {
 
     /// The user, if it exists and the API may write it.
     fn writable(&mut self, id: &DirectoryUserId) -> Result<&mut DirectoryUser, Refusal> {
-        let user = self.users.get_mut(id).ok_or_else(|| not_found(id))?;
+        let user = self
+            .users
+            .get_mut(id)
+            .ok_or_else(|| not_found(id.as_str()))?;
         if user.on_premises_sync_enabled {
             return Err(bad(
                 "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.",
@@ -301,7 +305,7 @@ impl Store {
         s.writable(id)?;
         if let Some(m) = manager {
             if !s.users.contains_key(m) {
-                return Err(not_found(m));
+                return Err(not_found(m.as_str()));
             }
             if m == id {
                 return Err(bad("A user cannot be their own manager."));
@@ -481,29 +485,6 @@ fn pass_text(n: usize) -> String {
             char::from(ALPHABET[(x % ALPHABET.len() as u64) as usize])
         })
         .collect()
-}
-
-fn bad(message: &str) -> Refusal {
-    (400, graph_error("Request_BadRequest", message, None))
-}
-
-fn invalid_value(name: &str) -> Refusal {
-    bad(&format!(
-        "Invalid value specified for property '{name}' of resource 'User'."
-    ))
-}
-
-fn not_found(id: &DirectoryUserId) -> Refusal {
-    (
-        404,
-        graph_error(
-            "Request_ResourceNotFound",
-            &format!(
-                "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
-            ),
-            None,
-        ),
-    )
 }
 
 #[cfg(test)]

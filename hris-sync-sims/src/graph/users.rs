@@ -161,7 +161,7 @@ pub(crate) fn graph_error(code: &str, message: &str, details: Option<Value>) -> 
     json!({ "error": error })
 }
 
-fn bad(message: &str) -> (u16, Value) {
+pub(crate) fn bad(message: &str) -> (u16, Value) {
     (400, graph_error("Request_BadRequest", message, None))
 }
 
@@ -171,7 +171,7 @@ fn unknown_property(name: &str) -> (u16, Value) {
     ))
 }
 
-fn invalid_value(name: &str) -> (u16, Value) {
+pub(crate) fn invalid_value(name: &str) -> (u16, Value) {
     bad(&format!(
         "Invalid value specified for property '{name}' of resource 'User'."
     ))
