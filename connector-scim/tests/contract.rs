@@ -65,22 +65,34 @@ fn directory(server: &MockServer) -> ScimDirectory {
     builder(server).build().unwrap()
 }
 
-/// Mounts `"VERB /path?k=v&…"` (each query pair, decoded, must be there) answered by
-/// `reply`, `times` times exactly when given.
+/// Mounts `"VERB /path?k=v&…"` (the path under the SCIM base; each query pair, decoded, must
+/// be there) answered by `reply`, `times` times exactly when given.
 async fn on(server: &MockServer, spec: &str, reply: ResponseTemplate, times: Option<u64>) {
     let (verb, target) = spec.split_once(' ').unwrap_or(("GET", spec));
     let (p, query) = target.split_once('?').unwrap_or((target, ""));
+    let p = format!("/scim/v2{p}");
     let mock = query
         .split('&')
         .filter_map(|pair| pair.split_once('='))
-        .fold(Mock::given(method(verb)).and(path(p)), |m, (k, v)| {
-            m.and(query_param(k, v))
-        })
+        .fold(
+            Mock::given(method(verb)).and(path(p.as_str())),
+            |m, (k, v)| m.and(query_param(k, v)),
+        )
         .respond_with(reply);
     match times {
         Some(n) => mock.expect(n).mount(server).await,
         None => mock.mount(server).await,
     }
+}
+
+/// [`on`], answered exactly once.
+async fn once(server: &MockServer, spec: &str, reply: ResponseTemplate) {
+    on(server, spec, reply, Some(1)).await;
+}
+
+/// [`on`], answered however often it is asked.
+async fn always(server: &MockServer, spec: &str, reply: ResponseTemplate) {
+    on(server, spec, reply, None).await;
 }
 
 async fn requests(server: &MockServer, verb: &str) -> Vec<Request> {
@@ -94,18 +106,16 @@ async fn requests(server: &MockServer, verb: &str) -> Vec<Request> {
 }
 
 async fn mount_pages(server: &MockServer) {
-    on(
+    once(
         server,
-        "GET /scim/v2/Users?startIndex=3",
+        "GET /Users?startIndex=3",
         answer(server, 200, "users-page-2.json"),
-        Some(1),
     )
     .await;
-    on(
+    once(
         server,
-        "GET /scim/v2/Users?startIndex=1&count=2",
+        "GET /Users?startIndex=1&count=2",
         answer(server, 200, "users-page-1.json"),
-        Some(1),
     )
     .await;
 }
@@ -146,9 +156,9 @@ async fn set(dir: &ScimDirectory, user: &str, p: P, value: Option<PropertyValue>
     one(dir, update(user, vec![(p, value)])).await.unwrap();
 }
 
-/// `PATCH /scim/v2/{resource}` answered `204 No Content`, expected `times` times.
+/// `PATCH {resource}` (under the SCIM base) answered `204 No Content`, expected `times` times.
 async fn accepts_patch(server: &MockServer, resource: &str, times: u64) {
-    let spec = format!("PATCH /scim/v2/{resource}");
+    let spec = format!("PATCH /{resource}");
     on(server, &spec, ResponseTemplate::new(204), Some(times)).await;
 }
 
@@ -196,11 +206,10 @@ async fn users_are_paged_to_the_total_and_read_as_documented() {
 #[tokio::test]
 async fn names_in_any_case_and_counts_as_strings_are_read() {
     let server = provider("service-provider-config.json").await;
-    on(
+    once(
         &server,
-        "GET /scim/v2/Users",
+        "GET /Users",
         answer(&server, 200, "users-page-lowercase.json"),
-        Some(1),
     )
     .await;
     let users = directory(&server).list_users().await.unwrap().users;
@@ -215,18 +224,16 @@ async fn an_empty_page_before_the_total_fails_the_read() {
     let server = provider("service-provider-config.json").await;
     let empty = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
         "totalResults": 3, "startIndex": 3, "itemsPerPage": 0, "Resources": []});
-    on(
+    always(
         &server,
-        "GET /scim/v2/Users?startIndex=3",
+        "GET /Users?startIndex=3",
         ResponseTemplate::new(200).set_body_json(empty),
-        None,
     )
     .await;
-    on(
+    always(
         &server,
-        "GET /scim/v2/Users?startIndex=1",
+        "GET /Users?startIndex=1",
         answer(&server, 200, "users-page-1.json"),
-        None,
     )
     .await;
     let err = directory(&server).list_users().await.unwrap_err();
@@ -322,20 +329,18 @@ async fn a_custom_extension_attribute_is_written_in_its_schema() {
 async fn a_409_is_settled_by_who_holds_the_name() {
     for (holder_id, adopted) in [("100250", true), ("999999", false)] {
         let server = provider("service-provider-config.json").await;
-        on(
+        once(
             &server,
-            "POST /scim/v2/Users",
+            "POST /Users",
             answer(&server, 409, "error-uniqueness.json"),
-            Some(1),
         )
         .await;
         let mut list = fixture("list-one.json", &base(&server));
         list["Resources"][0]["externalId"] = json!(holder_id);
-        on(
+        once(
             &server,
-            "GET /scim/v2/Users?filter=userName eq \"mia.schmidt@example.com\"",
+            "GET /Users?filter=userName eq \"mia.schmidt@example.com\"",
             ResponseTemplate::new(200).set_body_json(list),
-            Some(1),
         )
         .await;
         let outcome = one(&directory(&server), Operation::Create(Box::new(mia()))).await;
@@ -370,25 +375,17 @@ async fn a_lost_create_is_sent_again_only_when_nobody_holds_the_name() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    on(
+    always(&server, "POST /Users", answer(&server, 201, "created.json")).await;
+    always(
         &server,
-        "POST /scim/v2/Users",
-        answer(&server, 201, "created.json"),
-        None,
-    )
-    .await;
-    on(
-        &server,
-        "GET /scim/v2/Users?filter=userName eq \"mia.schmidt@example.com\"",
+        "GET /Users?filter=userName eq \"mia.schmidt@example.com\"",
         answer(&server, 404, "error-okta-404.json"),
-        None,
     )
     .await;
-    on(
+    always(
         &server,
-        "GET /scim/v2/Users?filter=externalId eq \"100250\"",
+        "GET /Users?filter=externalId eq \"100250\"",
         answer(&server, 200, "users-page-1.json"),
-        None,
     )
     .await;
     let outcome = one(&directory(&server), Operation::Create(Box::new(mia()))).await;
@@ -442,13 +439,7 @@ async fn entries_are_added_or_removed_and_leavers_are_deactivated() {
     // After a write that changed entries, the next write reads the user (and its ETag) again.
     let babs = fixture("users-page-1.json", &base(&server))["Resources"][0].clone();
     let reply = ResponseTemplate::new(200).set_body_json(babs);
-    on(
-        &server,
-        &format!("GET /scim/v2/Users/{BJENSEN}"),
-        reply,
-        Some(1),
-    )
-    .await;
+    once(&server, &format!("GET /Users/{BJENSEN}"), reply).await;
     let dir = directory(&server);
     dir.list_users().await.unwrap();
     set(
@@ -518,11 +509,10 @@ async fn the_github_profile_writes_multi_valued_attributes_whole() {
 #[tokio::test]
 async fn group_members_are_read_added_and_removed_one_by_one() {
     let server = provider("service-provider-config.json").await;
-    on(
+    once(
         &server,
-        &format!("GET /scim/v2/Groups/{GROUP}"),
+        &format!("GET /Groups/{GROUP}"),
         answer(&server, 200, "group.json"),
-        Some(1),
     )
     .await;
     accepts_patch(&server, &format!("Groups/{GROUP}"), 2).await;
@@ -582,7 +572,7 @@ async fn a_location_on_another_host_is_not_followed() {
         "Location",
         format!("https://elsewhere.example/Users/{BJENSEN}"),
     );
-    on(&server, "POST /scim/v2/Users", reply, Some(1)).await;
+    once(&server, "POST /Users", reply).await;
     let err = one(&directory(&server), Operation::Create(Box::new(mia())))
         .await
         .unwrap_err();
@@ -596,11 +586,10 @@ async fn a_refused_token_is_named_without_showing_it() {
     let server = MockServer::start().await;
     let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
         "status": "401", "detail": "Authorization failure"});
-    on(
+    always(
         &server,
-        "GET /scim/v2/ServiceProviderConfig",
+        "GET /ServiceProviderConfig",
         ResponseTemplate::new(401).set_body_json(body),
-        None,
     )
     .await;
     let dir = directory(&server);
@@ -700,8 +689,8 @@ async fn secrets_are_absent_from_logs_errors_and_debug() {
     let _guard = captured.install();
     let server = provider("service-provider-config.json").await;
     let refused = ResponseTemplate::new(500).set_body_json(json!({"status": "500"}));
-    on(&server, "POST /scim/v2/Users", refused.clone(), None).await;
-    on(&server, "GET /scim/v2/Users", refused, None).await;
+    always(&server, "POST /Users", refused.clone()).await;
+    always(&server, "GET /Users", refused).await;
     let dir = builder(&server).send_password(true).build().unwrap();
     let new = mia();
     let op = Operation::Create(Box::new(new));
@@ -730,28 +719,25 @@ async fn secrets_are_absent_from_logs_errors_and_debug() {
 #[tokio::test]
 async fn a_provider_without_an_external_id_filter_still_settles_a_409() {
     let server = provider("service-provider-config.json").await;
-    on(
+    once(
         &server,
-        "POST /scim/v2/Users",
+        "POST /Users",
         answer(&server, 409, "error-uniqueness.json"),
-        Some(1),
     )
     .await;
     let empty = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0});
-    on(
+    always(
         &server,
-        "GET /scim/v2/Users?filter=userName eq \"mia.schmidt@example.com\"",
+        "GET /Users?filter=userName eq \"mia.schmidt@example.com\"",
         ResponseTemplate::new(200).set_body_json(empty),
-        None,
     )
     .await;
     let refused = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
         "status": "400", "scimType": "invalidFilter", "detail": "externalId is not filterable"});
-    on(
+    always(
         &server,
-        "GET /scim/v2/Users?filter=externalId eq \"100250\"",
+        "GET /Users?filter=externalId eq \"100250\"",
         ResponseTemplate::new(400).set_body_json(refused),
-        None,
     )
     .await;
     let err = one(&directory(&server), Operation::Create(Box::new(mia())))
@@ -771,11 +757,10 @@ async fn a_malformed_resource_is_left_out_not_fatal() {
         .as_array_mut()
         .unwrap()
         .extend([json!(42), json!({"userName": "no-id@example.com"})]);
-    on(
+    always(
         &server,
-        "GET /scim/v2/Users",
+        "GET /Users",
         ResponseTemplate::new(200).set_body_json(page),
-        None,
     )
     .await;
     let users = directory(&server).list_users().await.unwrap().users;
