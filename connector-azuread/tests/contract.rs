@@ -12,6 +12,7 @@ use hris_sync_core::raw::{
 };
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::secrecy::ExposeSecret as _;
+use hris_sync_core::testkit::directory::update;
 use hris_sync_core::{Directory, DirectoryUserId, ErrorKind, ObjectKind};
 use serde_json::Value;
 use wiremock::matchers::{body_json, header, method, path, query_param};
@@ -526,28 +527,24 @@ async fn batch_envelope_for_each_write() {
         .await;
     let ops = vec![
         Operation::Create(Box::new(mia())),
-        Operation::Update {
-            user: id(ZOE),
-            changes: [
+        update(
+            &id(ZOE),
+            &[
                 (connector_azuread::properties::JOB_TITLE, None),
                 (
                     connector_azuread::properties::DIVISION,
                     Some(PropertyValue::text("R&D")),
                 ),
                 (connector_azuread::properties::COST_CENTER, None),
-            ]
-            .into_iter()
-            .collect(),
-        },
-        Operation::Update {
-            user: id(LENA),
-            changes: [(
+            ],
+        ),
+        update(
+            &id(LENA),
+            &[(
                 DirectoryProperty::ACCOUNT_ENABLED,
                 Some(PropertyValue::Bool(false)),
-            )]
-            .into_iter()
-            .collect(),
-        },
+            )],
+        ),
         Operation::SetManager {
             user: id(ZOE),
             manager: Some(id(JONAS)),
@@ -557,15 +554,13 @@ async fn batch_envelope_for_each_write() {
             manager: None,
         },
         Operation::RevokeSessions { user: id(LENA) },
-        Operation::Update {
-            user: id(LENA),
-            changes: [(
+        update(
+            &id(LENA),
+            &[(
                 connector_azuread::properties::EMPLOYEE_LEAVE_DATE_TIME,
                 Some(PropertyValue::text("2025-06-30T00:00:00Z")),
-            )]
-            .into_iter()
-            .collect(),
-        },
+            )],
+        ),
         Operation::CreateAccessPass {
             user: id("2b3c4d5e-6f70-4a81-92a3-b4c5d6e7f809"),
             request: AccessPassRequest {
@@ -670,15 +665,13 @@ async fn throttled_sub_request_is_sent_again_alone() {
     )
     .await;
     let ops = [
-        Operation::Update {
-            user: id(ZOE),
-            changes: [(
+        update(
+            &id(ZOE),
+            &[(
                 connector_azuread::properties::DEPARTMENT,
                 Some(PropertyValue::text("Finance")),
-            )]
-            .into_iter()
-            .collect(),
-        },
+            )],
+        ),
         Operation::SetManager {
             user: id(LENA),
             manager: Some(id(JONAS)),

@@ -95,7 +95,9 @@ async fn find(dir: &dyn Directory, id: &DirectoryUserId) -> Result<DirectoryUser
     }
 }
 
-fn update(
+/// An update of `user` setting each property to its value (`None` clears it).
+#[must_use]
+pub fn update(
     user: &DirectoryUserId,
     changes: &[(DirectoryProperty, Option<PropertyValue>)],
 ) -> Operation {
