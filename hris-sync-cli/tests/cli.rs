@@ -542,20 +542,26 @@ pub(crate) async fn watching(
     config: &Path,
     state: &Path,
 ) -> (std::process::Child, String) {
+    watching_with(sims, config, state, &["--interval", "1h"], &[]).await
+}
+
+/// `hris-sync --apply --watch --listen 127.0.0.1:0` with `args` and the environment `env`, on
+/// the simulators, JSON logs on a pipe: the child and the address it serves.
+pub(crate) async fn watching_with(
+    sims: &Sims,
+    config: &Path,
+    state: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (std::process::Child, String) {
     use std::process::Stdio;
     let mut c = against(sims, config, state);
-    c.args([
-        "--apply",
-        "--watch",
-        "--interval",
-        "1h",
-        "--listen",
-        "127.0.0.1:0",
-        "--log-format",
-        "json",
-    ])
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped());
+    c.args(["--apply", "--watch", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .args(["--log-format", "json"])
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
     let addr = listen_addr(&mut child).await;
     (child, addr)

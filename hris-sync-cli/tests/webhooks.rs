@@ -2,7 +2,6 @@
 //! Personio notifications over HTTP and applies each change by a targeted cycle, without
 //! listing the company again; a bad token is refused; a flood is acked and merged.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, StreamExt};
@@ -10,7 +9,7 @@ use hris_sync_core::raw::PropertyValue;
 use hris_sync_core::{AttributeValue, Employee, EmployeeId};
 use serde_json::json;
 
-use crate::cli::{Sims, against, listen_addr, scratch, sims, stops_cleanly};
+use crate::cli::{Sims, against, scratch, sims, stops_cleanly, watching_with};
 use crate::common::now;
 
 const TOKEN: &str = "Bearer hook-secret-7Qx";
@@ -57,8 +56,8 @@ fn note(event: &str, person: &str, at: &str) -> serde_json::Value {
     json!({"company_id": "4711", "event_name": event, "occurred_at": at, "payload": payload})
 }
 
-/// `hris-sync --apply --watch --interval INTERVAL --listen 127.0.0.1:0 --debounce DEBOUNCE` with the
-/// webhook token, against `sims`: the running child and the address it listens on.
+/// `hris-sync --apply --watch --interval INTERVAL --listen 127.0.0.1:0 --debounce DEBOUNCE` with
+/// the webhook token, against `sims`: the running child and the address it listens on.
 async fn watching(
     sims: &Sims,
     config: &std::path::Path,
@@ -66,25 +65,15 @@ async fn watching(
     interval: &str,
     debounce: &str,
 ) -> (std::process::Child, String) {
-    let mut c = against(sims, config, state);
-    c.args([
-        "--apply",
-        "--watch",
-        "--interval",
-        interval,
-        "--listen",
-        "127.0.0.1:0",
-        "--debounce",
-        debounce,
-        "--log-format",
-        "json",
-    ])
-    .env("PERSONIO_WEBHOOK_TOKEN", TOKEN)
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    let addr = listen_addr(&mut child).await;
-    (child, addr)
+    let args = ["--interval", interval, "--debounce", debounce];
+    watching_with(
+        sims,
+        config,
+        state,
+        &args,
+        &[("PERSONIO_WEBHOOK_TOKEN", TOKEN)],
+    )
+    .await
 }
 
 /// Wait (up to two minutes) until the watching sync at `addr` has finished a cycle.
