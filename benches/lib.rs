@@ -2,6 +2,7 @@
 //! deterministically so every run measures the same input.
 
 use hris_sync_core::chrono::{DateTime, NaiveDate, Utc};
+use hris_sync_core::policy::DirectoryTraits;
 use hris_sync_core::raw::{DirectoryProperty, PropertyValue};
 use hris_sync_core::{AttributeValue, DirectoryUser, Employee, EmployeeId, EmployeeStatus, Policy};
 
@@ -51,32 +52,56 @@ pub const DEPARTMENTS: &[&str] = &[
     "Legal",
 ];
 
-/// The benchmark policy's text: the UPN domain, the zone and three mappings.
-const POLICY: &str = r#"
+/// The benchmark policy's text for a directory: `first.last@{domain}`, Europe/Berlin, and three
+/// mappings (department, position → `title`, supervisor → manager).
+fn policy_text(domain: &str, title: &str) -> String {
+    format!(
+        r#"
 [upn]
-domain = "demo.com"
+domain = "{domain}"
 [lifecycle]
 timezone = "Europe/Berlin"
 [[mapping]]
-personio = "department"
-entra = "department"
+source = "department"
+target = "department"
 [[mapping]]
-personio = "position"
-entra = "jobTitle"
+source = "position"
+target = "{title}"
 [[mapping]]
-personio = "supervisor"
-entra = "manager"
-"#;
+source = "supervisor"
+target = "manager"
+"#
+    )
+}
 
-/// The policy the benchmarks plan with: `first.last@demo.com`, Europe/Berlin, three mappings
-/// (department, job title, manager).
+/// The benchmark policy for `directory` (its vocabulary checks the targets), read from
+/// Personio: `first.last@{domain}`, Europe/Berlin, and the department, the position as
+/// `title` and the manager.
+///
+/// # Errors
+/// When `directory` lacks one of the targets.
+pub fn policy_for(
+    directory: &DirectoryTraits,
+    domain: &str,
+    title: &str,
+) -> Result<Policy, hris_sync_core::Error> {
+    Policy::from_toml_with(
+        &policy_text(domain, title),
+        &connector_personio::traits(),
+        directory,
+    )
+}
+
+/// The policy the benchmarks plan with against Entra: `first.last@demo.com`, Europe/Berlin,
+/// three mappings (department, job title, manager).
 ///
 /// # Panics
 /// Never: the configuration is a constant known to be valid.
 #[must_use]
 pub fn policy() -> Policy {
     #[allow(clippy::expect_used)]
-    Policy::from_toml(POLICY).expect("benchmark policy is valid")
+    policy_for(&connector_azuread::traits(), "demo.com", "jobTitle")
+        .expect("benchmark policy is valid")
 }
 
 /// The benchmark policy with 50 rule groups: one per department (authoritative, so a move
@@ -88,12 +113,15 @@ pub fn policy() -> Policy {
 /// Never: the configuration is built from constants known to be valid.
 #[must_use]
 pub fn policy_with_groups() -> Policy {
-    let mut text = format!("{POLICY}[safety]\nmax_group_removals = 1000\n");
+    let mut text = format!(
+        "{}[safety]\nmax_group_removals = 1000\n",
+        policy_text("demo.com", "jobTitle")
+    );
     let mut n = 0;
     let mut group = |name: &str, when: &str, mode: &str| {
         n += 1;
         text.push_str(&format!(
-            "[[group]]\nname = \"{name}\"\nentra = \"{}\"\nwhen = {{ {when} }}\nmode = \"{mode}\"\n",
+            "[[group]]\nname = \"{name}\"\ntarget = \"{}\"\nwhen = {{ {when} }}\nmode = \"{mode}\"\n",
             group_id(n)
         ));
     };
@@ -116,7 +144,12 @@ pub fn policy_with_groups() -> Policy {
         );
     }
     #[allow(clippy::expect_used)]
-    Policy::from_toml(&text).expect("benchmark policy with groups is valid")
+    Policy::from_toml_with(
+        &text,
+        &connector_personio::traits(),
+        &connector_azuread::traits(),
+    )
+    .expect("benchmark policy with groups is valid")
 }
 
 /// The object id of the benchmark's `n`th group.

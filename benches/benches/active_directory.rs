@@ -11,33 +11,11 @@
 //! `AD_EMPLOYEES` changes the company's size, `AD_CONCURRENCY` the writes in flight (4).
 
 use connector_activedirectory::samba::{DOMAIN, SambaDc};
-use hris_sync_benches::{block_on, env_count, first_and_second_run};
-use hris_sync_core::{Policy, RequestStats};
-
-fn policy() -> Result<Policy, hris_sync_core::Error> {
-    Policy::from_toml(&format!(
-        r#"
-        [directory]
-        kind = "active_directory"
-        [upn]
-        domain = "{DOMAIN}"
-        [lifecycle]
-        timezone = "Europe/Berlin"
-        [[mapping]]
-        personio = "department"
-        ad = "department"
-        [[mapping]]
-        personio = "position"
-        ad = "title"
-        [[mapping]]
-        personio = "supervisor"
-        ad = "manager"
-        "#
-    ))
-}
+use hris_sync_benches::{block_on, env_count, first_and_second_run, policy_for};
+use hris_sync_core::RequestStats;
 
 async fn run(dc: &SambaDc, n: usize) -> hris_sync_benches::BenchResult {
-    let policy = policy()?;
+    let policy = policy_for(&connector_activedirectory::traits(), DOMAIN, "title")?;
     let stats = RequestStats::new();
     let directory = dc
         .builder()

@@ -477,33 +477,24 @@ async fn run(mode: Mode) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn main() -> std::process::ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("runtime: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
     // `cargo bench` passes `--bench`; nothing else is read.
     let only = std::env::var("LATENCY_MODES").ok();
-    for mode in [
-        Mode::Webhook,
-        Mode::Poll(Duration::from_secs(60)),
-        Mode::Poll(Duration::from_secs(1800)),
-    ] {
-        if only
-            .as_deref()
-            .is_some_and(|o| !o.split(',').any(|m| m.trim() == mode.name()))
-        {
-            continue;
+    hris_sync_benches::block_on("latency", async move {
+        for mode in [
+            Mode::Webhook,
+            Mode::Poll(Duration::from_secs(60)),
+            Mode::Poll(Duration::from_secs(1800)),
+        ] {
+            if only
+                .as_deref()
+                .is_some_and(|o| !o.split(',').any(|m| m.trim() == mode.name()))
+            {
+                continue;
+            }
+            run(mode)
+                .await
+                .map_err(|e| format!("{}: {e}", mode.name()))?;
         }
-        if let Err(e) = runtime.block_on(run(mode)) {
-            eprintln!("{}: {e}", mode.name());
-            return std::process::ExitCode::FAILURE;
-        }
-    }
-    std::process::ExitCode::SUCCESS
+        Ok(())
+    })
 }

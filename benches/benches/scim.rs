@@ -11,37 +11,11 @@
 //! size, `SCIM_CONCURRENCY` the writes in flight (4), `SCIM_PAGE_SIZE` the page (100).
 
 use connector_scim::scim2_server::Scim2Server;
-use hris_sync_benches::{block_on, env_count, first_and_second_run};
-use hris_sync_core::{Policy, RequestStats};
-
-fn policy() -> Result<Policy, hris_sync_core::Error> {
-    let file = hris_sync_core::policy::ConfigFile::from_toml(
-        r#"
-        [directory]
-        kind = "scim"
-        [upn]
-        domain = "demo.com"
-        [lifecycle]
-        timezone = "Europe/Berlin"
-        [[mapping]]
-        source = "department"
-        target = "department"
-        [[mapping]]
-        source = "position"
-        target = "title"
-        [[mapping]]
-        source = "supervisor"
-        target = "manager"
-        "#,
-    )?;
-    file.validate(
-        &hris_sync_core::policy::SourceTraits::new("personio"),
-        &connector_scim::traits(),
-    )
-}
+use hris_sync_benches::{block_on, env_count, first_and_second_run, policy_for};
+use hris_sync_core::RequestStats;
 
 async fn run(server: &Scim2Server, n: usize) -> hris_sync_benches::BenchResult {
-    let policy = policy()?;
+    let policy = policy_for(&connector_scim::traits(), "demo.com", "title")?;
     let stats = RequestStats::new();
     let page = u32::try_from(env_count("SCIM_PAGE_SIZE", 100)).unwrap_or(100);
     let directory = server
