@@ -330,3 +330,22 @@ pub fn block_on(label: &str, work: impl Future<Output = BenchResult>) -> std::pr
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Every bench starts by building its policy: a policy the configuration rules refuse
+    // stops the bench before it measures anything, and CI only builds the benches.
+    #[test]
+    fn every_benchs_policy_is_valid() {
+        assert_eq!(policy().mappings.len(), 3);
+        assert_eq!(policy_with_groups().groups.len(), 50);
+        for (directory, domain) in [
+            (connector_activedirectory::traits(), "demo.local"),
+            (connector_scim::traits(), "demo.com"),
+        ] {
+            policy_for(&directory, domain, "title").unwrap();
+        }
+    }
+}
