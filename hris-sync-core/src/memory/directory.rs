@@ -100,14 +100,6 @@ impl MemoryDirectory {
         }
     }
 
-    /// The same directory holding the attributes of `vocabulary` instead of the
-    /// [`sample`](super::sample) ones; writes are checked against what it declares.
-    #[must_use]
-    pub fn with_vocabulary(mut self, vocabulary: Vocabulary) -> Self {
-        self.vocabulary = vocabulary;
-        self
-    }
-
     /// The attribute as this directory declares it, or the refusal a directory gives a name
     /// it does not have.
     fn declared(&self, p: &DirectoryProperty) -> Result<&DirectoryProperty> {
@@ -181,15 +173,6 @@ impl MemoryDirectory {
             .cloned()
     }
 
-    /// Users `offset..offset + limit` in id order, and how many there are in all (for paging
-    /// without copying the whole directory).
-    #[must_use]
-    pub fn page(&self, offset: usize, limit: usize) -> (Vec<DirectoryUser>, usize) {
-        let s = self.lock();
-        let page = s.users.values().skip(offset).take(limit).cloned().collect();
-        (page, s.users.len())
-    }
-
     /// Delete a user, as an administrator would outside the sync (the sync never deletes).
     /// The change feed reports it as removed. Returns the user as it was.
     pub fn delete(&self, id: &DirectoryUserId) -> Option<DirectoryUser> {
@@ -201,18 +184,6 @@ impl MemoryDirectory {
         let seq = s.seq;
         s.removed_at.insert(id.clone(), seq);
         Some(user)
-    }
-
-    /// The position in the change feed of the user's last change.
-    #[must_use]
-    pub fn changed_seq(&self, id: &DirectoryUserId) -> Option<u64> {
-        self.lock().changed_at.get(id).copied()
-    }
-
-    /// The current position of the change feed (what [`Directory::list_users`] returns).
-    #[must_use]
-    pub fn cursor(&self) -> DeltaCursor {
-        DeltaCursor::new(format!("mem:{}", self.lock().seq))
     }
 
     /// The user with this id.
