@@ -55,23 +55,9 @@ pub const DEPARTMENTS: &[&str] = &[
 /// The benchmark policy's text for a directory: `first.last@{domain}`, Europe/Berlin, and three
 /// mappings (department, position → `title`, supervisor → manager).
 fn policy_text(domain: &str, title: &str) -> String {
-    format!(
-        r#"
-[upn]
-domain = "{domain}"
-[lifecycle]
-timezone = "Europe/Berlin"
-[[mapping]]
-source = "department"
-target = "department"
-[[mapping]]
-source = "position"
-target = "{title}"
-[[mapping]]
-source = "supervisor"
-target = "manager"
-"#
-    )
+    include_str!("policy.toml")
+        .replace("{domain}", domain)
+        .replace("{title}", title)
 }
 
 /// The benchmark policy for `directory` (its vocabulary checks the targets), read from

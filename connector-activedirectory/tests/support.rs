@@ -3,6 +3,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use connector_activedirectory::samba::SambaDc;
 use connector_activedirectory::{ActiveDirectory, AdBuilder};
 use hris_sync_core::raw::{NewUser, ReadSet};
+use hris_sync_core::testkit::directory::{self as kit, person};
 use hris_sync_core::{Directory, DirectoryUser};
 use ldap3::Ldap;
 
@@ -43,23 +44,15 @@ pub(crate) fn builder(dc: &SambaDc) -> AdBuilder {
 
 /// An account to create, `local@demo.local`.
 pub(crate) fn new_user(local: &str, first: &str, last: &str, employee_id: &str) -> NewUser {
-    hris_sync_core::testkit::directory::person(
-        &format!("{local}@demo.local"),
-        first,
-        last,
-        employee_id,
-    )
+    person(&format!("{local}@demo.local"), first, last, employee_id)
 }
 
 pub(crate) use hris_sync_core::testkit::directory::one;
 
 /// Create `new`; the test fails unless it comes back created.
 pub(crate) async fn create(dir: &dyn Directory, new: NewUser) -> DirectoryUser {
-    hris_sync_core::testkit::directory::create(dir, new)
-        .await
-        .unwrap()
+    kit::create(dir, new).await.unwrap()
 }
-
 pub(crate) async fn listed(
     dir: &dyn Directory,
     id: &hris_sync_core::DirectoryUserId,

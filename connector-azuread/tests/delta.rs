@@ -1,16 +1,14 @@
 //! Incremental reads: changes since the full read, and 410 for an expired position.
 
 use crate::support::Connect as _;
-use hris_sync_core::raw::{Changes, DirectoryProperty, Operation, PropertyValue};
+use hris_sync_core::raw::Operation;
 use hris_sync_core::{Directory, ErrorKind};
 
-use crate::support::{new_user, sim, users};
+use crate::support::{disable, new_user, seeded};
 
 #[tokio::test(flavor = "current_thread")]
 async fn delta_reports_changes_then_410() {
-    let sim = sim().await;
-    let staff = users(300);
-    sim.seed(staff.clone()).unwrap();
+    let (sim, staff) = seeded(300).await;
     let entra = sim.directory().managers(true).build().unwrap();
     let snapshot = entra.list_users().await.unwrap();
     let cursor = snapshot.cursor.unwrap();
@@ -18,16 +16,8 @@ async fn delta_reports_changes_then_410() {
     let none = entra.list_user_changes(&cursor).await.unwrap();
     assert!(none.changed.is_empty());
     // Two changes.
-    let mut changes = Changes::new();
-    changes.insert(
-        DirectoryProperty::ACCOUNT_ENABLED,
-        Some(PropertyValue::Bool(false)),
-    );
     let ops = [
-        Operation::Update {
-            user: staff[5].id.clone(),
-            changes,
-        },
+        disable(&staff[5].id),
         Operation::Create(Box::new(new_user("new.hire@demo.com", "5000"))),
         Operation::SetManager {
             user: staff[6].id.clone(),

@@ -6,17 +6,12 @@ use crate::support::Connect as _;
 use hris_sync_core::raw::{AccessPassRequest, Applied, Operation};
 use hris_sync_core::secrecy::ExposeSecret as _;
 use hris_sync_core::{Directory, ErrorKind};
-use hris_sync_sims::graph::{GraphSim, LEAST_PRIVILEGE, SimConfig};
+use hris_sync_sims::graph::{GraphSim, LEAST_PRIVILEGE};
 
-use crate::support::{config, users};
+use crate::support::{sim_with, users};
 
-async fn sim_with(permissions: &[&str]) -> GraphSim {
-    GraphSim::start(SimConfig {
-        permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
-        ..config()
-    })
-    .await
-    .unwrap()
+async fn with_permissions(permissions: &[&str]) -> GraphSim {
+    sim_with(|c| c.permissions = permissions.iter().map(|p| (*p).to_owned()).collect()).await
 }
 
 fn pass_for(user: &hris_sync_core::DirectoryUser, lifetime: Option<u32>) -> Operation {
@@ -34,7 +29,7 @@ fn pass_for(user: &hris_sync_core::DirectoryUser, lifetime: Option<u32>) -> Oper
 async fn a_pass_is_made_and_returned() {
     let mut granted = LEAST_PRIVILEGE.to_vec();
     granted.push("UserAuthenticationMethod.ReadWrite.All");
-    let sim = sim_with(&granted).await;
+    let sim = with_permissions(&granted).await;
     let staff = users(2);
     sim.seed(staff.clone()).unwrap();
     let entra = sim.directory().build().unwrap();
@@ -61,7 +56,7 @@ async fn a_pass_is_made_and_returned() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn without_the_permission_the_403_names_it() {
-    let sim = sim_with(LEAST_PRIVILEGE).await;
+    let sim = with_permissions(LEAST_PRIVILEGE).await;
     let staff = users(1);
     sim.seed(staff.clone()).unwrap();
     let entra = sim.directory().build().unwrap();
@@ -80,7 +75,7 @@ async fn without_the_permission_the_403_names_it() {
 async fn a_lifetime_outside_the_tenant_policy_is_refused() {
     let mut granted = LEAST_PRIVILEGE.to_vec();
     granted.push("UserAuthenticationMethod.ReadWrite.All");
-    let sim = sim_with(&granted).await;
+    let sim = with_permissions(&granted).await;
     let staff = users(1);
     sim.seed(staff.clone()).unwrap();
     let entra = sim.directory().build().unwrap();

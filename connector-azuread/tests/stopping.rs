@@ -10,7 +10,7 @@ use hris_sync_core::raw::Operation;
 use hris_sync_core::{ApplyContext, Directory, ErrorKind, Progress, Stop};
 use hris_sync_sims::graph::{Fault, Target};
 
-use crate::support::{set_city, sim, users};
+use crate::support::{seeded, set_city};
 
 /// Requests the stop once the first `$batch` is answered, as a signal arriving while it was
 /// in flight would; counts what it was told.
@@ -30,9 +30,7 @@ impl Progress for StopAfterFirstBatch {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_stop_sends_no_new_batch() {
-    let sim = sim().await;
-    let staff = users(100);
-    sim.seed(staff.clone()).unwrap();
+    let (sim, staff) = seeded(100).await;
     let entra = sim
         .directory()
         .manage([connector_azuread::properties::CITY])
@@ -77,9 +75,7 @@ async fn a_stop_sends_no_new_batch() {
 // reported as not applied.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_ends_a_retry_wait() {
-    let sim = sim().await;
-    let staff = users(1);
-    sim.seed(staff.clone()).unwrap();
+    let (sim, staff) = seeded(1).await;
     sim.inject(Target::BatchItem, [Fault::Throttle(3_600)]);
     let entra = sim
         .directory()

@@ -1,7 +1,7 @@
 //! Shared set-up: simulators, users, operations, captured logs.
 
 use connector_azuread::{EntraDirectory, GraphBuilder, WriteLimits};
-use hris_sync_core::raw::{Changes, NewUser, Operation, PropertyValue};
+use hris_sync_core::raw::{DirectoryProperty, NewUser, Operation, PropertyValue};
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{DirectoryUser, DirectoryUserId};
 use hris_sync_sims::graph::{GraphSim, SimConfig};
@@ -18,6 +18,21 @@ pub(crate) fn config() -> SimConfig {
 
 pub(crate) async fn sim() -> GraphSim {
     GraphSim::start(config()).await.unwrap()
+}
+
+/// A simulator with `change` made to the tests' configuration.
+pub(crate) async fn sim_with(change: impl FnOnce(&mut SimConfig)) -> GraphSim {
+    let mut c = config();
+    change(&mut c);
+    GraphSim::start(c).await.unwrap()
+}
+
+/// A simulator seeded with `users(n)`, and those users.
+pub(crate) async fn seeded(n: usize) -> (GraphSim, Vec<DirectoryUser>) {
+    let sim = sim().await;
+    let staff = users(n);
+    sim.seed(staff.clone()).unwrap();
+    (sim, staff)
 }
 
 /// A directory pointed at a simulator: its tenant, credentials and addresses, with the write
@@ -71,16 +86,27 @@ pub(crate) use hris_sync_core::testkit::CapturedLogs as Captured;
 
 /// An update setting `city` on `user`.
 pub(crate) fn set_city(user: &DirectoryUserId, city: String) -> Operation {
-    let mut changes = Changes::new();
-    changes.insert(
-        connector_azuread::properties::CITY,
-        Some(PropertyValue::Text(city)),
-    );
-    Operation::Update {
-        user: user.clone(),
-        changes,
-    }
+    update(
+        user,
+        &[(
+            connector_azuread::properties::CITY,
+            Some(PropertyValue::Text(city)),
+        )],
+    )
 }
+
+/// An update disabling `user`.
+pub(crate) fn disable(user: &DirectoryUserId) -> Operation {
+    update(
+        user,
+        &[(
+            DirectoryProperty::ACCOUNT_ENABLED,
+            Some(PropertyValue::Bool(false)),
+        )],
+    )
+}
+
+pub(crate) use hris_sync_core::testkit::directory::update;
 
 /// The directory the conformance kit runs on: the kit's attributes managed, managers read.
 pub(crate) fn kit_directory(sim: &GraphSim) -> EntraDirectory {

@@ -4,13 +4,11 @@
 use crate::support::Connect as _;
 use std::time::Duration;
 
-use hris_sync_core::raw::{
-    Applied, Changes, DeltaCursor, DirectoryProperty, Operation, PropertyValue,
-};
+use hris_sync_core::raw::{Applied, DeltaCursor, DirectoryProperty, Operation, PropertyValue};
 use hris_sync_core::{Directory, DirectoryUserId, ErrorKind};
 use hris_sync_sims::graph::{GraphSim, SimConfig};
 
-use crate::support::{config, new_user, sim, users};
+use crate::support::{disable, new_user, seeded, sim, sim_with, update, users};
 
 /// A simulator with replication lag: 5 s of Graph time, 0.5 s here (scale 10), against a
 /// consistency wait of 6 s here.
@@ -44,12 +42,7 @@ async fn t1_domains_need_only_domain_read_all() {
 // T1: a missing permission is a 403 that names the permission to grant.
 #[tokio::test(flavor = "current_thread")]
 async fn t1_a_403_names_the_missing_permission() {
-    let sim = GraphSim::start(SimConfig {
-        permissions: vec!["User.ReadWrite.All".to_owned()],
-        ..config()
-    })
-    .await
-    .unwrap();
+    let sim = sim_with(|c| c.permissions = vec!["User.ReadWrite.All".to_owned()]).await;
     let err = sim
         .directory()
         .build()
@@ -65,20 +58,10 @@ async fn t1_a_403_names_the_missing_permission() {
 // the whole batch otherwise, so the disable beside it would fail too.
 #[tokio::test(flavor = "current_thread")]
 async fn t2_revoke_in_a_batch_with_a_disable() {
-    let sim = sim().await;
-    let staff = users(2);
-    sim.seed(staff.clone()).unwrap();
+    let (sim, staff) = seeded(2).await;
     let entra = sim.directory().build().unwrap();
-    let mut off = Changes::new();
-    off.insert(
-        DirectoryProperty::ACCOUNT_ENABLED,
-        Some(PropertyValue::Bool(false)),
-    );
     let ops = [
-        Operation::Update {
-            user: staff[0].id.clone(),
-            changes: off,
-        },
+        disable(&staff[0].id),
         Operation::RevokeSessions {
             user: staff[1].id.clone(),
         },
@@ -201,14 +184,14 @@ async fn t5_unmanaged_cost_center_is_read_so_it_can_be_carried() {
         text("CC-4711").as_ref()
     );
     // What the planner sends: the division and the cost center as read.
-    let mut changes = Changes::new();
-    changes.insert(connector_azuread::properties::DIVISION, text("R&D"));
-    changes.insert(connector_azuread::properties::COST_CENTER, text("CC-4711"));
     let out = entra
-        .apply(&[Operation::Update {
-            user: u.id.clone(),
-            changes,
-        }])
+        .apply(&[update(
+            &u.id,
+            &[
+                (connector_azuread::properties::DIVISION, text("R&D")),
+                (connector_azuread::properties::COST_CENTER, text("CC-4711")),
+            ],
+        )])
         .await;
     assert!(out[0].is_ok(), "{out:?}");
     let after = &sim.users()[0];
@@ -217,14 +200,8 @@ async fn t5_unmanaged_cost_center_is_read_so_it_can_be_carried() {
         text("CC-4711").as_ref()
     );
     // The service side: a division alone wipes the cost center.
-    let mut alone = Changes::new();
-    alone.insert(connector_azuread::properties::DIVISION, text("Sales"));
-    entra
-        .apply(&[Operation::Update {
-            user: u.id.clone(),
-            changes: alone,
-        }])
-        .await;
+    let alone = (connector_azuread::properties::DIVISION, text("Sales"));
+    entra.apply(&[update(&u.id, &[alone])]).await;
     assert_eq!(
         sim.users()[0].property(&connector_azuread::properties::COST_CENTER),
         None
@@ -235,29 +212,13 @@ async fn t5_unmanaged_cost_center_is_read_so_it_can_be_carried() {
 // after a change is removed, not revived.
 #[tokio::test(flavor = "current_thread")]
 async fn t7_replayed_delta_entries_merge_by_id_in_feed_order() {
-    let sim = GraphSim::start(SimConfig {
-        delta_replays: true,
-        ..config()
-    })
-    .await
-    .unwrap();
+    let sim = sim_with(|c| c.delta_replays = true).await;
     let staff = users(5);
     sim.seed(staff.clone()).unwrap();
     let entra = sim.directory().managers(true).build().unwrap();
     let snapshot = entra.list_users().await.unwrap();
     assert_eq!(snapshot.users.len(), 5, "each user once");
-    let mut city = Changes::new();
-    city.insert(connector_azuread::properties::CITY, text("Berlin"));
-    let ops = [
-        Operation::Update {
-            user: staff[1].id.clone(),
-            changes: city.clone(),
-        },
-        Operation::Update {
-            user: staff[2].id.clone(),
-            changes: city,
-        },
-    ];
+    let ops = [set_city(&staff[1].id), set_city(&staff[2].id)];
     assert!(entra.apply(&ops).await.iter().all(Result::is_ok));
     sim.delete_user(&staff[2].id).unwrap();
     let changes = entra
@@ -286,12 +247,7 @@ async fn t7_a_refused_stored_delta_link_asks_for_a_full_read() {
 // reaches that host.
 #[tokio::test(flavor = "current_thread")]
 async fn t8_links_to_another_host_are_refused_before_any_request() {
-    let sim = GraphSim::start(SimConfig {
-        foreign_links: true,
-        ..config()
-    })
-    .await
-    .unwrap();
+    let sim = sim_with(|c| c.foreign_links = true).await;
     sim.seed(users(1200)).unwrap();
     let port = sim.base_url().rsplit(':').next().unwrap().to_owned();
     // The other host: same port on 127.0.0.2, listening to see whether anything arrives.
@@ -323,15 +279,11 @@ async fn t11_previously_synced_users_are_told_apart_from_never_synced() {
     assert!(read[0].previously_synced && !read[0].on_premises_sync_enabled);
     assert!(!read[1].previously_synced);
     let ext = |id: &DirectoryUserId| {
-        let mut c = Changes::new();
-        c.insert(
+        let x = (
             connector_azuread::properties::extension_attribute(3),
             text("x"),
         );
-        Operation::Update {
-            user: id.clone(),
-            changes: c,
-        }
+        update(id, &[x])
     };
     let out = entra.apply(&[ext(&staff[0].id), ext(&staff[1].id)]).await;
     assert_eq!(out[0].as_ref().unwrap_err().kind(), ErrorKind::InvalidInput);
@@ -339,21 +291,14 @@ async fn t11_previously_synced_users_are_told_apart_from_never_synced() {
 }
 
 fn set_city(id: &DirectoryUserId) -> Operation {
-    let mut changes = Changes::new();
-    changes.insert(connector_azuread::properties::CITY, text("Berlin"));
-    Operation::Update {
-        user: id.clone(),
-        changes,
-    }
+    update(id, &[(connector_azuread::properties::CITY, text("Berlin"))])
 }
 
 // T10: a `Retry-After` given as an HTTP date is honoured: the client waits until that date
 // (the simulator throttles every earlier retry again), so one 429 is all it meets.
 #[tokio::test(flavor = "current_thread")]
 async fn t10_retry_after_as_an_http_date_is_waited_out() {
-    let sim = sim().await;
-    let staff = users(2);
-    sim.seed(staff.clone()).unwrap();
+    let (sim, staff) = seeded(2).await;
     sim.inject(
         hris_sync_sims::graph::Target::Batch,
         [hris_sync_sims::graph::Fault::ThrottleUntil(
@@ -375,9 +320,7 @@ async fn t10_retry_after_as_an_http_date_is_waited_out() {
 // instead of parking the run.
 #[tokio::test(flavor = "current_thread")]
 async fn t10_a_huge_retry_after_is_capped() {
-    let sim = sim().await;
-    let staff = users(1);
-    sim.seed(staff.clone()).unwrap();
+    let (sim, staff) = seeded(1).await;
     sim.inject(
         hris_sync_sims::graph::Target::Batch,
         [hris_sync_sims::graph::Fault::Throttle(86_400)],
@@ -397,29 +340,21 @@ async fn t10_a_huge_retry_after_is_capped() {
 // enabled; the disable alone goes through, and the 403 names the permission.
 #[tokio::test(flavor = "current_thread")]
 async fn t6_a_disable_with_the_leave_date_is_refused_without_lifecycle_permission() {
-    let sim = sim().await;
-    let staff = users(2);
-    sim.seed(staff.clone()).unwrap();
+    let (sim, staff) = seeded(2).await;
     let entra = sim.directory().build().unwrap();
-    let disable = |id: &DirectoryUserId, leave: bool| {
-        let mut c = Changes::new();
-        c.insert(
-            DirectoryProperty::ACCOUNT_ENABLED,
-            Some(PropertyValue::Bool(false)),
-        );
-        if leave {
-            c.insert(
-                connector_azuread::properties::EMPLOYEE_LEAVE_DATE_TIME,
-                text("2025-06-30T21:59:59Z"),
-            );
-        }
-        Operation::Update {
-            user: id.clone(),
-            changes: c,
-        }
-    };
+    let off = (
+        DirectoryProperty::ACCOUNT_ENABLED,
+        Some(PropertyValue::Bool(false)),
+    );
+    let leave = (
+        connector_azuread::properties::EMPLOYEE_LEAVE_DATE_TIME,
+        text("2025-06-30T21:59:59Z"),
+    );
     let out = entra
-        .apply(&[disable(&staff[0].id, true), disable(&staff[1].id, false)])
+        .apply(&[
+            update(&staff[0].id, &[off.clone(), leave]),
+            update(&staff[1].id, &[off]),
+        ])
         .await;
     let refused = out[0].as_ref().unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::PermissionDenied, "{refused}");

@@ -3,19 +3,17 @@
 use crate::support::Connect as _;
 use std::time::{Duration, Instant};
 
-use hris_sync_core::raw::{Applied, Changes, DirectoryProperty, Operation, PropertyValue};
+use hris_sync_core::raw::{Applied, DirectoryProperty, Operation, PropertyValue};
 use hris_sync_core::{Directory, DirectoryUserId, ErrorKind};
-use hris_sync_sims::graph::{Fault, GraphSim, SimConfig, Target};
+use hris_sync_sims::graph::{Fault, Target};
 
-use crate::support::{config, new_user, set_city, sim, users};
+use crate::support::{new_user, seeded, set_city, sim, sim_with, update, users};
 
 // 45 operations go as 3 batches (20, 20, 5); each outcome belongs to its own operation even
 // though the simulator answers sub-requests out of order.
 #[tokio::test(flavor = "current_thread")]
 async fn forty_five_operations_three_batches_correlated() {
-    let sim = sim().await;
-    let staff = users(45);
-    sim.seed(staff.clone()).unwrap();
+    let (sim, staff) = seeded(45).await;
     let entra = sim
         .directory()
         .manage([connector_azuread::properties::CITY])
@@ -67,9 +65,7 @@ async fn forty_five_operations_three_batches_correlated() {
 // Sub-requests answered 429 are retried alone, after their Retry-After.
 #[tokio::test(flavor = "current_thread")]
 async fn only_throttled_sub_requests_are_retried() {
-    let sim = sim().await;
-    let staff = users(45);
-    sim.seed(staff.clone()).unwrap();
+    let (sim, staff) = seeded(45).await;
     sim.inject(
         Target::BatchItem,
         [Fault::Throttle(1), Fault::Throttle(1), Fault::Throttle(1)],
@@ -97,9 +93,7 @@ async fn only_throttled_sub_requests_are_retried() {
 // A whole batch answered 503 is sent again.
 #[tokio::test(flavor = "current_thread")]
 async fn batch_503_then_success() {
-    let sim = sim().await;
-    let staff = users(5);
-    sim.seed(staff.clone()).unwrap();
+    let (sim, staff) = seeded(5).await;
     sim.inject(Target::Batch, [Fault::Status(503)]);
     let entra = sim.directory().build().unwrap();
     let ops: Vec<Operation> = staff
@@ -160,29 +154,19 @@ async fn duplicate_upn_is_the_typed_conflict() {
 // What Graph refuses comes back as invalid input for that operation only.
 #[tokio::test(flavor = "current_thread")]
 async fn refused_values_are_invalid_input() {
-    let sim = sim().await;
-    let staff = users(2);
-    sim.seed(staff.clone()).unwrap();
+    let (sim, staff) = seeded(2).await;
     let entra = sim.directory().build().unwrap();
-    let mut long = Changes::new();
-    long.insert(
+    let long = (
         connector_azuread::properties::DEPARTMENT,
         Some(PropertyValue::Text("d".repeat(65))),
     );
-    let mut empty = Changes::new();
-    empty.insert(
+    let empty = (
         connector_azuread::properties::OFFICE_LOCATION,
         Some(PropertyValue::text("")),
     );
     let ops = [
-        Operation::Update {
-            user: staff[0].id.clone(),
-            changes: long,
-        },
-        Operation::Update {
-            user: staff[1].id.clone(),
-            changes: empty,
-        },
+        update(&staff[0].id, &[long]),
+        update(&staff[1].id, &[empty]),
         set_city(&staff[1].id, "Köln".into()),
     ];
     let outcomes = entra.apply(&ops).await;
@@ -266,12 +250,7 @@ async fn employee_org_data_sent_whole() {
 // Writes are paced under the write quota: no 429 even when the quota is small.
 #[tokio::test(flavor = "current_thread")]
 async fn writes_are_paced_under_the_quota() {
-    let sim = GraphSim::start(SimConfig {
-        writes: 40,
-        ..config()
-    })
-    .await
-    .unwrap();
+    let sim = sim_with(|c| c.writes = 40).await;
     let staff = users(45);
     sim.seed(staff.clone()).unwrap();
     let entra = sim.directory().build().unwrap();
@@ -288,9 +267,7 @@ async fn writes_are_paced_under_the_quota() {
 // or a `$batch` sub-request, are counted, as the service saw them.
 #[tokio::test(flavor = "current_thread")]
 async fn requests_and_throttles_are_counted_for_the_host() {
-    let sim = sim().await;
-    let staff = users(30);
-    sim.seed(staff.clone()).unwrap();
+    let (sim, staff) = seeded(30).await;
     sim.inject(Target::BatchItem, [Fault::Throttle(0)]);
     let stats = hris_sync_core::RequestStats::new();
     let entra = sim

@@ -50,12 +50,7 @@ pub(crate) fn employee(record: &Value) -> Result<Employee, RejectedRecord> {
         },
     };
     let mut e = Employee::new(id.clone(), status);
-    for (key, slot) in [
-        ("first_name", &mut e.first_name),
-        ("last_name", &mut e.last_name),
-        ("preferred_name", &mut e.preferred_name),
-        ("email", &mut e.email),
-    ] {
+    for (key, slot) in text_fields(&mut e) {
         if let Some((v, _)) = field(attributes, key) {
             *slot = text(v).map_err(|why| fail(key, why))?;
         }
@@ -84,6 +79,16 @@ pub(crate) fn employee(record: &Value) -> Result<Employee, RejectedRecord> {
         }
     }
     Ok(e)
+}
+
+/// The employee's text fields under their Personio keys (the same in v1 and v2).
+pub(crate) fn text_fields(e: &mut Employee) -> [(&'static str, &mut Option<String>); 4] {
+    [
+        ("first_name", &mut e.first_name),
+        ("last_name", &mut e.last_name),
+        ("preferred_name", &mut e.preferred_name),
+        ("email", &mut e.email),
+    ]
 }
 
 /// The id of a record that was rejected as a whole, if one can be read.

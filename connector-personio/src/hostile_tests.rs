@@ -24,29 +24,29 @@ static V1_KEYS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::ne
         .collect()
 });
 
-/// The v2 person and employment keys the parser reads.
+/// The v2 person and employment keys the parser reads (sorted).
 const V2_KEYS: &[&str] = &[
-    "id",
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "email",
-    "status",
     "created_at",
-    "updated_at",
     "custom_attributes",
-    "value",
+    "email",
     "employment_start_date",
+    "first_name",
+    "id",
+    "last_name",
+    "last_working_date",
+    "last_working_day",
+    "org_units",
+    "person",
+    "position",
+    "preferred_name",
+    "status",
+    "supervisor",
     "termination",
     "termination_date",
-    "last_working_day",
-    "last_working_date",
-    "supervisor",
-    "position",
     "title",
-    "org_units",
     "type",
-    "person",
+    "updated_at",
+    "value",
 ];
 
 /// A v1 record: `{type, attributes: {key: {label, value, type}}}` with anything inside.

@@ -2,9 +2,8 @@
 
 use crate::support::Connect as _;
 use hris_sync_core::{ErrorKind, HrSource};
-use hris_sync_sims::personio::{PersonioSim, SimConfig};
 
-use crate::support::{company, config, sim};
+use crate::support::{company, sim, sim_with};
 
 // The token is cached: several listings cost one POST /v1/auth.
 #[tokio::test(flavor = "current_thread")]
@@ -63,12 +62,7 @@ async fn refused_token_one_reauth_then_success() {
 // Authorization header. Adopting it means one authentication for a whole listing.
 #[tokio::test(flavor = "current_thread")]
 async fn token_adopted_from_response_header() {
-    let sim = PersonioSim::start(SimConfig {
-        rotate_tokens: true,
-        ..config()
-    })
-    .await
-    .unwrap();
+    let sim = sim_with(|c| c.rotate_tokens = true).await;
     sim.seed(company(350));
     let personio = sim.source().build().unwrap();
     let listing = personio.list_employees().await.unwrap();

@@ -3,11 +3,12 @@
 use crate::support::Connect as _;
 use std::collections::BTreeSet;
 
+use hris_sync_core::policy::REQUIRED_ATTRIBUTES;
 use hris_sync_core::{AttributeValue, EmployeeStatus, ErrorKind, HrSource, Policy};
-use hris_sync_sims::personio::{PersonioSim, SimConfig};
+use hris_sync_sims::personio::PersonioSim;
 use serde_json::json;
 
-use crate::support::{company, config, date, list, sim};
+use crate::support::{company, date, list, sim, sim_with};
 
 fn wrapped(value: serde_json::Value, kind: &str) -> serde_json::Value {
     json!({"label": "x", "value": value, "type": kind, "universal_id": null})
@@ -114,26 +115,16 @@ async fn every_value_quirk() {
     );
 }
 
+/// A simulator whose credentials may read only `keys` (Personio's attribute whitelist).
+async fn reading(keys: &[&str]) -> PersonioSim {
+    let whitelist: BTreeSet<String> = keys.iter().map(|s| (*s).to_owned()).collect();
+    sim_with(|c| c.whitelist = Some(whitelist)).await
+}
+
 // An attribute the credentials may not read is absent, not empty: it never clears anything.
 #[tokio::test(flavor = "current_thread")]
 async fn absent_is_not_empty() {
-    let whitelist: BTreeSet<String> = [
-        "first_name",
-        "last_name",
-        "email",
-        "status",
-        "termination_date",
-        "created_at",
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
-    let sim = PersonioSim::start(SimConfig {
-        whitelist: Some(whitelist),
-        ..config()
-    })
-    .await
-    .unwrap();
+    let sim = reading(REQUIRED_ATTRIBUTES).await;
     sim.seed(company(3));
     let listing = list(&sim).await;
     let e = &listing.employees[0];
@@ -148,16 +139,7 @@ async fn absent_is_not_empty() {
 // The attribute check at start-up names every required attribute the credentials may not read.
 #[tokio::test(flavor = "current_thread")]
 async fn missing_whitelisted_attribute_is_a_config_error() {
-    let whitelist: BTreeSet<String> = ["first_name", "last_name", "email", "status", "created_at"]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
-    let sim = PersonioSim::start(SimConfig {
-        whitelist: Some(whitelist),
-        ..config()
-    })
-    .await
-    .unwrap();
+    let sim = reading(&["first_name", "last_name", "email", "status", "created_at"]).await;
     let personio = sim.source().build().unwrap();
     let policy = Policy::from_toml(
         "[upn]\ndomain = \"demo.com\"\n[[mapping]]\nsource = \"department\"\ntarget = \"department\"\n",

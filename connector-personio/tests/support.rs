@@ -6,7 +6,6 @@ use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{AttributeValue, Employee, EmployeeId, EmployeeStatus};
 use hris_sync_sims::personio::{PersonioSim, SimConfig};
 
-/// Every window and wait divided by this in the tests.
 /// A calendar date (tests only: panics on an invalid one).
 pub(crate) fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -24,6 +23,13 @@ pub(crate) fn config() -> SimConfig {
 
 pub(crate) async fn sim() -> PersonioSim {
     PersonioSim::start(config()).await.unwrap()
+}
+
+/// A simulator with `change` made to the tests' configuration.
+pub(crate) async fn sim_with(change: impl FnOnce(&mut SimConfig)) -> PersonioSim {
+    let mut c = config();
+    change(&mut c);
+    PersonioSim::start(c).await.unwrap()
 }
 
 /// A source pointed at a simulator: its address and credentials, rate limits and retry waits

@@ -4,10 +4,9 @@
 use crate::support::Connect as _;
 use connector_personio::Api;
 use hris_sync_core::{EmployeeId, HrSource, testkit};
-use hris_sync_sims::personio::{PersonioSim, SimConfig};
 use serde_json::json;
 
-use crate::support::{company, config, sim};
+use crate::support::{company, sim, sim_with};
 
 #[tokio::test(flavor = "current_thread")]
 async fn v2_source_passes_the_kit() {
@@ -25,12 +24,7 @@ async fn v2_source_passes_the_kit() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn cursor_pages_with_relative_links_are_followed_to_the_end() {
-    let sim = PersonioSim::start(SimConfig {
-        relative_links: true,
-        ..config()
-    })
-    .await
-    .unwrap();
+    let sim = sim_with(|c| c.relative_links = true).await;
     sim.seed(company(120));
     let v2 = sim.source().api(Api::V2).build().unwrap();
     let listing = v2.list_employees().await.unwrap();
@@ -124,7 +118,7 @@ async fn changes_are_delivered_with_retries() {
     use std::time::{Duration, Instant};
 
     use hris_sync_core::secrecy::SecretString;
-    use hris_sync_sims::personio::{Chaos, SimConfig};
+    use hris_sync_sims::personio::Chaos;
     use wiremock::matchers::{header, method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -141,12 +135,7 @@ async fn changes_are_delivered_with_retries() {
         .respond_with(ResponseTemplate::new(200))
         .mount(&receiver)
         .await;
-    let sim = PersonioSim::start(SimConfig {
-        loopback_webhooks: true,
-        ..config()
-    })
-    .await
-    .unwrap();
+    let sim = sim_with(|c| c.loopback_webhooks = true).await;
     sim.seed(company(2));
     let v2 = sim.source().api(Api::V2).build().unwrap();
     let token = SecretString::from("Bearer dlv-9".to_owned());

@@ -95,6 +95,16 @@ async fn always(server: &MockServer, spec: &str, reply: ResponseTemplate) {
     on(server, spec, reply, None).await;
 }
 
+/// [`once`] with a fixture: `status` and `name` as [`answer`] takes them.
+async fn once_file(server: &MockServer, spec: &str, status: u16, name: &str) {
+    once(server, spec, answer(server, status, name)).await;
+}
+
+/// [`always`] with a fixture.
+async fn always_file(server: &MockServer, spec: &str, status: u16, name: &str) {
+    always(server, spec, answer(server, status, name)).await;
+}
+
 async fn requests(server: &MockServer, verb: &str) -> Vec<Request> {
     server
         .received_requests()
@@ -106,16 +116,12 @@ async fn requests(server: &MockServer, verb: &str) -> Vec<Request> {
 }
 
 async fn mount_pages(server: &MockServer) {
-    once(
-        server,
-        "GET /Users?startIndex=3",
-        answer(server, 200, "users-page-2.json"),
-    )
-    .await;
-    once(
+    once_file(server, "GET /Users?startIndex=3", 200, "users-page-2.json").await;
+    once_file(
         server,
         "GET /Users?startIndex=1&count=2",
-        answer(server, 200, "users-page-1.json"),
+        200,
+        "users-page-1.json",
     )
     .await;
 }
@@ -206,12 +212,7 @@ async fn users_are_paged_to_the_total_and_read_as_documented() {
 #[tokio::test]
 async fn names_in_any_case_and_counts_as_strings_are_read() {
     let server = provider("service-provider-config.json").await;
-    once(
-        &server,
-        "GET /Users",
-        answer(&server, 200, "users-page-lowercase.json"),
-    )
-    .await;
+    once_file(&server, "GET /Users", 200, "users-page-lowercase.json").await;
     let users = directory(&server).list_users().await.unwrap().users;
     assert_eq!(users.len(), 1);
     assert_eq!(users[0].employee_id.as_deref(), Some("701984"));
@@ -230,12 +231,7 @@ async fn an_empty_page_before_the_total_fails_the_read() {
         ResponseTemplate::new(200).set_body_json(empty),
     )
     .await;
-    always(
-        &server,
-        "GET /Users?startIndex=1",
-        answer(&server, 200, "users-page-1.json"),
-    )
-    .await;
+    always_file(&server, "GET /Users?startIndex=1", 200, "users-page-1.json").await;
     let err = directory(&server).list_users().await.unwrap_err();
     assert!(err.message().contains("incomplete"), "{err}");
 }
@@ -329,12 +325,7 @@ async fn a_custom_extension_attribute_is_written_in_its_schema() {
 async fn a_409_is_settled_by_who_holds_the_name() {
     for (holder_id, adopted) in [("100250", true), ("999999", false)] {
         let server = provider("service-provider-config.json").await;
-        once(
-            &server,
-            "POST /Users",
-            answer(&server, 409, "error-uniqueness.json"),
-        )
-        .await;
+        once_file(&server, "POST /Users", 409, "error-uniqueness.json").await;
         let mut list = fixture("list-one.json", &base(&server));
         list["Resources"][0]["externalId"] = json!(holder_id);
         once(
@@ -719,12 +710,7 @@ async fn secrets_are_absent_from_logs_errors_and_debug() {
 #[tokio::test]
 async fn a_provider_without_an_external_id_filter_still_settles_a_409() {
     let server = provider("service-provider-config.json").await;
-    once(
-        &server,
-        "POST /Users",
-        answer(&server, 409, "error-uniqueness.json"),
-    )
-    .await;
+    once_file(&server, "POST /Users", 409, "error-uniqueness.json").await;
     let empty = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0});
     always(
         &server,

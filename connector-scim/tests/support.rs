@@ -6,6 +6,7 @@ use connector_scim::ScimDirectory;
 use connector_scim::scim2_server::Scim2Server;
 use hris_sync_core::raw::NewUser;
 use hris_sync_core::retry::RetryPolicy;
+use hris_sync_core::testkit::directory::{self as kit, person};
 use hris_sync_core::{Directory, DirectoryUser};
 
 /// The shared server, or `None` after saying why the test is skipped
@@ -58,19 +59,12 @@ pub(crate) async fn raw(
 
 /// An account to create, `local@example.com`.
 pub(crate) fn new_user(local: &str, first: &str, last: &str, employee_id: &str) -> NewUser {
-    hris_sync_core::testkit::directory::person(
-        &format!("{local}@example.com"),
-        first,
-        last,
-        employee_id,
-    )
+    person(&format!("{local}@example.com"), first, last, employee_id)
 }
 
 pub(crate) use hris_sync_core::testkit::directory::one;
 
 /// Create `new`; the test fails unless it comes back created.
 pub(crate) async fn create(dir: &dyn Directory, new: NewUser) -> DirectoryUser {
-    hris_sync_core::testkit::directory::create(dir, new)
-        .await
-        .unwrap()
+    kit::create(dir, new).await.unwrap()
 }

@@ -20,45 +20,7 @@ use hris_sync_sims::graph::{GraphSim, SimConfig as GraphConfig};
 use hris_sync_sims::personio::{PersonioSim, SimConfig as PersonioConfig};
 
 /// The demo's configuration file (docs/rules.md §4).
-pub const DEMO_CONFIG: &str = r#"
-[personio]
-app_id = "ACME_HRIS_SYNC"
-company_id = "4711"
-[entra]
-usage_location = "DE"
-[upn]
-beginning = "first_name"
-beginning_part = "entire"
-separator = "."
-end = "last_name"
-end_part = "entire"
-domain = "demo.com"
-[lifecycle]
-timezone = "Europe/Berlin"
-prehire_days = 14
-revoke_sessions = true
-[safety]
-max_disables = 10
-max_disable_percent = 5
-max_source_drop_percent = 20
-[scope]
-protected_upns = ["admin@*", "breakglass*@*"]
-[[mapping]]
-personio = "department"
-entra = "department"
-[[mapping]]
-personio = "position"
-entra = "jobTitle"
-[[mapping]]
-personio = "office"
-entra = "officeLocation"
-[[mapping]]
-personio = "cost_centers"
-entra = "employeeOrgData.costCenter"
-[[mapping]]
-personio = "supervisor"
-entra = "manager"
-"#;
+pub const DEMO_CONFIG: &str = include_str!("demo.toml");
 
 const NAMES: &[(&str, &str)] = &[
     ("Jonas", "Keller"),

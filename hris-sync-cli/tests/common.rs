@@ -3,11 +3,26 @@
 use std::collections::BTreeMap;
 
 use hris_sync_cli::demo::Demo;
+use hris_sync_core::Employee;
 use hris_sync_core::chrono::{DateTime, Utc};
 use hris_sync_core::engine::SyncOptions;
 
 pub(crate) fn now() -> DateTime<Utc> {
     "2026-11-27T09:00:00Z".parse().unwrap()
+}
+
+/// A configuration fixture with each `{key}` replaced by its value.
+pub(crate) fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    values
+        .iter()
+        .fold(template.to_owned(), |text, (key, value)| {
+            text.replace(&format!("{{{key}}}"), value)
+        })
+}
+
+/// A copy of the employee with this id; the test fails when there is none.
+pub(crate) fn employee(staff: &[Employee], id: &str) -> Employee {
+    staff.iter().find(|e| e.id.as_str() == id).cloned().unwrap()
 }
 
 pub(crate) fn apply() -> SyncOptions {

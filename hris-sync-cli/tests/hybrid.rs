@@ -11,48 +11,23 @@ use hris_sync_core::chrono::Days;
 use hris_sync_sims::personio::{PersonioSim, SimConfig as PersonioConfig};
 
 use crate::cli::{reading, succeeded};
-use crate::common::now;
+use crate::common::{employee, fill, now};
 
 fn dc() -> Option<&'static SambaDc> {
     SambaDc::for_test("the hybrid (Active Directory) test")
 }
 
 fn config(dc: &SambaDc) -> String {
-    format!(
-        r#"
-[directory]
-kind = "active_directory"
-[active_directory]
-url = "{url}"
-tls_server_name = "{SERVER_NAME}"
-ca_file = "{ca}"
-base_dn = "{STAFF_OU}"
-users_ou = "{STAFF_OU}"
-disabled_ou = "{LEAVERS_OU}"
-[upn]
-domain = "demo.local"
-[lifecycle]
-timezone = "Europe/Berlin"
-prehire_days = 14
-[safety]
-max_disables = 10
-[scope]
-protected_upns = ["admin@*", "breakglass*@*"]
-[[mapping]]
-personio = "department"
-ad = "department"
-[[mapping]]
-personio = "position"
-ad = "title"
-[[mapping]]
-personio = "office"
-ad = "physicalDeliveryOfficeName"
-[[mapping]]
-personio = "supervisor"
-ad = "manager"
-"#,
-        url = dc.ldaps_url(),
-        ca = dc.ca_file().display(),
+    let ca = dc.ca_file().display().to_string();
+    fill(
+        include_str!("fixtures/active_directory.toml"),
+        &[
+            ("url", &dc.ldaps_url()),
+            ("server_name", SERVER_NAME),
+            ("ca", &ca),
+            ("staff_ou", STAFF_OU),
+            ("leavers_ou", LEAVERS_OU),
+        ],
     )
 }
 
@@ -143,11 +118,7 @@ async fn sync_writes_to_active_directory_leaver_disabled_rehire_enabled() {
     assert!(stdout.contains("nothing to do"), "{stdout}");
 
     // A leaver: terminated two days ago, disabled and moved to the leavers OU.
-    let mut leaver = staff
-        .iter()
-        .find(|e| e.id.as_str() == demo::cast::HEADS[3])
-        .cloned()
-        .unwrap();
+    let mut leaver = employee(&staff, demo::cast::HEADS[3]);
     let id = leaver.id.to_string();
     let before = account(dc, &id).await.expect("the leaver's account");
     assert_eq!(before.1 & 2, 0, "enabled before");

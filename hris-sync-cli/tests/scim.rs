@@ -13,7 +13,7 @@ use hris_sync_sims::personio::{PersonioSim, SimConfig as PersonioConfig};
 use serde_json::Value;
 
 use crate::cli::{reading, succeeded};
-use crate::common::now;
+use crate::common::{employee, fill, now};
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
@@ -22,32 +22,9 @@ fn server() -> Option<&'static Scim2Server> {
 }
 
 fn config(base_url: &str) -> String {
-    format!(
-        r#"
-[directory]
-kind = "scim"
-[scim]
-base_url = "{base_url}"
-[upn]
-domain = "demo.com"
-[lifecycle]
-timezone = "Europe/Berlin"
-prehire_days = 14
-[safety]
-max_disables = 10
-[[mapping]]
-source = "department"
-target = "department"
-[[mapping]]
-source = "position"
-target = "title"
-[[mapping]]
-source = "office"
-target = 'addresses[type eq "work"].locality'
-[[mapping]]
-source = "supervisor"
-target = "manager"
-"#
+    fill(
+        include_str!("fixtures/scim.toml"),
+        &[("base_url", base_url)],
     )
 }
 
@@ -118,11 +95,7 @@ async fn sync_provisions_a_scim_app_leaver_deactivated_rehire_reactivated() {
     assert!(stdout.contains("nothing to do"), "{stdout}");
 
     // A move: another department, written by PATCH.
-    let mut mover = staff
-        .iter()
-        .find(|e| e.id.as_str() == demo::cast::HEADS[2])
-        .cloned()
-        .unwrap();
+    let mut mover = employee(&staff, demo::cast::HEADS[2]);
     mover.attributes.insert(
         "department".to_owned(),
         AttributeValue::Text("Moved Team".to_owned()),
@@ -135,11 +108,7 @@ async fn sync_provisions_a_scim_app_leaver_deactivated_rehire_reactivated() {
     assert_eq!(moved[ENTERPRISE]["department"], "Moved Team", "{moved}");
 
     // A leaver: terminated two days ago, deactivated, not deleted.
-    let mut leaver = staff
-        .iter()
-        .find(|e| e.id.as_str() == demo::cast::HEADS[3])
-        .cloned()
-        .unwrap();
+    let mut leaver = employee(&staff, demo::cast::HEADS[3]);
     let id = leaver.id.to_string();
     assert_eq!(account(server, tenant, &id).await["active"], true);
     leaver.termination_date = now().date_naive().checked_sub_days(Days::new(2));

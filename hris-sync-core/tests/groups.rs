@@ -15,26 +15,11 @@ use crate::support::{day, emp, linked_user, now, user};
 const FINANCE: &str = "00000000-0000-0000-0000-00000000f1a0";
 const SALES: &str = "00000000-0000-0000-0000-00000000sa1e";
 
+/// `fixtures/groups.toml` (Finance and Sales, by department) with `extra` tables appended.
 fn policy(extra: &str) -> Policy {
     Policy::from_toml(&format!(
-        r#"
-[upn]
-domain = "demo.com"
-[lifecycle]
-timezone = "Europe/Berlin"
-[[mapping]]
-source = "department"
-target = "department"
-[[group]]
-name = "Finance"
-target = "{FINANCE}"
-when = {{ department = "Finance" }}
-[[group]]
-name = "Sales"
-target = "{SALES}"
-when = {{ department = ["Sales", "Pre-Sales"] }}
-{extra}
-"#
+        "{}{extra}\n",
+        include_str!("fixtures/groups.toml")
     ))
     .unwrap()
 }

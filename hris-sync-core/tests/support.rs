@@ -4,21 +4,8 @@ use hris_sync_core::chrono::{DateTime, NaiveDate as Date, TimeDelta, Utc};
 use hris_sync_core::reconcile::Skipped;
 use hris_sync_core::{Action, DirectoryUser, Employee, EmployeeId, EmployeeStatus, Plan, Policy};
 
-pub(crate) const BASE_POLICY: &str = r#"
-[upn]
-domain = "demo.com"
-[lifecycle]
-timezone = "Europe/Berlin"
-[[mapping]]
-source = "department"
-target = "department"
-[[mapping]]
-source = "position"
-target = "jobTitle"
-[[mapping]]
-source = "supervisor"
-target = "manager"
-"#;
+/// `fixtures/policy.toml`: first.last@demo.com, Europe/Berlin, department, position and manager.
+pub(crate) const BASE_POLICY: &str = include_str!("fixtures/policy.toml");
 
 pub(crate) fn policy() -> Policy {
     Policy::from_toml(BASE_POLICY).unwrap()

@@ -43,6 +43,22 @@ impl Drop for Listening {
     }
 }
 
+/// A `200` whose JSON body stops after `partial`: the connection drops mid-body.
+fn dropped(partial: &'static [u8]) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let parts: Vec<Result<axum::body::Bytes, std::io::Error>> = vec![
+        Ok(axum::body::Bytes::from_static(partial)),
+        Err(std::io::Error::other("connection dropped by the simulator")),
+    ];
+    axum::response::Response::builder()
+        .status(axum::http::StatusCode::OK)
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from_stream(futures_util::stream::iter(
+            parts,
+        )))
+        .unwrap_or_else(|_| axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
 /// Serve `router` on a free loopback port, writing its base URL (`http://127.0.0.1:PORT`) into
 /// `base`.
 async fn serve(

@@ -83,12 +83,7 @@ pub(crate) fn employee(
     let status = status(raw_status)
         .ok_or_else(|| fail("status", format!("unknown value {raw_status:?}")))?;
     let mut e = Employee::new(id.clone(), status);
-    for (key, slot) in [
-        ("first_name", &mut e.first_name),
-        ("last_name", &mut e.last_name),
-        ("preferred_name", &mut e.preferred_name),
-        ("email", &mut e.email),
-    ] {
+    for (key, slot) in crate::convert::text_fields(&mut e) {
         *slot = person[key]
             .as_str()
             .map(str::trim)

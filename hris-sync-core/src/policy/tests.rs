@@ -3,39 +3,7 @@ use std::collections::BTreeSet;
 use super::*;
 use crate::ErrorKind;
 
-const EXAMPLE_CONFIG: &str = r#"
-[hr_system]
-app_id = "ACME_HRIS_SYNC"
-[upn]
-beginning = "first_name"
-beginning_part = "entire"
-separator = "."
-end = "last_name"
-end_part = "entire"
-domain = "demo.com"
-[lifecycle]
-timezone = "Europe/Berlin"
-prehire_days = 14
-enable_before_hire = true
-provision_future_leavers = false
-disable_on_leave = false
-revoke_sessions = true
-[safety]
-max_disables = 10
-max_disable_percent = 5
-max_source_drop_percent = 20
-[scope]
-protected_upns = ["admin@*", "breakglass*@*"]
-[[mapping]]
-source = "department"
-target = "department"
-[[mapping]]
-source = "position"
-target = "jobTitle"
-[[mapping]]
-source = "supervisor"
-target = "manager"
-"#;
+const EXAMPLE_CONFIG: &str = include_str!("example.toml");
 
 fn config_error(text: &str) -> String {
     let err = Policy::from_toml(text).expect_err("should be refused");

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -79,18 +79,6 @@ fn throttled(retry_after: u64) -> Response {
     r
 }
 
-fn dropped(partial: &'static [u8]) -> Response {
-    let parts: Vec<Result<Bytes, std::io::Error>> = vec![
-        Ok(Bytes::from_static(partial)),
-        Err(std::io::Error::other("connection dropped by the simulator")),
-    ];
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from_stream(futures_util::stream::iter(parts)))
-        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
-}
-
 /// Apply a fault that answers before any work; `None` lets the request through (a `DropAfter`
 /// is returned to the caller to apply after the work).
 pub(super) async fn before(shared: &Shared, target: Target) -> Result<Option<Fault>, Response> {
@@ -118,7 +106,7 @@ pub(super) async fn before(shared: &Shared, target: Target) -> Result<Option<Fau
             shared.lock().throttled_until.insert(target, at);
             Err(still_throttled(shared, target).unwrap_or_else(|| throttled(1)))
         }
-        Some(Fault::Drop) => Err(dropped(b"{\"value\":[")),
+        Some(Fault::Drop) => Err(crate::dropped(b"{\"value\":[")),
         Some(Fault::Latency(d)) => {
             tokio::time::sleep(d).await;
             Ok(None)
@@ -536,7 +524,7 @@ async fn list_users(
         }
     }
     if after == Some(Fault::DropAfter) {
-        return dropped(b"{\"value\":[");
+        return crate::dropped(b"{\"value\":[");
     }
     json_response(200, &body)
 }
@@ -1079,7 +1067,7 @@ async fn batch(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
     // Order is not guaranteed: answer in reverse, so clients must correlate by id.
     responses.reverse();
     if after == Some(Fault::DropAfter) {
-        return dropped(b"{\"responses\":[");
+        return crate::dropped(b"{\"responses\":[");
     }
     json_response(200, &json!({ "responses": responses }))
 }

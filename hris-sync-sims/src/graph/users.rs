@@ -10,18 +10,18 @@ use hris_sync_core::raw::{
 use hris_sync_core::{DirectoryUser, DirectoryUserId, ObjectKind};
 use serde_json::{Map, Value, json};
 
-/// Properties always present in the simulator's model, by Graph name.
+/// Properties always present in the simulator's model, by Graph name (sorted).
 const BASE: &[&str] = &[
-    "id",
-    "userPrincipalName",
-    "employeeId",
     "accountEnabled",
-    "mail",
-    "onPremisesSyncEnabled",
-    "mailNickname",
     "displayName",
+    "employeeId",
     "givenName",
+    "id",
+    "mail",
+    "mailNickname",
+    "onPremisesSyncEnabled",
     "surname",
+    "userPrincipalName",
 ];
 
 /// Complex properties and their fields.

@@ -74,51 +74,48 @@ pub(crate) fn employee(
         }
     };
     put("id", "ID", id_value(e.id.as_str()), "integer");
-    put("first_name", "First name", text(&e.first_name), "standard");
-    put("last_name", "Last name", text(&e.last_name), "standard");
-    put(
-        "preferred_name",
-        "Name (preferred)",
-        text(&e.preferred_name),
-        "standard",
-    );
-    put(
-        "email",
-        "Email",
-        e.email.clone().map_or(Value::Null, Value::String),
-        "standard",
-    );
-    put(
-        "status",
-        "Status",
-        Value::String(e.status.as_str().to_owned()),
-        "standard",
-    );
-    put("hire_date", "Hire date", date_value(e.hire_date, s), "date");
-    put(
-        "termination_date",
-        "Termination date",
-        date_value(e.termination_date, s),
-        "date",
-    );
-    put(
-        "last_working_day",
-        "Last day of work",
-        date_value(e.last_working_day, s),
-        "date",
-    );
-    put(
-        "created_at",
-        "created_at",
-        instant_value(e.created_at, s),
-        "date",
-    );
-    put(
-        "last_modified_at",
-        "Last modified",
-        instant_value(e.updated_at, s),
-        "date",
-    );
+    for (key, label, value) in [
+        ("first_name", "First name", text(&e.first_name)),
+        ("last_name", "Last name", text(&e.last_name)),
+        (
+            "preferred_name",
+            "Name (preferred)",
+            text(&e.preferred_name),
+        ),
+        (
+            "email",
+            "Email",
+            e.email.clone().map_or(Value::Null, Value::String),
+        ),
+        (
+            "status",
+            "Status",
+            Value::String(e.status.as_str().to_owned()),
+        ),
+    ] {
+        put(key, label, value, "standard");
+    }
+    for (key, label, value) in [
+        ("hire_date", "Hire date", date_value(e.hire_date, s)),
+        (
+            "termination_date",
+            "Termination date",
+            date_value(e.termination_date, s),
+        ),
+        (
+            "last_working_day",
+            "Last day of work",
+            date_value(e.last_working_day, s),
+        ),
+        ("created_at", "created_at", instant_value(e.created_at, s)),
+        (
+            "last_modified_at",
+            "Last modified",
+            instant_value(e.updated_at, s),
+        ),
+    ] {
+        put(key, label, value, "date");
+    }
     let sup = match (&e.supervisor_id, supervisor) {
         (None, _) => Value::Null,
         (Some(id), found) => {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -320,17 +320,7 @@ pub(super) async fn fault_answer(shared: &Shared, fault: Option<Fault>) -> Optio
         }
         Fault::Drop => {
             shared.lock().counts.faults += 1;
-            let parts: Vec<Result<Bytes, std::io::Error>> = vec![
-                Ok(Bytes::from_static(
-                    b"{\"success\":true,\"metadata\":{\"total_elements\":",
-                )),
-                Err(std::io::Error::other("connection dropped by the simulator")),
-            ];
-            Response::builder()
-                .status(StatusCode::OK)
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from_stream(futures_util::stream::iter(parts)))
-                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+            crate::dropped(b"{\"success\":true,\"metadata\":{\"total_elements\":")
         }
         Fault::Latency(d) => {
             tokio::time::sleep(d).await;

@@ -372,18 +372,21 @@ impl Subscription {
 
 /// The events Personio documents for webhooks (the reference page and the changelogs,
 /// `shared/reference/personio-api.md` §6.4).
-const KNOWN_EVENTS: &[&str] = &[
-    "person.created",
-    "person.updated",
-    "person.deleted",
-    "employment.created",
-    "employment.updated",
-    "employment.deleted",
-    // Effective-date and cost-centre events (Personio's changelogs).
-    "employment.started",
-    "employment.terminated",
-    "employment.updated.cost-centers",
-];
+fn known_event(event: &str) -> bool {
+    matches!(
+        event,
+        "person.created"
+            | "person.updated"
+            | "person.deleted"
+            | "employment.created"
+            | "employment.updated"
+            | "employment.deleted"
+            // Effective-date and cost-centre events (Personio's changelogs).
+            | "employment.started"
+            | "employment.terminated"
+            | "employment.updated.cost-centers"
+    )
+}
 
 /// `GET /v2/webhooks` (one page) and `POST /v2/webhooks` (`url` HTTPS and `description`
 /// required, events from the documented list, `status` `DISABLED` unless given).
@@ -442,7 +445,7 @@ pub(super) async fn webhooks_create(
         .flatten()
         .filter_map(|e| e.as_str().map(str::to_owned))
         .collect();
-    if events.is_empty() || events.iter().any(|e| !KNOWN_EVENTS.contains(&e.as_str())) {
+    if events.is_empty() || events.iter().any(|e| !known_event(e)) {
         return problem(
             StatusCode::BAD_REQUEST,
             "common.bad_request",
