@@ -5,7 +5,7 @@ use hris_sync_core::testkit::{self, Kit};
 use hris_sync_core::{Directory, ErrorKind};
 use ldap3::{Mod, Scope, SearchEntry};
 
-use crate::support::{admin, create, dc, directory, new_user, one, unique};
+use crate::support::{admin, dc, directory, hire, one, unique};
 
 /// A new, empty security group in the staff OU, made by another client.
 async fn group(dc: &connector_activedirectory::samba::SambaDc, name: &str) -> String {
@@ -46,11 +46,7 @@ async fn members_are_dns_added_and_deleted_and_non_users_are_never_listed() {
     let dir = directory(dc);
     let g = group(dc, &unique("finance")).await;
     let nested = group(dc, &unique("nested")).await;
-    let ann = create(
-        &dir,
-        new_user(&unique("g.ann."), "Ann", "Group", &unique("31")),
-    )
-    .await;
+    let ann = hire(&dir, "g.ann.", "Ann", "Group", "31").await;
     // Another admin nests a group: it is a member, but no user, so it is not listed.
     let mut ldap = admin(dc).await;
     ldap.modify(&g, vec![Mod::Add("member", [nested.as_str()].into())])
@@ -108,11 +104,7 @@ async fn built_in_groups_and_non_groups_are_refused_and_unknown_ones_not_found()
         .await
         .unwrap();
     assert_eq!(admins.refusal, Some(GroupRefusal::BuiltIn));
-    let someone = create(
-        &dir,
-        new_user(&unique("notagroup."), "Not", "Group", &unique("32")),
-    )
-    .await;
+    let someone = hire(&dir, "notagroup.", "Not", "Group", "32").await;
     let _ = someone;
     let not_group = dir.read_group(STAFF_OU).await.unwrap();
     assert_eq!(not_group.refusal, Some(GroupRefusal::NotAGroup));

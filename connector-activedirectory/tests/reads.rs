@@ -4,22 +4,14 @@ use hris_sync_core::raw::{DeltaCursor, PropertyValue};
 use hris_sync_core::{Directory, ErrorKind, ObjectKind, RequestStats};
 use ldap3::{Mod, Scope, SearchEntry};
 
-use crate::support::{admin, builder, create, dc, directory, new_user, unique};
+use crate::support::{admin, builder, create, dc, directory, hire, new_user, unique};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_made_by_another_client_are_read_incrementally() {
     let Some(dc) = dc() else { return };
     let dir = directory(dc);
-    let mine = create(
-        &dir,
-        new_user(&unique("inc."), "In", "Cremental", &unique("11")),
-    )
-    .await;
-    let quiet = create(
-        &dir,
-        new_user(&unique("quiet."), "Qui", "Et", &unique("11")),
-    )
-    .await;
+    let mine = hire(&dir, "inc.", "In", "Cremental", "11").await;
+    let quiet = hire(&dir, "quiet.", "Qui", "Et", "11").await;
     let snapshot = dir.list_users().await.unwrap();
     let cursor = snapshot.cursor.expect("a USN cursor");
     assert!(snapshot.users.iter().any(|u| u.id == mine.id));
@@ -215,8 +207,8 @@ async fn find_users_searches_by_employee_id_and_addresses() {
     let dir = directory(dc);
     let id = unique("21");
     let by_id = create(&dir, new_user(&unique("fid."), "Fi", "Dee", &id)).await;
-    let by_upn = create(&dir, new_user(&unique("fup."), "Fu", "Pee", &unique("22"))).await;
-    create(&dir, new_user(&unique("fno."), "Fn", "Oh", &unique("23"))).await;
+    let by_upn = hire(&dir, "fup.", "Fu", "Pee", "22").await;
+    hire(&dir, "fno.", "Fn", "Oh", "23").await;
     let found = dir
         .find_users(&id, &[by_upn.user_principal_name.to_uppercase()])
         .await

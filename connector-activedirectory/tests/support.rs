@@ -53,6 +53,17 @@ pub(crate) use hris_sync_core::testkit::directory::one;
 pub(crate) async fn create(dir: &dyn Directory, new: NewUser) -> DirectoryUser {
     kit::create(dir, new).await.unwrap()
 }
+/// Create `unique(stem)@demo.local` for employee `unique(id_stem)`; the account.
+pub(crate) async fn hire(
+    dir: &dyn Directory,
+    stem: &str,
+    first: &str,
+    last: &str,
+    id_stem: &str,
+) -> DirectoryUser {
+    create(dir, new_user(&unique(stem), first, last, &unique(id_stem))).await
+}
+
 pub(crate) async fn listed(
     dir: &dyn Directory,
     id: &hris_sync_core::DirectoryUserId,

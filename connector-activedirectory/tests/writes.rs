@@ -5,7 +5,7 @@ use hris_sync_core::raw::{Applied, Changes, DirectoryProperty as P, Operation, P
 use hris_sync_core::{DirectoryUserId, ErrorKind};
 use ldap3::{Ldap, Mod, Scope, SearchEntry};
 
-use crate::support::{admin, builder, create, dc, directory, listed, new_user, one, unique};
+use crate::support::{admin, builder, create, dc, directory, hire, listed, new_user, one, unique};
 
 /// The entry of `upn` as another client reads it.
 async fn raw(ldap: &mut Ldap, upn: &str) -> SearchEntry {
@@ -350,11 +350,7 @@ async fn non_ascii_names_commas_and_a_taken_cn() {
 async fn values_ad_would_refuse_are_refused_before_sending() {
     let Some(dc) = dc() else { return };
     let dir = directory(dc);
-    let user = create(
-        &dir,
-        new_user(&unique("limits."), "Li", "Mits", &unique("7")),
-    )
-    .await;
+    let user = hire(&dir, "limits.", "Li", "Mits", "7").await;
     for (what, op) in [
         (
             "cost center has no AD attribute",

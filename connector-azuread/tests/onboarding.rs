@@ -14,6 +14,16 @@ async fn with_permissions(permissions: &[&str]) -> GraphSim {
     sim_with(|c| c.permissions = permissions.iter().map(|p| (*p).to_owned()).collect()).await
 }
 
+/// A simulator that grants the pass's permission, seeded with `users(n)`.
+async fn granted(n: usize) -> (GraphSim, Vec<hris_sync_core::DirectoryUser>) {
+    let mut granted = LEAST_PRIVILEGE.to_vec();
+    granted.push("UserAuthenticationMethod.ReadWrite.All");
+    let sim = with_permissions(&granted).await;
+    let staff = users(n);
+    sim.seed(staff.clone()).unwrap();
+    (sim, staff)
+}
+
 fn pass_for(user: &hris_sync_core::DirectoryUser, lifetime: Option<u32>) -> Operation {
     Operation::CreateAccessPass {
         user: user.id.clone(),
@@ -27,11 +37,7 @@ fn pass_for(user: &hris_sync_core::DirectoryUser, lifetime: Option<u32>) -> Oper
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_pass_is_made_and_returned() {
-    let mut granted = LEAST_PRIVILEGE.to_vec();
-    granted.push("UserAuthenticationMethod.ReadWrite.All");
-    let sim = with_permissions(&granted).await;
-    let staff = users(2);
-    sim.seed(staff.clone()).unwrap();
+    let (sim, staff) = granted(2).await;
     let entra = sim.directory().build().unwrap();
     let outcomes = entra
         .apply(&[pass_for(&staff[0], Some(480)), pass_for(&staff[1], None)])
@@ -73,11 +79,7 @@ async fn without_the_permission_the_403_names_it() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_lifetime_outside_the_tenant_policy_is_refused() {
-    let mut granted = LEAST_PRIVILEGE.to_vec();
-    granted.push("UserAuthenticationMethod.ReadWrite.All");
-    let sim = with_permissions(&granted).await;
-    let staff = users(1);
-    sim.seed(staff.clone()).unwrap();
+    let (sim, staff) = granted(1).await;
     let entra = sim.directory().build().unwrap();
     // Valid for Graph (10..=43200) but above the default policy's 480.
     let outcomes = entra.apply(&[pass_for(&staff[0], Some(1440))]).await;

@@ -189,6 +189,15 @@ mod tests {
 
     const TOKEN: &str = "Bearer hook-9";
 
+    /// The first 12 bytes of the answer (`HTTP/1.1 NNN`), read before the request's body is
+    /// sent; the test fails when none comes within a minute.
+    async fn status_line(stream: &mut tokio::net::TcpStream) -> [u8; 12] {
+        let mut head = [0u8; 12];
+        let read = tokio::time::timeout(Duration::from_secs(60), stream.read_exact(&mut head));
+        assert!(read.await.is_ok(), "no answer before the body");
+        head
+    }
+
     async fn receiver(limits: Limits) -> (SocketAddr, Arc<crate::webhook::Inbox>, Stop) {
         let metrics = Arc::new(Metrics::new(
             Duration::from_secs(60),
@@ -255,10 +264,7 @@ mod tests {
             )
             .await
             .unwrap();
-        let mut head = [0u8; 12];
-        let read = tokio::time::timeout(Duration::from_secs(60), stream.read_exact(&mut head));
-        assert!(read.await.is_ok(), "no answer before the body");
-        assert_eq!(&head, b"HTTP/1.1 401");
+        assert_eq!(&status_line(&mut stream).await, b"HTTP/1.1 401");
         assert_eq!(inbox.counts().refused, 1);
         stop.request();
     }
@@ -299,10 +305,7 @@ mod tests {
              Content-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{{"
         );
         stream.write_all(request.as_bytes()).await.unwrap();
-        let mut head = [0u8; 12];
-        let read = tokio::time::timeout(Duration::from_secs(60), stream.read_exact(&mut head));
-        assert!(read.await.is_ok(), "no answer before the body");
-        assert_eq!(&head, b"HTTP/1.1 413");
+        assert_eq!(&status_line(&mut stream).await, b"HTTP/1.1 413");
         assert_eq!(inbox.counts().accepted, 0);
         stop.request();
     }

@@ -62,6 +62,22 @@ pub(crate) fn directory_state(d: &Demo) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Fails, saying `context` and the UPNs that differ, unless the directory is `expected` (a
+/// [`directory_state`]) and no employee has two accounts.
+pub(crate) fn assert_directory(d: &Demo, expected: &BTreeMap<String, String>, context: &str) {
+    no_duplicate_accounts(d);
+    let got = directory_state(d);
+    let diff: Vec<_> = expected
+        .iter()
+        .filter(|(upn, v)| got.get(*upn) != Some(v))
+        .map(|(upn, _)| upn.clone())
+        .collect();
+    assert!(
+        diff.is_empty() && got.len() == expected.len(),
+        "{context}: differs at {diff:?}"
+    );
+}
+
 /// Fails when an employee id is carried by two accounts.
 pub(crate) fn no_duplicate_accounts(d: &Demo) {
     let mut seen = BTreeMap::new();

@@ -14,7 +14,7 @@ use hris_sync_core::raw::{DirectoryProperty, Operation, Outcome};
 use hris_sync_core::testkit::{Intercept, WriteHook};
 use hris_sync_core::{Directory, EmployeeStatus, Error, ErrorKind};
 
-use crate::common::{apply, directory_state, no_duplicate_accounts, now};
+use crate::common::{apply, assert_directory, directory_state, no_duplicate_accounts, now};
 
 // The first run does exactly the story's actions; the second plans nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -172,17 +172,7 @@ async fn crash_after_k_writes_then_rerun_converges() {
             "k={k}: {}",
             result.report.to_json()
         );
-        no_duplicate_accounts(&d);
-        let got = directory_state(&d);
-        let diff: Vec<_> = expected
-            .iter()
-            .filter(|(k2, v)| got.get(*k2) != Some(v))
-            .map(|(k2, _)| k2.clone())
-            .collect();
-        assert!(
-            diff.is_empty() && got.len() == expected.len(),
-            "k={k}: differs at {diff:?}"
-        );
+        assert_directory(&d, &expected, &format!("k={k}"));
     }
 }
 

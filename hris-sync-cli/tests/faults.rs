@@ -3,11 +3,9 @@
 //! seeds. The final directory equals the fault-free run's, with no duplicate accounts and no
 //! wrong disables, within a bounded number of cycles; failures are reported, never dropped.
 
-use std::collections::BTreeMap;
-
 use hris_sync_cli::demo::{self, Demo};
 
-use crate::common::{apply, directory_state, now};
+use crate::common::{apply, assert_directory, directory_state, now};
 
 /// Cycles until one applies cleanly and plans nothing more; returns how many it took.
 async fn converge(d: &mut Demo, max: usize) -> usize {
@@ -69,26 +67,7 @@ async fn fault_runs(rates: &[f64], seeds: std::ops::RangeInclusive<u64>) -> Vec<
                 "rate {rate} seed {seed}: {}",
                 last.report.to_json()
             );
-            let got = directory_state(&d);
-            let wrong: Vec<_> = reference
-                .iter()
-                .filter(|(k, v)| got.get(*k) != Some(v))
-                .map(|(k, _)| k.clone())
-                .collect();
-            assert!(
-                wrong.is_empty() && got.len() == reference.len(),
-                "rate {rate} seed {seed}: differs at {wrong:?}"
-            );
-            let mut ids = BTreeMap::new();
-            for u in d.graph.users() {
-                if let Some(id) = u.employee_id {
-                    *ids.entry(id).or_insert(0) += 1;
-                }
-            }
-            assert!(
-                ids.values().all(|n| *n == 1),
-                "rate {rate} seed {seed}: duplicate accounts"
-            );
+            assert_directory(&d, &reference, &format!("rate {rate} seed {seed}"));
             table.push(format!(
                 "rate={rate} seed={seed} faults={faults} cycles={cycles}"
             ));

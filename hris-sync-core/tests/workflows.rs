@@ -25,14 +25,13 @@ fn in_step(
     last: &str,
 ) -> hris_sync_core::DirectoryUser {
     let mut u = linked_user(uid, upn, id);
-    u.properties.insert(
-        DirectoryProperty::DISPLAY_NAME,
-        PropertyValue::text(format!("{first} {last}")),
-    );
+    let names = [
+        (DirectoryProperty::DISPLAY_NAME, format!("{first} {last}")),
+        (DirectoryProperty::GIVEN_NAME, first.to_owned()),
+        (DirectoryProperty::SURNAME, last.to_owned()),
+    ];
     u.properties
-        .insert(DirectoryProperty::GIVEN_NAME, PropertyValue::text(first));
-    u.properties
-        .insert(DirectoryProperty::SURNAME, PropertyValue::text(last));
+        .extend(names.map(|(p, v)| (p, PropertyValue::text(v))));
     u
 }
 

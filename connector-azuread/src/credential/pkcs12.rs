@@ -238,6 +238,29 @@ impl Legacy {
     }
 }
 
+/// Whether HMAC-`D` over the data, keyed by the PKCS#12 MAC key of `pass` (from the salt and
+/// the iteration count), is the expected digest.
+fn mac_matches<D>(
+    pass: &[u8],
+    (salt, iterations, data, expected): (&[u8], i32, &[u8], &[u8]),
+) -> Result<bool>
+where
+    D: sha2::Digest + sha2::digest::FixedOutputReset + sha2::digest::core_api::BlockSizeUser,
+{
+    let len = <D as sha2::Digest>::output_size();
+    let key = Zeroizing::new(derive_key::<D>(
+        pass,
+        salt,
+        Pkcs12KeyType::Mac,
+        iterations,
+        len,
+    ));
+    let mut hmac =
+        hmac::SimpleHmac::<D>::new_from_slice(&key).map_err(|_| refused("bad MAC key"))?;
+    hmac.update(data);
+    Ok(hmac.verify_slice(expected).is_ok())
+}
+
 /// The integrity check: HMAC over the AuthenticatedSafe with a key from the PKCS#12 KDF.
 /// A wrong password fails here, with a message that says so.
 fn check_mac(mac: &mut Reader<'_>, data: &[u8], password: &str) -> Result<()> {
@@ -252,30 +275,11 @@ fn check_mac(mac: &mut Reader<'_>, data: &[u8], password: &str) -> Result<()> {
             .map_err(|_| refused("too many MAC iterations"))?
     };
     let verifies = |pass: &[u8]| -> Result<bool> {
+        let mac = (salt, iterations, data, expected);
         if algorithm == oid::SHA256 {
-            let key = Zeroizing::new(derive_key::<sha2::Sha256>(
-                pass,
-                salt,
-                Pkcs12KeyType::Mac,
-                iterations,
-                32,
-            ));
-            let mut hmac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key)
-                .map_err(|_| refused("bad MAC key"))?;
-            hmac.update(data);
-            Ok(hmac.verify_slice(expected).is_ok())
+            mac_matches::<sha2::Sha256>(pass, mac)
         } else if algorithm == oid::SHA1 {
-            let key = Zeroizing::new(derive_key::<sha1::Sha1>(
-                pass,
-                salt,
-                Pkcs12KeyType::Mac,
-                iterations,
-                20,
-            ));
-            let mut hmac = hmac::Hmac::<sha1::Sha1>::new_from_slice(&key)
-                .map_err(|_| refused("bad MAC key"))?;
-            hmac.update(data);
-            Ok(hmac.verify_slice(expected).is_ok())
+            mac_matches::<sha1::Sha1>(pass, mac)
         } else {
             Err(refused(
                 "unsupported integrity algorithm (PBMAC1 or an unknown hash)",
