@@ -23,8 +23,19 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// Plan, apply, and return the history; asserts every action succeeded.
+/// [`sync_once_with`] discarding the passwords.
 async fn sync_once(
+    employees: &[Employee],
+    dir: &MemoryDirectory,
+    policy: &Policy,
+    now: DateTime<Utc>,
+    history: &mut SyncHistory,
+) -> usize {
+    sync_once_with(employees, dir, policy, now, history, &DiscardCredentials).await
+}
+
+/// Plan, apply, and return the history; asserts every action succeeded.
+async fn sync_once_with(
     employees: &[Employee],
     dir: &MemoryDirectory,
     policy: &Policy,
@@ -122,7 +133,7 @@ fn s10_first_run_then_nothing() {
         let now = at("2025-10-01T08:00:00Z");
         let mut history = SyncHistory::default();
         let passwords = Collect::default();
-        let n = sync_once(&employees, &dir, &policy, now, &mut history, &passwords).await;
+        let n = sync_once_with(&employees, &dir, &policy, now, &mut history, &passwords).await;
         assert!(n > 0);
         let again = replan(&employees, &dir, &policy, now, &history).await;
         assert!(again.is_empty(), "{}", again.to_json());
@@ -178,15 +189,7 @@ fn s10_first_run_then_nothing() {
         // Rehire: Sven is back, the termination date removed; the sync enables him (S6).
         let mut rehired = employees.clone();
         rehired[4].termination_date = None;
-        sync_once(
-            &rehired,
-            &dir,
-            &policy,
-            now,
-            &mut history,
-            &DiscardCredentials,
-        )
-        .await;
+        sync_once(&rehired, &dir, &policy, now, &mut history).await;
         assert!(dir.user_by_upn("sven@demo.com").unwrap().account_enabled);
         assert!(
             replan(&rehired, &dir, &policy, now, &history)
@@ -247,19 +250,11 @@ fn s4_update_writes_only_changed_properties() {
         e.attributes
             .insert("position".into(), AttributeValue::text("Rep"));
         let mut history = SyncHistory::default();
-        sync_once(
-            &[e.clone()],
-            &dir,
-            &policy,
-            now,
-            &mut history,
-            &DiscardCredentials,
-        )
-        .await;
+        sync_once(&[e.clone()], &dir, &policy, now, &mut history).await;
         dir.clear_writes();
         e.attributes
             .insert("department".into(), AttributeValue::text("Marketing"));
-        sync_once(&[e], &dir, &policy, now, &mut history, &DiscardCredentials).await;
+        sync_once(&[e], &dir, &policy, now, &mut history).await;
         let writes = dir.writes();
         assert_eq!(writes.len(), 1, "{writes:?}");
         let WriteRecord::Update(_, props) = &writes[0] else {
@@ -318,7 +313,7 @@ proptest! {
             let policy = policy();
             let now = at("2025-10-01T08:00:00Z");
             let mut history = SyncHistory::default();
-            sync_once(&employees, &dir, &policy, now, &mut history, &DiscardCredentials).await;
+            sync_once(&employees, &dir, &policy, now, &mut history).await;
             let again = replan(&employees, &dir, &policy, now, &history).await;
             assert!(again.is_empty(), "{}", again.to_json());
             let ids: Vec<String> = dir.users().into_iter().filter_map(|u| u.employee_id).collect();

@@ -19,9 +19,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
-use super::endpoint::{AccessToken, Authority, client_id, post_assertion};
+use super::endpoint::{AccessToken, App};
 use super::{TokenCredential, TokenRequest, der, pem, pkcs12};
-use crate::config::DEFAULT_AUTHORITY_HOST;
 
 /// How long a signed assertion is valid.
 const ASSERTION_LIFETIME: Duration = Duration::from_secs(600);
@@ -188,16 +187,15 @@ pub(crate) fn epoch_now() -> u64 {
 /// ```
 #[derive(Clone)]
 pub struct ClientCertificateCredential {
-    authority: Authority,
-    client_id: String,
+    app: App,
     signer: Arc<Signer>,
 }
 
 impl fmt::Debug for ClientCertificateCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientCertificateCredential")
-            .field("tenant_id", &self.authority.tenant_id)
-            .field("client_id", &self.client_id)
+            .field("tenant_id", &self.app.authority.tenant_id)
+            .field("client_id", &self.app.client_id)
             .field("x5t#S256", &self.signer.thumbprint())
             .finish_non_exhaustive()
     }
@@ -222,8 +220,7 @@ impl ClientCertificateCredential {
             Error::config(format!("AZURE_CLIENT_CERTIFICATE_PATH: {}", e.message()))
         })?;
         Ok(Self {
-            authority: Authority::new(DEFAULT_AUTHORITY_HOST, tenant_id)?,
-            client_id: client_id(client_id_)?,
+            app: App::new(tenant_id, client_id_)?,
             signer: Arc::new(signer),
         })
     }
@@ -253,7 +250,7 @@ impl ClientCertificateCredential {
     /// # Errors
     /// Not a URL, or plain `http://` to a non-loopback host.
     pub fn authority_host(mut self, host: &str) -> Result<Self> {
-        self.authority = Authority::new(host, &self.authority.tenant_id)?;
+        self.app.at(host)?;
         Ok(self)
     }
 
@@ -266,9 +263,9 @@ impl ClientCertificateCredential {
     fn assertion(&self) -> Result<String> {
         let now = epoch_now();
         let claims = json!({
-            "aud": self.authority.token_url,
-            "iss": self.client_id,
-            "sub": self.client_id,
+            "aud": self.app.authority.token_url,
+            "iss": self.app.client_id,
+            "sub": self.app.client_id,
             "jti": self.signer.random_id()?,
             "nbf": now,
             "iat": now,
@@ -286,16 +283,9 @@ impl ClientCertificateCredential {
 impl TokenCredential for ClientCertificateCredential {
     async fn get_token(&self, request: TokenRequest<'_>) -> Result<AccessToken> {
         let assertion = SecretString::from(self.assertion()?);
-        post_assertion(
-            request.http,
-            &self.authority.token_url,
-            &self.client_id,
-            request.scope,
-            &assertion,
-            "check AZURE_TENANT_ID and AZURE_CLIENT_ID, that the certificate in \
+        let hint = "check AZURE_TENANT_ID and AZURE_CLIENT_ID, that the certificate in \
              AZURE_CLIENT_CERTIFICATE_PATH is uploaded to the app registration and not expired, \
-             and that the app has admin consent",
-        )
-        .await
+             and that the app has admin consent";
+        self.app.post_assertion(request, &assertion, hint).await
     }
 }

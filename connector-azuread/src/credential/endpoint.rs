@@ -10,6 +10,8 @@ use reqwest::Url;
 use reqwest::header::{ACCEPT, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
+use super::TokenRequest;
+use crate::config::DEFAULT_AUTHORITY_HOST;
 use crate::error::{token_error, transport_error};
 use crate::model::TokenResponse;
 
@@ -107,29 +109,51 @@ pub(crate) async fn post_form(
 /// The form value naming a JWT client assertion (RFC 7523).
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-/// Posts a client-assertion form (RFC 7523): a signed certificate assertion or a federated
-/// token, in place of a secret.
-pub(crate) async fn post_assertion(
-    http: &reqwest::Client,
-    url: &str,
-    client_id: &str,
-    scope: &str,
-    assertion: &SecretString,
-    hint: &str,
-) -> Result<AccessToken> {
-    post_form(
-        http,
-        url,
-        &[
-            ("client_id", client_id),
-            ("scope", scope),
+/// An app registration: its tenant's token endpoint and its client id.
+#[derive(Clone, Debug)]
+pub(crate) struct App {
+    pub(crate) authority: Authority,
+    pub(crate) client_id: String,
+}
+
+impl App {
+    /// The app `client_id` in `tenant_id`, at the global cloud's identity platform.
+    ///
+    /// # Errors
+    /// As [`Authority::new`] and [`client_id`].
+    pub(crate) fn new(tenant_id: &str, client_id_: &str) -> Result<Self> {
+        Ok(Self {
+            authority: Authority::new(DEFAULT_AUTHORITY_HOST, tenant_id)?,
+            client_id: client_id(client_id_)?,
+        })
+    }
+
+    /// The same app at another identity platform (`host`).
+    ///
+    /// # Errors
+    /// As [`Authority::new`].
+    pub(crate) fn at(&mut self, host: &str) -> Result<()> {
+        self.authority = Authority::new(host, &self.authority.tenant_id)?;
+        Ok(())
+    }
+
+    /// Posts a client-assertion form (RFC 7523): a signed certificate assertion or a
+    /// federated token, in place of a secret.
+    pub(crate) async fn post_assertion(
+        &self,
+        request: TokenRequest<'_>,
+        assertion: &SecretString,
+        hint: &str,
+    ) -> Result<AccessToken> {
+        let form = [
+            ("client_id", self.client_id.as_str()),
+            ("scope", request.scope),
             ("client_assertion_type", JWT_BEARER),
             ("client_assertion", assertion.expose_secret()),
             ("grant_type", "client_credentials"),
-        ],
-        hint,
-    )
-    .await
+        ];
+        post_form(request.http, &self.authority.token_url, &form, hint).await
+    }
 }
 
 /// A token answer: `{"access_token", "expires_in"}` (seconds, a number from the token

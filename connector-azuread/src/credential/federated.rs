@@ -1,16 +1,14 @@
 //! Workload identity federation: a token from another issuer (Kubernetes, GitHub Actions, a
 //! cloud's workload identity) exchanged for an Entra token, with no secret stored anywhere.
 
-use std::fmt;
 use std::path::PathBuf;
 
 use async_trait::async_trait;
 use hris_sync_core::{Error, Result};
 use secrecy::SecretString;
 
-use super::endpoint::{AccessToken, Authority, client_id, post_assertion};
+use super::endpoint::{AccessToken, App};
 use super::{TokenCredential, TokenRequest};
-use crate::config::DEFAULT_AUTHORITY_HOST;
 
 /// Authenticates with the federated token in `AZURE_FEDERATED_TOKEN_FILE`, as an app
 /// registration (or user-assigned managed identity) that trusts its issuer and subject.
@@ -18,21 +16,12 @@ use crate::config::DEFAULT_AUTHORITY_HOST;
 /// The file is read again for **every** token request: the platform that writes it (the
 /// Kubernetes kubelet, for one) replaces it before the token inside expires, and a token read
 /// once would be refused an hour later (`AADSTS700024`).
-#[derive(Clone)]
+///
+/// It holds no secret: `Debug` shows the tenant, the client id and the file's path.
+#[derive(Clone, Debug)]
 pub struct WorkloadIdentityCredential {
-    authority: Authority,
-    client_id: String,
+    app: App,
     token_file: PathBuf,
-}
-
-impl fmt::Debug for WorkloadIdentityCredential {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WorkloadIdentityCredential")
-            .field("tenant_id", &self.authority.tenant_id)
-            .field("client_id", &self.client_id)
-            .field("token_file", &self.token_file)
-            .finish()
-    }
 }
 
 impl WorkloadIdentityCredential {
@@ -47,8 +36,7 @@ impl WorkloadIdentityCredential {
             return Err(Error::config("AZURE_FEDERATED_TOKEN_FILE: missing"));
         }
         Ok(Self {
-            authority: Authority::new(DEFAULT_AUTHORITY_HOST, tenant_id)?,
-            client_id: client_id(client_id_)?,
+            app: App::new(tenant_id, client_id_)?,
             token_file,
         })
     }
@@ -58,7 +46,7 @@ impl WorkloadIdentityCredential {
     /// # Errors
     /// Not a URL, or plain `http://` to a non-loopback host.
     pub fn authority_host(mut self, host: &str) -> Result<Self> {
-        self.authority = Authority::new(host, &self.authority.tenant_id)?;
+        self.app.at(host)?;
         Ok(self)
     }
 
@@ -88,16 +76,9 @@ impl WorkloadIdentityCredential {
 impl TokenCredential for WorkloadIdentityCredential {
     async fn get_token(&self, request: TokenRequest<'_>) -> Result<AccessToken> {
         let assertion = self.read_token().await?;
-        post_assertion(
-            request.http,
-            &self.authority.token_url,
-            &self.client_id,
-            request.scope,
-            &assertion,
-            "check that the app registration has a federated credential whose issuer, subject \
+        let hint = "check that the app registration has a federated credential whose issuer, subject \
              and audience match the token in AZURE_FEDERATED_TOKEN_FILE, and that the file is \
-             kept fresh",
-        )
-        .await
+             kept fresh";
+        self.app.post_assertion(request, &assertion, hint).await
     }
 }

@@ -6,24 +6,22 @@ use async_trait::async_trait;
 use hris_sync_core::{Error, Result};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::endpoint::{AccessToken, Authority, client_id, post_form};
+use super::endpoint::{AccessToken, App, post_form};
 use super::{TokenCredential, TokenRequest};
-use crate::config::DEFAULT_AUTHORITY_HOST;
 
 /// Authenticates as an app registration with a client secret (`AZURE_CLIENT_SECRET`).
 /// `Debug` shows no secret.
 #[derive(Clone)]
 pub struct ClientSecretCredential {
-    authority: Authority,
-    client_id: String,
+    app: App,
     secret: SecretString,
 }
 
 impl fmt::Debug for ClientSecretCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientSecretCredential")
-            .field("tenant_id", &self.authority.tenant_id)
-            .field("client_id", &self.client_id)
+            .field("tenant_id", &self.app.authority.tenant_id)
+            .field("client_id", &self.app.client_id)
             .field("secret", &"[redacted]")
             .finish()
     }
@@ -35,17 +33,12 @@ impl ClientSecretCredential {
     /// # Errors
     /// [`hris_sync_core::ErrorKind::InvalidConfig`] naming a missing or malformed value.
     pub fn new(tenant_id: &str, client_id_: &str, secret: impl Into<SecretString>) -> Result<Self> {
-        let authority = Authority::new(DEFAULT_AUTHORITY_HOST, tenant_id)?;
-        let client_id = client_id(client_id_)?;
+        let app = App::new(tenant_id, client_id_)?;
         let secret = secret.into();
         if secret.expose_secret().trim().is_empty() {
             return Err(Error::config("AZURE_CLIENT_SECRET: missing"));
         }
-        Ok(Self {
-            authority,
-            client_id,
-            secret,
-        })
+        Ok(Self { app, secret })
     }
 
     /// Another identity platform (national clouds); default `https://login.microsoftonline.com`.
@@ -53,7 +46,7 @@ impl ClientSecretCredential {
     /// # Errors
     /// Not a URL, or plain `http://` to a non-loopback host.
     pub fn authority_host(mut self, host: &str) -> Result<Self> {
-        self.authority = Authority::new(host, &self.authority.tenant_id)?;
+        self.app.at(host)?;
         Ok(self)
     }
 }
@@ -63,9 +56,9 @@ impl TokenCredential for ClientSecretCredential {
     async fn get_token(&self, request: TokenRequest<'_>) -> Result<AccessToken> {
         post_form(
             request.http,
-            &self.authority.token_url,
+            &self.app.authority.token_url,
             &[
-                ("client_id", self.client_id.as_str()),
+                ("client_id", self.app.client_id.as_str()),
                 ("scope", request.scope),
                 ("client_secret", self.secret.expose_secret()),
                 ("grant_type", "client_credentials"),

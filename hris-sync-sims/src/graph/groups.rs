@@ -25,9 +25,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use hris_sync_core::DirectoryUserId;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -131,15 +131,29 @@ const WRITE: &[&str] = &[
     "Directory.ReadWrite.All",
 ];
 
-/// A group read's prologue: counted, permitted (T1), its query parameters.
-fn read_request(
-    shared: &Shared,
-    headers: &HeaderMap,
-    query: Option<&str>,
-) -> Result<BTreeMap<String, String>, Response> {
-    shared.lock().counts.groups += 1;
-    permitted(shared, headers, READ)?;
-    Ok(pairs(query).into_iter().collect())
+/// A group read, taken from the request: counted, permitted (T1), the group id from the path
+/// and the query parameters.
+pub(super) struct GroupRead {
+    shared: Arc<Shared>,
+    id: String,
+    params: BTreeMap<String, String>,
+}
+
+impl FromRequestParts<Arc<Shared>> for GroupRead {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Response> {
+        let Path(id) = Path::<String>::from_request_parts(parts, shared)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        shared.lock().counts.groups += 1;
+        permitted(shared, &parts.headers, READ)?;
+        Ok(Self {
+            shared: Arc::clone(shared),
+            id,
+            params: pairs(parts.uri.query()).into_iter().collect(),
+        })
+    }
 }
 
 fn missing(id: &str) -> Response {
@@ -148,16 +162,8 @@ fn missing(id: &str) -> Response {
 }
 
 /// `GET /v1.0/groups/{id}`.
-pub(super) async fn get_group(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let params = match read_request(&shared, &headers, query.as_deref()) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub(super) async fn get_group(read: GroupRead) -> Response {
+    let GroupRead { shared, id, params } = read;
     let select: Option<Vec<String>> = params
         .get("$select")
         .map(|s| s.split(',').map(|p| p.trim().to_owned()).collect());
@@ -169,16 +175,8 @@ pub(super) async fn get_group(
 }
 
 /// `GET /v1.0/groups/{id}/members/microsoft.graph.user`.
-pub(super) async fn user_members(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let params = match read_request(&shared, &headers, query.as_deref()) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub(super) async fn user_members(read: GroupRead) -> Response {
+    let GroupRead { shared, id, params } = read;
     let top = match super::server::page_size(&params) {
         Ok(t) => t,
         Err(r) => return r,
