@@ -245,6 +245,27 @@ pub fn env_count(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// A bench against a real server: skipped with success when `unavailable` says why there is
+/// none, a failure when `start` fails, else `bench` on the started server.
+pub fn with_server<S, E: std::fmt::Display>(
+    label: &str,
+    unavailable: Option<String>,
+    start: impl FnOnce() -> Result<S, E>,
+    bench: impl FnOnce(&S) -> std::process::ExitCode,
+) -> std::process::ExitCode {
+    if let Some(why) = unavailable {
+        eprintln!("{label} bench skipped: {why}");
+        return std::process::ExitCode::SUCCESS;
+    }
+    match start() {
+        Ok(server) => bench(&server),
+        Err(e) => {
+            eprintln!("{label}: the server did not start: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// What a bench's `run` returns.
 pub type BenchResult = Result<(), Box<dyn std::error::Error>>;
 

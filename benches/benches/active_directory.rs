@@ -11,7 +11,7 @@
 //! `AD_EMPLOYEES` changes the company's size, `AD_CONCURRENCY` the writes in flight (4).
 
 use connector_activedirectory::samba::{DOMAIN, SambaDc};
-use hris_sync_benches::{block_on, env_count, first_and_second_run, policy_for};
+use hris_sync_benches::{block_on, env_count, first_and_second_run, policy_for, with_server};
 use hris_sync_core::RequestStats;
 
 async fn run(dc: &SambaDc, n: usize) -> hris_sync_benches::BenchResult {
@@ -27,20 +27,14 @@ async fn run(dc: &SambaDc, n: usize) -> hris_sync_benches::BenchResult {
 }
 
 fn main() -> std::process::ExitCode {
-    if let Some(why) = SambaDc::unavailable() {
-        eprintln!("active_directory bench skipped: {why}");
-        return std::process::ExitCode::SUCCESS;
-    }
-    let dc = match SambaDc::start() {
-        Ok(dc) => dc,
-        Err(e) => {
-            eprintln!("Samba AD DC: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    eprintln!("against {}", dc.version());
-    block_on(
+    with_server(
         "active_directory",
-        run(&dc, env_count("AD_EMPLOYEES", 2000)),
+        SambaDc::unavailable(),
+        SambaDc::start,
+        |dc| {
+            eprintln!("against {}", dc.version());
+            let n = env_count("AD_EMPLOYEES", 2000);
+            block_on("active_directory", run(dc, n))
+        },
     )
 }

@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use connector_personio::Api;
-use hris_sync_benches::{employees, now, policy, steady_state};
+use hris_sync_benches::{employees, env_count, now, policy, steady_state};
 use hris_sync_cli::webhook::{Inbox, WebhookAuth, Webhooks, router};
 use hris_sync_core::chrono::{DateTime, Days, TimeDelta, Utc};
 use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};
@@ -63,11 +63,7 @@ impl Mode {
 }
 
 fn scale() -> u32 {
-    std::env::var("LATENCY_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|s| *s > 0)
-        .unwrap_or(20)
+    u32::try_from(env_count("LATENCY_SCALE", 20)).unwrap_or(20)
 }
 
 /// The sync's clock: the benchmark instant, running `scale` times faster than the wall.

@@ -11,7 +11,7 @@
 //! size, `SCIM_CONCURRENCY` the writes in flight (4), `SCIM_PAGE_SIZE` the page (100).
 
 use connector_scim::scim2_server::Scim2Server;
-use hris_sync_benches::{block_on, env_count, first_and_second_run, policy_for};
+use hris_sync_benches::{block_on, env_count, first_and_second_run, policy_for, with_server};
 use hris_sync_core::RequestStats;
 
 async fn run(server: &Scim2Server, n: usize) -> hris_sync_benches::BenchResult {
@@ -30,16 +30,8 @@ async fn run(server: &Scim2Server, n: usize) -> hris_sync_benches::BenchResult {
 }
 
 fn main() -> std::process::ExitCode {
-    if let Some(why) = Scim2Server::unavailable() {
-        eprintln!("scim bench skipped: {why}");
-        return std::process::ExitCode::SUCCESS;
-    }
-    let server = match Scim2Server::start(None) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("scim2-server: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    block_on("scim", run(&server, env_count("SCIM_EMPLOYEES", 2000)))
+    let start = || Scim2Server::start(None);
+    with_server("scim", Scim2Server::unavailable(), start, |server| {
+        block_on("scim", run(server, env_count("SCIM_EMPLOYEES", 2000)))
+    })
 }

@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hris_sync_benches::{
-    DEPARTMENTS, employees, group_id, now, policy, policy_with_groups, steady_state,
+    DEPARTMENTS, employees, env_count, group_id, now, policy, policy_with_groups, steady_state,
 };
 use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};
 use hris_sync_core::pacing::Budget;
@@ -73,11 +73,7 @@ const SCENARIOS: &[(Kind, usize)] = &[
 ];
 
 fn scale() -> u32 {
-    std::env::var("THROUGHPUT_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|s| *s > 0)
-        .unwrap_or(40)
+    u32::try_from(env_count("THROUGHPUT_SCALE", 40)).unwrap_or(40)
 }
 
 /// The earliest time the last of `requests` (each `units` wide) can be sent under `windows`.

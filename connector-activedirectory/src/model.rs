@@ -264,42 +264,30 @@ mod tests {
         assert_eq!(Cursor::decode("ad1|x|y"), None);
     }
 
+    /// An entry with one attribute of one value.
+    fn entry(name: &str, value: &str) -> Entry {
+        Entry {
+            dn: String::new(),
+            attrs: BTreeMap::from([(name.to_owned(), vec![value.to_owned()])]),
+            guid: None,
+        }
+    }
+
     #[test]
     fn ranged_values_name_their_end() {
-        let mut attrs = BTreeMap::new();
-        attrs.insert("member;range=0-1499".to_owned(), vec!["CN=a".to_owned()]);
-        let e = Entry {
-            dn: String::new(),
-            attrs,
-            guid: None,
-        };
+        let e = entry("member;range=0-1499", "CN=a");
         assert_eq!(
             e.ranged("member"),
             Some((&["CN=a".to_owned()][..], Some(1499)))
         );
-        let mut attrs = BTreeMap::new();
-        attrs.insert("member;range=1500-*".to_owned(), vec!["CN=b".to_owned()]);
-        let last = Entry {
-            dn: String::new(),
-            attrs,
-            guid: None,
-        };
+        let last = entry("member;range=1500-*", "CN=b");
         assert_eq!(last.ranged("member").map(|(_, end)| end), Some(None));
         assert_eq!(last.ranged("manager"), None);
     }
 
     #[test]
     fn user_account_control_reads_signed_values() {
-        let mut attrs = BTreeMap::new();
-        attrs.insert(
-            "useraccountcontrol".to_owned(),
-            vec!["-2147483134".to_owned()],
-        );
-        let e = Entry {
-            dn: String::new(),
-            attrs,
-            guid: None,
-        };
+        let e = entry("useraccountcontrol", "-2147483134");
         assert_eq!(e.uac(), Some(0x8000_0202));
     }
 }

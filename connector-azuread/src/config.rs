@@ -90,7 +90,8 @@ impl WriteLimits {
 ///     .build()?;
 /// # Ok(entra) }
 /// ```
-#[derive(Clone)]
+/// `Debug` shows no secret: the credential redacts its own.
+#[derive(Clone, Debug)]
 pub struct GraphBuilder {
     pub(crate) tenant_id: Option<String>,
     pub(crate) client_id: Option<String>,
@@ -112,19 +113,6 @@ pub(crate) struct Tuning {
     pub(crate) consistency_wait: Duration,
     pub(crate) http: hris_sync_http::HttpOptions,
     pub(crate) usage_location: Option<String>,
-}
-
-impl fmt::Debug for GraphBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GraphBuilder")
-            .field("tenant_id", &self.tenant_id)
-            .field("client_id", &self.client_id)
-            .field("credential", &self.credential)
-            .field("authority_host", &self.authority_host)
-            .field("graph_base_url", &self.graph_base_url)
-            .field("tuning", &self.tuning)
-            .finish()
-    }
 }
 
 impl Default for GraphBuilder {

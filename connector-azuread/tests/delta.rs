@@ -4,7 +4,7 @@ use crate::support::Connect as _;
 use hris_sync_core::raw::Operation;
 use hris_sync_core::{Directory, ErrorKind};
 
-use crate::support::{disable, new_user, seeded};
+use crate::support::{create, disable, seeded};
 
 #[tokio::test(flavor = "current_thread")]
 async fn delta_reports_changes_then_410() {
@@ -18,7 +18,7 @@ async fn delta_reports_changes_then_410() {
     // Two changes.
     let ops = [
         disable(&staff[5].id),
-        Operation::Create(Box::new(new_user("new.hire@demo.com", "5000"))),
+        create("new.hire@demo.com", "5000"),
         Operation::SetManager {
             user: staff[6].id.clone(),
             manager: Some(staff[0].id.clone()),

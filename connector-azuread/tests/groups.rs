@@ -10,7 +10,7 @@ use hris_sync_core::testkit::{self, Kit};
 use hris_sync_core::{Directory, DirectoryUserId, ErrorKind};
 use hris_sync_sims::graph::{GraphSim, SimConfig, SimGroup};
 
-use crate::support::{config, kit_directory, new_user, users};
+use crate::support::{config, create, kit_directory, users};
 use hris_sync_core::testkit::directory::one;
 
 const GROUP: &str = "0b1c2d3e-0000-4000-8000-00000000f1a0";
@@ -152,12 +152,7 @@ async fn g4_a_new_hire_joins_its_group_despite_replication_lag() {
     let sim = GraphSim::start(c).await.unwrap();
     sim.seed_group(SimGroup::security(GROUP, "Finance"));
     let entra = sim.directory().build().unwrap();
-    let Ok(Applied::Created(hire)) = one(
-        &entra,
-        Operation::Create(Box::new(new_user("hire@demo.com", "77"))),
-    )
-    .await
-    else {
+    let Ok(Applied::Created(hire)) = one(&entra, create("hire@demo.com", "77")).await else {
         panic!("created");
     };
     // Invisible for a while: the add meets 404 and waits it out (T3), in $batch.

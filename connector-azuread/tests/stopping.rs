@@ -1,7 +1,6 @@
 //! docs/rules.md §4: a stop request (SIGTERM) lets the `$batch` in flight finish and sends no new
 //! one; a wait for a retry ends at once.
 
-use crate::support::Connect as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -10,7 +9,7 @@ use hris_sync_core::raw::Operation;
 use hris_sync_core::{ApplyContext, Directory, ErrorKind, Progress, Stop};
 use hris_sync_sims::graph::{Fault, Target};
 
-use crate::support::{seeded, set_city};
+use crate::support::{managing_city, seeded, set_city};
 
 /// Requests the stop once the first `$batch` is answered, as a signal arriving while it was
 /// in flight would; counts what it was told.
@@ -31,12 +30,7 @@ impl Progress for StopAfterFirstBatch {
 #[tokio::test(flavor = "current_thread")]
 async fn a_stop_sends_no_new_batch() {
     let (sim, staff) = seeded(100).await;
-    let entra = sim
-        .directory()
-        .manage([connector_azuread::properties::CITY])
-        .batches_in_flight(1)
-        .build()
-        .unwrap();
+    let entra = managing_city(&sim).batches_in_flight(1).build().unwrap();
     let ops: Vec<Operation> = staff
         .iter()
         .map(|u| set_city(&u.id, "Leipzig".into()))
@@ -77,11 +71,7 @@ async fn a_stop_sends_no_new_batch() {
 async fn a_stop_ends_a_retry_wait() {
     let (sim, staff) = seeded(1).await;
     sim.inject(Target::BatchItem, [Fault::Throttle(3_600)]);
-    let entra = sim
-        .directory()
-        .manage([connector_azuread::properties::CITY])
-        .build()
-        .unwrap();
+    let entra = managing_city(&sim).build().unwrap();
     let stop = Stop::new();
     let cx = ApplyContext::new(stop.clone(), Arc::new(hris_sync_core::NoProgress));
     let ops = vec![set_city(&staff[0].id, "Leipzig".into())];

@@ -81,8 +81,19 @@ pub(crate) fn new_user(upn: &str, employee_id: &str) -> NewUser {
     hris_sync_core::testkit::directory::person(upn, "User", employee_id, employee_id)
 }
 
+/// An operation creating `upn` for `employee_id`.
+pub(crate) fn create(upn: &str, employee_id: &str) -> Operation {
+    Operation::Create(Box::new(new_user(upn, employee_id)))
+}
+
 /// Captured logs (core's test kit).
 pub(crate) use hris_sync_core::testkit::CapturedLogs as Captured;
+
+/// A directory builder that manages `city` (what [`set_city`] writes).
+pub(crate) fn managing_city(sim: &GraphSim) -> GraphBuilder {
+    sim.directory()
+        .manage([connector_azuread::properties::CITY])
+}
 
 /// An update setting `city` on `user`.
 pub(crate) fn set_city(user: &DirectoryUserId, city: String) -> Operation {

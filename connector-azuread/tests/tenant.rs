@@ -8,7 +8,7 @@ use hris_sync_core::raw::{Applied, DeltaCursor, DirectoryProperty, Operation, Pr
 use hris_sync_core::{Directory, DirectoryUserId, ErrorKind};
 use hris_sync_sims::graph::{GraphSim, SimConfig};
 
-use crate::support::{disable, new_user, seeded, sim, sim_with, update, users};
+use crate::support::{create, disable, seeded, sim, sim_with, update, users};
 
 /// A simulator with replication lag: 5 s of Graph time, 0.5 s here (scale 10), against a
 /// consistency wait of 6 s here.
@@ -80,9 +80,7 @@ async fn t3_manager_ref_to_a_new_hire_waits_for_replication() {
     let staff = users(1);
     sim.seed(staff.clone()).unwrap();
     let entra = sim.directory().build().unwrap();
-    let created = entra
-        .apply(&[Operation::Create(Box::new(new_user("boss@demo.com", "77")))])
-        .await;
+    let created = entra.apply(&[create("boss@demo.com", "77")]).await;
     let Ok(Applied::Created(boss)) = &created[0] else {
         panic!("{created:?}")
     };
@@ -105,19 +103,9 @@ async fn t4_a_racing_create_adopts_the_account_instead_of_making_a_second() {
     let sim = lagging().await;
     let first = sim.directory().build().unwrap();
     let second = sim.directory().build().unwrap();
-    let a = first
-        .apply(&[Operation::Create(Box::new(new_user(
-            "lena.vogt@demo.com",
-            "42",
-        )))])
-        .await;
+    let a = first.apply(&[create("lena.vogt@demo.com", "42")]).await;
     assert!(matches!(a[0], Ok(Applied::Created(_))), "{a:?}");
-    let b = second
-        .apply(&[Operation::Create(Box::new(new_user(
-            "lena.vogt@demo.com",
-            "42",
-        )))])
-        .await;
+    let b = second.apply(&[create("lena.vogt@demo.com", "42")]).await;
     let Ok(Applied::Adopted(user)) = &b[0] else {
         panic!("{b:?}")
     };
@@ -142,12 +130,7 @@ async fn t4_whole_batch_503_creates_are_looked_up_first() {
     );
     let entra = sim.directory().build().unwrap();
     let ops: Vec<Operation> = (0..3)
-        .map(|i| {
-            Operation::Create(Box::new(new_user(
-                &format!("n{i}@demo.com"),
-                &format!("9{i}"),
-            )))
-        })
+        .map(|i| create(&format!("n{i}@demo.com"), &format!("9{i}")))
         .collect();
     let outcomes = entra.apply(&ops).await;
     assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");

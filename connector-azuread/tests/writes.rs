@@ -7,18 +7,14 @@ use hris_sync_core::raw::{Applied, DirectoryProperty, Operation, PropertyValue};
 use hris_sync_core::{Directory, DirectoryUserId, ErrorKind};
 use hris_sync_sims::graph::{Fault, Target};
 
-use crate::support::{new_user, seeded, set_city, sim, sim_with, update, users};
+use crate::support::{create, managing_city, seeded, set_city, sim, sim_with, update, users};
 
 // 45 operations go as 3 batches (20, 20, 5); each outcome belongs to its own operation even
 // though the simulator answers sub-requests out of order.
 #[tokio::test(flavor = "current_thread")]
 async fn forty_five_operations_three_batches_correlated() {
     let (sim, staff) = seeded(45).await;
-    let entra = sim
-        .directory()
-        .manage([connector_azuread::properties::CITY])
-        .build()
-        .unwrap();
+    let entra = managing_city(&sim).build().unwrap();
     let mut ops: Vec<Operation> = staff
         .iter()
         .enumerate()
@@ -28,7 +24,7 @@ async fn forty_five_operations_three_batches_correlated() {
         &DirectoryUserId::new("00000000-0000-4000-8000-00000000dead"),
         "Nowhere".into(),
     );
-    ops[31] = Operation::Create(Box::new(new_user("user3@demo.com", "9999"))); // UPN taken
+    ops[31] = create("user3@demo.com", "9999"); // UPN taken
     let outcomes = entra.apply(&ops).await;
     assert_eq!(outcomes.len(), 45);
     let mut sizes = sim.batch_sizes();
@@ -111,10 +107,7 @@ async fn lost_answer_create_is_looked_up_with_an_escaped_filter() {
     let sim = sim().await;
     sim.inject(Target::Batch, [Fault::DropAfter]);
     let entra = sim.directory().build().unwrap();
-    let ops = [Operation::Create(Box::new(new_user(
-        "liam.o'brien@demo.com",
-        "4242",
-    )))];
+    let ops = [create("liam.o'brien@demo.com", "4242")];
     let outcomes = entra.apply(&ops).await;
     match &outcomes[0] {
         Ok(Applied::Adopted(u)) => assert_eq!(u.employee_id.as_deref(), Some("4242")),
@@ -139,12 +132,7 @@ async fn duplicate_upn_is_the_typed_conflict() {
     let sim = sim().await;
     sim.take_upn("hans.mueller@demo.com").unwrap();
     let entra = sim.directory().build().unwrap();
-    let outcomes = entra
-        .apply(&[Operation::Create(Box::new(new_user(
-            "Hans.Mueller@demo.com",
-            "7",
-        )))])
-        .await;
+    let outcomes = entra.apply(&[create("Hans.Mueller@demo.com", "7")]).await;
     let err = outcomes[0].as_ref().unwrap_err();
     assert!(err.is_upn_conflict(), "{err}");
     assert!(err.message().contains("Request_BadRequest"), "{err}");
@@ -270,9 +258,7 @@ async fn requests_and_throttles_are_counted_for_the_host() {
     let (sim, staff) = seeded(30).await;
     sim.inject(Target::BatchItem, [Fault::Throttle(0)]);
     let stats = hris_sync_core::RequestStats::new();
-    let entra = sim
-        .directory()
-        .manage([connector_azuread::properties::CITY])
+    let entra = managing_city(&sim)
         .request_stats(stats.clone())
         .build()
         .unwrap();

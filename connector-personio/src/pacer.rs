@@ -50,35 +50,28 @@ mod tests {
 
     use super::*;
 
+    /// How long `n` acquisitions take (on tokio's paused clock).
+    async fn acquiring(pacer: &Pacer, n: usize) -> Duration {
+        let start = Instant::now();
+        for _ in 0..n {
+            pacer.acquire().await;
+        }
+        start.elapsed()
+    }
+
     #[tokio::test(start_paused = true)]
     async fn paces_to_the_short_window() {
         let pacer = Pacer::new(&RateLimits::default());
-        let start = Instant::now();
-        for _ in 0..15 {
-            pacer.acquire().await;
-        }
-        assert!(start.elapsed() < Duration::from_millis(10));
-        pacer.acquire().await; // the 16th waits for the first second to pass
-        assert!(start.elapsed() >= Duration::from_secs(1));
+        assert!(acquiring(&pacer, 15).await < Duration::from_millis(10));
+        // The 16th waits for the first second to pass.
+        assert!(acquiring(&pacer, 1).await >= Duration::from_millis(990));
     }
 
     #[tokio::test(start_paused = true)]
     async fn paces_to_the_long_window() {
-        let pacer = Pacer::new(&RateLimits::default());
-        let start = Instant::now();
-        for _ in 0..301 {
-            pacer.acquire().await;
-        }
         // 300 fit the first minute (15/s → 20 s); the 301st waits for the minute to roll.
-        assert!(
-            start.elapsed() >= Duration::from_secs(60),
-            "{:?}",
-            start.elapsed()
-        );
-        assert!(
-            start.elapsed() < Duration::from_secs(62),
-            "{:?}",
-            start.elapsed()
-        );
+        let took = acquiring(&Pacer::new(&RateLimits::default()), 301).await;
+        assert!(took >= Duration::from_secs(60), "{took:?}");
+        assert!(took < Duration::from_secs(62), "{took:?}");
     }
 }

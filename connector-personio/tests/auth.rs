@@ -3,13 +3,12 @@
 use crate::support::Connect as _;
 use hris_sync_core::{ErrorKind, HrSource};
 
-use crate::support::{company, sim, sim_with};
+use crate::support::{company, seeded, sim, sim_with};
 
 // The token is cached: several listings cost one POST /v1/auth.
 #[tokio::test(flavor = "current_thread")]
 async fn token_is_cached() {
-    let sim = sim().await;
-    sim.seed(company(250));
+    let sim = seeded(250).await;
     let personio = sim.source().build().unwrap();
     for _ in 0..3 {
         personio.list_employees().await.unwrap();
@@ -21,8 +20,7 @@ async fn token_is_cached() {
 // Credentials go in the body, never the query string; the App ID header is sent.
 #[tokio::test(flavor = "current_thread")]
 async fn credentials_in_the_body_and_app_id_sent() {
-    let sim = sim().await;
-    sim.seed(company(3));
+    let sim = seeded(3).await;
     sim.source()
         .partner_id("ACME_PARTNER")
         .build()
@@ -46,8 +44,7 @@ async fn credentials_in_the_body_and_app_id_sent() {
 // A refused token (401/403) causes exactly one re-authentication, then the request succeeds.
 #[tokio::test(flavor = "current_thread")]
 async fn refused_token_one_reauth_then_success() {
-    let sim = sim().await;
-    sim.seed(company(20));
+    let sim = seeded(20).await;
     let personio = sim.source().build().unwrap();
     personio.list_employees().await.unwrap();
     sim.revoke_tokens();

@@ -7,7 +7,7 @@ use hris_sync_core::{EmployeeId, ErrorKind, HrSource};
 use hris_sync_sims::personio::Fault;
 use serde_json::json;
 
-use crate::support::{company, sim};
+use crate::support::seeded;
 
 fn ids(list: &[&str]) -> Vec<EmployeeId> {
     list.iter().map(|i| EmployeeId::new(*i).unwrap()).collect()
@@ -15,8 +15,7 @@ fn ids(list: &[&str]) -> Vec<EmployeeId> {
 
 #[tokio::test(flavor = "current_thread")]
 async fn found_missing_and_unreadable() {
-    let sim = sim().await;
-    sim.seed(company(10));
+    let sim = seeded(10).await;
     sim.push_raw(json!({"type": "Employee", "attributes": {
         "id": {"label": "ID", "value": 77, "type": "integer", "universal_id": "id"},
         "status": {"label": "Status", "value": ["not", "a", "status"], "type": "standard", "universal_id": "status"}
@@ -50,8 +49,7 @@ async fn found_missing_and_unreadable() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_failed_read_fails_the_lookup_and_a_throttle_is_waited_out() {
-    let sim = sim().await;
-    sim.seed(company(5));
+    let sim = seeded(5).await;
     let source = sim.source().build().unwrap();
     sim.inject([Fault::Throttle(None), Fault::Status(503)]);
     let lookup = source.get_employees(&ids(&["1", "2"])).await.unwrap();

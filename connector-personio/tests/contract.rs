@@ -14,7 +14,7 @@ fn date(y: i32, m: u32, d: u32) -> hris_sync_core::chrono::NaiveDate {
 fn at(s: &str) -> hris_sync_core::chrono::DateTime<hris_sync_core::chrono::Utc> {
     s.parse().unwrap()
 }
-use crate::support::{serve, serve_once};
+use crate::support::{ids, serve, serve_once};
 use connector_personio::PersonioSource;
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{AttributeValue, Employee, EmployeeStatus, ErrorKind, HrSource};
@@ -407,10 +407,7 @@ async fn an_employee_is_read_by_id() {
     )
     .await;
     let lookup = source(&server)
-        .get_employees(&[
-            EmployeeId::new("48213").unwrap(),
-            EmployeeId::new("99").unwrap(),
-        ])
+        .get_employees(&ids(&["48213", "99"]))
         .await
         .unwrap();
     assert_eq!(lookup.employees.len(), 1);
@@ -430,7 +427,6 @@ async fn an_employee_is_read_by_id() {
 // before any request: percent-encoded or not, a URL resolves it as a step up.
 #[tokio::test]
 async fn by_id_one_refused_id_is_rejected_not_fatal() {
-    use hris_sync_core::EmployeeId;
     let server = personio().await;
     serve(
         &server,
@@ -445,11 +441,7 @@ async fn by_id_one_refused_id_is_rejected_not_fatal() {
     )
     .await;
     let lookup = source(&server)
-        .get_employees(&[
-            EmployeeId::new("48213").unwrap(),
-            EmployeeId::new("4x").unwrap(),
-            EmployeeId::new("..").unwrap(),
-        ])
+        .get_employees(&ids(&["48213", "4x", ".."]))
         .await
         .unwrap();
     assert_eq!(lookup.employees.len(), 1);

@@ -8,7 +8,7 @@ use hris_sync_core::{
 };
 use serde_json::{Value, json};
 
-use crate::support::{company, sim};
+use crate::support::seeded;
 
 fn w(value: Value, kind: &str) -> Value {
     json!({"label": "x", "value": value, "type": kind, "universal_id": null})
@@ -29,8 +29,7 @@ fn record(id: Value, extra: &[(&str, Value)]) -> Value {
 
 #[tokio::test(flavor = "current_thread")]
 async fn hostile_corpus() {
-    let sim = sim().await;
-    sim.seed(company(20));
+    let sim = seeded(20).await;
     let long = "x".repeat(500);
     // (record, what the listing must do: Some(reason fragment) = rejected, None = parsed)
     let corpus: Vec<(Value, Option<&str>)> = vec![
@@ -294,8 +293,7 @@ async fn hostile_corpus() {
 // Truncated JSON: the page cannot be read, so the listing fails (nothing is half-read).
 #[tokio::test(flavor = "current_thread")]
 async fn truncated_json_fails_the_listing() {
-    let sim = sim().await;
-    sim.seed(company(5));
+    let sim = seeded(5).await;
     sim.inject([hris_sync_sims::personio::Fault::Drop]);
     let personio = sim
         .source()

@@ -8,13 +8,12 @@ use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{ErrorKind, HrSource};
 use hris_sync_sims::personio::{Fault, PersonioSim, SimConfig};
 
-use crate::support::{company, list, sim};
+use crate::support::{company, list, seeded};
 
 // 429 then success; with Retry-After the client waits what was asked.
 #[tokio::test(flavor = "current_thread")]
 async fn throttled_then_success_waits_retry_after() {
-    let sim = sim().await;
-    sim.seed(company(10));
+    let sim = seeded(10).await;
     sim.inject([Fault::Throttle(Some(1))]);
     let personio = sim.source().build().unwrap();
     let start = Instant::now();
@@ -31,8 +30,7 @@ async fn throttled_then_success_waits_retry_after() {
 // Without Retry-After the client still waits at least a second (Personio's advice).
 #[tokio::test(flavor = "current_thread")]
 async fn throttled_without_retry_after_waits_a_second() {
-    let sim = sim().await;
-    sim.seed(company(10));
+    let sim = seeded(10).await;
     sim.inject([Fault::Throttle(None)]);
     let personio = sim.source().retry(RetryPolicy::default()).build().unwrap();
     let start = Instant::now();
@@ -48,8 +46,7 @@ async fn throttled_without_retry_after_waits_a_second() {
 // error that says what was tried, long before the retry count runs out.
 #[tokio::test(flavor = "current_thread")]
 async fn retries_stop_at_the_deadline() {
-    let sim = sim().await;
-    sim.seed(company(10));
+    let sim = seeded(10).await;
     sim.inject(std::iter::repeat_n(Fault::Throttle(Some(86_400)), 60));
     let policy = RetryPolicy {
         max_retries: 50,
@@ -70,8 +67,7 @@ async fn retries_stop_at_the_deadline() {
 // Pacing: twenty pages at the (time-scaled) limits without a single 429.
 #[tokio::test(flavor = "current_thread")]
 async fn paced_under_the_limits() {
-    let sim = sim().await;
-    sim.seed(company(2_000));
+    let sim = seeded(2_000).await;
     let listing = list(&sim).await;
     assert_eq!(listing.employees.len(), 2_000);
     let counts = sim.counts();
@@ -135,8 +131,7 @@ fn builder_validation() {
 // service saw them.
 #[tokio::test(flavor = "current_thread")]
 async fn requests_and_throttles_are_counted_for_the_host() {
-    let sim = sim().await;
-    sim.seed(company(250));
+    let sim = seeded(250).await;
     sim.inject([Fault::Throttle(Some(0))]);
     let stats = hris_sync_core::RequestStats::new();
     let personio = sim.source().request_stats(stats.clone()).build().unwrap();

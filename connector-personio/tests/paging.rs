@@ -4,14 +4,13 @@ use crate::support::Connect as _;
 use hris_sync_core::{ErrorKind, HrSource};
 use hris_sync_sims::personio::Fault;
 
-use crate::support::{company, list, sim};
+use crate::support::{company, list, seeded, sim};
 
 // Three pages with a record repeated across a page edge and a short last page: every employee
 // once, and the listing stops at the short page.
 #[tokio::test(flavor = "current_thread")]
 async fn three_pages_duplicate_across_pages_short_last_page() {
-    let sim = sim().await;
-    sim.seed(company(250));
+    let sim = seeded(250).await;
     sim.duplicate_at_page_edges(true);
     let personio = sim.source().build().unwrap();
     let listing = personio.list_employees().await.unwrap();
@@ -50,8 +49,7 @@ async fn three_pages_duplicate_across_pages_short_last_page() {
 // agree: no empty page is asked for.
 #[tokio::test(flavor = "current_thread")]
 async fn exact_multiple_ends_without_an_empty_page() {
-    let sim = sim().await;
-    sim.seed(company(200));
+    let sim = seeded(200).await;
     let listing = list(&sim).await;
     assert_eq!(listing.employees.len(), 200);
     assert_eq!(sim.counts().employees, 2);
@@ -60,8 +58,7 @@ async fn exact_multiple_ends_without_an_empty_page() {
 // A middle page that keeps failing fails the whole listing: no partial result.
 #[tokio::test(flavor = "current_thread")]
 async fn failing_middle_page_fails_the_listing() {
-    let sim = sim().await;
-    sim.seed(company(250));
+    let sim = seeded(250).await;
     sim.fail_page(100, Fault::Status(500), 100);
     let personio = sim.source().build().unwrap();
     let err = personio.list_employees().await.unwrap_err();
@@ -76,8 +73,7 @@ async fn failing_middle_page_fails_the_listing() {
 // A page that fails once (5xx, then a dropped connection) is retried and the listing completes.
 #[tokio::test(flavor = "current_thread")]
 async fn transient_failures_are_retried() {
-    let sim = sim().await;
-    sim.seed(company(150));
+    let sim = seeded(150).await;
     sim.fail_page(100, Fault::Status(503), 1);
     sim.inject([Fault::Drop]);
     let listing = list(&sim).await;
@@ -88,8 +84,7 @@ async fn transient_failures_are_retried() {
 // A full page of ids already read means the server is repeating itself: an error, not an end.
 #[tokio::test(flavor = "current_thread")]
 async fn repeated_full_page_is_an_error() {
-    let sim = sim().await;
-    sim.seed(company(100));
+    let sim = seeded(100).await;
     for i in 1..=100 {
         sim.push_raw(serde_json::json!({
             "type": "Employee",
@@ -155,8 +150,7 @@ async fn changed_since_uses_updated_since() {
 // Injected latency delays the answer, and the listing completes.
 #[tokio::test(flavor = "current_thread")]
 async fn latency_is_survived() {
-    let sim = sim().await;
-    sim.seed(company(5));
+    let sim = seeded(5).await;
     sim.inject([Fault::Latency(std::time::Duration::from_millis(300))]);
     let start = std::time::Instant::now();
     let listing = list(&sim).await;

@@ -8,7 +8,7 @@ use hris_sync_core::{AttributeValue, EmployeeStatus, ErrorKind, HrSource, Policy
 use hris_sync_sims::personio::PersonioSim;
 use serde_json::json;
 
-use crate::support::{company, date, list, sim, sim_with};
+use crate::support::{company, date, list, seeded, sim, sim_with};
 
 fn wrapped(value: serde_json::Value, kind: &str) -> serde_json::Value {
     json!({"label": "x", "value": value, "type": kind, "universal_id": null})
@@ -161,8 +161,7 @@ async fn missing_whitelisted_attribute_is_a_config_error() {
 // Malformed records are reported with a reason and skipped; the good ones in the same page sync.
 #[tokio::test(flavor = "current_thread")]
 async fn malformed_records_are_reported_and_skipped() {
-    let sim = sim().await;
-    sim.seed(company(5));
+    let sim = seeded(5).await;
     let status = wrapped(json!("active"), "standard");
     let bad = [
         (json!({"type": "Employee"}), "attributes"),

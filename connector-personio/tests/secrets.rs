@@ -4,14 +4,13 @@ use crate::support::Connect as _;
 use hris_sync_core::HrSource;
 use hris_sync_sims::personio::Fault;
 
-use crate::support::{Captured, company, config, sim};
+use crate::support::{Captured, config, seeded};
 
 #[tokio::test(flavor = "current_thread")]
 async fn secrets_absent_from_debug_errors_and_logs() {
     let captured = Captured::default();
     let _guard = captured.install();
-    let sim = sim().await;
-    sim.seed(company(120));
+    let sim = seeded(120).await;
     sim.inject([Fault::Status(503), Fault::Drop, Fault::Throttle(None)]);
     let builder = sim.source();
     let secret = config().client_secret;

@@ -11,6 +11,11 @@ pub(crate) fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
+/// Employee ids (tests only: panics on an invalid one).
+pub(crate) fn ids(ids: &[&str]) -> Vec<EmployeeId> {
+    ids.iter().map(|i| EmployeeId::new(*i).unwrap()).collect()
+}
+
 /// Every window and wait divided by this in the tests.
 pub(crate) const SCALE: u32 = 100;
 
@@ -23,6 +28,13 @@ pub(crate) fn config() -> SimConfig {
 
 pub(crate) async fn sim() -> PersonioSim {
     PersonioSim::start(config()).await.unwrap()
+}
+
+/// A simulator seeded with `company(n)`.
+pub(crate) async fn seeded(n: u32) -> PersonioSim {
+    let sim = sim().await;
+    sim.seed(company(n));
+    sim
 }
 
 /// A simulator with `change` made to the tests' configuration.

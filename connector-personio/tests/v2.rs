@@ -6,7 +6,7 @@ use connector_personio::Api;
 use hris_sync_core::{EmployeeId, HrSource, testkit};
 use serde_json::json;
 
-use crate::support::{company, sim, sim_with};
+use crate::support::{company, ids, seeded, sim, sim_with};
 
 #[tokio::test(flavor = "current_thread")]
 async fn v2_source_passes_the_kit() {
@@ -37,8 +37,7 @@ async fn cursor_pages_with_relative_links_are_followed_to_the_end() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn hostile_persons_are_rejected_one_by_one() {
-    let sim = sim().await;
-    sim.seed(company(5));
+    let sim = seeded(5).await;
     for bad in [
         json!({"first_name": "No", "last_name": "Id"}),
         json!({"id": {"nested": 1}, "status": "ACTIVE"}),
@@ -61,13 +60,7 @@ async fn hostile_persons_are_rejected_one_by_one() {
         listing.rejected
     );
 
-    let lookup = v2
-        .get_employees(&[
-            EmployeeId::new("3").unwrap(),
-            EmployeeId::new("999").unwrap(),
-        ])
-        .await
-        .unwrap();
+    let lookup = v2.get_employees(&ids(&["3", "999"])).await.unwrap();
     assert_eq!(lookup.employees.len(), 1);
     assert_eq!(lookup.missing, [EmployeeId::new("999").unwrap()]);
 }

@@ -32,13 +32,8 @@ impl Quota {
             .map(|(w, _)| *w)
             .max()
             .unwrap_or_default();
-        while self
-            .admitted
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= longest)
-        {
-            self.admitted.pop_front();
-        }
+        // Requests older than every window count no more.
+        self.admitted.retain(|t| now.duration_since(*t) < longest);
         let mut wait = Duration::ZERO;
         for (window, limit) in &self.limits {
             let recent: Vec<Instant> = self

@@ -74,14 +74,14 @@ fn locale_pieces(input: &str, locale: Locale) -> Vec<Piece> {
 /// gives `Zoë Mueller` with the German table (`ë` is left to transliteration).
 #[must_use]
 pub fn apply_locale(input: &str, locale: Locale) -> String {
-    let mut out = String::with_capacity(input.len());
-    for piece in locale_pieces(input, locale) {
+    let pieces = locale_pieces(input, locale);
+    pieces.into_iter().fold(String::new(), |mut out, piece| {
         match piece {
             Piece::Mapped(s) => out.push_str(s),
             Piece::Kept(c) => out.push(c),
         }
-    }
-    out
+        out
+    })
 }
 
 /// Normalize one name part: locale table, transliteration, lower case, `[a-z0-9]` only.
