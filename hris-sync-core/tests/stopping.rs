@@ -16,7 +16,7 @@ use hris_sync_core::{
     Result, Stop,
 };
 
-use crate::support::{emp, linked_user, now};
+use crate::support::{emp, linked_user, now, of_kind};
 
 /// Names only (the memory source carries no department), with a guard loose enough for a
 /// small company's leavers.
@@ -146,12 +146,7 @@ async fn a_stop_mid_apply_finishes_the_phase_and_the_next_run_converges() {
     assert_eq!(first.exit_code(), 1);
     assert_eq!(dir.users().len(), 14, "the creates in flight finished");
     assert_eq!(disabled(&dir), 0);
-    let left: Vec<_> = first
-        .report
-        .actions
-        .iter()
-        .filter(|a| a.kind == hris_sync_core::engine::ReportKind::Disable)
-        .collect();
+    let left = of_kind(&first.report, hris_sync_core::engine::ReportKind::Disable);
     assert!(left.iter().all(|a| {
         a.status == Status::Failed
             && a.reason

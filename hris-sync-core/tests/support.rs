@@ -114,3 +114,11 @@ pub(crate) fn generated(
 pub(crate) fn policy_extra(extra: &str) -> Policy {
     Policy::from_toml(&format!("{BASE_POLICY}\n{extra}")).unwrap()
 }
+
+/// The report's actions of one kind, in report order.
+pub(crate) fn of_kind(
+    report: &hris_sync_core::engine::SyncReport,
+    kind: hris_sync_core::engine::ReportKind,
+) -> Vec<&hris_sync_core::engine::ReportAction> {
+    report.actions.iter().filter(|a| a.kind == kind).collect()
+}

@@ -13,7 +13,7 @@ use hris_sync_core::{
 };
 use proptest::prelude::*;
 
-use crate::support::{at, day, emp, policy};
+use crate::support::{at, day, emp, of_kind, policy};
 
 struct Company {
     source: Arc<MemorySource>,
@@ -512,12 +512,7 @@ async fn notices_reach_the_report_with_their_rule() {
     lena.supervisor_id = Some(EmployeeId::new("404").unwrap());
     let mut c = company([lena], policy());
     let result = c.syncer.run_cycle(now, &apply()).await.unwrap();
-    let notices: Vec<_> = result
-        .report
-        .actions
-        .iter()
-        .filter(|a| a.kind == hris_sync_core::engine::ReportKind::Notice)
-        .collect();
+    let notices = of_kind(&result.report, hris_sync_core::engine::ReportKind::Notice);
     assert_eq!(notices.len(), 1, "{:?}", result.report.actions);
     assert_eq!(notices[0].employee_id, "1");
     assert_eq!(notices[0].status, hris_sync_core::engine::Status::Noted);

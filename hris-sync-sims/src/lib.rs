@@ -43,6 +43,21 @@ impl Drop for Listening {
     }
 }
 
+/// A new opaque access token (`prefix`, a serial number, `separator`, random bits), entered
+/// in `tokens` as good for `ttl` from now.
+fn issue_token(
+    serial: &mut u64,
+    tokens: &mut std::collections::BTreeMap<String, tokio::time::Instant>,
+    (prefix, separator): (&str, char),
+    ttl: std::time::Duration,
+) -> String {
+    *serial += 1;
+    let bits = hris_sync_core::retry::jitter().to_bits();
+    let token = format!("{prefix}{serial:06}{separator}{bits:016x}");
+    tokens.insert(token.clone(), tokio::time::Instant::now() + ttl);
+    token
+}
+
 /// A `200` whose JSON body stops after `partial`: the connection drops mid-body.
 fn dropped(partial: &'static [u8]) -> axum::response::Response {
     use axum::response::IntoResponse;

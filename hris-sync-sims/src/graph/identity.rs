@@ -56,17 +56,10 @@ pub(super) fn refusal(status: u16, error: &str, code: u64, text: &str) -> Respon
 /// A new access token, remembered with its (scaled) expiry.
 fn mint(shared: &Shared) -> String {
     let c = &shared.config;
-    let mut s = shared.lock();
-    s.next_token += 1;
-    let token = format!(
-        "eyJ0eXAiOiJKV1Qi.sim{:06}.{:016x}",
-        s.next_token,
-        hris_sync_core::retry::jitter().to_bits()
-    );
     let ttl = c.token_ttl / c.time_scale.max(1);
-    s.tokens
-        .insert(token.clone(), tokio::time::Instant::now() + ttl);
-    token
+    let s = &mut *shared.lock();
+    let shape = ("eyJ0eXAiOiJKV1Qi.sim", '.');
+    crate::issue_token(&mut s.next_token, &mut s.tokens, shape, ttl)
 }
 
 /// Counts a token request and lets an injected fault answer it.

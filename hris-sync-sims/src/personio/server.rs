@@ -227,16 +227,9 @@ pub(super) fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<String, 
 }
 
 pub(super) fn new_token(shared: &Shared) -> String {
-    let mut s = shared.lock();
-    s.next_token += 1;
-    let token = format!(
-        "papi-sim-{:06}-{:016x}",
-        s.next_token,
-        hris_sync_core::retry::jitter().to_bits()
-    );
-    let expires = Instant::now() + shared.scaled(shared.config.token_ttl);
-    s.tokens.insert(token.clone(), expires);
-    token
+    let ttl = shared.scaled(shared.config.token_ttl);
+    let s = &mut *shared.lock();
+    crate::issue_token(&mut s.next_token, &mut s.tokens, ("papi-sim-", '-'), ttl)
 }
 
 fn with_token(shared: &Shared, token: &str, mut response: Response) -> Response {

@@ -24,6 +24,11 @@ fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
+/// What `explain` says of `e` against `accounts`, with the tests' policy and no history.
+fn explain_for(e: &Employee, accounts: &[DirectoryUser], now: DateTime<Utc>) -> Explanation {
+    explain(e, &[], accounts, &policy(), now, &SyncHistory::default())
+}
+
 fn verdicts(steps: &[Step]) -> Vec<(&str, Verdict)> {
     steps.iter().map(|s| (s.rule.as_str(), s.verdict)).collect()
 }
@@ -34,14 +39,7 @@ fn a_name_collision_is_worked_through_to_the_suffix() {
     let mut holder = DirectoryUser::new("u-1", "zoe.mueller@demo.com");
     holder.employee_id = Some("1001".to_owned());
     let zoe = employee("1002", "Zoë", "Müller", "zoe.m@demo.com");
-    let x = explain(
-        &zoe,
-        &[],
-        &[holder],
-        &policy(),
-        at("2026-12-05T08:00:00Z"),
-        &SyncHistory::default(),
-    );
+    let x = explain_for(&zoe, &[holder], at("2026-12-05T08:00:00Z"));
     assert_eq!(x.outcome[0].kind.as_str(), "create");
     assert_eq!(
         x.outcome[0].upn.as_deref(),
@@ -80,14 +78,7 @@ fn a_leaver_is_judged_by_the_day_in_berlin() {
     account.employee_id = Some("1007".to_owned());
     let mut jonas = employee("1007", "Jonas", "Keller", "jonas.keller@demo.com");
     jonas.termination_date = NaiveDate::from_ymd_opt(2026, 12, 4);
-    let x = explain(
-        &jonas,
-        &[],
-        &[account.clone()],
-        &policy(),
-        now,
-        &SyncHistory::default(),
-    );
+    let x = explain_for(&jonas, &[account.clone()], now);
     assert_eq!(x.today, NaiveDate::from_ymd_opt(2026, 12, 5).unwrap());
     let term = x
         .eligibility
@@ -118,14 +109,7 @@ fn a_leaver_is_judged_by_the_day_in_berlin() {
     );
 
     jonas.termination_date = NaiveDate::from_ymd_opt(2026, 12, 5);
-    let x = explain(
-        &jonas,
-        &[],
-        &[account],
-        &policy(),
-        now,
-        &SyncHistory::default(),
-    );
+    let x = explain_for(&jonas, &[account], now);
     let term = x
         .eligibility
         .iter()
@@ -150,14 +134,7 @@ fn a_disabled_match_is_not_linked_and_says_why() {
     let mut old = DirectoryUser::new("u-3", "lena.vogt@demo.com");
     old.account_enabled = false;
     let lena = employee("1003", "Lena", "Vogt", "lena.vogt@demo.com");
-    let x = explain(
-        &lena,
-        &[],
-        &[old],
-        &policy(),
-        at("2026-12-05T08:00:00Z"),
-        &SyncHistory::default(),
-    );
+    let x = explain_for(&lena, &[old], at("2026-12-05T08:00:00Z"));
     let by_email = x.matching.iter().find(|s| s.rule == "S2 by email").unwrap();
     assert_eq!(by_email.verdict, Verdict::Fail);
     assert!(
