@@ -250,54 +250,32 @@ impl AdBuilder {
         Ok(self)
     }
 
-    /// `ldaps://host[:port]`, or `ldap://host[:port]` with StartTLS.
-    pub fn url(mut self, url: impl Into<String>) -> Self {
-        self.url = Some(url.into());
-        self
-    }
+    hris_sync_core::raw::setters! {
+        /// `ldaps://host[:port]`, or `ldap://host[:port]` with StartTLS.
+        url: Some<String> => url;
 
-    /// With an `ldap://` URL: whether to upgrade with StartTLS (default true). Without it the
-    /// URL must name a loopback address, and no password is ever written.
-    pub fn start_tls(mut self, start_tls: bool) -> Self {
-        self.start_tls = Some(start_tls);
-        self
-    }
+        /// With an `ldap://` URL: whether to upgrade with StartTLS (default true). Without it the
+        /// URL must name a loopback address, and no password is ever written.
+        start_tls: Some<bool> => start_tls;
 
-    /// Where users are read (subtree search).
-    pub fn base_dn(mut self, dn: impl Into<String>) -> Self {
-        self.base_dn = Some(dn.into());
-        self
-    }
+        /// Where users are read (subtree search).
+        base_dn: Some<String> => base_dn;
 
-    /// Where new accounts are created (at or under the base DN).
-    pub fn users_ou(mut self, dn: impl Into<String>) -> Self {
-        self.users_ou = Some(dn.into());
-        self
-    }
+        /// Where new accounts are created (at or under the base DN).
+        users_ou: Some<String> => users_ou;
 
-    /// Where disabled accounts are moved (at or under the base DN, so they stay in sight).
-    pub fn disabled_ou(mut self, dn: impl Into<String>) -> Self {
-        self.disabled_ou = Some(dn.into());
-        self
-    }
+        /// Where disabled accounts are moved (at or under the base DN, so they stay in sight).
+        disabled_ou: Some<String> => disabled_ou;
 
-    /// How `sAMAccountName` is made.
-    pub fn sam_account_name(mut self, schema: SamSchema) -> Self {
-        self.sam = schema;
-        self
-    }
+        /// How `sAMAccountName` is made.
+        sam_account_name: SamSchema => sam;
 
-    /// A PEM file with the CA certificates to check the domain controller's certificate
-    /// against, instead of the operating system's trust store.
-    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.ca_file = Some(path.into());
-        self
-    }
+        /// A PEM file with the CA certificates to check the domain controller's certificate
+        /// against, instead of the operating system's trust store.
+        ca_file: Some<PathBuf> => ca_file;
 
-    /// The name the DC's certificate must carry, when the URL names the DC otherwise.
-    pub fn tls_server_name(mut self, name: impl Into<String>) -> Self {
-        self.tls_server_name = Some(name.into());
-        self
+        /// The name the DC's certificate must carry, when the URL names the DC otherwise.
+        tls_server_name: Some<String> => tls_server_name;
     }
 
     /// Entries per page of a paged search (1..=1000).

@@ -140,12 +140,10 @@ impl Default for GraphBuilder {
 impl GraphBuilder {
     hris_sync_http::http_setters!(tuning.http);
 
-    /// The `usageLocation` of new accounts (a two-letter country code, as `[entra]
-    /// usage_location` gives it), where a mapping does not set one.
-    #[must_use]
-    pub fn usage_location(mut self, code: impl Into<String>) -> Self {
-        self.tuning.usage_location = Some(code.into());
-        self
+    hris_sync_core::raw::setters! {
+        /// The `usageLocation` of new accounts (a two-letter country code, as `[entra]
+        /// usage_location` gives it), where a mapping does not set one.
+        usage_location: Some<String> => tuning.usage_location;
     }
 
     /// Read the credential from the environment as [`EnvCredential`] describes
@@ -187,18 +185,12 @@ impl GraphBuilder {
         builder
     }
 
-    /// The directory (tenant) id or a verified domain of the tenant.
-    #[must_use]
-    pub fn tenant_id(mut self, id: impl Into<String>) -> Self {
-        self.tenant_id = Some(id.into());
-        self
-    }
+    hris_sync_core::raw::setters! {
+        /// The directory (tenant) id or a verified domain of the tenant.
+        tenant_id: Some<String> => tenant_id;
 
-    /// The app registration's client id.
-    #[must_use]
-    pub fn client_id(mut self, id: impl Into<String>) -> Self {
-        self.client_id = Some(id.into());
-        self
+        /// The app registration's client id.
+        client_id: Some<String> => client_id;
     }
 
     /// Authenticate with the app registration's client secret.
@@ -241,18 +233,12 @@ impl GraphBuilder {
         self
     }
 
-    /// The identity platform (default `https://login.microsoftonline.com`).
-    #[must_use]
-    pub fn authority_host(mut self, url: impl Into<String>) -> Self {
-        self.authority_host = url.into();
-        self
-    }
+    hris_sync_core::raw::setters! {
+        /// The identity platform (default `https://login.microsoftonline.com`).
+        authority_host: Into<String> => authority_host;
 
-    /// Microsoft Graph (default `https://graph.microsoft.com`).
-    #[must_use]
-    pub fn graph_base_url(mut self, url: impl Into<String>) -> Self {
-        self.graph_base_url = url.into();
-        self
+        /// Microsoft Graph (default `https://graph.microsoft.com`).
+        graph_base_url: Into<String> => graph_base_url;
     }
 
     /// Read what planning under `policy` needs: its mapped properties (with `$select`) and,

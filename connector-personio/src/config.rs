@@ -145,11 +145,9 @@ impl PersonioBuilder {
         }
     }
 
-    /// The API credentials' client id.
-    #[must_use]
-    pub fn client_id(mut self, id: impl Into<String>) -> Self {
-        self.client_id = Some(id.into());
-        self
+    hris_sync_core::raw::setters! {
+        /// The API credentials' client id.
+        client_id: Some<String> => client_id;
     }
 
     /// The API credentials' secret.
@@ -169,28 +167,16 @@ impl PersonioBuilder {
         self
     }
 
-    /// The API's base URL (default `https://api.personio.de`). Plain `http://` only to loopback.
-    #[must_use]
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
-    }
-
-    /// Sent as `X-Personio-App-ID` (UPPER_SNAKE_CASE, e.g. `ACME_HRIS_SYNC`).
-    #[must_use]
-    pub fn app_id(mut self, id: impl Into<String>) -> Self {
-        self.tuning.app_id = Some(id.into());
-        self
-    }
-
-    /// Sent as `X-Personio-Partner-ID` (UPPER_SNAKE_CASE).
-    #[must_use]
-    pub fn partner_id(mut self, id: impl Into<String>) -> Self {
-        self.tuning.partner_id = Some(id.into());
-        self
-    }
-
     hris_sync_core::raw::setters! {
+        /// The API's base URL (default `https://api.personio.de`). Plain `http://` only to loopback.
+        base_url: Into<String> => base_url;
+
+        /// Sent as `X-Personio-App-ID` (UPPER_SNAKE_CASE, e.g. `ACME_HRIS_SYNC`).
+        app_id: Some<String> => tuning.app_id;
+
+        /// Sent as `X-Personio-Partner-ID` (UPPER_SNAKE_CASE).
+        partner_id: Some<String> => tuning.partner_id;
+
         /// Employees per page, 1–100 (default 100, Personio's maximum).
         page_size: u32 => tuning.page_size;
         /// The request budget the client paces itself to.

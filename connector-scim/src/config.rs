@@ -137,12 +137,10 @@ impl ScimBuilder {
         builder
     }
 
-    /// The SCIM base URL, the resource endpoints' parent: `https://api.example.com/scim/v2`
-    /// (`/Users` and `/Groups` are appended).
-    #[must_use]
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
+    hris_sync_core::raw::setters! {
+        /// The SCIM base URL, the resource endpoints' parent: `https://api.example.com/scim/v2`
+        /// (`/Users` and `/Groups` are appended).
+        base_url: Some<String> => base_url;
     }
 
     /// Authenticate with this bearer token.

@@ -119,11 +119,9 @@ impl ManagedIdentityCredential {
         }
     }
 
-    /// A user-assigned identity, by its client id.
-    #[must_use]
-    pub fn user_assigned(mut self, client_id: impl Into<String>) -> Self {
-        self.client_id = Some(client_id.into());
-        self
+    hris_sync_core::raw::setters! {
+        /// A user-assigned identity, by its client id.
+        user_assigned: Some<String> => client_id;
     }
 
     /// IMDS at another address (Azure Arc, a test).
