@@ -8,7 +8,7 @@ use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{ErrorKind, HrSource};
 use hris_sync_sims::personio::{Fault, PersonioSim, SimConfig};
 
-use crate::support::{company, list, seeded};
+use crate::support::{company, list_all, seeded};
 
 // 429 then success; with Retry-After the client waits what was asked.
 #[tokio::test(flavor = "current_thread")]
@@ -68,8 +68,7 @@ async fn retries_stop_at_the_deadline() {
 #[tokio::test(flavor = "current_thread")]
 async fn paced_under_the_limits() {
     let sim = seeded(2_000).await;
-    let listing = list(&sim).await;
-    assert_eq!(listing.employees.len(), 2_000);
+    list_all(&sim, 2_000).await;
     let counts = sim.counts();
     assert_eq!(counts.employees, 20);
     assert_eq!(counts.throttled, 0);

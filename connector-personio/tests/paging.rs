@@ -4,7 +4,7 @@ use crate::support::Connect as _;
 use hris_sync_core::{ErrorKind, HrSource};
 use hris_sync_sims::personio::Fault;
 
-use crate::support::{company, list, seeded, sim};
+use crate::support::{company, list, list_all, seeded, sim};
 
 // Three pages with a record repeated across a page edge and a short last page: every employee
 // once, and the listing stops at the short page.
@@ -50,8 +50,7 @@ async fn three_pages_duplicate_across_pages_short_last_page() {
 #[tokio::test(flavor = "current_thread")]
 async fn exact_multiple_ends_without_an_empty_page() {
     let sim = seeded(200).await;
-    let listing = list(&sim).await;
-    assert_eq!(listing.employees.len(), 200);
+    list_all(&sim, 200).await;
     assert_eq!(sim.counts().employees, 2);
 }
 
@@ -76,8 +75,7 @@ async fn transient_failures_are_retried() {
     let sim = seeded(150).await;
     sim.fail_page(100, Fault::Status(503), 1);
     sim.inject([Fault::Drop]);
-    let listing = list(&sim).await;
-    assert_eq!(listing.employees.len(), 150);
+    list_all(&sim, 150).await;
     assert_eq!(sim.counts().faults, 2);
 }
 
@@ -153,8 +151,7 @@ async fn latency_is_survived() {
     let sim = seeded(5).await;
     sim.inject([Fault::Latency(std::time::Duration::from_millis(300))]);
     let start = std::time::Instant::now();
-    let listing = list(&sim).await;
-    assert_eq!(listing.employees.len(), 5);
+    list_all(&sim, 5).await;
     assert!(start.elapsed() >= std::time::Duration::from_millis(300));
 }
 

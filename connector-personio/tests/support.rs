@@ -139,6 +139,11 @@ pub(crate) async fn serve_once(
 }
 
 /// Every employee of the simulator, read by a source built for it (the test fails otherwise).
+/// [`list`]; the test fails unless it lists `n` employees.
+pub(crate) async fn list_all(sim: &PersonioSim, n: usize) {
+    assert_eq!(list(sim).await.employees.len(), n);
+}
+
 pub(crate) async fn list(sim: &PersonioSim) -> hris_sync_core::raw::EmployeeListing {
     use hris_sync_core::HrSource as _;
     sim.source()

@@ -123,6 +123,25 @@ fn disabled(dir: &MemoryDirectory) -> usize {
 
 // A stop during the creates: they finish, the disables are not sent and are reported as
 // not applied (exit 1), the state is saved, and the next run does the rest and converges.
+/// A restarted process's cycle from the saved `state`, after rehires: it enables `enables`
+/// accounts the sync disabled (S6) and creates none.
+async fn rehire(
+    employees: Vec<Employee>,
+    dir: &Arc<MemoryDirectory>,
+    state: SyncState,
+    enables: usize,
+) {
+    let mut next = Syncer::new(
+        Box::new(MemorySource::new(employees)),
+        Box::new(Arc::clone(dir)),
+        policy(),
+        Box::new(MemoryStateStore::with(state)),
+    );
+    let rehired = next.run_cycle(now(), &applying()).await.unwrap();
+    let counts = (rehired.plan.count("enable"), rehired.plan.count("create"));
+    assert_eq!(counts, (enables, 0), "{:?}", rehired.plan.actions);
+}
+
 #[tokio::test]
 async fn a_stop_mid_apply_finishes_the_phase_and_the_next_run_converges() {
     let (employees, dir) = company();
@@ -205,20 +224,7 @@ async fn each_phase_is_saved_and_a_crash_keeps_the_record_of_disables() {
     // A rehire: the sync enables the account it disabled (S6), from the saved record.
     let mut employees = employees;
     employees[0].status = EmployeeStatus::Active;
-    let mut next = Syncer::new(
-        Box::new(MemorySource::new(employees)),
-        Box::new(Arc::clone(&dir)),
-        policy(),
-        Box::new(MemoryStateStore::with(saves[1].clone())),
-    );
-    let rehired = next.run_cycle(now(), &applying()).await.unwrap();
-    assert_eq!(
-        rehired.plan.count("enable"),
-        1,
-        "{:?}",
-        rehired.plan.actions
-    );
-    assert_eq!(rehired.plan.count("create"), 0);
+    rehire(employees, &dir, saves[1].clone(), 1).await;
     assert_eq!(disabled(&dir), 2);
 }
 
@@ -310,19 +316,6 @@ async fn a_crash_the_moment_a_disable_lands_keeps_the_record() {
     for e in employees.iter_mut().take(3) {
         e.status = EmployeeStatus::Active;
     }
-    let mut next = Syncer::new(
-        Box::new(MemorySource::new(employees)),
-        Box::new(Arc::clone(&dir)),
-        policy(),
-        Box::new(MemoryStateStore::with(on_disk)),
-    );
-    let rehired = next.run_cycle(now(), &applying()).await.unwrap();
-    assert_eq!(
-        rehired.plan.count("enable"),
-        3,
-        "{:?}",
-        rehired.plan.actions
-    );
-    assert_eq!(rehired.plan.count("create"), 0);
+    rehire(employees, &dir, on_disk, 3).await;
     assert_eq!(disabled(&dir), 0);
 }

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{FromRequestParts, RawQuery, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -247,22 +248,43 @@ fn with_token(shared: &Shared, token: &str, mut response: Response) -> Response 
     response
 }
 
-async fn attributes(
-    State(shared): State<Arc<Shared>>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    record(
-        &shared,
-        "GET /v1/company/employees/attributes",
-        query.as_deref(),
-        &headers,
-    );
-    shared.lock().counts.attributes += 1;
-    let token = match authorize(&shared, &headers) {
-        Ok(t) => t,
-        Err(r) => return *r,
-    };
+/// A v1 read, taken from the request: recorded with its query and app headers, counted
+/// under its endpoint, and its bearer token checked (a refusal answers instead).
+struct V1 {
+    shared: Arc<Shared>,
+    query: Option<String>,
+    token: String,
+}
+
+impl FromRequestParts<Arc<Shared>> for V1 {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Response> {
+        let query = parts.uri.query().map(str::to_owned);
+        let path = match parts.uri.path() {
+            "/v1/company/employees" => "GET /v1/company/employees",
+            p if p.ends_with("attributes") => "GET /v1/company/employees/attributes",
+            _ => "GET /v1/company/employees/{id}",
+        };
+        record(shared, path, query.as_deref(), &parts.headers);
+        {
+            let counts = &mut shared.lock().counts;
+            match path {
+                "GET /v1/company/employees" => counts.employees += 1,
+                "GET /v1/company/employees/{id}" => counts.by_id += 1,
+                _ => counts.attributes += 1,
+            }
+        }
+        let token = authorize(shared, &parts.headers).map_err(|r| *r)?;
+        Ok(Self {
+            shared: Arc::clone(shared),
+            query,
+            token,
+        })
+    }
+}
+
+async fn attributes(V1 { shared, token, .. }: V1) -> Response {
     let body = render::allowed_attributes(&PersonioSim::readable(&shared));
     with_token(&shared, &token, json_ok(&body))
 }
@@ -328,16 +350,9 @@ pub(super) async fn fault_answer(shared: &Shared, fault: Option<Fault>) -> Optio
 /// read it). Counted against the same per-minute budget as the list, as the rate limit names
 /// the endpoint's path.
 async fn employee_by_id(
-    State(shared): State<Arc<Shared>>,
     axum::extract::Path(id): axum::extract::Path<String>,
-    headers: HeaderMap,
+    V1 { shared, token, .. }: V1,
 ) -> Response {
-    record(&shared, "GET /v1/company/employees/{id}", None, &headers);
-    shared.lock().counts.by_id += 1;
-    let token = match authorize(&shared, &headers) {
-        Ok(t) => t,
-        Err(r) => return *r,
-    };
     if let Some(r) = over_list_budget(&shared) {
         return r;
     }
@@ -377,21 +392,12 @@ async fn employee_by_id(
 }
 
 async fn employees(
-    State(shared): State<Arc<Shared>>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    V1 {
+        shared,
+        token,
+        query,
+    }: V1,
 ) -> Response {
-    record(
-        &shared,
-        "GET /v1/company/employees",
-        query.as_deref(),
-        &headers,
-    );
-    shared.lock().counts.employees += 1;
-    let token = match authorize(&shared, &headers) {
-        Ok(t) => t,
-        Err(r) => return *r,
-    };
     if let Some(r) = over_list_budget(&shared) {
         return r;
     }
