@@ -9,8 +9,9 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hris_sync_core::{AttributeValue, Employee, EmployeeId};
 use serde_json::{Value, json};
@@ -185,28 +186,53 @@ pub(super) async fn token(State(shared): State<Arc<Shared>>, body: Bytes) -> Res
     }))
 }
 
-/// Authorization, the per-minute budget and injected faults, in that order.
-async fn admit(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
-    authorize(shared, headers).map_err(|r| *r)?;
-    if let Some(r) = over_list_budget(shared) {
-        return Err(r);
+/// A v2 call, taken from the request: counted under its endpoint, then authorization, the
+/// per-minute budget and injected faults, in that order (a refusal answers instead).
+pub(super) struct V2 {
+    shared: Arc<Shared>,
+    query: Option<String>,
+}
+
+impl FromRequestParts<Arc<Shared>> for V2 {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Response> {
+        let path = parts.uri.path();
+        {
+            let counts = &mut shared.lock().counts;
+            if path.ends_with("/employments") {
+                counts.employments += 1;
+            } else if path.starts_with("/v2/persons") {
+                counts.persons += 1;
+            } else if path.starts_with("/v2/org-units") {
+                counts.org_units += 1;
+            }
+        }
+        authorize(shared, &parts.headers).map_err(|r| *r)?;
+        if let Some(r) = over_list_budget(shared) {
+            return Err(r);
+        }
+        if let Some(r) = fault_answer(shared, take_fault(shared, u64::MAX)).await {
+            return Err(r);
+        }
+        Ok(Self {
+            shared: Arc::clone(shared),
+            query: parts.uri.query().map(str::to_owned),
+        })
     }
-    if let Some(r) = fault_answer(shared, take_fault(shared, u64::MAX)).await {
-        return Err(r);
-    }
-    Ok(())
+}
+
+/// The 404 of an unknown person.
+fn no_such_person() -> Response {
+    problem(
+        StatusCode::NOT_FOUND,
+        "common.resource_not_found",
+        "The person was not found.",
+    )
 }
 
 /// `GET /v2/persons?limit=&cursor=`.
-pub(super) async fn persons(
-    State(shared): State<Arc<Shared>>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    shared.lock().counts.persons += 1;
-    if let Err(r) = admit(&shared, &headers).await {
-        return r;
-    }
+pub(super) async fn persons(V2 { shared, query }: V2) -> Response {
     let form = query_pairs(query.as_deref());
     let param = |k: &str| form.get(k).map(str::to_owned);
     let limit = match param("limit").map(|l| l.parse::<usize>()) {
@@ -256,60 +282,27 @@ fn known(shared: &Shared, id: &str) -> Option<Employee> {
 }
 
 /// `GET /v2/persons/{id}`: the bare person.
-pub(super) async fn person_by_id(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    shared.lock().counts.persons += 1;
-    if let Err(r) = admit(&shared, &headers).await {
-        return r;
-    }
+pub(super) async fn person_by_id(Path(id): Path<String>, V2 { shared, .. }: V2) -> Response {
     match known(&shared, &id) {
         Some(e) => ok(&person(&e, &shared.base())),
-        None => problem(
-            StatusCode::NOT_FOUND,
-            "common.resource_not_found",
-            "The person was not found.",
-        ),
+        None => no_such_person(),
     }
 }
 
 /// `GET /v2/persons/{id}/employments`: one page.
-pub(super) async fn employments(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    shared.lock().counts.employments += 1;
-    if let Err(r) = admit(&shared, &headers).await {
-        return r;
-    }
+pub(super) async fn employments(Path(id): Path<String>, V2 { shared, .. }: V2) -> Response {
     let base = shared.base();
     match known(&shared, &id) {
         Some(e) => ok(&json!({
             "_data": [employment(&e, &base)],
             "_meta": {"links": {"self": {"href": format!("{base}/v2/persons/{id}/employments")}}}
         })),
-        None => problem(
-            StatusCode::NOT_FOUND,
-            "common.resource_not_found",
-            "The person was not found.",
-        ),
+        None => no_such_person(),
     }
 }
 
 /// `GET /v2/org-units/{id}?type=department`.
-pub(super) async fn org_unit(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    shared.lock().counts.org_units += 1;
-    if let Err(r) = admit(&shared, &headers).await {
-        return r;
-    }
+pub(super) async fn org_unit(Path(id): Path<String>, V2 { shared, query }: V2) -> Response {
     let kind = query_pairs(query.as_deref())
         .get("type")
         .map(str::to_ascii_lowercase);
@@ -390,13 +383,7 @@ fn known_event(event: &str) -> bool {
 
 /// `GET /v2/webhooks` (one page) and `POST /v2/webhooks` (`url` HTTPS and `description`
 /// required, events from the documented list, `status` `DISABLED` unless given).
-pub(super) async fn webhooks_list(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(r) = admit(&shared, &headers).await {
-        return r;
-    }
+pub(super) async fn webhooks_list(V2 { shared, .. }: V2) -> Response {
     let items: Vec<Value> = shared
         .lock()
         .webhooks
@@ -408,14 +395,7 @@ pub(super) async fn webhooks_list(
     )
 }
 
-pub(super) async fn webhooks_create(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Err(r) = admit(&shared, &headers).await {
-        return r;
-    }
+pub(super) async fn webhooks_create(V2 { shared, .. }: V2, body: Bytes) -> Response {
     let Ok(v) = serde_json::from_slice::<Value>(&body) else {
         return problem(
             StatusCode::BAD_REQUEST,
@@ -472,14 +452,7 @@ pub(super) async fn webhooks_create(
 }
 
 /// `DELETE /v2/webhooks/{id}`: 204, or 404.
-pub(super) async fn webhooks_delete(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(r) = admit(&shared, &headers).await {
-        return r;
-    }
+pub(super) async fn webhooks_delete(Path(id): Path<String>, V2 { shared, .. }: V2) -> Response {
     let mut s = shared.lock();
     let before = s.webhooks.len();
     s.webhooks.retain(|w| w.id != id);
