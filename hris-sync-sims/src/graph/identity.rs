@@ -25,8 +25,9 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path};
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use axum::response::Response;
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -62,20 +63,33 @@ fn mint(shared: &Shared) -> String {
     crate::issue_token(&mut s.next_token, &mut s.tokens, shape, ttl)
 }
 
-/// Counts a token request and lets an injected fault answer it.
-async fn token_request(shared: &Shared) -> Result<(), Response> {
-    shared.lock().counts.token += 1;
-    before(shared, Target::Token).await.map(drop)
+/// A token request, taken from the request: counted, and answered by an injected fault
+/// instead where one is due.
+pub(super) struct TokenCall {
+    shared: Arc<Shared>,
+    headers: HeaderMap,
+    query: Option<String>,
+}
+
+impl FromRequestParts<Arc<Shared>> for TokenCall {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Response> {
+        shared.lock().counts.token += 1;
+        before(shared, Target::Token).await?;
+        Ok(Self {
+            shared: Arc::clone(shared),
+            headers: parts.headers.clone(),
+            query: parts.uri.query().map(str::to_owned),
+        })
+    }
 }
 
 pub(super) async fn token(
-    State(shared): State<Arc<Shared>>,
     Path(tenant): Path<String>,
+    TokenCall { shared, .. }: TokenCall,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = token_request(&shared).await {
-        return r;
-    }
     let form = pairs(Some(&String::from_utf8_lossy(&body)));
     let get = |k: &str| {
         form.iter()
@@ -331,14 +345,12 @@ fn check_assertion(shared: &Shared, assertion: &str, token_url: &str) -> Result<
 }
 
 /// IMDS: `GET /metadata/identity/oauth2/token?api-version=2018-02-01&resource=…`.
-pub(super) async fn imds(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    if let Err(r) = token_request(&shared).await {
-        return r;
-    }
+pub(super) async fn imds(call: TokenCall) -> Response {
+    let TokenCall {
+        shared,
+        headers,
+        query,
+    } = call;
     if headers.get("metadata").and_then(|v| v.to_str().ok()) != Some("true") {
         return json_response(
             400,
@@ -349,20 +361,15 @@ pub(super) async fn imds(
 }
 
 /// App Service and Container Apps: `GET $IDENTITY_ENDPOINT?api-version=2019-08-01&resource=…`.
-pub(super) async fn identity_endpoint(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    if let Err(r) = token_request(&shared).await {
-        return r;
-    }
-    let expected = shared
+pub(super) async fn identity_endpoint(call: TokenCall) -> Response {
+    let expected = call
+        .shared
         .config
         .managed_identity
         .as_ref()
         .map(|m| m.identity_header.as_str());
-    let given = headers
+    let given = call
+        .headers
         .get("x-identity-header")
         .and_then(|v| v.to_str().ok());
     if given.is_none() || given != expected {
@@ -371,7 +378,7 @@ pub(super) async fn identity_endpoint(
             &json!({"error": "invalid_request", "error_description": "The X-IDENTITY-HEADER is missing or wrong."}),
         );
     }
-    managed(&shared, query.as_deref())
+    managed(&call.shared, call.query.as_deref())
 }
 
 fn managed(shared: &Shared, query: Option<&str>) -> Response {
