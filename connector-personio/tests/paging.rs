@@ -4,7 +4,7 @@ use crate::support::Connect as _;
 use hris_sync_core::{ErrorKind, HrSource};
 use hris_sync_sims::personio::Fault;
 
-use crate::support::{company, list, list_all, seeded, sim};
+use crate::support::{company, list, list_all, list_err, seeded, sim};
 
 // Three pages with a record repeated across a page edge and a short last page: every employee
 // once, and the listing stops at the short page.
@@ -92,13 +92,7 @@ async fn repeated_full_page_is_an_error() {
             }
         }));
     }
-    let err = sim
-        .source()
-        .build()
-        .unwrap()
-        .list_employees()
-        .await
-        .unwrap_err();
+    let err = list_err(&sim).await;
     assert_eq!(err.kind(), ErrorKind::InvalidData);
     assert!(err.message().contains("repeats"), "{err}");
 }
@@ -185,13 +179,7 @@ async fn t9_short_pages_mid_listing_are_read_on() {
 async fn t9_an_empty_page_before_the_announced_end_fails() {
     let sim = short_pages(0).await;
     sim.seed(company(30));
-    let err = sim
-        .source()
-        .build()
-        .unwrap()
-        .list_employees()
-        .await
-        .unwrap_err();
+    let err = list_err(&sim).await;
     assert_eq!(err.kind(), ErrorKind::InvalidData, "{err}");
     assert!(err.message().contains("T9"), "{err}");
 }

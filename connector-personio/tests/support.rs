@@ -3,7 +3,7 @@
 use connector_personio::{PersonioBuilder, PersonioSource, RateLimits};
 use hris_sync_core::chrono::{DateTime, NaiveDate};
 use hris_sync_core::retry::RetryPolicy;
-use hris_sync_core::{AttributeValue, Employee, EmployeeId, EmployeeStatus};
+use hris_sync_core::{AttributeValue, Employee, EmployeeId, EmployeeStatus, HrSource as _};
 use hris_sync_sims::personio::{PersonioSim, SimConfig};
 
 /// A calendar date (tests only: panics on an invalid one).
@@ -139,6 +139,16 @@ pub(crate) async fn serve_once(
 }
 
 /// Every employee of the simulator, read by a source built for it (the test fails otherwise).
+/// The error a listing fails with; the test fails when it succeeds.
+pub(crate) async fn list_err(sim: &PersonioSim) -> hris_sync_core::Error {
+    sim.source()
+        .build()
+        .unwrap()
+        .list_employees()
+        .await
+        .unwrap_err()
+}
+
 /// [`list`]; the test fails unless it lists `n` employees.
 pub(crate) async fn list_all(sim: &PersonioSim, n: usize) {
     assert_eq!(list(sim).await.employees.len(), n);

@@ -126,6 +126,11 @@ async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
         }
         async move { req.send().await.unwrap().status().as_u16() }
     };
+    // A notification with the token: acknowledged with 200.
+    let announce = |event: &'static str, person: &str, at: &'static str| {
+        let sent = post(note(event, person, at), Some(TOKEN));
+        async move { assert_eq!(sent.await, 200, "{event}") }
+    };
     let started = Instant::now();
     first_cycle(&http, &addr).await;
     let listings = sims.personio.counts().employees;
@@ -148,10 +153,7 @@ async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
     hire.email = Some("webhook.hire@demo.com".to_owned());
     hire.supervisor_id = None;
     sims.personio.seed([hire]);
-    assert_eq!(
-        post(note("person.created", "9001", "t1"), Some(TOKEN)).await,
-        200
-    );
+    announce("person.created", "9001", "t1").await;
     until("the hire's account", || account(&sims, "9001").is_some()).await;
 
     let mut moved = mover.clone();
@@ -159,14 +161,7 @@ async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
         .attributes
         .insert("department".to_owned(), AttributeValue::text("Webhook Ops"));
     sims.personio.seed([moved]);
-    assert_eq!(
-        post(
-            note("employment.updated", mover.id.as_str(), "t2"),
-            Some(TOKEN)
-        )
-        .await,
-        200
-    );
+    announce("employment.updated", mover.id.as_str(), "t2").await;
     until("the move", || {
         account(&sims, mover.id.as_str()).and_then(|u| {
             u.properties
@@ -179,14 +174,7 @@ async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
     let mut gone = leaver.clone();
     gone.termination_date = Some(now().date_naive() - hris_sync_core::chrono::Days::new(3));
     sims.personio.seed([gone]);
-    assert_eq!(
-        post(
-            note("employment.terminated", leaver.id.as_str(), "t3"),
-            Some(TOKEN)
-        )
-        .await,
-        200
-    );
+    announce("employment.terminated", leaver.id.as_str(), "t3").await;
     until("the leaver disabled", || {
         account(&sims, leaver.id.as_str()).is_some_and(|u| !u.account_enabled)
     })
