@@ -3,8 +3,10 @@
 use crate::support::Connect as _;
 use std::time::{Duration, Instant};
 
+use hris_sync_core::apply::apply_plan;
 use hris_sync_core::raw::{Applied, DirectoryProperty, Operation, PropertyValue};
 use hris_sync_core::{Directory, DirectoryUserId, ErrorKind};
+use hris_sync_core::{DiscardCredentials, SyncHistory};
 use hris_sync_sims::graph::{Fault, Target};
 
 use crate::support::{create, managing_city, seeded, set_city, sim, sim_with, update, users};
@@ -215,14 +217,8 @@ async fn employee_org_data_sent_whole() {
         &policy,
         "2025-10-01T00:00:00Z".parse().unwrap(),
     );
-    let mut history = hris_sync_core::SyncHistory::default();
-    let outcomes = hris_sync_core::apply::apply_plan(
-        &plan,
-        &entra,
-        &mut history,
-        &hris_sync_core::DiscardCredentials,
-    )
-    .await;
+    let mut history = SyncHistory::default();
+    let outcomes = apply_plan(&plan, &entra, &mut history, &DiscardCredentials).await;
     assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:?}");
     let after = sim.user_by_upn("lena@demo.com").unwrap();
     assert_eq!(

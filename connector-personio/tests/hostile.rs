@@ -2,10 +2,12 @@
 //! panics, no bad record leads to a write, and the good records in the same pages still sync.
 
 use crate::support::Connect as _;
+use hris_sync_core::apply::apply_plan;
 use hris_sync_core::memory::MemoryDirectory;
 use hris_sync_core::{
     Action, Directory, EmployeeStatus, ErrorKind, HrSource, Policy, Reason, plan,
 };
+use hris_sync_core::{DiscardCredentials, SyncHistory};
 use serde_json::{Value, json};
 
 use crate::support::seeded;
@@ -269,14 +271,8 @@ async fn hostile_corpus() {
     assert!(p.notices.iter().any(|n| n.reason
         == Reason::SupervisorWithoutAccount(hris_sync_core::EmployeeId::new("424242").unwrap())));
     // The in-memory directory accepts every planned write (so none is malformed).
-    let mut history = hris_sync_core::SyncHistory::default();
-    let outcomes = hris_sync_core::apply::apply_plan(
-        &p,
-        &dir,
-        &mut history,
-        &hris_sync_core::DiscardCredentials,
-    )
-    .await;
+    let mut history = SyncHistory::default();
+    let outcomes = apply_plan(&p, &dir, &mut history, &DiscardCredentials).await;
     assert!(
         outcomes.iter().all(|o| o.result.is_ok()),
         "{:?}",

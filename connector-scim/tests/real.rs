@@ -7,7 +7,8 @@ use connector_scim::scim2_server::Scim2Server;
 use connector_scim::vocabulary::{COUNTRY, DEPARTMENT, LOCALITY, MOBILE_PHONE, TITLE, WORK_PHONE};
 use hris_sync_core::raw::{Applied, DirectoryProperty as P, Operation, PropertyValue};
 use hris_sync_core::retry::RetryPolicy;
-use hris_sync_core::{Directory, ErrorKind};
+use hris_sync_core::testkit::directory::update;
+use hris_sync_core::{Directory, DirectoryUserId, ErrorKind};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -19,14 +20,9 @@ fn text(v: &str) -> Option<PropertyValue> {
     Some(PropertyValue::text(v))
 }
 
-fn update(
-    user: &hris_sync_core::DirectoryUserId,
-    changes: Vec<(P, Option<PropertyValue>)>,
-) -> Operation {
-    Operation::Update {
-        user: user.clone(),
-        changes: changes.into_iter().collect(),
-    }
+/// Set `p` of `user` to the text `value`; the test fails unless the write is applied.
+async fn set(dir: &dyn Directory, user: &DirectoryUserId, p: P, value: &str) {
+    one(dir, update(user, &[(p, text(value))])).await.unwrap();
 }
 
 async fn stored(server: &Scim2Server, tenant: &str, id: &str) -> Value {
@@ -86,7 +82,7 @@ async fn create_update_and_deactivate_write_what_the_rfc_says() {
         (P::DISPLAY_NAME, text("Anna Schmidt-Berg")),
     ];
     assert_eq!(
-        one(&dir, update(&anna.id, changes)).await.unwrap(),
+        one(&dir, update(&anna.id, &changes)).await.unwrap(),
         Applied::Done
     );
     let body = stored(server, &t, anna.id.as_str()).await;
@@ -107,18 +103,8 @@ async fn create_update_and_deactivate_write_what_the_rfc_says() {
 
     // Without a read first (another process's first write): the entry is looked up.
     let fresh = on_tenant(server, &t);
-    one(
-        &fresh,
-        update(&anna.id, vec![(MOBILE_PHONE, text("+49 171 7654321"))]),
-    )
-    .await
-    .unwrap();
-    one(
-        &fresh,
-        update(&anna.id, vec![(MOBILE_PHONE, text("+49 171 0000000"))]),
-    )
-    .await
-    .unwrap();
+    set(&fresh, &anna.id, MOBILE_PHONE, "+49 171 7654321").await;
+    set(&fresh, &anna.id, MOBILE_PHONE, "+49 171 0000000").await;
     let body = stored(server, &t, anna.id.as_str()).await;
     let phones = body["phoneNumbers"].as_array().unwrap();
     assert_eq!(phones.len(), 2, "one work and one mobile phone: {body}");
@@ -128,7 +114,7 @@ async fn create_update_and_deactivate_write_what_the_rfc_says() {
     );
 
     let disable = vec![(P::ACCOUNT_ENABLED, Some(PropertyValue::Bool(false)))];
-    one(&dir, update(&anna.id, disable)).await.unwrap();
+    one(&dir, update(&anna.id, &disable)).await.unwrap();
     let listed = dir.list_users().await.unwrap().users;
     assert_eq!(listed.len(), 1, "deactivated, never deleted");
     assert!(!listed[0].account_enabled);
@@ -189,11 +175,9 @@ async fn link_manager_and_what_scim_cannot_do() {
     )
     .await;
     assert_eq!(status, 201, "{made}");
-    let lena = hris_sync_core::DirectoryUserId::new(made["id"].as_str().unwrap());
+    let lena = DirectoryUserId::new(made["id"].as_str().unwrap());
     let boss = create(&dir, new_user("boss", "Big", "Boss", "3001")).await;
-    one(&dir, update(&lena, vec![(P::EMPLOYEE_ID, text("3002"))]))
-        .await
-        .unwrap();
+    set(&dir, &lena, P::EMPLOYEE_ID, "3002").await;
     let op = Operation::SetManager {
         user: lena.clone(),
         manager: Some(boss.id.clone()),
@@ -266,7 +250,7 @@ async fn short_pages_are_read_to_the_total() {
     assert_eq!(users.len(), 7);
     // With no ETags the server refuses any If-Match (412): this write succeeds without one.
     let change = vec![(TITLE, text("Paged"))];
-    one(&dir, update(&users[3].id, change)).await.unwrap();
+    one(&dir, update(&users[3].id, &change)).await.unwrap();
 }
 
 // A write whose ETag went stale (someone changed the user since it was read) is refused
@@ -286,12 +270,7 @@ async fn a_stale_etag_is_read_again_and_nothing_is_lost() {
         "Operations": [{"op": "replace", "path": "nickName", "value": "Evi"}]});
     let (status, _) = raw(server, &t, Method::PATCH, &path, Some(patch)).await;
     assert_eq!(status, 204);
-    one(
-        &dir,
-        update(&eva.id, vec![(MOBILE_PHONE, text("+49 170 2"))]),
-    )
-    .await
-    .unwrap();
+    set(&dir, &eva.id, MOBILE_PHONE, "+49 170 2").await;
     let body = stored(server, &t, eva.id.as_str()).await;
     assert_eq!(body["nickName"], "Evi");
     assert_eq!(
@@ -326,9 +305,7 @@ async fn a_custom_attribute_is_created_and_updated() {
     assert_eq!(body["name"]["givenName"], "Carl");
     let read = &dir.list_users().await.unwrap().users[0];
     assert_eq!(read.property(&middle), Some(&PropertyValue::text("Magnus")));
-    one(&dir, update(&carl.id, vec![(middle, text("Maximilian"))]))
-        .await
-        .unwrap();
+    set(&dir, &carl.id, middle, "Maximilian").await;
     let body = stored(server, &t, carl.id.as_str()).await;
     assert_eq!(body["name"]["middleName"], "Maximilian");
     assert_eq!(body["name"]["familyName"], "Berg");
