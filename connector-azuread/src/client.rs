@@ -157,6 +157,24 @@ impl Client {
         Ok((lease.value, lease.generation))
     }
 
+    /// Send `request` as JSON-accepting, with a bearer token, counted in the request stats
+    /// (sent, and the status of an answer): the token's generation and the answer. `Err` when
+    /// no token could be had.
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(u64, reqwest::Result<reqwest::Response>)> {
+        let (token, generation) = self.token().await?;
+        let stats = &self.settings.tuning.http.stats;
+        stats.sent();
+        let request = request.header(ACCEPT, JSON);
+        let sent = request.bearer_auth(token.expose_secret()).send().await;
+        if let Ok(resp) = &sent {
+            stats.answered(resp.status().as_u16());
+        }
+        Ok((generation, sent))
+    }
+
     /// GET an absolute URL (a first page or an `@odata.nextLink`, used verbatim), retried;
     /// one token refresh on 401. `what` names the request in errors and logs (never the URL
     /// of a delta link, which carries a token).
@@ -175,24 +193,15 @@ impl Client {
         url: &str,
         refreshed: &AtomicBool,
     ) -> Step<T> {
-        let (token, generation) = match self.token().await {
-            Ok(t) => t,
+        let (generation, sent) = match self.send(self.http.get(url)).await {
+            Ok(s) => s,
             Err(e) => return Step::Fatal(e),
         };
-        self.settings.tuning.http.stats.sent();
-        let sent = self
-            .http
-            .get(url)
-            .header(ACCEPT, JSON)
-            .bearer_auth(token.expose_secret())
-            .send()
-            .await;
         let resp = match sent {
             Err(e) => return Step::Failed(transport_error(what, &e)),
             Ok(resp) => resp,
         };
         let status = resp.status();
-        self.settings.tuning.http.stats.answered(status.as_u16());
         if status.is_success() {
             return read_json(what, resp, transport_error).await;
         }
@@ -248,25 +257,16 @@ impl Client {
         let what = "POST /$batch";
         let mut refreshed = false;
         loop {
-            let (token, generation) = match self.token().await {
-                Ok(t) => t,
+            let request = self.http.post(self.graph_url("/$batch")).json(batch);
+            let (generation, sent) = match self.send(request).await {
+                Ok(s) => s,
                 Err(e) => return BatchOutcome::Refused(e),
             };
-            self.settings.tuning.http.stats.sent();
-            let sent = self
-                .http
-                .post(self.graph_url("/$batch"))
-                .header(ACCEPT, JSON)
-                .bearer_auth(token.expose_secret())
-                .json(batch)
-                .send()
-                .await;
             let resp = match sent {
                 Ok(r) => r,
                 Err(e) => return BatchOutcome::Unknown(transport_error(what, &e)),
             };
             let status = resp.status().as_u16();
-            self.settings.tuning.http.stats.answered(status);
             if status == 401 && !refreshed {
                 self.tokens.invalidate(generation).await;
                 refreshed = true;
