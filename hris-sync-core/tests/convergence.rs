@@ -121,147 +121,141 @@ impl CredentialSink for Collect {
 }
 
 // S10: a realistic first run converges in one cycle; the second plans nothing.
-#[test]
-fn s10_first_run_then_nothing() {
-    runtime().block_on(async {
-        let (employees, users) = company();
-        let dir = MemoryDirectory::new(["demo.com"]);
-        for u in users {
-            dir.seed(u).unwrap();
-        }
-        let policy = policy();
-        let now = at("2025-10-01T08:00:00Z");
-        let mut history = SyncHistory::default();
-        let passwords = Collect::default();
-        let n = sync_once_with(&employees, &dir, &policy, now, &mut history, &passwords).await;
-        assert!(n > 0);
-        let again = replan(&employees, &dir, &policy, now, &history).await;
-        assert!(again.is_empty(), "{}", again.to_json());
+#[tokio::test]
+async fn s10_first_run_then_nothing() {
+    let (employees, users) = company();
+    let dir = MemoryDirectory::new(["demo.com"]);
+    for u in users {
+        dir.seed(u).unwrap();
+    }
+    let policy = policy();
+    let now = at("2025-10-01T08:00:00Z");
+    let mut history = SyncHistory::default();
+    let passwords = Collect::default();
+    let n = sync_once_with(&employees, &dir, &policy, now, &mut history, &passwords).await;
+    assert!(n > 0);
+    let again = replan(&employees, &dir, &policy, now, &history).await;
+    assert!(again.is_empty(), "{}", again.to_json());
 
-        // What the first run did.
-        assert_eq!(
-            dir.user_by_upn("jonas.keller@demo.com")
-                .unwrap()
-                .employee_id
-                .as_deref(),
-            Some("1")
-        );
-        // Zoë joined first and the plain UPN is held by a disabled user: suffix (U3).
-        assert!(dir.user_by_upn("zoe.mueller_2@demo.com").is_some());
-        assert!(dir.user_by_upn("zoe.mueller_3@demo.com").is_some());
-        assert_eq!(
-            dir.user_by_upn("lena.vogt@demo.com")
-                .unwrap()
-                .employee_id
-                .as_deref(),
-            Some("4")
-        );
-        let sven = dir.user_by_upn("sven@demo.com").unwrap();
-        assert!(!sven.account_enabled);
-        assert_eq!(dir.revocations(&sven.id), 1);
-        assert!(history.disabled_by_sync.contains(&sven.id));
-        let boss = dir.user_by_upn("jonas.keller@demo.com").unwrap();
-        let zoe = dir.user_by_upn("zoe.mueller_2@demo.com").unwrap();
-        assert_eq!(zoe.manager_id.as_ref(), Some(&boss.id));
-        assert_eq!(
-            dir.user_by_upn("lena.vogt@demo.com")
-                .unwrap()
-                .manager_id
-                .as_ref(),
-            Some(&boss.id)
-        );
-        assert_eq!(
-            zoe.properties
-                .get(&hris_sync_core::memory::sample::JOB_TITLE)
-                .and_then(PropertyValue::as_text)
-                .map(str::len),
-            Some(128)
-        );
-        // No account for the inactive record nor for the emoji name; nothing deleted.
-        assert_eq!(dir.users().len(), 4 + 3);
-        assert_eq!(passwords.0.lock().unwrap().len(), 3);
-        assert!(
-            !dir.writes()
-                .iter()
-                .any(|w| matches!(w, WriteRecord::Create(u) if u.starts_with("old")))
-        );
+    // What the first run did.
+    assert_eq!(
+        dir.user_by_upn("jonas.keller@demo.com")
+            .unwrap()
+            .employee_id
+            .as_deref(),
+        Some("1")
+    );
+    // Zoë joined first and the plain UPN is held by a disabled user: suffix (U3).
+    assert!(dir.user_by_upn("zoe.mueller_2@demo.com").is_some());
+    assert!(dir.user_by_upn("zoe.mueller_3@demo.com").is_some());
+    assert_eq!(
+        dir.user_by_upn("lena.vogt@demo.com")
+            .unwrap()
+            .employee_id
+            .as_deref(),
+        Some("4")
+    );
+    let sven = dir.user_by_upn("sven@demo.com").unwrap();
+    assert!(!sven.account_enabled);
+    assert_eq!(dir.revocations(&sven.id), 1);
+    assert!(history.disabled_by_sync.contains(&sven.id));
+    let boss = dir.user_by_upn("jonas.keller@demo.com").unwrap();
+    let zoe = dir.user_by_upn("zoe.mueller_2@demo.com").unwrap();
+    assert_eq!(zoe.manager_id.as_ref(), Some(&boss.id));
+    assert_eq!(
+        dir.user_by_upn("lena.vogt@demo.com")
+            .unwrap()
+            .manager_id
+            .as_ref(),
+        Some(&boss.id)
+    );
+    assert_eq!(
+        zoe.properties
+            .get(&hris_sync_core::memory::sample::JOB_TITLE)
+            .and_then(PropertyValue::as_text)
+            .map(str::len),
+        Some(128)
+    );
+    // No account for the inactive record nor for the emoji name; nothing deleted.
+    assert_eq!(dir.users().len(), 4 + 3);
+    assert_eq!(passwords.0.lock().unwrap().len(), 3);
+    assert!(
+        !dir.writes()
+            .iter()
+            .any(|w| matches!(w, WriteRecord::Create(u) if u.starts_with("old")))
+    );
 
-        // Rehire: Sven is back, the termination date removed; the sync enables him (S6).
-        let mut rehired = employees.clone();
-        rehired[4].termination_date = None;
-        sync_once(&rehired, &dir, &policy, now, &mut history).await;
-        assert!(dir.user_by_upn("sven@demo.com").unwrap().account_enabled);
-        assert!(
-            replan(&rehired, &dir, &policy, now, &history)
-                .await
-                .is_empty()
-        );
-    });
+    // Rehire: Sven is back, the termination date removed; the sync enables him (S6).
+    let mut rehired = employees.clone();
+    rehired[4].termination_date = None;
+    sync_once(&rehired, &dir, &policy, now, &mut history).await;
+    assert!(dir.user_by_upn("sven@demo.com").unwrap().account_enabled);
+    assert!(
+        replan(&rehired, &dir, &policy, now, &history)
+            .await
+            .is_empty()
+    );
 }
 
 // U5: a UPN taken behind the sync's back between plan and apply falls back to the suffix once.
-#[test]
-fn u5_create_time_conflict_falls_back_once() {
-    runtime().block_on(async {
-        let dir = MemoryDirectory::new(["demo.com"]);
-        let policy = policy();
-        let now = at("2025-10-01T08:00:00Z");
-        let employees = [emp("8", "Hans", "Müller")];
-        let plan = plan_with_history(&employees, &[], &policy, now, &SyncHistory::default());
-        dir.take_upn("hans.mueller@demo.com").unwrap();
-        let mut history = SyncHistory::default();
-        let outcomes = apply_plan(&plan, &dir, &mut history, &DiscardCredentials).await;
-        assert!(outcomes[0].result.is_ok(), "{:?}", outcomes[0].result);
-        assert_eq!(outcomes[0].action.upn(), "hans.mueller_8@demo.com");
-        assert_eq!(
-            dir.user_by_upn("hans.mueller_8@demo.com")
-                .unwrap()
-                .employee_id
-                .as_deref(),
-            Some("8")
-        );
+#[tokio::test]
+async fn u5_create_time_conflict_falls_back_once() {
+    let dir = MemoryDirectory::new(["demo.com"]);
+    let policy = policy();
+    let now = at("2025-10-01T08:00:00Z");
+    let employees = [emp("8", "Hans", "Müller")];
+    let plan = plan_with_history(&employees, &[], &policy, now, &SyncHistory::default());
+    dir.take_upn("hans.mueller@demo.com").unwrap();
+    let mut history = SyncHistory::default();
+    let outcomes = apply_plan(&plan, &dir, &mut history, &DiscardCredentials).await;
+    assert!(outcomes[0].result.is_ok(), "{:?}", outcomes[0].result);
+    assert_eq!(outcomes[0].action.upn(), "hans.mueller_8@demo.com");
+    assert_eq!(
+        dir.user_by_upn("hans.mueller_8@demo.com")
+            .unwrap()
+            .employee_id
+            .as_deref(),
+        Some("8")
+    );
 
-        // Both taken: reported as failed, nothing created.
-        let plan = plan_with_history(
-            &[emp("9", "Anna", "Weber")],
-            &[],
-            &policy,
-            now,
-            &SyncHistory::default(),
-        );
-        dir.take_upn("anna.weber@demo.com").unwrap();
-        dir.take_upn("anna.weber_9@demo.com").unwrap();
-        let outcomes = apply_plan(&plan, &dir, &mut history, &DiscardCredentials).await;
-        let err = outcomes[0].result.as_ref().unwrap_err();
-        assert!(err.is_upn_conflict(), "{err}");
-    });
+    // Both taken: reported as failed, nothing created.
+    let plan = plan_with_history(
+        &[emp("9", "Anna", "Weber")],
+        &[],
+        &policy,
+        now,
+        &SyncHistory::default(),
+    );
+    dir.take_upn("anna.weber@demo.com").unwrap();
+    dir.take_upn("anna.weber_9@demo.com").unwrap();
+    let outcomes = apply_plan(&plan, &dir, &mut history, &DiscardCredentials).await;
+    let err = outcomes[0].result.as_ref().unwrap_err();
+    assert!(err.is_upn_conflict(), "{err}");
 }
 
 // S4: an update writes only the changed properties (checked on the directory's write log).
-#[test]
-fn s4_update_writes_only_changed_properties() {
-    runtime().block_on(async {
-        let dir = MemoryDirectory::new(["demo.com"]);
-        let policy = policy();
-        let now = at("2025-10-01T08:00:00Z");
-        let mut e = emp("1", "Lena", "Vogt");
-        e.attributes
-            .insert("department".into(), AttributeValue::text("Sales"));
-        e.attributes
-            .insert("position".into(), AttributeValue::text("Rep"));
-        let mut history = SyncHistory::default();
-        sync_once(&[e.clone()], &dir, &policy, now, &mut history).await;
-        dir.clear_writes();
-        e.attributes
-            .insert("department".into(), AttributeValue::text("Marketing"));
-        sync_once(&[e], &dir, &policy, now, &mut history).await;
-        let writes = dir.writes();
-        assert_eq!(writes.len(), 1, "{writes:?}");
-        let WriteRecord::Update(_, props) = &writes[0] else {
-            panic!("{writes:?}")
-        };
-        assert_eq!(props, &[hris_sync_core::memory::sample::DEPARTMENT]);
-    });
+#[tokio::test]
+async fn s4_update_writes_only_changed_properties() {
+    let dir = MemoryDirectory::new(["demo.com"]);
+    let policy = policy();
+    let now = at("2025-10-01T08:00:00Z");
+    let mut e = emp("1", "Lena", "Vogt");
+    e.attributes
+        .insert("department".into(), AttributeValue::text("Sales"));
+    e.attributes
+        .insert("position".into(), AttributeValue::text("Rep"));
+    let mut history = SyncHistory::default();
+    sync_once(&[e.clone()], &dir, &policy, now, &mut history).await;
+    dir.clear_writes();
+    e.attributes
+        .insert("department".into(), AttributeValue::text("Marketing"));
+    sync_once(&[e], &dir, &policy, now, &mut history).await;
+    let writes = dir.writes();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    let WriteRecord::Update(_, props) = &writes[0] else {
+        panic!("{writes:?}")
+    };
+    assert_eq!(props, &[hris_sync_core::memory::sample::DEPARTMENT]);
 }
 
 fn world() -> impl Strategy<Value = Vec<Employee>> {
