@@ -89,6 +89,24 @@ async fn serve(server: &MockServer, verb: &str, p: &str, reply: ResponseTemplate
         .await;
 }
 
+/// Mounts `verb p` answered by the error fixture `name` with `status`, as often as asked.
+async fn serve_error(server: &MockServer, verb: &str, p: &str, status: u16, name: &str) {
+    serve(server, verb, p, error_answer(server, status, name)).await;
+}
+
+/// Mounts `POST /v1.0/$batch` (JSON) whose body must be the fixture `request`, answered once
+/// by the fixture `answer`.
+async fn expect_batch(server: &MockServer, request: &str, answer_with: &str) {
+    Mock::given(method("POST"))
+        .and(path("/v1.0/$batch"))
+        .and(header("content-type", "application/json"))
+        .and(body_json(json_fixture(request, &server.uri())))
+        .respond_with(answer(server, answer_with))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
 /// Mounts `POST /v1.0/$batch` answered by the envelope `answer`, expected `times` times.
 async fn batch_answers(server: &MockServer, answer: Value, times: u64) {
     Mock::given(method("POST"))
@@ -97,6 +115,19 @@ async fn batch_answers(server: &MockServer, answer: Value, times: u64) {
         .expect(times)
         .mount(server)
         .await;
+}
+
+/// The error reading the verified domains fails with; the test fails when it succeeds.
+async fn domains_err(server: &MockServer) -> hris_sync_core::Error {
+    directory(server, false)
+        .verified_domains()
+        .await
+        .unwrap_err()
+}
+
+/// An update setting `p` of the account `user` to the text `value`.
+fn set(user: &str, p: DirectoryProperty, value: &str) -> Operation {
+    update(&id(user), &[(p, Some(PropertyValue::text(value)))])
 }
 
 fn managed() -> [DirectoryProperty; 5] {
@@ -202,17 +233,15 @@ async fn token_request_is_the_documented_form() {
 #[tokio::test]
 async fn token_error_names_the_aadsts_code() {
     let server = MockServer::start().await;
-    serve(
+    serve_error(
         &server,
         "POST",
         &format!("/{TENANT}/oauth2/v2.0/token"),
-        error_answer(&server, 401, "token-error.json"),
+        401,
+        "token-error.json",
     )
     .await;
-    let err = directory(&server, false)
-        .verified_domains()
-        .await
-        .unwrap_err();
+    let err = domains_err(&server).await;
     assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
     assert!(err.message().contains("AADSTS7000215"), "{err}");
     assert!(!format!("{err} {err:?}").contains(SECRET));
@@ -233,17 +262,8 @@ async fn domains_are_read_and_unverified_ones_dropped() {
 #[tokio::test]
 async fn forbidden_names_the_permission() {
     let server = graph().await;
-    serve(
-        &server,
-        "GET",
-        "/v1.0/domains",
-        error_answer(&server, 403, "error-forbidden.json"),
-    )
-    .await;
-    let err = directory(&server, false)
-        .verified_domains()
-        .await
-        .unwrap_err();
+    serve_error(&server, "GET", "/v1.0/domains", 403, "error-forbidden.json").await;
+    let err = domains_err(&server).await;
     assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err}");
     assert!(err.message().contains("Domain.Read.All"), "{err}");
     assert!(
@@ -461,11 +481,12 @@ async fn stored_delta_link_is_followed_verbatim_and_merged() {
 #[tokio::test]
 async fn a_refused_delta_link_asks_for_a_full_read() {
     let server = graph().await;
-    serve(
+    serve_error(
         &server,
         "GET",
         "/v1.0/users/delta",
-        error_answer(&server, 400, "error-sync-state.json"),
+        400,
+        "error-sync-state.json",
     )
     .await;
     let stored = format!("{}/v1.0/users/delta?$deltatoken=expired", server.uri());
@@ -514,17 +535,12 @@ fn id(s: &str) -> DirectoryUserId {
 #[tokio::test]
 async fn batch_envelope_for_each_write() {
     let server = graph().await;
-    Mock::given(method("POST"))
-        .and(path("/v1.0/$batch"))
-        .and(header("content-type", "application/json"))
-        .and(body_json(json_fixture(
-            "batch-writes-request.json",
-            &server.uri(),
-        )))
-        .respond_with(answer(&server, "batch-writes-answer.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    expect_batch(
+        &server,
+        "batch-writes-request.json",
+        "batch-writes-answer.json",
+    )
+    .await;
     let ops = vec![
         Operation::Create(Box::new(mia())),
         update(
@@ -554,12 +570,10 @@ async fn batch_envelope_for_each_write() {
             manager: None,
         },
         Operation::RevokeSessions { user: id(LENA) },
-        update(
-            &id(LENA),
-            &[(
-                connector_azuread::properties::EMPLOYEE_LEAVE_DATE_TIME,
-                Some(PropertyValue::text("2025-06-30T00:00:00Z")),
-            )],
+        set(
+            LENA,
+            connector_azuread::properties::EMPLOYEE_LEAVE_DATE_TIME,
+            "2025-06-30T00:00:00Z",
         ),
         Operation::CreateAccessPass {
             user: id("2b3c4d5e-6f70-4a81-92a3-b4c5d6e7f809"),
@@ -665,13 +679,7 @@ async fn throttled_sub_request_is_sent_again_alone() {
     )
     .await;
     let ops = [
-        update(
-            &id(ZOE),
-            &[(
-                connector_azuread::properties::DEPARTMENT,
-                Some(PropertyValue::text("Finance")),
-            )],
-        ),
+        set(ZOE, connector_azuread::properties::DEPARTMENT, "Finance"),
         Operation::SetManager {
             user: id(LENA),
             manager: Some(id(JONAS)),
@@ -769,16 +777,12 @@ async fn a_group_and_its_member_pages_are_read_as_documented() {
 #[tokio::test]
 async fn membership_writes_are_batched_and_repeats_are_done() {
     let server = graph().await;
-    Mock::given(method("POST"))
-        .and(path("/v1.0/$batch"))
-        .and(body_json(json_fixture(
-            "batch-members-request.json",
-            &server.uri(),
-        )))
-        .respond_with(answer(&server, "batch-members-answer.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    expect_batch(
+        &server,
+        "batch-members-request.json",
+        "batch-members-answer.json",
+    )
+    .await;
     let group = "45b7d2e7-b882-4a80-ba97-10b7a63b8fa4".to_owned();
     let ops = vec![
         Operation::AddMember {
