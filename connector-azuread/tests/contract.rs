@@ -140,13 +140,19 @@ fn managed() -> [DirectoryProperty; 5] {
     ]
 }
 
-fn directory(server: &MockServer, managers: bool) -> EntraDirectory {
+/// A builder for the mock tenant: its token endpoint and Graph on `server`, the test app's
+/// credentials.
+fn builder(server: &MockServer) -> connector_azuread::GraphBuilder {
     EntraDirectory::builder()
         .tenant_id(TENANT)
         .client_id(CLIENT_ID)
         .client_secret(SECRET)
         .authority_host(server.uri())
         .graph_base_url(server.uri())
+}
+
+fn directory(server: &MockServer, managers: bool) -> EntraDirectory {
+    builder(server)
         .manage(managed())
         .managers(managers)
         .retry(RetryPolicy::default().scaled(100))
@@ -716,15 +722,7 @@ async fn a_host_client_carries_every_request() {
         .default_headers(headers)
         .build()
         .unwrap();
-    let entra = EntraDirectory::builder()
-        .tenant_id(TENANT)
-        .client_id(CLIENT_ID)
-        .client_secret(SECRET)
-        .authority_host(server.uri())
-        .graph_base_url(server.uri())
-        .with_http_client(host)
-        .build()
-        .unwrap();
+    let entra = builder(&server).with_http_client(host).build().unwrap();
     entra.verified_domains().await.unwrap();
     let seen = server.received_requests().await.unwrap();
     assert_eq!(seen.len(), 2, "a token and the domains");
@@ -823,16 +821,7 @@ async fn the_sections_usage_location_goes_into_creates() {
         "[entra]\nusage_location = \"de\"\n[upn]\ndomain = \"contoso.com\"\n",
     )
     .unwrap();
-    let entra = EntraDirectory::builder()
-        .tenant_id(TENANT)
-        .client_id(CLIENT_ID)
-        .client_secret(SECRET)
-        .authority_host(server.uri())
-        .graph_base_url(server.uri())
-        .config(&file)
-        .unwrap()
-        .build()
-        .unwrap();
+    let entra = builder(&server).config(&file).unwrap().build().unwrap();
     let mut mapped = mia();
     mapped.properties.insert(
         connector_azuread::properties::USAGE_LOCATION,

@@ -12,7 +12,7 @@ use hris_sync_core::{Directory, DirectoryUserId, ErrorKind};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{create, new_user, on_tenant, one, raw, server, tenant};
+use crate::support::{create, fresh, new_user, on_tenant, one, raw, server, tenant};
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
@@ -40,9 +40,9 @@ fn entry<'a>(user: &'a Value, attr: &str, kind: &str) -> Option<&'a Value> {
 // leaver is deactivated and still there.
 #[tokio::test]
 async fn create_update_and_deactivate_write_what_the_rfc_says() {
-    let Some(server) = server() else { return };
-    let t = tenant("write");
-    let dir = on_tenant(server, &t);
+    let Some((server, t, dir)) = fresh("write") else {
+        return;
+    };
     let mut new = new_user("anna.schmidt", "Anna", "Schmidt", "1001");
     for (p, v) in [
         (DEPARTMENT, "Finance"),
@@ -125,9 +125,9 @@ async fn create_update_and_deactivate_write_what_the_rfc_says() {
 // filter whose value needs escaping, matched ignoring case) is adopted, not duplicated.
 #[tokio::test]
 async fn a_taken_user_name_is_a_conflict_and_our_own_is_adopted() {
-    let Some(server) = server() else { return };
-    let t = tenant("taken");
-    let dir = on_tenant(server, &t);
+    let Some((server, t, dir)) = fresh("taken") else {
+        return;
+    };
     let local = "o\"brien\\x+1";
     let first = create(&dir, new_user(local, "Sean", "O'Brien", "2001")).await;
     let mut other = new_user(local, "Sean", "Other", "2002");
@@ -160,9 +160,9 @@ async fn a_taken_user_name_is_a_conflict_and_our_own_is_adopted() {
 // value and can be removed; revoking sessions is unsupported, not faked.
 #[tokio::test]
 async fn link_manager_and_what_scim_cannot_do() {
-    let Some(server) = server() else { return };
-    let t = tenant("link");
-    let dir = on_tenant(server, &t);
+    let Some((server, t, dir)) = fresh("link") else {
+        return;
+    };
     let (status, made) = raw(
         server,
         &t,
@@ -257,9 +257,9 @@ async fn short_pages_are_read_to_the_total() {
 // with 412, read again and written again; both changes stay.
 #[tokio::test]
 async fn a_stale_etag_is_read_again_and_nothing_is_lost() {
-    let Some(server) = server() else { return };
-    let t = tenant("etag");
-    let dir = on_tenant(server, &t);
+    let Some((server, t, dir)) = fresh("etag") else {
+        return;
+    };
     let mut new = new_user("eva", "Eva", "Etag", "5001");
     new.properties
         .insert(WORK_PHONE, PropertyValue::text("+49 30 1"));
@@ -315,9 +315,9 @@ async fn a_custom_attribute_is_created_and_updated() {
 // by filter, not by listing everyone.
 #[tokio::test]
 async fn find_users_reads_by_external_id_and_user_name() {
-    let Some(server) = server() else { return };
-    let t = tenant("find");
-    let dir = on_tenant(server, &t);
+    let Some((_server, _t, dir)) = fresh("find") else {
+        return;
+    };
     let a = create(&dir, new_user("ann.lee", "Ann", "Lee", "7001")).await;
     let b = create(&dir, new_user("bo.kim", "Bo", "Kim", "7002")).await;
     create(&dir, new_user("cy.ng", "Cy", "Ng", "7003")).await;

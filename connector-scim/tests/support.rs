@@ -21,6 +21,15 @@ pub(crate) fn tenant(stem: &str) -> String {
     format!("{stem}{}", N.fetch_add(1, Ordering::Relaxed))
 }
 
+/// The shared server, a new tenant named after `stem`, and a directory on it; `None` after
+/// saying why the test is skipped.
+pub(crate) fn fresh(stem: &str) -> Option<(&'static Scim2Server, String, ScimDirectory)> {
+    let server = server()?;
+    let t = tenant(stem);
+    let dir = on_tenant(server, &t);
+    Some((server, t, dir))
+}
+
 /// A directory on `tenant` of `server`, with fast retries.
 pub(crate) fn on_tenant(server: &Scim2Server, tenant: &str) -> ScimDirectory {
     server

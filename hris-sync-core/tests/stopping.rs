@@ -123,6 +123,21 @@ fn disabled(dir: &MemoryDirectory) -> usize {
 
 // A stop during the creates: they finish, the disables are not sent and are reported as
 // not applied (exit 1), the state is saved, and the next run does the rest and converges.
+/// A syncer of `employees` (from memory) into `directory` under the tests' policy, saving to
+/// `store`.
+fn syncing(
+    employees: Vec<Employee>,
+    directory: Box<dyn Directory>,
+    store: Box<dyn StateStore>,
+) -> Syncer {
+    Syncer::new(
+        Box::new(MemorySource::new(employees)),
+        directory,
+        policy(),
+        store,
+    )
+}
+
 /// A restarted process's cycle from the saved `state`, after rehires: it enables `enables`
 /// accounts the sync disabled (S6) and creates none.
 async fn rehire(
@@ -131,10 +146,9 @@ async fn rehire(
     state: SyncState,
     enables: usize,
 ) {
-    let mut next = Syncer::new(
-        Box::new(MemorySource::new(employees)),
+    let mut next = syncing(
+        employees,
         Box::new(Arc::clone(dir)),
-        policy(),
         Box::new(MemoryStateStore::with(state)),
     );
     let rehired = next.run_cycle(now(), &applying()).await.unwrap();
@@ -151,10 +165,9 @@ async fn a_stop_mid_apply_finishes_the_phase_and_the_next_run_converges() {
         Arc::clone(&dir),
         SignalDuringFirstPhase { stop: stop.clone() },
     );
-    let mut syncer = Syncer::new(
-        Box::new(MemorySource::new(employees.clone())),
+    let mut syncer = syncing(
+        employees.clone(),
         Box::new(directory),
-        policy(),
         Box::new(Arc::clone(&store)),
     )
     .with_stop(stop);
@@ -175,10 +188,9 @@ async fn a_stop_mid_apply_finishes_the_phase_and_the_next_run_converges() {
     assert!(store.get().is_some(), "the state was saved");
 
     // The next run (no signal) does exactly what was left.
-    let mut next = Syncer::new(
-        Box::new(MemorySource::new(employees.clone())),
+    let mut next = syncing(
+        employees.clone(),
         Box::new(Arc::clone(&dir)),
-        policy(),
         Box::new(Arc::clone(&store)),
     );
     let second = next.run_cycle(now(), &applying()).await.unwrap();
@@ -202,10 +214,9 @@ async fn each_phase_is_saved_and_a_crash_keeps_the_record_of_disables() {
         fail_after: Some(2),
         ..Recorder::default()
     });
-    let mut syncer = Syncer::new(
-        Box::new(MemorySource::new(employees.clone())),
+    let mut syncer = syncing(
+        employees.clone(),
         Box::new(Arc::clone(&dir)),
-        policy(),
         Box::new(Arc::clone(&store)),
     );
     let died = syncer.run_cycle(now(), &applying()).await.unwrap_err();
@@ -284,10 +295,9 @@ async fn a_crash_the_moment_a_disable_lands_keeps_the_record() {
             image: Mutex::new(None),
         },
     ));
-    let mut syncer = Syncer::new(
-        Box::new(MemorySource::new(employees.clone())),
+    let mut syncer = syncing(
+        employees.clone(),
         Box::new(Arc::clone(&dying)),
-        policy(),
         Box::new(Arc::clone(&store)),
     );
     let _ = syncer.run_cycle(now(), &applying()).await;
