@@ -257,6 +257,12 @@ impl ScimBuilder {
                      with [scim] token_url and client_id",
                 ));
             }
+            ScimAuth::Bearer(token) if token.expose_secret().trim().is_empty() => {
+                return Err(Error::config(
+                    "scim: the bearer token is empty: set SCIM_TOKEN to the token the service \
+                     provider issued",
+                ));
+            }
             ScimAuth::Bearer(_) => {}
             ScimAuth::ClientCredentials {
                 token_url,
@@ -266,7 +272,8 @@ impl ScimBuilder {
             } => {
                 if client_secret.expose_secret().is_empty() {
                     return Err(Error::config(
-                        "scim: [scim] token_url is set, so the client-credentials grant needs                          SCIM_CLIENT_SECRET (SCIM_TOKEN is not used with it)",
+                        "scim: [scim] token_url is set, so the client-credentials grant needs \
+                         SCIM_CLIENT_SECRET (SCIM_TOKEN is not used with it)",
                     ));
                 }
                 if token_url.is_empty() || client_id.is_empty() {
