@@ -64,6 +64,15 @@ async fn reads(entra: &EntraDirectory) -> hris_sync_core::Result<usize> {
     entra.list_users().await.map(|l| l.users.len())
 }
 
+/// The error reading with `credential` fails with; the test fails when it succeeds.
+async fn read_error(
+    sim: &GraphSim,
+    credential: impl connector_azuread::TokenCredential + 'static,
+) -> hris_sync_core::Error {
+    let entra = builder(sim).credential(credential).build().unwrap();
+    reads(&entra).await.unwrap_err()
+}
+
 fn federated_token(sub: &str, aud: &str, exp_from_now: i64) -> String {
     let now = sim::epoch_now();
     let exp = now.saturating_add_signed(exp_from_now);
@@ -74,6 +83,26 @@ fn federated_token(sub: &str, aud: &str, exp_from_now: i64) -> String {
     .unwrap()
 }
 
+/// Reading fails with a configuration error naming the `AADSTS` code and the variable to
+/// check.
+async fn refused(entra: &EntraDirectory, code: &str, variable: &str) {
+    let err = reads(entra).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
+    assert!(err.message().contains(code), "{err}");
+    assert!(err.message().contains(variable), "{err}");
+}
+
+/// The directory of `sim` with the certificate fixture `file`, opened with `password`.
+fn with_certificate(
+    sim: &GraphSim,
+    file: &str,
+    password: &str,
+) -> hris_sync_core::Result<EntraDirectory> {
+    builder(sim)
+        .client_certificate(fixture(file), password)
+        .build()
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn a_pem_certificate_signs_an_assertion_the_tenant_accepts() {
     let sim = tenant().await;
@@ -82,10 +111,8 @@ async fn a_pem_certificate_signs_an_assertion_the_tenant_accepts() {
         ("app-pkcs1.pem", ""),
         ("app-encrypted-key.pem", "test-key-pass"),
     ] {
-        let entra = builder(&sim)
-            .client_certificate(fixture(file), password)
-            .build()
-            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let entra =
+            with_certificate(&sim, file, password).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(reads(&entra).await.unwrap(), 3, "{file}");
     }
     let counts = sim.counts();
@@ -96,17 +123,11 @@ async fn a_pem_certificate_signs_an_assertion_the_tenant_accepts() {
 #[tokio::test(flavor = "current_thread")]
 async fn a_pkcs12_certificate_works_and_a_wrong_password_says_so() {
     let sim = tenant().await;
-    let entra = builder(&sim)
-        .client_certificate(fixture("app.pfx"), "test-pfx-pass")
-        .build()
-        .unwrap();
+    let entra = with_certificate(&sim, "app.pfx", "test-pfx-pass").unwrap();
     assert_eq!(reads(&entra).await.unwrap(), 3);
     assert_eq!(sim.counts().assertions, 1);
 
-    let err = builder(&sim)
-        .client_certificate(fixture("app.pfx"), "wrong")
-        .build()
-        .unwrap_err();
+    let err = with_certificate(&sim, "app.pfx", "wrong").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidConfig);
     assert!(
         err.message().starts_with("AZURE_CLIENT_CERTIFICATE_PATH"),
@@ -116,38 +137,20 @@ async fn a_pkcs12_certificate_works_and_a_wrong_password_says_so() {
     assert!(!err.message().contains("wrong\""), "{err}");
 
     // The legacy encryptions (RC2-40 and 3DES) are read too, and sign as well.
-    let legacy = builder(&sim)
-        .client_certificate(fixture("app-legacy.pfx"), "test-pfx-pass")
-        .build()
-        .unwrap();
+    let legacy = with_certificate(&sim, "app-legacy.pfx", "test-pfx-pass").unwrap();
     assert_eq!(reads(&legacy).await.unwrap(), 3);
 
-    let err = builder(&sim)
-        .client_certificate(fixture("ec.pem"), "")
-        .build()
-        .unwrap_err();
+    let err = with_certificate(&sim, "ec.pem", "").unwrap_err();
     assert!(err.message().contains("RSA"), "{err}");
-    let err = builder(&sim)
-        .client_certificate(fixture("missing.pem"), "")
-        .build()
-        .unwrap_err();
+    let err = with_certificate(&sim, "missing.pem", "").unwrap_err();
     assert!(err.message().contains("cannot read"), "{err}");
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn an_assertion_signed_by_an_unregistered_certificate_is_refused() {
     let sim = tenant().await;
-    let entra = builder(&sim)
-        .client_certificate(fixture("other.pem"), "")
-        .build()
-        .unwrap();
-    let err = reads(&entra).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
-    assert!(err.message().contains("AADSTS700027"), "{err}");
-    assert!(
-        err.message().contains("AZURE_CLIENT_CERTIFICATE_PATH"),
-        "{err}"
-    );
+    let entra = with_certificate(&sim, "other.pem", "").unwrap();
+    refused(&entra, "AADSTS700027", "AZURE_CLIENT_CERTIFICATE_PATH").await;
     let counts = sim.counts();
     assert_eq!(
         (counts.token, counts.assertions, counts.list),
@@ -208,13 +211,7 @@ async fn a_federated_token_is_exchanged_and_the_file_is_read_for_every_token() {
     )
     .unwrap();
     sim.revoke_tokens();
-    let err = reads(&entra).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
-    assert!(err.message().contains("AADSTS700024"), "{err}");
-    assert!(
-        err.message().contains("AZURE_FEDERATED_TOKEN_FILE"),
-        "{err}"
-    );
+    refused(&entra, "AADSTS700024", "AZURE_FEDERATED_TOKEN_FILE").await;
     assert_eq!(sim.counts().federated, 2);
 }
 
@@ -287,9 +284,7 @@ async fn managed_identity_through_the_identity_endpoint_and_imds() {
     let wrong = ManagedIdentityCredential::new()
         .identity_endpoint(&format!("{}/msi/token", sim.base_url()), "stale-header")
         .unwrap();
-    let err = reads(&builder(&sim).credential(wrong).build().unwrap())
-        .await
-        .unwrap_err();
+    let err = read_error(&sim, wrong).await;
     assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
     assert!(err.message().contains("X-IDENTITY-HEADER"), "{err}");
     assert!(!err.message().contains("stale-header"), "{err}");
@@ -300,9 +295,7 @@ async fn managed_identity_through_the_identity_endpoint_and_imds() {
         ))
         .unwrap()
         .user_assigned("00000000-0000-0000-0000-000000000000");
-    let err = reads(&builder(&sim).credential(other).build().unwrap())
-        .await
-        .unwrap_err();
+    let err = read_error(&sim, other).await;
     assert!(err.message().contains("Identity not found"), "{err}");
 }
 
@@ -315,9 +308,7 @@ async fn a_host_without_a_managed_identity_is_told_so() {
             sim.base_url()
         ))
         .unwrap();
-    let err = reads(&builder(&sim).credential(imds).build().unwrap())
-        .await
-        .unwrap_err();
+    let err = read_error(&sim, imds).await;
     assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
     assert!(err.message().contains("Identity not found"), "{err}");
     assert!(err.message().contains("managed identity"), "{err}");
