@@ -29,6 +29,15 @@ fn record(id: Value, extra: &[(&str, Value)]) -> Value {
     json!({"type": "Employee", "attributes": attributes})
 }
 
+/// A record of `id` with a work email whose supervisor is `boss`.
+fn reporting_to(id: u64, boss: u64, email: &str) -> Value {
+    let fields = [
+        ("supervisor", w(json!(boss), "standard")),
+        ("email", w(json!(email), "standard")),
+    ];
+    record(json!(id), &fields)
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn hostile_corpus() {
     let sim = seeded(20).await;
@@ -121,36 +130,9 @@ async fn hostile_corpus() {
             record(json!(9010), &[("supervisor", w(json!("boss"), "standard"))]),
             Some("supervisor"),
         ),
-        (
-            record(
-                json!(9011),
-                &[
-                    ("supervisor", w(json!(9012), "standard")),
-                    ("email", w(json!("cycle1@demo.com"), "standard")),
-                ],
-            ),
-            None,
-        ),
-        (
-            record(
-                json!(9012),
-                &[
-                    ("supervisor", w(json!(9011), "standard")),
-                    ("email", w(json!("cycle2@demo.com"), "standard")),
-                ],
-            ),
-            None,
-        ),
-        (
-            record(
-                json!(9013),
-                &[
-                    ("supervisor", w(json!(424_242), "standard")),
-                    ("email", w(json!("orphan@demo.com"), "standard")),
-                ],
-            ),
-            None,
-        ),
+        (reporting_to(9011, 9012, "cycle1@demo.com"), None),
+        (reporting_to(9012, 9011, "cycle2@demo.com"), None),
+        (reporting_to(9013, 424_242, "orphan@demo.com"), None),
         (
             record(
                 json!(9014),
