@@ -5,7 +5,7 @@ use hris_sync_core::raw::PropertyValue;
 use hris_sync_core::{Directory, ErrorKind, ObjectKind};
 use hris_sync_sims::graph::{Fault, Target};
 
-use crate::support::{sim, users};
+use crate::support::{managing, sim, users};
 
 // Three pages at $top=999, followed by @odata.nextLink verbatim.
 #[tokio::test(flavor = "current_thread")]
@@ -87,14 +87,13 @@ async fn agents_hybrid_and_properties() {
         PropertyValue::text("CC-1"),
     );
     sim.seed(staff.clone()).unwrap();
-    let entra = sim
-        .directory()
-        .manage([
+    let entra = managing(
+        &sim,
+        [
             connector_azuread::properties::DEPARTMENT,
             connector_azuread::properties::COST_CENTER,
-        ])
-        .build()
-        .unwrap();
+        ],
+    );
     let got = entra.list_users().await.unwrap().users;
     let by_id = |i: usize| got.iter().find(|u| u.id == staff[i].id).unwrap();
     assert_eq!(by_id(0).kind, ObjectKind::Agent);

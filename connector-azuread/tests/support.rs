@@ -86,8 +86,26 @@ pub(crate) fn create(upn: &str, employee_id: &str) -> Operation {
     Operation::Create(Box::new(new_user(upn, employee_id)))
 }
 
+/// A permission error that names the permission to grant.
+pub(crate) fn denied(err: &hris_sync_core::Error, permission: &str) {
+    assert_eq!(
+        err.kind(),
+        hris_sync_core::ErrorKind::PermissionDenied,
+        "{err}"
+    );
+    assert!(err.message().contains(permission), "{err}");
+}
+
 /// Captured logs (core's test kit).
 pub(crate) use hris_sync_core::testkit::CapturedLogs as Captured;
+
+/// A directory of `sim` that manages `properties`.
+pub(crate) fn managing<const N: usize>(
+    sim: &GraphSim,
+    properties: [DirectoryProperty; N],
+) -> EntraDirectory {
+    sim.directory().manage(properties).build().unwrap()
+}
 
 /// A directory builder that manages `city` (what [`set_city`] writes).
 pub(crate) fn managing_city(sim: &GraphSim) -> GraphBuilder {

@@ -9,7 +9,9 @@ use hris_sync_core::{Directory, DirectoryUserId, ErrorKind};
 use hris_sync_core::{DiscardCredentials, SyncHistory};
 use hris_sync_sims::graph::{Fault, Target};
 
-use crate::support::{create, managing_city, seeded, set_city, sim, sim_with, update, users};
+use crate::support::{
+    create, managing, managing_city, seeded, set_city, sim, sim_with, update, users,
+};
 
 // 45 operations go as 3 batches (20, 20, 5); each outcome belongs to its own operation even
 // though the simulator answers sub-requests out of order.
@@ -196,14 +198,13 @@ async fn employee_org_data_sent_whole() {
         &connector_azuread::traits(),
     )
     .unwrap();
-    let entra = sim
-        .directory()
-        .manage([
+    let entra = managing(
+        &sim,
+        [
             connector_azuread::properties::DIVISION,
             connector_azuread::properties::COST_CENTER,
-        ])
-        .build()
-        .unwrap();
+        ],
+    );
     let mut e = Employee::new(EmployeeId::new("1").unwrap(), EmployeeStatus::Active);
     e.first_name = Some("Lena".into());
     e.last_name = Some("Vogt".into());

@@ -66,35 +66,36 @@ pub fn choose(file: &ConfigFile) -> Result<Chosen> {
             .to_owned()
     };
     let source_kind = wanted(&file.source.kind, DEFAULT_SOURCE);
-    let source = SOURCES
-        .iter()
-        .copied()
-        .find(|s| s.kind() == source_kind)
-        .ok_or_else(|| {
-            Error::config(format!(
-                "source.kind: unknown HR source {source_kind:?} (this build has: {})",
-                kinds(SOURCES.iter().map(|s| s.kind()))
-            ))
-        })?;
+    let source = by_kind(SOURCES, &source_kind, |s| s.kind()).ok_or_else(|| {
+        Error::config(format!(
+            "source.kind: unknown HR source {source_kind:?} (this build has: {})",
+            kinds(SOURCES.iter().map(|s| s.kind()))
+        ))
+    })?;
     let directory_kind = wanted(&file.directory.kind, DEFAULT_DIRECTORY);
-    let directory = DIRECTORIES
-        .iter()
-        .copied()
-        .find(|d| d.kind() == directory_kind)
-        .ok_or_else(|| {
-            let hint = DIRECTORY_FEATURES
-                .iter()
-                .find(|(k, _)| *k == directory_kind)
-                .map(|(_, feature)| {
-                    format!("; build hris-sync with the feature `{feature}` to have it")
-                })
-                .unwrap_or_default();
-            Error::config(format!(
-                "directory.kind: unknown directory {directory_kind:?} (this build has: {}){hint}",
-                kinds(DIRECTORIES.iter().map(|d| d.kind()))
-            ))
-        })?;
+    let directory = by_kind(DIRECTORIES, &directory_kind, |d| d.kind()).ok_or_else(|| {
+        let hint = DIRECTORY_FEATURES
+            .iter()
+            .find(|(k, _)| *k == directory_kind)
+            .map(|(_, feature)| {
+                format!("; build hris-sync with the feature `{feature}` to have it")
+            })
+            .unwrap_or_default();
+        Error::config(format!(
+            "directory.kind: unknown directory {directory_kind:?} (this build has: {}){hint}",
+            kinds(DIRECTORIES.iter().map(|d| d.kind()))
+        ))
+    })?;
     Ok(Chosen { source, directory })
+}
+
+/// The connector of `all` whose kind is `wanted`.
+fn by_kind<C: ?Sized>(
+    all: &[&'static C],
+    wanted: &str,
+    kind: impl Fn(&C) -> &'static str,
+) -> Option<&'static C> {
+    all.iter().copied().find(|c| kind(c) == wanted)
 }
 
 fn kinds<'a>(names: impl Iterator<Item = &'a str>) -> String {
