@@ -16,18 +16,11 @@ use hris_sync_core::policy::SourceTraits;
 use crate::support::sim;
 
 fn policy() -> Policy {
-    Policy::from_toml_with(
-        r#"
-[upn]
-domain = "demo.com"
-[[mapping]]
-source = "department"
-entra = "department"
-"#,
-        &SourceTraits::default(),
-        &connector_azuread::traits(),
-    )
-    .unwrap()
+    let text = concat!(
+        "[upn]\ndomain = \"demo.com\"\n",
+        "[[mapping]]\nsource = \"department\"\nentra = \"department\"\n",
+    );
+    Policy::from_toml_with(text, &SourceTraits::default(), &connector_azuread::traits()).unwrap()
 }
 
 /// Ada in HR and her linked account, already in step (department included).

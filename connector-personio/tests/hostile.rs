@@ -225,13 +225,13 @@ async fn hostile_corpus() {
         matches!(skip("1"), Some(Reason::DuplicateEmail(_))),
         "the real person1 is held too"
     );
-    let created: Vec<&str> = p
+    let creates = p
         .actions
         .iter()
-        .filter_map(|a| match a {
-            Action::Create { employee_id, .. } => Some(employee_id.as_str()),
-            _ => None,
-        })
+        .filter(|a| matches!(a, Action::Create { .. }));
+    let created: Vec<&str> = creates
+        .filter_map(|a| a.employee_id())
+        .map(|id| id.as_str())
         .collect();
     for id in ["9003", "9005", "9011", "9012", "9013", "9016", "2"] {
         assert!(created.contains(&id), "{id} should be created: {created:?}");
