@@ -24,9 +24,8 @@ use hris_sync_examples::jsonl::JsonlConnector;
 use hris_sync_sims::personio::{PersonioSim, SimConfig};
 
 /// The host's registry: one line per connector, the new one beside the shipped ones.
-static SOURCES: &[&dyn SourceConnector] = &[&connector_personio::PersonioConnector];
-static DIRECTORIES: &[&dyn DirectoryConnector] =
-    &[&connector_azuread::EntraConnector, &JsonlConnector];
+static SOURCES: &[&dyn SourceConnector] = &[&connector_personio::CONNECTOR];
+static DIRECTORIES: &[&dyn DirectoryConnector] = &[&connector_azuread::CONNECTOR, &JsonlConnector];
 
 #[allow(clippy::print_stdout)]
 #[tokio::main]

@@ -91,7 +91,7 @@ mod vocabulary;
 mod write;
 
 pub use config::{AdBuilder, DEFAULT_PAGE_SIZE};
-pub use connector::{AdConnector, CREDENTIALS};
+pub use connector::{CONNECTOR, CREDENTIALS};
 pub use directory::ActiveDirectory;
 pub use sam::{MAX_LEN as MAX_SAM_ACCOUNT_NAME_LEN, SamSchema};
 pub use section::{ActiveDirectorySection, SECTION};

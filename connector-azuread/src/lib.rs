@@ -50,7 +50,7 @@ pub mod properties;
 mod section;
 
 pub use config::{DEFAULT_AUTHORITY_HOST, DEFAULT_GRAPH_BASE_URL, GraphBuilder, WriteLimits};
-pub use connector::EntraConnector;
+pub use connector::CONNECTOR;
 pub use credential::{
     AccessToken, ClientCertificateCredential, ClientSecretCredential, EnvCredential,
     ManagedIdentityCredential, TokenCredential, TokenRequest, WorkloadIdentityCredential,

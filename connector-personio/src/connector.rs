@@ -1,8 +1,7 @@
-//! [`PersonioConnector`]: the factory a host lists in its registry (`[source] kind =
-//! "personio"`).
+//! [`CONNECTOR`]: the factory a host lists in its registry (`[source] kind = "personio"`).
 
-use hris_sync_core::connector::{SourceConnector, unset_variables};
-use hris_sync_core::policy::{ConfigFile, SourceTraits};
+use hris_sync_core::connector::SourceFactory;
+use hris_sync_core::policy::ConfigFile;
 use hris_sync_core::{HrSource, RequestStats, Result};
 
 use crate::{PersonioSource, SECTION};
@@ -10,29 +9,14 @@ use crate::{PersonioSource, SECTION};
 /// The variables a real run needs.
 pub const CREDENTIALS: [&str; 2] = ["PERSONIO_CLIENT_ID", "PERSONIO_CLIENT_SECRET"];
 
-/// Personio as a [`SourceConnector`]: the credentials from the environment
+/// Personio for a host's registry: the credentials from the environment
 /// ([`PersonioSource::from_env`]), the settings from `[personio]`.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct PersonioConnector;
+pub static CONNECTOR: SourceFactory =
+    SourceFactory::new(SECTION, crate::traits, build).credentials(&CREDENTIALS);
 
-impl SourceConnector for PersonioConnector {
-    fn kind(&self) -> &'static str {
-        SECTION
-    }
-
-    fn traits(&self) -> SourceTraits {
-        crate::traits()
-    }
-
-    fn missing_credentials(&self) -> Vec<&'static str> {
-        unset_variables(&CREDENTIALS)
-    }
-
-    fn build(&self, file: &ConfigFile, stats: RequestStats) -> Result<Box<dyn HrSource>> {
-        let source = PersonioSource::from_env()
-            .request_stats(stats)
-            .config(file)?
-            .build()?;
-        Ok(Box::new(source))
-    }
+fn build(file: &ConfigFile, stats: RequestStats) -> Result<Box<dyn HrSource>> {
+    let configured = PersonioSource::from_env()
+        .request_stats(stats)
+        .config(file)?;
+    Ok(Box::new(configured.build()?))
 }

@@ -53,7 +53,7 @@ pub mod webhooks;
 
 pub use client::Api;
 pub use config::{DEFAULT_BASE_URL, DEFAULT_OVERLAP, PersonioBuilder, RateLimits};
-pub use connector::{CREDENTIALS, PersonioConnector};
+pub use connector::{CONNECTOR, CREDENTIALS};
 
 /// Parse one record of `GET /v1/company/employees`'s `data[]`, as the listing does: an
 /// employee, or the reason it cannot be read. Never panics, whatever the JSON.

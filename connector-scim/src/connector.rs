@@ -1,6 +1,6 @@
-//! [`ScimConnector`]: the factory a host lists in its registry (`[directory] kind = "scim"`).
+//! [`CONNECTOR`]: the factory a host lists in its registry (`[directory] kind = "scim"`).
 
-use hris_sync_core::connector::DirectoryConnector;
+use hris_sync_core::connector::{Credentials, DirectoryFactory};
 use hris_sync_core::policy::{ConfigFile, DirectoryTraits};
 use hris_sync_core::{Directory, Policy, RequestStats, Result};
 
@@ -10,55 +10,37 @@ use crate::{SECTION, ScimBuilder};
 /// client-credentials grant.
 pub const CREDENTIALS: [&str; 2] = ["SCIM_TOKEN", "SCIM_CLIENT_SECRET"];
 
-/// A SCIM service provider as a [`DirectoryConnector`]: the credentials from the environment
-/// ([`ScimBuilder::from_env`]), the settings from `[scim]`, the attributes compared and the
-/// accepted domain from the policy.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ScimConnector;
+/// A SCIM service provider for a host's registry: the credentials from the environment
+/// ([`ScimBuilder::from_env`]), the settings from `[scim]` (whose custom attributes extend
+/// the vocabulary), the attributes compared and the accepted domain from the policy.
+pub static CONNECTOR: DirectoryFactory = DirectoryFactory::new(SECTION, crate::traits, build)
+    .traits_from_file(traits_for)
+    .check_credentials(Credentials::Check(missing_credentials));
 
-impl DirectoryConnector for ScimConnector {
-    fn kind(&self) -> &'static str {
-        SECTION
-    }
+/// The standard vocabulary and the custom attributes `[scim] attributes` declares.
+fn traits_for(file: &ConfigFile) -> Result<DirectoryTraits> {
+    let section = crate::ScimSection::from_file(file)?;
+    let extra = section
+        .attributes
+        .unwrap_or_default()
+        .iter()
+        .map(|n| crate::vocabulary::custom(n))
+        .collect::<std::result::Result<Vec<_>, String>>()
+        .map_err(|e| hris_sync_core::Error::config(format!("scim: attributes: {e}")))?;
+    Ok(crate::vocabulary::traits_with(&extra))
+}
 
-    fn traits(&self) -> DirectoryTraits {
-        crate::traits()
+/// `SCIM_TOKEN`, unless `SCIM_CLIENT_SECRET` stands in for it.
+fn missing_credentials() -> Vec<&'static str> {
+    let set = |v: &str| std::env::var_os(v).is_some_and(|s| !s.is_empty());
+    if CREDENTIALS.iter().any(|v| set(v)) {
+        Vec::new()
+    } else {
+        vec![CREDENTIALS[0]]
     }
+}
 
-    /// The standard vocabulary and the custom attributes `[scim] attributes` declares.
-    fn traits_for(&self, file: &ConfigFile) -> Result<DirectoryTraits> {
-        let section = crate::ScimSection::from_file(file)?;
-        let extra = section
-            .attributes
-            .unwrap_or_default()
-            .iter()
-            .map(|n| crate::vocabulary::custom(n))
-            .collect::<std::result::Result<Vec<_>, String>>()
-            .map_err(|e| hris_sync_core::Error::config(format!("scim: attributes: {e}")))?;
-        Ok(crate::vocabulary::traits_with(&extra))
-    }
-
-    /// `SCIM_TOKEN`, unless `SCIM_CLIENT_SECRET` stands in for it.
-    fn missing_credentials(&self) -> Vec<&'static str> {
-        let set = |v: &str| std::env::var_os(v).is_some_and(|s| !s.is_empty());
-        if CREDENTIALS.iter().any(|v| set(v)) {
-            Vec::new()
-        } else {
-            vec![CREDENTIALS[0]]
-        }
-    }
-
-    fn build(
-        &self,
-        file: &ConfigFile,
-        policy: &Policy,
-        stats: RequestStats,
-    ) -> Result<Box<dyn Directory>> {
-        let directory = ScimBuilder::from_env()
-            .config(file)?
-            .policy(policy)
-            .request_stats(stats)
-            .build()?;
-        Ok(Box::new(directory))
-    }
+fn build(file: &ConfigFile, policy: &Policy, stats: RequestStats) -> Result<Box<dyn Directory>> {
+    let configured = ScimBuilder::from_env().config(file)?.policy(policy);
+    Ok(Box::new(configured.request_stats(stats).build()?))
 }

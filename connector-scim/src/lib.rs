@@ -88,7 +88,7 @@ pub mod vocabulary;
 mod write;
 
 pub use config::{DEFAULT_PAGE_SIZE, ScimAuth, ScimBuilder};
-pub use connector::{CREDENTIALS, ScimConnector};
+pub use connector::{CONNECTOR, CREDENTIALS};
 pub use directory::ScimDirectory;
 pub use profile::Profile;
 pub use section::{SECTION, ScimSection};

@@ -15,16 +15,16 @@ pub const DEFAULT_SOURCE: &str = "personio";
 pub const DEFAULT_DIRECTORY: &str = "entra";
 
 /// The HR sources this build has.
-pub static SOURCES: &[&dyn SourceConnector] = &[&connector_personio::PersonioConnector];
+pub static SOURCES: &[&dyn SourceConnector] = &[&connector_personio::CONNECTOR];
 
 /// The directories this build has.
 pub static DIRECTORIES: &[&dyn DirectoryConnector] = &[
     #[cfg(feature = "entra")]
-    &connector_azuread::EntraConnector,
+    &connector_azuread::CONNECTOR,
     #[cfg(feature = "active_directory")]
-    &connector_activedirectory::AdConnector,
+    &connector_activedirectory::CONNECTOR,
     #[cfg(feature = "scim")]
-    &connector_scim::ScimConnector,
+    &connector_scim::CONNECTOR,
 ];
 
 /// Every directory kind a build may have, with the feature that brings it.
@@ -168,7 +168,7 @@ pub fn policy_from_toml(text: &str) -> Result<Policy> {
 /// Personio's credential variables that are unset or empty, by name (for `--webhooks`).
 #[must_use]
 pub fn missing_personio_credentials() -> Vec<&'static str> {
-    connector_personio::PersonioConnector.missing_credentials()
+    connector_personio::CONNECTOR.missing_credentials()
 }
 
 #[cfg(test)]

@@ -5,7 +5,15 @@
 //! [`DirectoryConnector`]; a host (the `hris-sync` command) lists them in one registry and
 //! picks one by `[source] kind` / `[directory] kind`. The factory parses its own section of the
 //! file, declares its traits to the policy and names the credentials it reads from the
-//! environment.
+//! environment. Most connectors need nothing but plain functions for that: they export a
+//! [`DirectoryFactory`] or [`SourceFactory`] value; a connector with state of its own
+//! implements the trait.
+
+mod factory;
+
+pub use factory::{
+    BuildDirectory, BuildSource, Credentials, DirectoryFactory, Factory, SourceFactory,
+};
 
 use crate::Policy;
 use crate::directory::Directory;
