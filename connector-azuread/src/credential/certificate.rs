@@ -194,7 +194,7 @@ pub struct ClientCertificateCredential {
 impl fmt::Debug for ClientCertificateCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientCertificateCredential")
-            .field("tenant_id", &self.app.authority.tenant_id)
+            .field("tenant_id", &self.app.tenant_id)
             .field("client_id", &self.app.client_id)
             .field("x5t#S256", &self.signer.thumbprint())
             .finish_non_exhaustive()
@@ -220,7 +220,7 @@ impl ClientCertificateCredential {
             Error::config(format!("AZURE_CLIENT_CERTIFICATE_PATH: {}", e.message()))
         })?;
         Ok(Self {
-            app: App::new(tenant_id, client_id_)?,
+            app: App::global(tenant_id, client_id_)?,
             signer: Arc::new(signer),
         })
     }
@@ -263,7 +263,7 @@ impl ClientCertificateCredential {
     fn assertion(&self) -> Result<String> {
         let now = epoch_now();
         let claims = json!({
-            "aud": self.app.authority.token_url,
+            "aud": self.app.token_url,
             "iss": self.app.client_id,
             "sub": self.app.client_id,
             "jti": self.signer.random_id()?,

@@ -42,40 +42,27 @@ impl fmt::Debug for AccessToken {
     }
 }
 
-/// `{authority}/{tenant}/oauth2/v2.0/token`, validated.
-#[derive(Clone, Debug)]
-pub(crate) struct Authority {
-    pub(crate) tenant_id: String,
-    pub(crate) token_url: String,
-}
-
-impl Authority {
-    /// `host` is the authority (`https://login.microsoftonline.com`, or a national cloud's).
-    ///
-    /// # Errors
-    /// A tenant id that is empty or carries URL syntax; an authority that is not a URL or is
-    /// plain `http://` to a non-loopback host.
-    pub(crate) fn new(host: &str, tenant_id: &str) -> Result<Self> {
-        let tenant_id = tenant_id.trim();
-        if tenant_id.is_empty() || tenant_id.contains(['/', '?', '#', ' ']) {
-            return Err(Error::config("AZURE_TENANT_ID: missing or not a tenant id"));
-        }
-        let url = Url::parse(host.trim_end_matches('/')).map_err(|e| {
-            Error::config(format!("AZURE_AUTHORITY_HOST: {host:?} is not a URL: {e}"))
-        })?;
-        ensure_secure_transport(
-            "AZURE_AUTHORITY_HOST",
-            url.scheme(),
-            url.host_str().unwrap_or_default(),
-        )?;
-        Ok(Self {
-            token_url: format!(
-                "{}/{tenant_id}/oauth2/v2.0/token",
-                url.as_str().trim_end_matches('/')
-            ),
-            tenant_id: tenant_id.to_owned(),
-        })
+/// The token endpoint of `tenant_id` at the identity platform `host`
+/// (`https://login.microsoftonline.com`, or a national cloud's):
+/// `{host}/{tenant}/oauth2/v2.0/token`, and the tenant id trimmed.
+///
+/// # Errors
+/// A tenant id that is empty or carries URL syntax; an authority that is not a URL or is plain
+/// `http://` to a non-loopback host.
+fn token_endpoint(host: &str, tenant_id: &str) -> Result<(String, String)> {
+    let tenant_id = tenant_id.trim();
+    if tenant_id.is_empty() || tenant_id.contains(['/', '?', '#', ' ']) {
+        return Err(Error::config("AZURE_TENANT_ID: missing or not a tenant id"));
     }
+    let url = Url::parse(host.trim_end_matches('/'))
+        .map_err(|e| Error::config(format!("AZURE_AUTHORITY_HOST: {host:?} is not a URL: {e}")))?;
+    let host_name = url.host_str().unwrap_or_default();
+    ensure_secure_transport("AZURE_AUTHORITY_HOST", url.scheme(), host_name)?;
+    let base = url.as_str().trim_end_matches('/');
+    Ok((
+        format!("{base}/{tenant_id}/oauth2/v2.0/token"),
+        tenant_id.to_owned(),
+    ))
 }
 
 /// A client id: present, and plain text.
@@ -109,31 +96,42 @@ pub(crate) async fn post_form(
 /// The form value naming a JWT client assertion (RFC 7523).
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-/// An app registration: its tenant's token endpoint and its client id.
+/// An app registration: its tenant, that tenant's token endpoint, and its client id.
 #[derive(Clone, Debug)]
 pub(crate) struct App {
-    pub(crate) authority: Authority,
+    pub(crate) tenant_id: String,
+    pub(crate) token_url: String,
     pub(crate) client_id: String,
 }
 
 impl App {
+    /// The app `client_id` in `tenant_id`, at the identity platform `host`.
+    ///
+    /// # Errors
+    /// As [`token_endpoint`] and [`client_id`].
+    pub(crate) fn new(host: &str, tenant_id: &str, client_id_: &str) -> Result<Self> {
+        let (token_url, tenant_id) = token_endpoint(host, tenant_id)?;
+        Ok(Self {
+            tenant_id,
+            token_url,
+            client_id: client_id(client_id_)?,
+        })
+    }
+
     /// The app `client_id` in `tenant_id`, at the global cloud's identity platform.
     ///
     /// # Errors
-    /// As [`Authority::new`] and [`client_id`].
-    pub(crate) fn new(tenant_id: &str, client_id_: &str) -> Result<Self> {
-        Ok(Self {
-            authority: Authority::new(DEFAULT_AUTHORITY_HOST, tenant_id)?,
-            client_id: client_id(client_id_)?,
-        })
+    /// As [`App::new`].
+    pub(crate) fn global(tenant_id: &str, client_id_: &str) -> Result<Self> {
+        Self::new(DEFAULT_AUTHORITY_HOST, tenant_id, client_id_)
     }
 
     /// The same app at another identity platform (`host`).
     ///
     /// # Errors
-    /// As [`Authority::new`].
+    /// As [`token_endpoint`].
     pub(crate) fn at(&mut self, host: &str) -> Result<()> {
-        self.authority = Authority::new(host, &self.authority.tenant_id)?;
+        self.token_url = token_endpoint(host, &self.tenant_id)?.0;
         Ok(())
     }
 
@@ -152,7 +150,7 @@ impl App {
             ("client_assertion", assertion.expose_secret()),
             ("grant_type", "client_credentials"),
         ];
-        post_form(request.http, &self.authority.token_url, &form, hint).await
+        post_form(request.http, &self.token_url, &form, hint).await
     }
 }
 
@@ -188,18 +186,19 @@ mod tests {
 
     #[test]
     fn authority_validation() {
-        let a = Authority::new("https://login.microsoftonline.com/", "contoso.com").unwrap();
+        let login = "https://login.microsoftonline.com";
+        let a = App::new(&format!("{login}/"), "contoso.com", "c").unwrap();
         assert_eq!(
             a.token_url,
-            "https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token"
+            format!("{login}/contoso.com/oauth2/v2.0/token")
         );
         for bad in ["", " ", "a/b", "a?b", "a#b"] {
-            let e = Authority::new("https://login.microsoftonline.com", bad).unwrap_err();
+            let e = App::new(login, bad, "c").unwrap_err();
             assert!(e.message().starts_with("AZURE_TENANT_ID"), "{e}");
         }
-        let e = Authority::new("http://login.example.com", "t").unwrap_err();
+        let e = App::new("http://login.example.com", "t", "c").unwrap_err();
         assert!(e.message().starts_with("AZURE_AUTHORITY_HOST"), "{e}");
-        assert!(Authority::new("http://127.0.0.1:9", "t").is_ok());
-        assert!(client_id(" ").is_err());
+        assert!(App::new("http://127.0.0.1:9", "t", "c").is_ok());
+        assert!(App::new(login, "t", " ").is_err());
     }
 }

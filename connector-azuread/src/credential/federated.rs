@@ -36,7 +36,7 @@ impl WorkloadIdentityCredential {
             return Err(Error::config("AZURE_FEDERATED_TOKEN_FILE: missing"));
         }
         Ok(Self {
-            app: App::new(tenant_id, client_id_)?,
+            app: App::global(tenant_id, client_id_)?,
             token_file,
         })
     }

@@ -189,8 +189,7 @@ impl EnvCredential {
 
 /// The tenant and client id, checked before a missing credential is reported.
 pub(crate) fn validate_ids(authority: &str, tenant: &str, client: &str) -> Result<()> {
-    endpoint::Authority::new(authority, tenant)?;
-    endpoint::client_id(client).map(drop)
+    endpoint::App::new(authority, tenant, client).map(drop)
 }
 
 /// The error for a directory built with no way to get a token.

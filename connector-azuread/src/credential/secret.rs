@@ -20,7 +20,7 @@ pub struct ClientSecretCredential {
 impl fmt::Debug for ClientSecretCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientSecretCredential")
-            .field("tenant_id", &self.app.authority.tenant_id)
+            .field("tenant_id", &self.app.tenant_id)
             .field("client_id", &self.app.client_id)
             .field("secret", &"[redacted]")
             .finish()
@@ -33,7 +33,7 @@ impl ClientSecretCredential {
     /// # Errors
     /// [`hris_sync_core::ErrorKind::InvalidConfig`] naming a missing or malformed value.
     pub fn new(tenant_id: &str, client_id_: &str, secret: impl Into<SecretString>) -> Result<Self> {
-        let app = App::new(tenant_id, client_id_)?;
+        let app = App::global(tenant_id, client_id_)?;
         let secret = secret.into();
         if secret.expose_secret().trim().is_empty() {
             return Err(Error::config("AZURE_CLIENT_SECRET: missing"));
@@ -56,7 +56,7 @@ impl TokenCredential for ClientSecretCredential {
     async fn get_token(&self, request: TokenRequest<'_>) -> Result<AccessToken> {
         post_form(
             request.http,
-            &self.app.authority.token_url,
+            &self.app.token_url,
             &[
                 ("client_id", self.app.client_id.as_str()),
                 ("scope", request.scope),
