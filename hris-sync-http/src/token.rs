@@ -36,21 +36,13 @@ impl Default for TokenCache {
 }
 
 /// A token handed to one request, with the generation to [`TokenCache::invalidate`] if the
-/// service refuses it.
+/// service refuses it. `Debug` shows no token (`SecretString` redacts itself).
+#[derive(Debug)]
 pub struct Lease {
     /// The bearer token.
     pub value: SecretString,
     /// Which token this is.
     pub generation: u64,
-}
-
-impl fmt::Debug for Lease {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Lease")
-            .field("value", &"[redacted]")
-            .field("generation", &self.generation)
-            .finish()
-    }
 }
 
 /// The longest a token is kept, whatever lifetime its service announced.

@@ -1,7 +1,6 @@
 //! The identity platform's token endpoint, shared by every credential that posts a form to
 //! it (secret, certificate, federated), and the answer every credential returns.
 
-use std::fmt;
 use std::time::Duration;
 
 use hris_sync_core::transport::ensure_secure_transport;
@@ -15,8 +14,9 @@ use crate::config::DEFAULT_AUTHORITY_HOST;
 use crate::error::{token_error, transport_error};
 use crate::model::TokenResponse;
 
-/// A bearer token and how long it is good for. `Debug` shows no token.
-#[derive(Clone)]
+/// A bearer token and how long it is good for. `Debug` shows no token (`SecretString` redacts
+/// itself).
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccessToken {
     /// The bearer token.
@@ -30,15 +30,6 @@ impl AccessToken {
     #[must_use]
     pub fn new(token: SecretString, expires_in: Duration) -> Self {
         Self { token, expires_in }
-    }
-}
-
-impl fmt::Debug for AccessToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AccessToken")
-            .field("token", &"[redacted]")
-            .field("expires_in", &self.expires_in)
-            .finish()
     }
 }
 

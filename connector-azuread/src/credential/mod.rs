@@ -148,40 +148,31 @@ impl EnvCredential {
     /// [`hris_sync_core::ErrorKind::InvalidConfig`] naming the variable that is missing or
     /// wrong (an unreadable certificate file, a wrong password).
     pub fn build(&self) -> Result<Arc<dyn TokenCredential>> {
-        let tenant = env("AZURE_TENANT_ID").unwrap_or_default();
-        let client = env("AZURE_CLIENT_ID").unwrap_or_default();
+        let var = |k: &str| env(k).unwrap_or_default();
+        let (tenant, client) = (var("AZURE_TENANT_ID"), var("AZURE_CLIENT_ID"));
         let authority = env("AZURE_AUTHORITY_HOST");
         let authority = authority
             .as_deref()
             .unwrap_or(crate::DEFAULT_AUTHORITY_HOST);
         Ok(match self {
-            Self::Secret | Self::None => Arc::new(
-                ClientSecretCredential::new(
-                    &tenant,
-                    &client,
-                    SecretString::from(env("AZURE_CLIENT_SECRET").unwrap_or_default()),
-                )?
-                .authority_host(authority)?,
-            ),
-            Self::Certificate => Arc::new(
-                ClientCertificateCredential::from_file(
-                    &tenant,
-                    &client,
-                    PathBuf::from(env("AZURE_CLIENT_CERTIFICATE_PATH").unwrap_or_default()),
-                    SecretString::from(
-                        std::env::var("AZURE_CLIENT_CERTIFICATE_PASSWORD").unwrap_or_default(),
-                    ),
-                )?
-                .authority_host(authority)?,
-            ),
-            Self::WorkloadIdentity => Arc::new(
-                WorkloadIdentityCredential::new(
-                    &tenant,
-                    &client,
-                    PathBuf::from(env("AZURE_FEDERATED_TOKEN_FILE").unwrap_or_default()),
-                )?
-                .authority_host(authority)?,
-            ),
+            Self::Secret | Self::None => {
+                let secret = SecretString::from(var("AZURE_CLIENT_SECRET"));
+                let credential = ClientSecretCredential::new(&tenant, &client, secret)?;
+                Arc::new(credential.authority_host(authority)?)
+            }
+            Self::Certificate => {
+                let path = PathBuf::from(var("AZURE_CLIENT_CERTIFICATE_PATH"));
+                let password = std::env::var("AZURE_CLIENT_CERTIFICATE_PASSWORD");
+                let password = SecretString::from(password.unwrap_or_default());
+                let credential =
+                    ClientCertificateCredential::from_file(&tenant, &client, path, password)?;
+                Arc::new(credential.authority_host(authority)?)
+            }
+            Self::WorkloadIdentity => {
+                let file = PathBuf::from(var("AZURE_FEDERATED_TOKEN_FILE"));
+                let credential = WorkloadIdentityCredential::new(&tenant, &client, file)?;
+                Arc::new(credential.authority_host(authority)?)
+            }
             Self::ManagedIdentity => Arc::new(ManagedIdentityCredential::from_env()),
         })
     }
