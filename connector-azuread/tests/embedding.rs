@@ -7,9 +7,8 @@ use std::sync::Arc;
 use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};
 use hris_sync_core::memory::MemorySource;
 use hris_sync_core::raw::{DirectoryProperty, PropertyValue};
-use hris_sync_core::{
-    AttributeValue, DirectoryUser, Employee, EmployeeId, EmployeeStatus, ErrorKind, Policy,
-};
+use hris_sync_core::testkit::source::employee;
+use hris_sync_core::{AttributeValue, DirectoryUser, Employee, EmployeeId, ErrorKind, Policy};
 
 use hris_sync_core::policy::SourceTraits;
 
@@ -25,10 +24,7 @@ fn policy() -> Policy {
 
 /// Ada in HR and her linked account, already in step (department included).
 fn ada() -> (Employee, DirectoryUser) {
-    let mut e = Employee::new(EmployeeId::new("7").unwrap(), EmployeeStatus::Active);
-    e.first_name = Some("Ada".into());
-    e.last_name = Some("Lovelace".into());
-    e.email = Some("ada.lovelace@demo.com".into());
+    let mut e = employee("7", "Ada", "Lovelace", "ada.lovelace@demo.com");
     e.attributes
         .insert("department".into(), AttributeValue::text("Research"));
     let mut u = DirectoryUser::new(

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use hris_sync_core::apply::apply_plan;
 use hris_sync_core::raw::{Applied, DirectoryProperty, Operation, PropertyValue};
+use hris_sync_core::testkit::source::employee;
 use hris_sync_core::{Directory, DirectoryUserId, ErrorKind};
 use hris_sync_core::{DiscardCredentials, SyncHistory};
 use hris_sync_sims::graph::{Fault, Target};
@@ -177,7 +178,7 @@ async fn refused_values_are_invalid_input() {
 // keeps the cost center (Graph would null a field left out).
 #[tokio::test(flavor = "current_thread")]
 async fn employee_org_data_sent_whole() {
-    use hris_sync_core::{AttributeValue, Employee, EmployeeId, EmployeeStatus, Policy};
+    use hris_sync_core::{AttributeValue, Policy};
     let sim = sim().await;
     let mut u =
         hris_sync_core::DirectoryUser::new("00000000-0000-4000-8000-000000000001", "lena@demo.com");
@@ -205,10 +206,7 @@ async fn employee_org_data_sent_whole() {
             connector_azuread::properties::COST_CENTER,
         ],
     );
-    let mut e = Employee::new(EmployeeId::new("1").unwrap(), EmployeeStatus::Active);
-    e.first_name = Some("Lena".into());
-    e.last_name = Some("Vogt".into());
-    e.email = Some("lena@demo.com".into());
+    let mut e = employee("1", "Lena", "Vogt", "lena@demo.com");
     e.attributes
         .insert("subcompany".into(), AttributeValue::text("Ops"));
     let users = entra.list_users().await.unwrap().users;

@@ -31,6 +31,17 @@ fn id(s: &str) -> EmployeeId {
     EmployeeId::new(s).unwrap_or_else(|_| id("0"))
 }
 
+/// An active employee with a name and a work email (a test's own cast; an id that is not
+/// one becomes `0`).
+#[must_use]
+pub fn employee(id_: &str, first: &str, last: &str, email: &str) -> Employee {
+    let mut e = Employee::new(id(id_), EmployeeStatus::Active);
+    e.first_name = Some(first.to_owned());
+    e.last_name = Some(last.to_owned());
+    e.email = Some(email.to_owned());
+    e
+}
+
 /// Six employees every source must return exactly.
 #[must_use]
 pub fn fixtures() -> Vec<Employee> {
