@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use hris_sync_core::engine::{MemoryStateStore, SyncOptions, Syncer};
 use hris_sync_core::memory::MemorySource;
-use hris_sync_core::raw::{DirectoryProperty, PropertyValue};
+use hris_sync_core::raw::DirectoryProperty;
+use hris_sync_core::testkit::directory::account;
 use hris_sync_core::testkit::source::employee;
 use hris_sync_core::{AttributeValue, DirectoryUser, Employee, EmployeeId, ErrorKind, Policy};
 
@@ -27,20 +28,14 @@ fn ada() -> (Employee, DirectoryUser) {
     let mut e = employee("7", "Ada", "Lovelace", "ada.lovelace@demo.com");
     e.attributes
         .insert("department".into(), AttributeValue::text("Research"));
-    let mut u = DirectoryUser::new(
-        "00000000-0000-4000-8000-000000000007",
-        "ada.lovelace@demo.com",
-    );
-    u.employee_id = Some("7".into());
-    for (p, v) in [
+    let properties = [
         (DirectoryProperty::DISPLAY_NAME, "Ada Lovelace"),
         (DirectoryProperty::GIVEN_NAME, "Ada"),
         (DirectoryProperty::SURNAME, "Lovelace"),
         (connector_azuread::properties::DEPARTMENT, "Research"),
-    ] {
-        u.properties.insert(p, PropertyValue::text(v));
-    }
-    (e, u)
+    ];
+    let id = "00000000-0000-4000-8000-000000000007";
+    (e, account(id, "ada.lovelace@demo.com", "7", &properties))
 }
 
 fn applying() -> SyncOptions {

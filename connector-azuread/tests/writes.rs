@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use hris_sync_core::apply::apply_plan;
 use hris_sync_core::raw::{Applied, DirectoryProperty, Operation, PropertyValue};
+use hris_sync_core::testkit::directory::account;
 use hris_sync_core::testkit::source::employee;
 use hris_sync_core::{Directory, DirectoryUserId, ErrorKind};
 use hris_sync_core::{DiscardCredentials, SyncHistory};
@@ -180,19 +181,16 @@ async fn refused_values_are_invalid_input() {
 async fn employee_org_data_sent_whole() {
     use hris_sync_core::{AttributeValue, Policy};
     let sim = sim().await;
-    let mut u =
-        hris_sync_core::DirectoryUser::new("00000000-0000-4000-8000-000000000001", "lena@demo.com");
-    u.employee_id = Some("1".into());
-    for (p, v) in [
+    let properties = [
         (DirectoryProperty::DISPLAY_NAME, "Lena Vogt"),
         (DirectoryProperty::GIVEN_NAME, "Lena"),
         (DirectoryProperty::SURNAME, "Vogt"),
         (connector_azuread::properties::DIVISION, "R&D"),
         (connector_azuread::properties::COST_CENTER, "CC-4711"),
-    ] {
-        u.properties.insert(p, PropertyValue::text(v));
-    }
-    sim.seed([u]).unwrap();
+    ];
+    let id = "00000000-0000-4000-8000-000000000001";
+    sim.seed([account(id, "lena@demo.com", "1", &properties)])
+        .unwrap();
     let policy = Policy::from_toml_with(
         "[upn]\ndomain = \"demo.com\"\n[[mapping]]\nsource = \"subcompany\"\nentra = \"employeeOrgData.division\"\n",
         &hris_sync_core::policy::SourceTraits::default(),

@@ -52,6 +52,23 @@ pub fn person(upn: &str, first: &str, last: &str, employee_id: &str) -> NewUser 
     }
 }
 
+/// A linked, enabled account `id` holding `upn` for `employee_id`, with `properties` (its
+/// names, typically) as text.
+#[must_use]
+pub fn account(
+    id: &str,
+    upn: &str,
+    employee_id: &str,
+    properties: &[(DirectoryProperty, &str)],
+) -> DirectoryUser {
+    let mut u = DirectoryUser::new(id, upn);
+    u.employee_id = Some(employee_id.to_owned());
+    for (p, v) in properties {
+        u.properties.insert(p.clone(), PropertyValue::text(*v));
+    }
+    u
+}
+
 /// A valid new account for the kit.
 #[must_use]
 pub fn new_user(kit: &Kit, name: &str, employee_id: &str) -> NewUser {
