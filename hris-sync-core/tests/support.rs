@@ -115,6 +115,15 @@ pub(crate) fn policy_extra(extra: &str) -> Policy {
     Policy::from_toml(&format!("{BASE_POLICY}\n{extra}")).unwrap()
 }
 
+/// The base policy with a `[[mapping]]` more for each `(source, target)`.
+pub(crate) fn policy_mapping(mappings: &[(&str, &str)]) -> Policy {
+    let extra: String = mappings
+        .iter()
+        .map(|(s, t)| format!("[[mapping]]\nsource = {s:?}\ntarget = {t:?}\n"))
+        .collect();
+    policy_extra(&extra)
+}
+
 /// The report's actions of one kind, in report order.
 pub(crate) fn of_kind(
     report: &hris_sync_core::engine::SyncReport,

@@ -10,7 +10,7 @@ use hris_sync_core::{
     Action, Directory, EmployeeStatus, Error, ErrorKind, Reason, SyncHistory, plan,
 };
 
-use crate::support::{emp, linked_user, now, policy_extra, policy_lifecycle};
+use crate::support::{emp, linked_user, now, policy_lifecycle, policy_mapping};
 
 /// A directory whose app may not revoke sessions (T1: `User.RevokeSessions.All` missing).
 #[derive(Debug)]
@@ -85,16 +85,10 @@ async fn t6_disable_stands_alone_and_a_failed_revoke_keeps_the_leaver_disabled()
 // unmapped cost center or extension attribute is never nulled.
 #[test]
 fn t5_complex_properties_are_written_whole() {
-    let policy = policy_extra(
-        r#"
-        [[mapping]]
-        source = "department"
-        target = "employeeOrgData.division"
-        [[mapping]]
-        source = "position"
-        target = "extensionAttribute3"
-        "#,
-    );
+    let policy = policy_mapping(&[
+        ("department", "employeeOrgData.division"),
+        ("position", "extensionAttribute3"),
+    ]);
     let mut e = emp("1", "Lena", "Vogt");
     e.attributes.insert(
         "department".into(),
@@ -144,13 +138,7 @@ fn t5_complex_properties_are_written_whole() {
 // its extension attributes are reported, not written; a never-synchronised one gets them.
 #[test]
 fn t11_previously_synced_users_get_no_extension_attributes() {
-    let policy = policy_extra(
-        r#"
-        [[mapping]]
-        source = "dynamic_99"
-        target = "extensionAttribute3"
-        "#,
-    );
+    let policy = policy_mapping(&[("dynamic_99", "extensionAttribute3")]);
     let mut e = emp("1", "Lena", "Vogt");
     e.attributes.insert(
         "dynamic_99".into(),
