@@ -76,6 +76,17 @@ async fn watching(
     .await
 }
 
+/// [`watching`] with a debounce of a second, on a fresh configuration and state: the
+/// scratch directory (keep it while the child runs), the child and its address.
+async fn receiving(
+    sims: &Sims,
+    interval: &str,
+) -> (tempfile::TempDir, std::process::Child, String) {
+    let (dir, config, state) = scratch();
+    let (child, addr) = watching(sims, &config, &state, interval, "1s").await;
+    (dir, child, addr)
+}
+
 /// Wait (up to two minutes) until the watching sync at `addr` has finished a cycle.
 async fn first_cycle(http: &reqwest::Client, addr: &str) {
     let started = Instant::now();
@@ -111,8 +122,7 @@ fn cycles(metrics: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_apply_hire_move_and_leave_by_targeted_cycles() {
     let sims = sims().await;
-    let (_dir, config, state) = scratch();
-    let (child, addr) = watching(&sims, &config, &state, "1h", "1s").await;
+    let (_dir, child, addr) = receiving(&sims, "1h").await;
     let http = reqwest::Client::new();
     let hook = format!("http://{addr}/webhooks/personio");
     let metrics = || {
@@ -393,8 +403,7 @@ async fn simulated_personio_deliveries_drive_the_sync() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notifications_never_starve_the_periodic_cycle() {
     let sims = sims().await;
-    let (_dir, config, state) = scratch();
-    let (child, addr) = watching(&sims, &config, &state, "3s", "1s").await;
+    let (_dir, child, addr) = receiving(&sims, "3s").await;
     let http = reqwest::Client::new();
     let started = Instant::now();
     first_cycle(&http, &addr).await;
