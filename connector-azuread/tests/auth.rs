@@ -2,9 +2,9 @@
 
 use crate::support::Connect as _;
 use connector_azuread::EntraDirectory;
-use hris_sync_core::{Directory, ErrorKind};
+use hris_sync_core::Directory;
 
-use crate::support::{sim, users};
+use crate::support::{refused, sim, users};
 
 #[tokio::test(flavor = "current_thread")]
 async fn token_is_cached_and_refreshed_once_on_401() {
@@ -27,9 +27,7 @@ async fn token_is_cached_and_refreshed_once_on_401() {
 async fn wrong_secret_is_a_config_error_with_the_aadsts_code() {
     let sim = sim().await;
     let entra = sim.directory().client_secret("wrong").build().unwrap();
-    let err = entra.list_users().await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
-    assert!(err.message().contains("AADSTS7000215"), "{err}");
+    refused(&entra, "AADSTS7000215", "AZURE_CLIENT_SECRET").await;
     let tenant = sim.directory().tenant_id("nobody.example").build().unwrap();
     let err = tenant.verified_domains().await.unwrap_err();
     assert!(err.message().contains("AADSTS90002"), "{err}");

@@ -13,7 +13,7 @@ use hris_sync_sims::graph::{
 };
 use serde_json::json;
 
-use crate::support::{config, users};
+use crate::support::{config, refused, users};
 
 const ISSUER: &str = "https://oidc.cluster.example/7f3c";
 const SUBJECT: &str = "system:serviceaccount:hr:hris-sync";
@@ -81,15 +81,6 @@ fn federated_token(sub: &str, aud: &str, exp_from_now: i64) -> String {
         &json!({"iss": ISSUER, "sub": sub, "aud": aud, "iat": now - 60, "nbf": now - 60, "exp": exp}),
     )
     .unwrap()
-}
-
-/// Reading fails with a configuration error naming the `AADSTS` code and the variable to
-/// check.
-async fn refused(entra: &EntraDirectory, code: &str, variable: &str) {
-    let err = reads(entra).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
-    assert!(err.message().contains(code), "{err}");
-    assert!(err.message().contains(variable), "{err}");
 }
 
 /// The directory of `sim` with the certificate fixture `file`, opened with `password`.

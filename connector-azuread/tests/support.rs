@@ -86,6 +86,20 @@ pub(crate) fn create(upn: &str, employee_id: &str) -> Operation {
     Operation::Create(Box::new(new_user(upn, employee_id)))
 }
 
+/// Reading fails with a configuration error naming the `AADSTS` code and the variable to
+/// check.
+pub(crate) async fn refused(entra: &EntraDirectory, code: &str, variable: &str) {
+    use hris_sync_core::Directory as _;
+    let err = entra.list_users().await.unwrap_err();
+    assert_eq!(
+        err.kind(),
+        hris_sync_core::ErrorKind::InvalidConfig,
+        "{err}"
+    );
+    assert!(err.message().contains(code), "{err}");
+    assert!(err.message().contains(variable), "{err}");
+}
+
 /// A permission error that names the permission to grant.
 pub(crate) fn denied(err: &hris_sync_core::Error, permission: &str) {
     assert_eq!(
