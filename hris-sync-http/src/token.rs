@@ -136,15 +136,33 @@ mod tests {
         SecretString::from(s.to_owned())
     }
 
+    /// A token endpoint that counts its fetches and issues `t1`, `t2`, … good for `lifetime`.
+    struct Issuer {
+        fetches: Cell<u32>,
+        lifetime: Duration,
+    }
+
+    impl Issuer {
+        fn new(lifetime: Duration) -> Self {
+            Self {
+                fetches: Cell::new(0),
+                lifetime,
+            }
+        }
+
+        fn fetch(&self) -> impl Future<Output = Result<(SecretString, Duration)>> + use<> {
+            self.fetches.set(self.fetches.get() + 1);
+            let (n, lifetime) = (self.fetches.get(), self.lifetime);
+            async move { Ok((token(&format!("t{n}")), lifetime)) }
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn cached_for_its_lifetime_minus_the_margin_and_invalidated_once() {
         let cache = TokenCache::new();
-        let fetches = Cell::new(0);
-        let fetch = || {
-            fetches.set(fetches.get() + 1);
-            let n = fetches.get();
-            async move { Ok((token(&format!("t{n}")), Duration::from_secs(3600))) }
-        };
+        let issuer = Issuer::new(Duration::from_secs(3600));
+        let fetches = &issuer.fetches;
+        let fetch = || issuer.fetch();
         let a = cache.get(Duration::from_secs(300), fetch).await.unwrap();
         let b = cache.get(Duration::from_secs(300), fetch).await.unwrap();
         assert_eq!((a.generation, b.generation, fetches.get()), (1, 1, 1));
@@ -170,12 +188,10 @@ mod tests {
     // lifetime is kept at most a day.
     #[tokio::test(start_paused = true)]
     async fn an_absurd_lifetime_is_capped_at_a_day() {
+        let issuer = Issuer::new(Duration::from_secs(u64::MAX));
         let cache = TokenCache::new();
-        let fetches = Cell::new(0);
-        let fetch = || {
-            fetches.set(fetches.get() + 1);
-            async { Ok((token("t"), Duration::from_secs(u64::MAX))) }
-        };
+        let fetch = || issuer.fetch();
+        let fetches = &issuer.fetches;
         let _ = cache.get(Duration::from_secs(300), fetch).await.unwrap();
         tokio::time::advance(MAX_LIFETIME).await;
         let _ = cache.get(Duration::from_secs(300), fetch).await.unwrap();
