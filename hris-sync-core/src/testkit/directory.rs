@@ -75,6 +75,16 @@ pub fn new_user(kit: &Kit, name: &str, employee_id: &str) -> NewUser {
     person(&kit.upn(name), "Kit", name, employee_id)
 }
 
+/// The kit's new account `name` for employee `n`, its first two attributes set to `values`.
+fn with_attributes(kit: &Kit, name: &str, n: u32, values: [&str; 2]) -> NewUser {
+    let mut new = new_user(kit, name, &kit.employee_id(n));
+    for (attribute, value) in kit.attributes.iter().zip(values) {
+        new.properties
+            .insert(attribute.clone(), PropertyValue::text(value));
+    }
+    new
+}
+
 /// Create `new`, which must come back as [`Applied::Created`] (a kit check's helper, and a
 /// test's).
 ///
@@ -141,11 +151,7 @@ pub async fn verified_domains_include_the_kit_domain(dir: &dyn Directory, kit: &
 /// # Errors
 /// When a field differs or the account is missing.
 pub async fn create_then_list(dir: &dyn Directory, kit: &Kit) -> Result<()> {
-    let mut new = new_user(kit, "create", &kit.employee_id(1));
-    new.properties
-        .insert(kit.attributes[0].clone(), PropertyValue::text("Kit Dept"));
-    new.properties
-        .insert(kit.attributes[1].clone(), PropertyValue::text("Tester"));
+    let new = with_attributes(kit, "create", 1, ["Kit Dept", "Tester"]);
     let created = create(dir, new).await?;
     let listed = find(dir, &created.id).await?;
     ensure(
@@ -231,11 +237,7 @@ pub async fn one_outcome_per_operation_in_order(dir: &dyn Directory, kit: &Kit) 
 /// # Errors
 /// When another property changes or a clear is not applied.
 pub async fn update_touches_only_named_properties(dir: &dyn Directory, kit: &Kit) -> Result<()> {
-    let mut new = new_user(kit, "update", &kit.employee_id(5));
-    new.properties
-        .insert(kit.attributes[0].clone(), PropertyValue::text("Before"));
-    new.properties
-        .insert(kit.attributes[1].clone(), PropertyValue::text("Keep"));
+    let new = with_attributes(kit, "update", 5, ["Before", "Keep"]);
     let user = create(dir, new).await?;
     one(
         dir,
