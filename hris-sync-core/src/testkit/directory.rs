@@ -85,6 +85,14 @@ fn with_attributes(kit: &Kit, name: &str, n: u32, values: [&str; 2]) -> NewUser 
     new
 }
 
+/// `user`'s `property` is the text `want`.
+fn has_text(user: &DirectoryUser, property: &DirectoryProperty, want: &str) -> Result<()> {
+    let got = user.property(property);
+    ensure(got == Some(&PropertyValue::text(want)), || {
+        format!("{property} is {got:?}, not {want:?}")
+    })
+}
+
 /// Create `new`, which must come back as [`Applied::Created`] (a kit check's helper, and a
 /// test's).
 ///
@@ -251,26 +259,8 @@ pub async fn update_touches_only_named_properties(dir: &dyn Directory, kit: &Kit
     )
     .await?;
     let got = find(dir, &user.id).await?;
-    ensure(
-        got.property(&kit.attributes[0]) == Some(&PropertyValue::text("After")),
-        || {
-            format!(
-                "{} is {:?}",
-                kit.attributes[0],
-                got.property(&kit.attributes[0])
-            )
-        },
-    )?;
-    ensure(
-        got.property(&kit.attributes[1]) == Some(&PropertyValue::text("Keep")),
-        || {
-            format!(
-                "{} changed to {:?}",
-                kit.attributes[1],
-                got.property(&kit.attributes[1])
-            )
-        },
-    )?;
+    has_text(&got, &kit.attributes[0], "After")?;
+    has_text(&got, &kit.attributes[1], "Keep")?;
     one(dir, update(&user.id, &[(kit.attributes[1].clone(), None)])).await?;
     let got = find(dir, &user.id).await?;
     ensure(got.property(&kit.attributes[1]).is_none(), || {
