@@ -261,20 +261,15 @@ impl FromRequestParts<Arc<Shared>> for V1 {
 
     async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Response> {
         let query = parts.uri.query().map(str::to_owned);
-        let path = match parts.uri.path() {
-            "/v1/company/employees" => "GET /v1/company/employees",
-            p if p.ends_with("attributes") => "GET /v1/company/employees/attributes",
-            _ => "GET /v1/company/employees/{id}",
+        let (path, count): (&str, fn(&mut super::Counts)) = match parts.uri.path() {
+            "/v1/company/employees" => ("GET /v1/company/employees", |c| c.employees += 1),
+            p if p.ends_with("attributes") => ("GET /v1/company/employees/attributes", |c| {
+                c.attributes += 1
+            }),
+            _ => ("GET /v1/company/employees/{id}", |c| c.by_id += 1),
         };
         record(shared, path, query.as_deref(), &parts.headers);
-        {
-            let counts = &mut shared.lock().counts;
-            match path {
-                "GET /v1/company/employees" => counts.employees += 1,
-                "GET /v1/company/employees/{id}" => counts.by_id += 1,
-                _ => counts.attributes += 1,
-            }
-        }
+        count(&mut shared.lock().counts);
         let token = authorize(shared, &parts.headers).map_err(|r| *r)?;
         Ok(Self {
             shared: Arc::clone(shared),
